@@ -1,0 +1,368 @@
+import type { ExecutionRecord, InteractionRecord, JournalEvent } from '../store/records.ts';
+import type { PendingFilter, Store } from '../store/store-port.ts';
+import { CapstanError } from '../errors/catalog.ts';
+import { isSettled } from '../domain/execution-status.ts';
+import { DLQ_TOPIC } from '../dlq/dead-letter.ts';
+import { logDlqSink, relayOutbox, type PublicationSink } from '../dlq/outbox-relay.ts';
+import { ReleaseCatalog, schemaIssues } from '../releases/release-catalog.ts';
+import type { Clock } from '../runtime/clock.ts';
+import type { Random } from '../runtime/random.ts';
+import type { TimerHandle, Timers } from '../runtime/timers.ts';
+import { fingerprint, sha256Hex } from '../util/canonical-json.ts';
+import type { WorkerRegistry } from '../workers/worker-registry.ts';
+import { Dispatcher } from './dispatcher.ts';
+import type { EngineConfig } from './engine-config.ts';
+import { ExecutionWatch } from './execution-watch.ts';
+import type { Logger } from './logger.ts';
+import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
+
+export interface CoordinatorDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly random: Random;
+  readonly logger: Logger;
+  readonly config: EngineConfig;
+  readonly workers: WorkerRegistry;
+  /** Where outbox publications go, by topic; defaults to the log DLQ sink. */
+  readonly sinks?: ReadonlyMap<string, PublicationSink>;
+}
+
+export interface SubmitRequest {
+  readonly pipelineId: string;
+  readonly input: unknown;
+  readonly idempotencyKey?: string | undefined;
+}
+
+export interface CompleteRequest {
+  readonly interactionId?: string | undefined;
+  readonly correlationId?: string | undefined;
+  readonly response: unknown;
+  readonly idempotencyKey?: string | undefined;
+  readonly actor?: string | undefined;
+}
+
+/**
+ * The coordinator: the control plane of one process. It owns submit, the await inbox,
+ * re-drive and cancel; a dispatcher moves due work through workers, and a maintenance loop
+ * reclaims leases, times out deadlines, purges by TTL and relays the outbox. Everything it
+ * knows lives in the store; what it holds in memory (caches, timers, waiters) is rebuilt at start.
+ */
+export class Coordinator {
+  readonly store: Store;
+  readonly catalog: ReleaseCatalog;
+  readonly workers: WorkerRegistry;
+  readonly #d: CoordinatorDeps;
+  readonly #watch: ExecutionWatch;
+  readonly #dispatcher: Dispatcher;
+  readonly #sinks: ReadonlyMap<string, PublicationSink>;
+  #wakeTimer: TimerHandle | undefined;
+  #maintenance: Promise<unknown> = Promise.resolve();
+  #started = false;
+  #stopped = false;
+  #lastMaintenanceOkAtMs: number | undefined;
+  #relaying: Promise<void> | undefined;
+
+  constructor(deps: CoordinatorDeps) {
+    this.#d = deps;
+    this.store = deps.store;
+    this.workers = deps.workers;
+    this.catalog = new ReleaseCatalog(deps.store);
+    this.#watch = new ExecutionWatch(deps.timers);
+    this.#sinks = deps.sinks ?? new Map([[DLQ_TOPIC, logDlqSink(deps.logger)]]);
+    this.#dispatcher = new Dispatcher({
+      ...deps,
+      watch: this.#watch,
+      onPublication: () => void this.#relay(),
+    });
+  }
+
+  get config(): EngineConfig {
+    return this.#d.config;
+  }
+
+  /** Migrates, recovers what a previous process left running, and starts the background loops. */
+  async start(): Promise<void> {
+    await this.store.migrate();
+    this.#started = true;
+    // A store this process owns alone: every lease in it belongs to a process that is gone.
+    await this.tick(this.store.exclusive ? Number.MAX_SAFE_INTEGER : undefined);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#wakeTimer) this.#d.timers.clearTimeout(this.#wakeTimer);
+    this.#wakeTimer = undefined;
+    await this.#maintenance.catch(() => undefined);
+    await this.#dispatcher.stop();
+    this.#watch.releaseAll();
+  }
+
+  /**
+   * One maintenance pass, then dispatch of everything due, waiting until the segments it
+   * started have committed. Tests drive the engine with this and an injected clock.
+   */
+  tick(leaseAsOfMs?: number): Promise<MaintenanceReport> {
+    return this.#pass(leaseAsOfMs, true);
+  }
+
+  /** A maintenance pass; the background loop does not wait for segments to finish. */
+  #pass(leaseAsOfMs: number | undefined, drain: boolean): Promise<MaintenanceReport> {
+    const pass = this.#maintenance.then(async () => {
+      const report = await runMaintenance(
+        {
+          store: this.store,
+          clock: this.#d.clock,
+          random: this.#d.random,
+          config: this.#d.config,
+          dispatcher: this.#dispatcher,
+          watch: this.#watch,
+        },
+        leaseAsOfMs,
+      );
+      this.#lastMaintenanceOkAtMs = this.#d.clock.now();
+      await this.#dispatcher.pump();
+      if (drain) await this.#dispatcher.drain();
+      await this.#relay();
+      await this.#scheduleWake();
+      return report;
+    });
+    this.#maintenance = pass.catch(() => undefined);
+    return pass;
+  }
+
+  /** True while the maintenance loop has run within a few sweep intervals. */
+  maintenanceHealthy(): boolean {
+    if (!this.#started || this.#stopped || this.#lastMaintenanceOkAtMs === undefined) return false;
+    return this.#d.clock.now() - this.#lastMaintenanceOkAtMs <= 3 * this.#d.config.sweepIntervalMs + 5_000;
+  }
+
+  async submit(
+    tenantId: string,
+    request: SubmitRequest,
+  ): Promise<{ execution: ExecutionRecord; duplicate: boolean }> {
+    const release = await this.catalog.active(tenantId, request.pipelineId);
+    if (!release)
+      throw new CapstanError(
+        'no_active_release',
+        `No active release is registered for pipeline '${request.pipelineId}'.`,
+      );
+    if (!this.workers.pick(tenantId, release.releaseVersion)) {
+      throw new CapstanError(
+        'no_healthy_worker',
+        `No healthy worker hosts release ${release.releaseVersion} of '${request.pipelineId}'.`,
+      );
+    }
+    const validators = this.catalog.validators(
+      release.contract as Parameters<ReleaseCatalog['validators']>[0],
+    );
+    if (!validators.input(request.input)) {
+      throw new CapstanError('invalid_input', undefined, { issues: schemaIssues(validators.input) });
+    }
+    const inputFingerprint = fingerprint(request.input);
+    const policy = this.#d.config.idempotencyPolicy;
+    const clientKey = policy === 'SERVER_KEY_ONLY' ? undefined : request.idempotencyKey;
+    if (policy === 'CLIENT_KEY_REQUIRED' && !clientKey) throw new CapstanError('idempotency_key_required');
+    const executionKey = clientKey ?? `auto:${sha256Hex(inputFingerprint)}`;
+    const outcome = await this.store.submit({
+      tenantId,
+      executionId: this.#d.random.uuid(),
+      pipelineId: request.pipelineId,
+      contractVersion: release.contractVersion,
+      releaseVersion: release.releaseVersion,
+      executionKey,
+      inputFingerprint,
+      input: request.input,
+      nowMs: this.#d.clock.now(),
+    });
+    if (outcome.kind === 'conflict') {
+      throw new CapstanError('idempotency_conflict', undefined, {
+        executionId: outcome.execution.executionId,
+      });
+    }
+    if (outcome.kind === 'created') this.#dispatcher.wake();
+    return { execution: outcome.execution, duplicate: outcome.kind === 'duplicate' };
+  }
+
+  async status(tenantId: string, executionId: string): Promise<ExecutionRecord> {
+    const execution = await this.store.getExecution(tenantId, executionId);
+    if (!execution) throw new CapstanError('execution_not_found');
+    return execution;
+  }
+
+  /** Whether a worker can run the execution's pinned release (else it waits for one). */
+  hasWorkerFor(execution: ExecutionRecord): boolean {
+    return this.workers.pick(execution.tenantId, execution.releaseVersion) !== undefined;
+  }
+
+  /** The execution once settled (terminal or parked), waiting up to `waitMs` for that. */
+  async awaitSettled(tenantId: string, executionId: string, waitMs: number): Promise<ExecutionRecord> {
+    const deadline = this.#d.clock.now() + waitMs;
+    for (;;) {
+      const execution = await this.status(tenantId, executionId);
+      const remaining = deadline - this.#d.clock.now();
+      if (isSettled(execution.status) || remaining <= 0 || this.#stopped) return execution;
+      await this.#watch.next(executionId, remaining);
+    }
+  }
+
+  async history(
+    tenantId: string,
+    executionId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<JournalEvent[]> {
+    await this.status(tenantId, executionId);
+    return this.store.readJournal(executionId, afterSeq, limit);
+  }
+
+  pendingInteractions(tenantId: string, filter: PendingFilter): Promise<InteractionRecord[]> {
+    return this.store.listPendingInteractions(tenantId, filter);
+  }
+
+  async completeInteraction(
+    tenantId: string,
+    request: CompleteRequest,
+  ): Promise<{ interaction: InteractionRecord; duplicate: boolean }> {
+    const ref = request.interactionId
+      ? { interactionId: request.interactionId }
+      : request.correlationId
+        ? { correlationId: request.correlationId }
+        : undefined;
+    if (!ref) throw new CapstanError('invalid_request', 'One of interactionId or correlationId is required.');
+    const interaction = await this.store.findInteraction(tenantId, ref);
+    if (!interaction) throw new CapstanError('interaction_not_found');
+    const execution = await this.status(tenantId, interaction.executionId);
+    const validators = await this.catalog.validatorsFor(
+      tenantId,
+      execution.pipelineId,
+      execution.releaseVersion,
+    );
+    const validate = validators?.responses.get(interaction.stepIndex);
+    if (validate && !validate(request.response)) {
+      throw new CapstanError('invalid_response', undefined, { issues: schemaIssues(validate) });
+    }
+    const responseFingerprint = fingerprint(request.response);
+    const outcome = await this.store.completeInteraction({
+      tenantId,
+      interactionId: interaction.interactionId,
+      response: request.response,
+      responseFingerprint,
+      completionKey: request.idempotencyKey ?? responseFingerprint,
+      actor: request.actor ?? null,
+      nowMs: this.#d.clock.now(),
+    });
+    switch (outcome.kind) {
+      case 'completed':
+        this.#watch.changed(interaction.executionId);
+        this.#dispatcher.wake();
+        return { interaction: outcome.interaction, duplicate: false };
+      case 'duplicate':
+        return { interaction: outcome.interaction, duplicate: true };
+      case 'conflict':
+        throw new CapstanError('interaction_conflict');
+      case 'closed':
+        throw new CapstanError('interaction_closed', `The interaction is ${outcome.interaction.status}.`);
+      case 'deadline_passed':
+        throw new CapstanError('interaction_deadline_passed');
+      case 'not_found':
+        throw new CapstanError('interaction_not_found');
+    }
+  }
+
+  async redrive(
+    tenantId: string,
+    executionId: string,
+    request: {
+      expectedVersion?: number | undefined;
+      allowFailed?: boolean | undefined;
+      reason?: string | undefined;
+    },
+  ): Promise<{ previousStatus: string; execution: ExecutionRecord }> {
+    const outcome = await this.store.redrive({
+      tenantId,
+      executionId,
+      expectedVersion: request.expectedVersion,
+      allowFailed: request.allowFailed ?? false,
+      reason: (request.reason ?? 'operator').trim().slice(0, 200) || 'operator',
+      nowMs: this.#d.clock.now(),
+    });
+    switch (outcome.kind) {
+      case 'redriven':
+        this.#watch.changed(executionId);
+        this.#dispatcher.wake();
+        return { previousStatus: outcome.previousStatus, execution: outcome.execution };
+      case 'wrong_status':
+        throw new CapstanError(
+          'execution_state_conflict',
+          `Only DLQ executions (or FAILED with allowFailed=true) can be re-driven; this one is ${outcome.execution.status}.`,
+        );
+      case 'wrong_version':
+        throw new CapstanError(
+          'execution_version_conflict',
+          `Expected version ${String(request.expectedVersion)}, but the execution is at version ${outcome.execution.version}.`,
+        );
+      case 'not_found':
+        throw new CapstanError('execution_not_found');
+    }
+  }
+
+  async cancel(tenantId: string, executionId: string, reason = 'operator'): Promise<ExecutionRecord> {
+    const nowMs = this.#d.clock.now();
+    const outcome = await this.store.cancel({
+      tenantId,
+      executionId,
+      reason,
+      nowMs,
+      expiresAtMs: nowMs + this.#d.config.executionTtlMs,
+    });
+    switch (outcome.kind) {
+      case 'cancelled':
+        this.#dispatcher.abort(executionId);
+        this.#watch.changed(executionId);
+        return outcome.execution;
+      case 'already_cancelled':
+        return outcome.execution;
+      case 'terminal':
+        throw new CapstanError(
+          'execution_state_conflict',
+          `The execution is already ${outcome.execution.status}.`,
+        );
+      case 'not_found':
+        throw new CapstanError('execution_not_found');
+    }
+  }
+
+  /** Schedules the next background pass at the earliest due instant, or the sweep interval. */
+  async #scheduleWake(): Promise<void> {
+    if (this.#stopped) return;
+    const { clock, timers, config } = this.#d;
+    const next = await this.store.nextWakeAtMs();
+    const now = clock.now();
+    // Something due now that this pass did not take (no worker, or all slots busy) is
+    // looked at again shortly; a finishing segment wakes the dispatcher sooner anyway.
+    let delay = next === undefined ? config.sweepIntervalMs : next - now;
+    if (delay <= 0) delay = Math.min(1000, config.sweepIntervalMs);
+    delay = Math.min(delay, config.sweepIntervalMs);
+    if (this.#wakeTimer) timers.clearTimeout(this.#wakeTimer);
+    this.#wakeTimer = timers.setTimeout(() => {
+      this.#wakeTimer = undefined;
+      void this.#pass(undefined, false).catch((error: unknown) =>
+        this.#d.logger.error({ err: error }, 'maintenance pass failed'),
+      );
+    }, delay);
+  }
+
+  /** Relays the outbox; concurrent requests share one run (delivery is at least once anyway). */
+  #relay(): Promise<void> {
+    this.#relaying ??= relayOutbox(this.store, this.#sinks, this.#d.clock.now(), this.#d.config.sweepLimit)
+      .then(() => undefined)
+      .catch((error: unknown) =>
+        this.#d.logger.error({ err: error }, 'outbox relay failed; it will be retried'),
+      )
+      .finally(() => {
+        this.#relaying = undefined;
+      });
+    return this.#relaying;
+  }
+}

@@ -1,0 +1,289 @@
+import { decideFailure } from '../domain/retry-policy.ts';
+import { deadLetterPublication } from '../dlq/dead-letter.ts';
+import type { Clock } from '../runtime/clock.ts';
+import type { Random } from '../runtime/random.ts';
+import type { TimerHandle, Timers } from '../runtime/timers.ts';
+import type { ClaimedSegment, Fence, Store } from '../store/store-port.ts';
+import type { SegmentCommand, SegmentResult } from '../workers/transition-worker.ts';
+import type { WorkerRegistry } from '../workers/worker-registry.ts';
+import type { EngineConfig } from './engine-config.ts';
+import type { ExecutionWatch } from './execution-watch.ts';
+import type { Logger } from './logger.ts';
+
+interface InFlight {
+  readonly fence: Fence;
+  readonly abort: AbortController;
+  readonly done: Promise<void>;
+}
+
+export interface DispatcherDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly random: Random;
+  readonly logger: Logger;
+  readonly config: EngineConfig;
+  readonly workers: WorkerRegistry;
+  readonly watch: ExecutionWatch;
+  /** Called after a commit that wrote an outbox publication, so it is relayed promptly. */
+  readonly onPublication?: () => void;
+}
+
+/**
+ * Moves due executions through workers: claims them in batches (as many as there are free
+ * slots), runs each segment, and commits its outcome under the lease's fencing epoch. A
+ * wake-up (submit, completion, a segment finishing, a due timer) starts a pump; there is no
+ * polling while nothing is due. Leases of running segments are renewed together.
+ */
+export class Dispatcher {
+  readonly #d: DispatcherDeps;
+  readonly #inFlight = new Map<string, InFlight>();
+  #pumping = false;
+  #again = false;
+  #stopped = false;
+  #renewTimer: TimerHandle | undefined;
+
+  constructor(deps: DispatcherDeps) {
+    this.#d = deps;
+  }
+
+  get inFlightCount(): number {
+    return this.#inFlight.size;
+  }
+
+  isRunning(executionId: string): boolean {
+    return this.#inFlight.has(executionId);
+  }
+
+  /** Asks for a pump; concurrent requests fold into one more round. */
+  wake(): void {
+    if (this.#stopped) return;
+    void this.pump().catch((error: unknown) => this.#d.logger.error({ err: error }, 'dispatch pump failed'));
+  }
+
+  async pump(): Promise<void> {
+    if (this.#pumping) {
+      this.#again = true;
+      return;
+    }
+    this.#pumping = true;
+    try {
+      do {
+        this.#again = false;
+        const free = this.#d.config.maxInFlight - this.#inFlight.size;
+        if (free <= 0 || this.#stopped) break;
+        const releaseVersions = this.#d.workers.releaseVersions();
+        const claimed = await this.#d.store.claimDue({
+          nowMs: this.#d.clock.now(),
+          limit: free,
+          owner: this.#d.config.nodeId,
+          leaseMs: this.#d.config.leaseMs,
+          releaseVersions,
+        });
+        for (const segment of claimed) this.#start(segment);
+        if (claimed.length === free) this.#again = true;
+      } while (this.#again);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  /** Resolves when no segment is running (segments started meanwhile included). */
+  async drain(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight.values()].map((f) => f.done));
+  }
+
+  /** Aborts a running segment of this execution (after cancel): its commits are already fenced out. */
+  abort(executionId: string): void {
+    this.#inFlight.get(executionId)?.abort.abort();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#renewTimer) this.#d.timers.clearTimeout(this.#renewTimer);
+    this.#renewTimer = undefined;
+    await this.drain();
+  }
+
+  #start(segment: ClaimedSegment): void {
+    const x = segment.execution;
+    const fence = { executionId: x.executionId, leaseEpoch: x.leaseEpoch };
+    const abort = new AbortController();
+    this.#d.watch.changed(x.executionId);
+    const done = this.#run(segment, fence, abort)
+      .catch((error: unknown) =>
+        this.#d.logger.error(
+          { err: error, executionId: x.executionId },
+          'segment commit failed; the lease will expire',
+        ),
+      )
+      .finally(() => {
+        this.#inFlight.delete(x.executionId);
+        this.#d.watch.changed(x.executionId);
+        this.wake();
+      });
+    this.#inFlight.set(x.executionId, { fence, abort, done });
+    this.#scheduleRenewal();
+  }
+
+  async #run(segment: ClaimedSegment, fence: Fence, abort: AbortController): Promise<void> {
+    const x = segment.execution;
+    const { store, clock } = this.#d;
+    const command: SegmentCommand = {
+      tenantId: x.tenantId,
+      executionId: x.executionId,
+      pipelineId: x.pipelineId,
+      contractVersion: x.contractVersion,
+      releaseVersion: x.releaseVersion,
+      currentStepIndex: x.stepIndex,
+      attempt: x.attempt,
+      executionVersion: x.version,
+      leaseEpoch: x.leaseEpoch,
+      transitionKey: `${x.executionId}:${x.stepIndex}:${x.attempt}`,
+      input: segment.input,
+    };
+    const worker = this.#d.workers.pick(x.tenantId, x.releaseVersion);
+    let result: SegmentResult;
+    if (!worker) {
+      result = { outcome: 'REFUSED', reason: `no worker hosts release ${x.releaseVersion}` };
+    } else {
+      try {
+        result = await worker.execute(command, {
+          signal: abort.signal,
+          checkpoint: async (stepIndex, output) => {
+            const won = await store.checkpointStep({ ...fence, stepIndex, output, nowMs: clock.now() });
+            if (won) this.#d.watch.changed(x.executionId);
+            else abort.abort();
+            return won;
+          },
+          outputOf: async (stepIndex) => (await store.getStepOutput(x.executionId, stepIndex))?.output,
+        });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        result = {
+          outcome: 'FAILED',
+          stepIndex: x.stepIndex,
+          failure: {
+            failureClass: 'TransportError',
+            code: 'worker_error',
+            message,
+            nonRetryable: false,
+            skipDlq: false,
+          },
+        };
+      }
+    }
+    await this.#commit(segment, fence, result);
+  }
+
+  async #commit(segment: ClaimedSegment, fence: Fence, result: SegmentResult): Promise<void> {
+    const x = segment.execution;
+    const { store, clock, config, random, logger } = this.#d;
+    const nowMs = clock.now();
+    const expiresAtMs = nowMs + config.executionTtlMs;
+    if (result.outcome !== 'ABANDONED' && result.outcome !== 'REFUSED') {
+      for (const { stepIndex, output } of result.outputs ?? []) {
+        if (!(await store.checkpointStep({ ...fence, stepIndex, output, nowMs }))) return;
+      }
+    }
+    switch (result.outcome) {
+      case 'COMPLETED':
+        await store.succeed({
+          ...fence,
+          stepIndex: result.stepIndex,
+          result: result.output,
+          nowMs,
+          expiresAtMs,
+        });
+        return;
+      case 'WAITING_EXTERNAL': {
+        const s = result.suspension;
+        const interactionId = random.uuid();
+        await store.suspend({
+          ...fence,
+          stepIndex: result.stepIndex,
+          nowMs,
+          interaction: {
+            interactionId,
+            correlationId: interactionId,
+            unitId: random.uuid(),
+            stepId: s.stepId,
+            requestPayload: s.requestPayload,
+            assignee: s.assignee,
+            group: s.group,
+            transportType: s.transportType,
+            deadlineAtMs: nowMs + s.deadlineMs,
+          },
+        });
+        return;
+      }
+      case 'FAILED': {
+        const f = result.failure;
+        const attempt = result.stepIndex === x.stepIndex ? x.attempt : 0;
+        const decision = decideFailure(
+          config,
+          { attempt, retryable: !f.nonRetryable, skipDlq: f.skipDlq || config.dlqProvider === 'none' },
+          nowMs,
+          random,
+        );
+        const publication =
+          decision.kind === 'dlq'
+            ? deadLetterPublication({
+                tenantId: x.tenantId,
+                executionId: x.executionId,
+                executionKey: x.executionKey,
+                transitionKey: `${x.executionId}:${result.stepIndex}:${attempt}`,
+                reason: decision.reason,
+                errorCode: f.code,
+                errorMessage: f.message,
+                retryable: !f.nonRetryable,
+                retriesObserved: attempt,
+                nowMs,
+              })
+            : undefined;
+        const won = await store.fail({
+          ...fence,
+          stepIndex: result.stepIndex,
+          failure: { errorCode: f.code, errorMessage: f.message },
+          decision,
+          publication,
+          nowMs,
+          expiresAtMs,
+        });
+        if (won && publication) this.#d.onPublication?.();
+        return;
+      }
+      case 'REFUSED':
+        // A dispatch error, not a step failure: back to due later with the same attempt.
+        logger.warn({ executionId: x.executionId, reason: result.reason }, 'dispatch refused by worker');
+        await store.fail({
+          ...fence,
+          stepIndex: x.stepIndex,
+          failure: { errorCode: 'dispatch_refused', errorMessage: result.reason },
+          decision: { kind: 'retry', attempt: x.attempt, dueAtMs: nowMs + config.retryDelayMs },
+          publication: undefined,
+          nowMs,
+          expiresAtMs,
+        });
+        return;
+      case 'ABANDONED':
+        return;
+    }
+  }
+
+  #scheduleRenewal(): void {
+    if (this.#renewTimer || this.#stopped) return;
+    this.#renewTimer = this.#d.timers.setTimeout(
+      () => {
+        this.#renewTimer = undefined;
+        if (this.#inFlight.size === 0) return;
+        const fences = [...this.#inFlight.values()].map((f) => f.fence);
+        this.#d.store
+          .renewLeases(fences, this.#d.clock.now() + this.#d.config.leaseMs)
+          .catch((error: unknown) => this.#d.logger.error({ err: error }, 'lease renewal failed'))
+          .finally(() => this.#scheduleRenewal());
+      },
+      Math.max(1, Math.floor(this.#d.config.leaseMs / 3)),
+    );
+  }
+}

@@ -1,0 +1,42 @@
+import type { RetryPolicy } from '../domain/retry-policy.ts';
+
+export const IdempotencyPolicy = {
+  OPTIONAL_CLIENT_KEY: 'OPTIONAL_CLIENT_KEY',
+  CLIENT_KEY_REQUIRED: 'CLIENT_KEY_REQUIRED',
+  SERVER_KEY_ONLY: 'SERVER_KEY_ONLY',
+} as const;
+export type IdempotencyPolicy = (typeof IdempotencyPolicy)[keyof typeof IdempotencyPolicy];
+
+/** The settings the engine runs by; every duration in milliseconds. */
+export interface EngineConfig extends RetryPolicy {
+  /** This coordinator's identity: the lease owner name. */
+  readonly nodeId: string;
+  readonly leaseMs: number;
+  /** How often the maintenance loop runs even when no wake-up is due. */
+  readonly sweepIntervalMs: number;
+  /** How many rows one maintenance pass handles per kind of work. */
+  readonly sweepLimit: number;
+  /** Segments running at once in this process. */
+  readonly maxInFlight: number;
+  /** How long terminal executions (and their idempotency keys) are kept. */
+  readonly executionTtlMs: number;
+  readonly idempotencyPolicy: IdempotencyPolicy;
+  /** `log` publishes DLQ envelopes to the log; `none` disables the DLQ (terminal failures become FAILED). */
+  readonly dlqProvider: 'log' | 'none';
+}
+
+export const defaultEngineConfig: EngineConfig = {
+  nodeId: 'capstan-local',
+  leaseMs: 30_000,
+  maxRetries: 3,
+  retryDelayMs: 10_000,
+  retryMultiplier: 2,
+  retryMaxDelayMs: 30 * 60_000,
+  jitter: 0.2,
+  sweepIntervalMs: 30_000,
+  sweepLimit: 100,
+  maxInFlight: 64,
+  executionTtlMs: 7 * 86_400_000,
+  idempotencyPolicy: 'OPTIONAL_CLIENT_KEY',
+  dlqProvider: 'log',
+};

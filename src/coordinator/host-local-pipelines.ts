@@ -1,0 +1,99 @@
+import { buildRelease } from '../releases/build-release.ts';
+import type { LocalArtifactStore } from '../releases/local-artifact-store.ts';
+import type { Pipeline } from '../sdk/define-pipeline.ts';
+import type { LocalWorker } from '../workers/local-worker.ts';
+import type { Coordinator } from './coordinator.ts';
+
+export interface LocalPipelineSource {
+  readonly pipeline: Pipeline;
+  /** The module it came from: bundled into the release artifact when known. */
+  readonly sourceFile?: string | undefined;
+}
+
+export interface HostedPipeline {
+  readonly pipelineId: string;
+  readonly contractVersion: string;
+  readonly releaseVersion: string;
+  readonly activated: boolean;
+}
+
+/**
+ * One-process mode: builds each pipeline's release, stores its artifact, registers it
+ * (idempotently), activates it when it is not already the active release, and lets the local
+ * worker host it. Executions pinned to an older release keep their pin.
+ */
+export async function hostLocalPipelines(
+  coordinator: Coordinator,
+  worker: LocalWorker,
+  sources: readonly LocalPipelineSource[],
+  options: {
+    tenantId: string;
+    nowMs: number;
+    artifacts?: LocalArtifactStore | undefined;
+    activate?: boolean;
+  },
+): Promise<HostedPipeline[]> {
+  const { store } = coordinator;
+  const hosted: HostedPipeline[] = [];
+  for (const { pipeline, sourceFile } of sources) {
+    const built = await buildRelease(pipeline, { sourceFile });
+    const { descriptor, contract } = built;
+    await options.artifacts?.put(built.artifact);
+    const registered = await store.registerRelease({
+      tenantId: options.tenantId,
+      pipelineId: pipeline.id,
+      releaseVersion: descriptor.releaseVersion,
+      contractVersion: contract.contractVersion,
+      descriptor,
+      contract,
+      primaryArtifactDigest: descriptor.artifacts[0]?.digest ?? '',
+      createdAtMs: options.nowMs,
+    });
+    if (registered === 'conflict') {
+      throw new Error(
+        `release ${descriptor.releaseVersion} of ${pipeline.id} is already registered with other metadata`,
+      );
+    }
+    const active = await store.getActiveRelease(options.tenantId, pipeline.id);
+    let activated = false;
+    if ((options.activate ?? true) && active?.releaseVersion !== descriptor.releaseVersion) {
+      await store.activateRelease({
+        tenantId: options.tenantId,
+        pipelineId: pipeline.id,
+        releaseVersion: descriptor.releaseVersion,
+        activatedAtMs: options.nowMs,
+        actor: 'capstan-local-host',
+      });
+      coordinator.catalog.invalidate(options.tenantId, pipeline.id);
+      activated = true;
+    }
+    worker.host({
+      tenantId: options.tenantId,
+      pipelineId: pipeline.id,
+      contractVersion: contract.contractVersion,
+      releaseVersion: descriptor.releaseVersion,
+      pipeline,
+    });
+    await store.appendWorkerEvent({
+      tenantId: options.tenantId,
+      pipelineId: pipeline.id,
+      workerId: worker.workerId,
+      type: 'REGISTER',
+      data: {
+        protocol: 'local',
+        endpoint: 'in-process',
+        contractVersion: contract.contractVersion,
+        releaseVersion: descriptor.releaseVersion,
+        artifactDigest: descriptor.artifacts[0]?.digest ?? null,
+      },
+      atMs: options.nowMs,
+    });
+    hosted.push({
+      pipelineId: pipeline.id,
+      contractVersion: contract.contractVersion,
+      releaseVersion: descriptor.releaseVersion,
+      activated,
+    });
+  }
+  return hosted;
+}

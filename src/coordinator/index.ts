@@ -1,0 +1,42 @@
+/** The coordinator as a library: build one around a store, host pipelines, drive it. */
+import { systemClock, type Clock } from '../runtime/clock.ts';
+import { systemRandom, type Random } from '../runtime/random.ts';
+import { systemTimers, type Timers } from '../runtime/timers.ts';
+import type { Store } from '../store/store-port.ts';
+import { WorkerRegistry } from '../workers/worker-registry.ts';
+import { Coordinator } from './coordinator.ts';
+import { defaultEngineConfig, type EngineConfig } from './engine-config.ts';
+import { silentLogger, type Logger } from './logger.ts';
+import type { PublicationSink } from '../dlq/outbox-relay.ts';
+
+export interface CreateCoordinatorOptions {
+  readonly store: Store;
+  readonly clock?: Clock;
+  readonly timers?: Timers;
+  readonly random?: Random;
+  readonly logger?: Logger;
+  readonly config?: Partial<EngineConfig>;
+  readonly workers?: WorkerRegistry;
+  readonly sinks?: ReadonlyMap<string, PublicationSink>;
+}
+
+export function createCoordinator(options: CreateCoordinatorOptions): Coordinator {
+  return new Coordinator({
+    store: options.store,
+    clock: options.clock ?? systemClock,
+    timers: options.timers ?? systemTimers,
+    random: options.random ?? systemRandom,
+    logger: options.logger ?? silentLogger,
+    config: { ...defaultEngineConfig, ...options.config },
+    workers: options.workers ?? new WorkerRegistry(),
+    ...(options.sinks ? { sinks: options.sinks } : {}),
+  });
+}
+
+export { Coordinator } from './coordinator.ts';
+export { hostLocalPipelines } from './host-local-pipelines.ts';
+export { defaultEngineConfig } from './engine-config.ts';
+export type { EngineConfig } from './engine-config.ts';
+export { SqliteStore } from '../store/sqlite/sqlite-store.ts';
+export { LocalWorker } from '../workers/local-worker.ts';
+export { WorkerRegistry } from '../workers/worker-registry.ts';

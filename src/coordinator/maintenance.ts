@@ -1,0 +1,116 @@
+import { decideFailure } from '../domain/retry-policy.ts';
+import { deadLetterPublication } from '../dlq/dead-letter.ts';
+import type { Clock } from '../runtime/clock.ts';
+import type { Random } from '../runtime/random.ts';
+import type { Store } from '../store/store-port.ts';
+import type { Dispatcher } from './dispatcher.ts';
+import type { EngineConfig } from './engine-config.ts';
+import type { ExecutionWatch } from './execution-watch.ts';
+
+export interface MaintenanceReport {
+  readonly reclaimedLeases: number;
+  readonly timedOutInteractions: number;
+  readonly purgedExecutions: number;
+}
+
+export interface MaintenanceDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly config: EngineConfig;
+  readonly dispatcher: Dispatcher;
+  readonly watch: ExecutionWatch;
+}
+
+/**
+ * One maintenance pass: reclaim expired leases (a lost try counts against the step's retry
+ * budget, ending in `lease_lost_exhausted`), time out passed await deadlines (DLQ
+ * `await_timeout`) and purge executions past their TTL. Each action is a
+ * guarded command, so two passes racing each other act once.
+ *
+ * `asOfMs` lets a store owned by this process alone treat every foreign lease as expired at
+ * start-up: whoever held it is gone.
+ */
+export async function runMaintenance(d: MaintenanceDeps, asOfMs?: number): Promise<MaintenanceReport> {
+  const nowMs = d.clock.now();
+  const leaseCutoff = asOfMs ?? nowMs;
+  const expiresAtMs = nowMs + d.config.executionTtlMs;
+  let reclaimedLeases = 0;
+  for (const lease of await d.store.findExpiredLeases(leaseCutoff, d.config.sweepLimit)) {
+    if (d.dispatcher.isRunning(lease.executionId)) continue;
+    const decision = decideFailure(
+      d.config,
+      {
+        attempt: lease.attempt,
+        retryable: true,
+        skipDlq: d.config.dlqProvider === 'none',
+        exhaustedReason: 'lease_lost_exhausted',
+      },
+      nowMs,
+      d.random,
+    );
+    const execution = await d.store.getExecution(lease.tenantId, lease.executionId);
+    const publication =
+      decision.kind === 'dlq' && execution
+        ? deadLetterPublication({
+            tenantId: lease.tenantId,
+            executionId: lease.executionId,
+            executionKey: execution.executionKey,
+            transitionKey: `${lease.executionId}:${lease.stepIndex}:${lease.attempt}`,
+            reason: decision.reason,
+            errorCode: 'lease_expired',
+            errorMessage: 'The lease expired before the segment reported an outcome.',
+            retryable: true,
+            retriesObserved: lease.attempt,
+            nowMs,
+          })
+        : undefined;
+    const won = await d.store.reclaimLease({
+      ...lease,
+      asOfMs: leaseCutoff,
+      decision,
+      publication,
+      nowMs,
+      expiresAtMs,
+    });
+    if (won) {
+      reclaimedLeases++;
+      d.watch.changed(lease.executionId);
+    }
+  }
+
+  let timedOutInteractions = 0;
+  for (const interaction of await d.store.findPassedDeadlines(nowMs, d.config.sweepLimit)) {
+    const execution = await d.store.getExecution(interaction.tenantId, interaction.executionId);
+    const toDlq = d.config.dlqProvider !== 'none';
+    const won = await d.store.timeOutInteraction({
+      interactionId: interaction.interactionId,
+      reason: 'await_timeout',
+      terminalStatus: toDlq ? 'DLQ' : 'FAILED',
+      publication:
+        toDlq && execution
+          ? deadLetterPublication({
+              tenantId: interaction.tenantId,
+              executionId: interaction.executionId,
+              executionKey: execution.executionKey,
+              transitionKey: `${interaction.executionId}:${interaction.stepIndex}:${execution.attempt}`,
+              reason: 'await_timeout',
+              errorCode: 'await_timeout',
+              errorMessage: `Await interaction timed out: ${interaction.interactionId}`,
+              retryable: false,
+              retriesObserved: execution.attempt,
+              nowMs,
+            })
+          : undefined,
+      nowMs,
+      expiresAtMs,
+    });
+    if (won) {
+      timedOutInteractions++;
+      d.watch.changed(interaction.executionId);
+    }
+  }
+
+  const purgedExecutions = await d.store.purgeExpired(nowMs, d.config.sweepLimit);
+  return { reclaimedLeases, timedOutInteractions, purgedExecutions };
+}

@@ -1,0 +1,189 @@
+import type { DlqReason, ExecutionStatus } from './execution-status.ts';
+import type { ExecutionRecord, InteractionRecord, JournalEvent } from '../store/records.ts';
+import { JournalEventType as E } from './journal-events.ts';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Everything the journal of one execution determines. */
+export interface ExecutionProjection {
+  execution: Mutable<ExecutionRecord>;
+  stepOutputs: Map<number, unknown>;
+  interactions: Map<string, Mutable<InteractionRecord>>;
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+const num = (v: unknown): number => Number(v);
+const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : str(v));
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/**
+ * Folds one journal event into an execution's projection. This is the reference meaning of
+ * every event: the store's guarded updates write the same columns, and a rebuild from the
+ * journal must reproduce the live projection exactly.
+ */
+export function applyJournalEvent(
+  state: ExecutionProjection | undefined,
+  event: JournalEvent,
+): ExecutionProjection {
+  const d = event.data;
+  if (event.type === E.SUBMITTED) {
+    return {
+      execution: {
+        tenantId: str(d.tenantId),
+        executionId: event.executionId,
+        pipelineId: str(d.pipelineId),
+        contractVersion: str(d.contractVersion),
+        releaseVersion: str(d.releaseVersion),
+        executionKey: str(d.executionKey),
+        inputFingerprint: str(d.inputFingerprint),
+        input: d.input,
+        status: 'QUEUED',
+        version: event.seq,
+        stepIndex: 0,
+        attempt: 0,
+        leaseEpoch: 0,
+        leaseOwner: null,
+        leaseExpiresAtMs: null,
+        nextDueAtMs: event.atMs,
+        awaitUnitId: null,
+        result: null,
+        errorCode: null,
+        errorMessage: null,
+        dlqReason: null,
+        createdAtMs: event.atMs,
+        updatedAtMs: event.atMs,
+        expiresAtMs: null,
+      },
+      stepOutputs: new Map(),
+      interactions: new Map(),
+    };
+  }
+  if (!state) throw new Error(`journal of ${event.executionId} does not start with '${E.SUBMITTED}'`);
+  const x = state.execution;
+  x.version = event.seq;
+  x.updatedAtMs = event.atMs;
+  const releaseLease = (): void => {
+    x.leaseOwner = null;
+    x.leaseExpiresAtMs = null;
+  };
+  const terminal = (status: ExecutionStatus): void => {
+    x.status = status;
+    x.nextDueAtMs = null;
+    x.expiresAtMs = numOrNull(d.expiresAtMs);
+    releaseLease();
+  };
+  switch (event.type) {
+    case E.ATTEMPT_STARTED:
+      x.status = 'RUNNING';
+      x.leaseEpoch = num(d.leaseEpoch);
+      x.leaseOwner = str(d.leaseOwner);
+      x.leaseExpiresAtMs = num(d.leaseExpiresAtMs);
+      x.nextDueAtMs = null;
+      break;
+    case E.STEP_COMPLETED:
+      state.stepOutputs.set(num(d.stepIndex), d.output);
+      x.stepIndex = num(d.stepIndex) + 1;
+      x.attempt = 0;
+      break;
+    case E.SUCCEEDED:
+      state.stepOutputs.set(num(d.stepIndex), d.result);
+      x.stepIndex = num(d.stepIndex) + 1;
+      x.attempt = 0;
+      x.result = d.result;
+      x.awaitUnitId = null;
+      x.errorCode = null;
+      x.errorMessage = null;
+      x.dlqReason = null;
+      terminal('SUCCEEDED');
+      break;
+    case E.SUSPENDED: {
+      const i = d.interaction as Record<string, unknown>;
+      x.status = 'WAITING_EXTERNAL';
+      x.awaitUnitId = str(i.unitId);
+      x.nextDueAtMs = null;
+      releaseLease();
+      state.interactions.set(str(i.interactionId), {
+        tenantId: x.tenantId,
+        interactionId: str(i.interactionId),
+        correlationId: str(i.correlationId),
+        executionId: x.executionId,
+        unitId: str(i.unitId),
+        stepId: str(i.stepId),
+        stepIndex: num(d.stepIndex),
+        status: 'WAITING',
+        requestPayload: i.requestPayload,
+        responsePayload: null,
+        responseFingerprint: null,
+        completionKey: null,
+        actor: null,
+        assignee: strOrNull(i.assignee),
+        group: strOrNull(i.group),
+        transportType: str(i.transportType),
+        deadlineAtMs: num(i.deadlineAtMs),
+        createdAtMs: event.atMs,
+        updatedAtMs: event.atMs,
+      });
+      break;
+    }
+    case E.INTERACTION_COMPLETED: {
+      const interaction = state.interactions.get(str(d.interactionId));
+      if (interaction) {
+        interaction.status = 'COMPLETED';
+        interaction.responsePayload = d.response;
+        interaction.responseFingerprint = str(d.responseFingerprint);
+        interaction.completionKey = str(d.completionKey);
+        interaction.actor = strOrNull(d.actor);
+        interaction.updatedAtMs = event.atMs;
+      }
+      state.stepOutputs.set(num(d.stepIndex), d.response);
+      x.status = 'QUEUED';
+      x.stepIndex = num(d.stepIndex) + 1;
+      x.attempt = 0;
+      x.nextDueAtMs = event.atMs;
+      break;
+    }
+    case E.RETRY_SCHEDULED:
+      x.status = 'WAIT_RETRY';
+      x.attempt = num(d.attempt);
+      x.nextDueAtMs = num(d.dueAtMs);
+      x.errorCode = strOrNull(d.errorCode);
+      x.errorMessage = strOrNull(d.errorMessage);
+      releaseLease();
+      break;
+    case E.MOVED_TO_DLQ:
+    case E.FAILED: {
+      x.errorCode = strOrNull(d.errorCode);
+      x.errorMessage = strOrNull(d.errorMessage);
+      x.dlqReason = str(d.reason) as DlqReason;
+      terminal(event.type === E.MOVED_TO_DLQ ? 'DLQ' : 'FAILED');
+      const interaction = d.interactionId ? state.interactions.get(str(d.interactionId)) : undefined;
+      if (interaction) {
+        interaction.status = 'TIMED_OUT';
+        interaction.updatedAtMs = event.atMs;
+      }
+      break;
+    }
+    case E.REDRIVEN:
+      x.status = 'QUEUED';
+      x.attempt = 0;
+      x.nextDueAtMs = event.atMs;
+      x.errorCode = null;
+      x.errorMessage = null;
+      x.dlqReason = null;
+      x.expiresAtMs = null;
+      break;
+    case E.CANCELLED:
+      x.leaseEpoch = num(d.leaseEpoch);
+      terminal('CANCELLED');
+      for (const interaction of state.interactions.values()) {
+        if (interaction.status === 'WAITING') {
+          interaction.status = 'CANCELLED';
+          interaction.updatedAtMs = event.atMs;
+        }
+      }
+      break;
+    default:
+      throw new Error(`unknown journal event type '${event.type}'`);
+  }
+  return state;
+}

@@ -1,0 +1,66 @@
+/**
+ * The error catalogue: every error the coordinator reports, with a stable string code, its
+ * HTTP status and a default message. Clients branch on `code`, never on the message.
+ * `docs/errors.md` is checked against this table by a test.
+ */
+export const errorCatalog = {
+  invalid_request: { status: 400, message: 'The request is malformed or a field is invalid.' },
+  invalid_json: { status: 400, message: 'The request body is not valid JSON.' },
+  invalid_tenant_id: { status: 400, message: 'The tenant id must match [A-Za-z0-9._-]{1,128}.' },
+  invalid_input: { status: 400, message: "The input does not match the pipeline's input schema." },
+  invalid_response: { status: 400, message: "The response does not match the await step's response schema." },
+  invalid_payload_envelope: { status: 400, message: 'The payload envelope cannot be decoded.' },
+  idempotency_key_required: {
+    status: 400,
+    message: 'An idempotency key is required by the idempotency policy.',
+  },
+  unauthorized: { status: 401, message: 'A valid bearer token is required.' },
+  forbidden: { status: 403, message: "The token's role does not open this surface." },
+  route_not_found: { status: 404, message: 'No such route.' },
+  tenant_not_found: { status: 404, message: 'The tenant is not allowed on this coordinator.' },
+  execution_not_found: { status: 404, message: 'No such execution in this tenant.' },
+  interaction_not_found: { status: 404, message: 'No such interaction in this tenant.' },
+  method_not_allowed: { status: 405, message: 'The method is not allowed on this route.' },
+  no_active_release: { status: 409, message: 'No active release is registered for the pipeline.' },
+  idempotency_conflict: {
+    status: 409,
+    message: 'The idempotency key was already used with a different payload.',
+  },
+  interaction_conflict: {
+    status: 409,
+    message: 'The interaction was already completed with a different response.',
+  },
+  interaction_closed: { status: 409, message: 'The interaction is no longer open (timed out or cancelled).' },
+  interaction_deadline_passed: { status: 409, message: "The interaction's deadline has passed." },
+  execution_state_conflict: {
+    status: 409,
+    message: 'The execution is not in a state that allows this operation.',
+  },
+  execution_version_conflict: {
+    status: 409,
+    message: 'The execution changed: its version is not the expected one.',
+  },
+  payload_too_large: { status: 413, message: 'The request body exceeds the configured limit.' },
+  unsupported_media_type: { status: 415, message: 'The request body must be application/json.' },
+  no_healthy_worker: { status: 503, message: 'No healthy worker hosts the active release.' },
+  store_unavailable: { status: 503, message: 'The state store is unavailable; nothing was recorded.' },
+  not_ready: { status: 503, message: 'The coordinator is not ready.' },
+  internal_error: { status: 500, message: 'An unexpected error occurred; it has been logged.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+/** A coordinator fault or refusal, mapped to HTTP by its code. */
+export class CapstanError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message?: string, details?: unknown) {
+    super(message ?? errorCatalog[code].message);
+    this.name = 'CapstanError';
+    this.code = code;
+    this.status = errorCatalog[code].status;
+    this.details = details;
+  }
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import type { Pipeline, PipelineStep } from '../sdk/define-pipeline.ts';
+import { canonicalJson, sha256Hex } from '../util/canonical-json.ts';
+
+/** JSON Schema (draft 2020-12) as zod emits it. */
+export type JsonSchema = Record<string, unknown>;
+
+export interface ContractStep {
+  readonly index: number;
+  readonly stepId: string;
+  readonly kind: 'step' | 'await';
+  readonly cardinality: 'ONE_TO_ONE';
+  readonly outputSchema?: JsonSchema;
+  readonly responseSchema?: JsonSchema;
+  readonly await?: {
+    readonly transport: string;
+    readonly deadlineMs: number;
+    readonly group: string | null;
+    readonly assignee: string | null;
+  };
+}
+
+/**
+ * `pipeline-contract.json`: the canonical description of a pipeline. Its version is the
+ * sha256 of its canonical JSON, so it changes exactly when a step, a schema or await metadata
+ * changes, and never with formatting or with code that keeps the same shape.
+ */
+export interface PipelineContract {
+  readonly schemaVersion: 1;
+  readonly pipelineId: string;
+  readonly inputSchema: JsonSchema;
+  readonly steps: readonly ContractStep[];
+  readonly capabilities: {
+    readonly localTransitionExecution: boolean;
+    readonly transitionWorkerProtocols: string[];
+  };
+  readonly contractHash: string;
+  readonly contractVersion: string;
+}
+
+export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  return z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
+}
+
+function contractStep(step: PipelineStep, index: number): ContractStep {
+  if (step.kind === 'step') {
+    return {
+      index,
+      stepId: step.id,
+      kind: 'step',
+      cardinality: 'ONE_TO_ONE',
+      outputSchema: toJsonSchema(step.output, 'output'),
+    };
+  }
+  return {
+    index,
+    stepId: step.id,
+    kind: 'await',
+    cardinality: 'ONE_TO_ONE',
+    responseSchema: toJsonSchema(step.response, 'input'),
+    await: {
+      transport: step.transport,
+      deadlineMs: step.deadlineMs,
+      group: step.group ?? null,
+      assignee: step.assignee ?? null,
+    },
+  };
+}
+
+export function buildContract(pipeline: Pipeline): PipelineContract {
+  if (pipeline.steps.length === 0) throw new Error(`pipeline ${pipeline.id} has no steps`);
+  const last = pipeline.steps[pipeline.steps.length - 1];
+  if (last?.kind === 'await')
+    throw new Error(`pipeline ${pipeline.id} ends with an await step; add a step after it`);
+  const body = {
+    schemaVersion: 1 as const,
+    pipelineId: pipeline.id,
+    inputSchema: toJsonSchema(pipeline.input, 'input'),
+    steps: pipeline.steps.map(contractStep),
+    capabilities: { localTransitionExecution: true, transitionWorkerProtocols: ['local'] },
+  };
+  const contractHash = sha256Hex(canonicalJson(body));
+  return { ...body, contractHash, contractVersion: `sha256:${contractHash}` };
+}
+
+/** The file's bytes: canonical JSON, so the same contract is the same file. */
+export function contractFileText(contract: PipelineContract): string {
+  return `${canonicalJson(contract)}\n`;
+}

@@ -1,0 +1,75 @@
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ReleaseRecord } from '../store/records.ts';
+import type { Store } from '../store/store-port.ts';
+import type { PipelineContract } from './pipeline-contract.ts';
+
+export interface ContractValidators {
+  readonly contract: PipelineContract;
+  readonly input: ValidateFunction;
+  /** Response validators of await steps, by step index. */
+  readonly responses: ReadonlyMap<number, ValidateFunction>;
+}
+
+export interface SchemaIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/**
+ * Releases as the hot path needs them: the active release per pipeline and compiled contract
+ * validators per contract version, cached so a submit does no registry lookup, no artifact
+ * hashing and no schema compilation. Releases are immutable; the active-release cache is
+ * invalidated by activation.
+ */
+export class ReleaseCatalog {
+  readonly #store: Store;
+  readonly #active = new Map<string, ReleaseRecord | null>();
+  readonly #validators = new Map<string, ContractValidators>();
+  readonly #ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  async active(tenantId: string, pipelineId: string): Promise<ReleaseRecord | undefined> {
+    const key = `${tenantId}\u0000${pipelineId}`;
+    if (!this.#active.has(key))
+      this.#active.set(key, (await this.#store.getActiveRelease(tenantId, pipelineId)) ?? null);
+    return this.#active.get(key) ?? undefined;
+  }
+
+  invalidate(tenantId: string, pipelineId: string): void {
+    this.#active.delete(`${tenantId}\u0000${pipelineId}`);
+  }
+
+  validators(contract: PipelineContract): ContractValidators {
+    let cached = this.#validators.get(contract.contractVersion);
+    if (!cached) {
+      const responses = new Map<number, ValidateFunction>();
+      for (const step of contract.steps) {
+        if (step.kind === 'await' && step.responseSchema)
+          responses.set(step.index, this.#ajv.compile(step.responseSchema));
+      }
+      cached = { contract, input: this.#ajv.compile(contract.inputSchema), responses };
+      this.#validators.set(contract.contractVersion, cached);
+    }
+    return cached;
+  }
+
+  async validatorsFor(
+    tenantId: string,
+    pipelineId: string,
+    releaseVersion: string,
+  ): Promise<ContractValidators | undefined> {
+    const release = await this.#store.getRelease(tenantId, pipelineId, releaseVersion);
+    return release && this.validators(release.contract as PipelineContract);
+  }
+}
+
+/** Field-level problems from a failed validation, for a 400's `details`. */
+export function schemaIssues(validate: ValidateFunction): SchemaIssue[] {
+  return (validate.errors ?? []).map((e) => ({
+    path: e.instancePath || '/',
+    message: e.message ?? 'invalid',
+  }));
+}

@@ -1,0 +1,147 @@
+import type { z } from 'zod';
+import { durationToMs, type Duration } from '../util/iso-duration.ts';
+import type { StepContext } from './step-context.ts';
+
+/** An ordinary step: a plain async function from the previous output to its own. */
+export interface TaskStep {
+  readonly kind: 'step';
+  readonly id: string;
+  readonly output: z.ZodType;
+  readonly run: (input: unknown, ctx: StepContext) => unknown;
+  /** `false` sends a terminal failure of this step to FAILED instead of the DLQ. */
+  readonly dlq: boolean;
+}
+
+/**
+ * An await step parks the execution until the outside world answers: the coordinator creates
+ * an interaction (request payload, deadline, group/assignee), and the validated response
+ * becomes the next step's input.
+ */
+export interface AwaitStep {
+  readonly kind: 'await';
+  readonly id: string;
+  readonly response: z.ZodType;
+  readonly deadlineMs: number;
+  readonly transport: 'interaction-api';
+  readonly group: string | undefined;
+  readonly assignee: string | undefined;
+  /** Builds the interaction's request payload from the step's input. */
+  readonly request: (input: unknown, ctx: StepContext) => unknown;
+  readonly dlq: boolean;
+}
+
+export type PipelineStep = TaskStep | AwaitStep;
+
+/** A pipeline as the coordinator and workers see it. */
+export interface Pipeline {
+  readonly kind: 'capstan.pipeline';
+  readonly id: string;
+  readonly description: string | undefined;
+  readonly input: z.ZodType;
+  readonly steps: readonly PipelineStep[];
+}
+
+export interface StepOptions<In, Out extends z.ZodType> {
+  readonly output: Out;
+  readonly run: (input: In, ctx: StepContext) => Promise<z.input<Out>> | z.input<Out>;
+  readonly dlq?: boolean;
+}
+
+export interface AwaitOptions<In, Res extends z.ZodType> {
+  readonly response: Res;
+  /** How long the interaction stays open: ms or ISO-8601 (`'PT30M'`). */
+  readonly deadline: Duration;
+  readonly group?: string;
+  readonly assignee?: string;
+  readonly transport?: 'interaction-api';
+  /** The request payload shown to whoever answers; defaults to the step's input. */
+  readonly request?: (input: In, ctx: StepContext) => unknown;
+  readonly dlq?: boolean;
+}
+
+const STEP_ID = /^[a-z0-9][a-z0-9._-]{0,127}$/i;
+
+/**
+ * A pipeline under construction. Each `step` or `await` returns a new builder whose next step
+ * receives the previous step's output type, so a pipeline is typed end to end.
+ */
+export class PipelineBuilder<Current> implements Pipeline {
+  readonly kind = 'capstan.pipeline' as const;
+  readonly id: string;
+  readonly description: string | undefined;
+  readonly input: z.ZodType;
+  readonly steps: readonly PipelineStep[];
+
+  constructor(id: string, description: string | undefined, input: z.ZodType, steps: readonly PipelineStep[]) {
+    this.id = id;
+    this.description = description;
+    this.input = input;
+    this.steps = steps;
+  }
+
+  step<Out extends z.ZodType>(
+    id: string,
+    options: StepOptions<Current, Out>,
+  ): PipelineBuilder<z.output<Out>> {
+    const step: TaskStep = {
+      kind: 'step',
+      id,
+      output: options.output,
+      run: options.run as TaskStep['run'],
+      dlq: options.dlq ?? true,
+    };
+    return this.#with(step);
+  }
+
+  await<Res extends z.ZodType>(
+    id: string,
+    options: AwaitOptions<Current, Res>,
+  ): PipelineBuilder<z.output<Res>> {
+    const step: AwaitStep = {
+      kind: 'await',
+      id,
+      response: options.response,
+      deadlineMs: durationToMs(options.deadline, `await step ${id} deadline`),
+      transport: options.transport ?? 'interaction-api',
+      group: options.group,
+      assignee: options.assignee,
+      request: (options.request as AwaitStep['request'] | undefined) ?? ((input) => input),
+      dlq: options.dlq ?? true,
+    };
+    return this.#with(step);
+  }
+
+  #with<Next>(step: PipelineStep): PipelineBuilder<Next> {
+    if (!STEP_ID.test(step.id))
+      throw new Error(`pipeline ${this.id}: step id '${step.id}' is not a valid id`);
+    if (this.steps.some((s) => s.id === step.id))
+      throw new Error(`pipeline ${this.id}: duplicate step id '${step.id}'`);
+    return new PipelineBuilder<Next>(this.id, this.description, this.input, [...this.steps, step]);
+  }
+}
+
+/**
+ * Starts a pipeline definition.
+ *
+ * ```ts
+ * export default definePipeline({ id: 'greet', input: z.object({ name: z.string() }) })
+ *   .step('hello', { output: z.string(), run: ({ name }) => `hello ${name}` });
+ * ```
+ */
+export function definePipeline<Input extends z.ZodType>(spec: {
+  id: string;
+  input: Input;
+  description?: string;
+}): PipelineBuilder<z.output<Input>> {
+  if (!STEP_ID.test(spec.id)) throw new Error(`pipeline id '${spec.id}' must match ${STEP_ID.source}`);
+  return new PipelineBuilder(spec.id, spec.description, spec.input, []);
+}
+
+export function isPipeline(value: unknown): value is Pipeline {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { kind?: unknown }).kind === 'capstan.pipeline' &&
+    Array.isArray((value as { steps?: unknown }).steps)
+  );
+}

@@ -1,0 +1,15 @@
+/**
+ * The Capstan worker SDK: what a user imports to write pipelines. It depends on zod only;
+ * nothing here pulls in the coordinator or a database driver.
+ */
+export { definePipeline, isPipeline, PipelineBuilder } from './define-pipeline.ts';
+export type {
+  Pipeline,
+  PipelineStep,
+  TaskStep,
+  AwaitStep,
+  StepOptions,
+  AwaitOptions,
+} from './define-pipeline.ts';
+export type { StepContext } from './step-context.ts';
+export { NonRetryableError } from './errors.ts';

@@ -1,0 +1,101 @@
+import type { DlqReason, ExecutionStatus, InteractionStatus } from '../domain/execution-status.ts';
+
+/** The execution projection row: current state, rebuildable from the journal. */
+export interface ExecutionRecord {
+  readonly tenantId: string;
+  readonly executionId: string;
+  readonly pipelineId: string;
+  readonly contractVersion: string;
+  readonly releaseVersion: string;
+  readonly executionKey: string;
+  readonly inputFingerprint: string;
+  readonly input: unknown;
+  readonly status: ExecutionStatus;
+  /** Bumped by every journaled command; equals the seq of the latest journal event. */
+  readonly version: number;
+  /** The first step without a checkpoint: where the next segment starts. */
+  readonly stepIndex: number;
+  /** Failed tries of the current step since it was reached. */
+  readonly attempt: number;
+  /** The fencing epoch: bumped on every claim and on cancel. */
+  readonly leaseEpoch: number;
+  readonly leaseOwner: string | null;
+  readonly leaseExpiresAtMs: number | null;
+  readonly nextDueAtMs: number | null;
+  readonly awaitUnitId: string | null;
+  readonly result: unknown;
+  readonly errorCode: string | null;
+  readonly errorMessage: string | null;
+  readonly dlqReason: DlqReason | null;
+  readonly createdAtMs: number;
+  readonly updatedAtMs: number;
+  readonly expiresAtMs: number | null;
+}
+
+export interface InteractionRecord {
+  readonly tenantId: string;
+  readonly interactionId: string;
+  readonly correlationId: string;
+  readonly executionId: string;
+  readonly unitId: string;
+  readonly stepId: string;
+  readonly stepIndex: number;
+  readonly status: InteractionStatus;
+  readonly requestPayload: unknown;
+  readonly responsePayload: unknown;
+  readonly responseFingerprint: string | null;
+  readonly completionKey: string | null;
+  readonly actor: string | null;
+  readonly assignee: string | null;
+  readonly group: string | null;
+  readonly transportType: string;
+  readonly deadlineAtMs: number;
+  readonly createdAtMs: number;
+  readonly updatedAtMs: number;
+}
+
+/** One immutable entry of an execution's journal. `seq` equals the version it produced. */
+export interface JournalEvent {
+  readonly executionId: string;
+  readonly seq: number;
+  readonly type: string;
+  readonly atMs: number;
+  readonly data: Record<string, unknown>;
+}
+
+export interface OutboxMessage {
+  readonly id: number;
+  readonly topic: string;
+  readonly payload: Record<string, unknown>;
+  readonly createdAtMs: number;
+}
+
+export interface ReleaseRecord {
+  readonly tenantId: string;
+  readonly pipelineId: string;
+  readonly releaseVersion: string;
+  readonly contractVersion: string;
+  readonly descriptor: unknown;
+  readonly contract: unknown;
+  readonly primaryArtifactDigest: string;
+  readonly createdAtMs: number;
+}
+
+export interface ReleaseActivation {
+  readonly seq: number;
+  readonly tenantId: string;
+  readonly pipelineId: string;
+  readonly releaseVersion: string;
+  readonly activatedAtMs: number;
+  readonly actor: string;
+}
+
+export interface WorkerEvent {
+  readonly seq: number;
+  readonly tenantId: string;
+  readonly pipelineId: string;
+  readonly workerId: string;
+  readonly type: 'REGISTER' | 'HEARTBEAT' | 'DRAIN' | 'UNDRAIN';
+  readonly data: Record<string, unknown>;
+  readonly atMs: number;
+}

@@ -1,0 +1,120 @@
+import type { DlqReason } from '../../domain/execution-status.ts';
+import type { FailureDecision } from '../../domain/retry-policy.ts';
+import type { ExpiredLease, Fence, Publication } from '../store-port.ts';
+import type { InteractionRecord } from '../records.ts';
+import { interactionFromRow, type InteractionRow } from './rows.ts';
+import { applyFailure } from './segment-commands.ts';
+import type { Statements } from './statements.ts';
+
+export function findExpiredLeases(sql: Statements, nowMs: number, limit: number): ExpiredLease[] {
+  const rows = sql
+    .get(
+      `SELECT execution_id, lease_epoch, attempt, step_index, tenant_id FROM executions
+       WHERE status = 'RUNNING' AND lease_expires_at <= ? ORDER BY lease_expires_at LIMIT ?`,
+    )
+    .all(nowMs, limit) as {
+    execution_id: string;
+    lease_epoch: number;
+    attempt: number;
+    step_index: number;
+    tenant_id: string;
+  }[];
+  return rows.map((r) => ({
+    executionId: r.execution_id,
+    leaseEpoch: r.lease_epoch,
+    attempt: r.attempt,
+    stepIndex: r.step_index,
+    tenantId: r.tenant_id,
+  }));
+}
+
+/** Takes back a lease that ran out by `asOfMs`; a renewal that got there first wins. */
+export function reclaimLease(
+  sql: Statements,
+  c: Fence & {
+    decision: FailureDecision;
+    publication: Publication | undefined;
+    nowMs: number;
+    asOfMs: number;
+    expiresAtMs: number;
+  },
+): boolean {
+  const current = sql.get('SELECT step_index FROM executions WHERE execution_id = ?').get(c.executionId) as
+    { step_index: number } | undefined;
+  if (!current) return false;
+  const guard = `execution_id = @executionId AND status = 'RUNNING' AND lease_epoch = @leaseEpoch AND lease_expires_at <= @asOfMs`;
+  return (
+    applyFailure(sql, guard, {
+      ...c,
+      stepIndex: current.step_index,
+      errorCode: 'lease_expired',
+      errorMessage: 'The lease expired before the segment reported an outcome (worker or coordinator lost).',
+    }) !== undefined
+  );
+}
+
+export function findPassedDeadlines(sql: Statements, nowMs: number, limit: number): InteractionRecord[] {
+  const rows = sql
+    .get(
+      `SELECT * FROM await_interactions WHERE status = 'WAITING' AND deadline_at <= ? ORDER BY deadline_at LIMIT ?`,
+    )
+    .all(nowMs, limit) as InteractionRow[];
+  return rows.map(interactionFromRow);
+}
+
+/** Times an interaction out and moves its parked execution to the DLQ (or FAILED), once. */
+export function timeOutInteraction(
+  sql: Statements,
+  c: {
+    interactionId: string;
+    reason: DlqReason;
+    terminalStatus: 'DLQ' | 'FAILED';
+    publication: Publication | undefined;
+    nowMs: number;
+    expiresAtMs: number;
+  },
+): boolean {
+  const interaction = sql
+    .get(
+      `UPDATE await_interactions SET status = 'TIMED_OUT', updated_at = ?
+       WHERE interaction_id = ? AND status = 'WAITING' AND deadline_at <= ? RETURNING *`,
+    )
+    .get(c.nowMs, c.interactionId, c.nowMs) as InteractionRow | undefined;
+  if (!interaction) return false;
+  const guard = `execution_id = @executionId AND status = 'WAITING_EXTERNAL' AND await_unit_id = @unitId`;
+  const version = applyFailure(sql, guard, {
+    guardParams: { unitId: interaction.unit_id },
+    executionId: interaction.execution_id,
+    leaseEpoch: 0,
+    stepIndex: interaction.step_index,
+    errorCode: 'await_timeout',
+    errorMessage: `Await interaction timed out: ${interaction.interaction_id}`,
+    decision: { kind: c.terminalStatus === 'DLQ' ? 'dlq' : 'failed', reason: c.reason },
+    publication: c.publication,
+    nowMs: c.nowMs,
+    expiresAtMs: c.expiresAtMs,
+    interactionId: interaction.interaction_id,
+  });
+  if (version === undefined) {
+    throw new Error(
+      `execution ${interaction.execution_id} is not parked on await unit ${interaction.unit_id}`,
+    );
+  }
+  return true;
+}
+
+/** Deletes terminal executions whose TTL passed: projection, checkpoints, interactions, journal. */
+export function purgeExpired(sql: Statements, nowMs: number, limit: number): number {
+  const ids = (
+    sql.get('SELECT execution_id FROM executions WHERE expires_at <= ? LIMIT ?').all(nowMs, limit) as {
+      execution_id: string;
+    }[]
+  ).map((r) => r.execution_id);
+  for (const id of ids) {
+    for (const table of ['step_outputs', 'await_interactions', 'journal', 'executions']) {
+      sql.get(`DELETE FROM ${table} WHERE execution_id = ?`).run(id);
+    }
+  }
+  sql.get('DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at <= ?').run(nowMs - 86_400_000);
+  return ids.length;
+}

@@ -1,0 +1,83 @@
+import { isTerminal } from '../../domain/execution-status.ts';
+import { JournalEventType } from '../../domain/journal-events.ts';
+import type { CancelOutcome, RedriveOutcome } from '../store-port.ts';
+import { appendEvent } from './journal.ts';
+import { executionFromRow, type ExecutionRow } from './rows.ts';
+import type { Statements } from './statements.ts';
+
+function read(sql: Statements, tenantId: string, executionId: string): ExecutionRow | undefined {
+  return sql
+    .get('SELECT * FROM executions WHERE tenant_id = ? AND execution_id = ?')
+    .get(tenantId, executionId) as ExecutionRow | undefined;
+}
+
+/**
+ * Re-drive: DLQ (or FAILED with `allowFailed`) → QUEUED at the first step without a checkpoint,
+ * with a fresh retry budget and the same pin. Guarded by the version the caller saw.
+ */
+export function redrive(
+  sql: Statements,
+  c: {
+    tenantId: string;
+    executionId: string;
+    expectedVersion: number | undefined;
+    allowFailed: boolean;
+    reason: string;
+    nowMs: number;
+  },
+): RedriveOutcome {
+  const current = read(sql, c.tenantId, c.executionId);
+  if (!current) return { kind: 'not_found' };
+  const execution = executionFromRow(current);
+  if (!(execution.status === 'DLQ' || (execution.status === 'FAILED' && c.allowFailed))) {
+    return { kind: 'wrong_status', execution };
+  }
+  if (c.expectedVersion !== undefined && c.expectedVersion !== execution.version) {
+    return { kind: 'wrong_version', execution };
+  }
+  const row = sql
+    .get(
+      `UPDATE executions SET status = 'QUEUED', attempt = 0, next_due_at = ?, error_code = NULL, error_message = NULL,
+         dlq_reason = NULL, expires_at = NULL, version = version + 1, updated_at = ?
+       WHERE execution_id = ? AND version = ? RETURNING *`,
+    )
+    .get(c.nowMs, c.nowMs, c.executionId, execution.version) as ExecutionRow | undefined;
+  if (!row) return { kind: 'wrong_version', execution };
+  appendEvent(sql, c.executionId, row.version, JournalEventType.REDRIVEN, c.nowMs, {
+    previousStatus: execution.status,
+    reason: c.reason,
+  });
+  return { kind: 'redriven', previousStatus: execution.status, execution: executionFromRow(row) };
+}
+
+/** Cancel: any non-terminal state → CANCELLED, epoch bumped, open interactions cancelled. */
+export function cancel(
+  sql: Statements,
+  c: { tenantId: string; executionId: string; reason: string; nowMs: number; expiresAtMs: number },
+): CancelOutcome {
+  const current = read(sql, c.tenantId, c.executionId);
+  if (!current) return { kind: 'not_found' };
+  const execution = executionFromRow(current);
+  if (execution.status === 'CANCELLED') return { kind: 'already_cancelled', execution };
+  if (isTerminal(execution.status)) return { kind: 'terminal', execution };
+  const row = sql
+    .get(
+      `UPDATE executions SET status = 'CANCELLED', lease_epoch = lease_epoch + 1, lease_owner = NULL,
+         lease_expires_at = NULL, next_due_at = NULL, expires_at = ?, version = version + 1, updated_at = ?
+       WHERE execution_id = ? AND version = ? RETURNING *`,
+    )
+    .get(c.expiresAtMs, c.nowMs, c.executionId, execution.version) as ExecutionRow | undefined;
+  if (!row) throw new Error(`execution ${c.executionId} changed during cancel`);
+  sql
+    .get(
+      `UPDATE await_interactions SET status = 'CANCELLED', updated_at = ? WHERE execution_id = ? AND status = 'WAITING'`,
+    )
+    .run(c.nowMs, c.executionId);
+  appendEvent(sql, c.executionId, row.version, JournalEventType.CANCELLED, c.nowMs, {
+    previousStatus: execution.status,
+    reason: c.reason,
+    leaseEpoch: row.lease_epoch,
+    expiresAtMs: c.expiresAtMs,
+  });
+  return { kind: 'cancelled', execution: executionFromRow(row) };
+}

@@ -1,0 +1,179 @@
+import { canonicalJson } from '../../util/canonical-json.ts';
+import type { OutboxMessage, ReleaseActivation, ReleaseRecord, WorkerEvent } from '../records.ts';
+import type { RegisterReleaseOutcome } from '../store-port.ts';
+import { parseJson } from './rows.ts';
+import type { Statements } from './statements.ts';
+
+interface ReleaseRow {
+  tenant_id: string;
+  pipeline_id: string;
+  release_version: string;
+  contract_version: string;
+  descriptor_json: string;
+  contract_json: string;
+  primary_artifact_digest: string;
+  created_at: number;
+}
+
+const fromRow = (r: ReleaseRow): ReleaseRecord => ({
+  tenantId: r.tenant_id,
+  pipelineId: r.pipeline_id,
+  releaseVersion: r.release_version,
+  contractVersion: r.contract_version,
+  descriptor: parseJson(r.descriptor_json),
+  contract: parseJson(r.contract_json),
+  primaryArtifactDigest: r.primary_artifact_digest,
+  createdAtMs: r.created_at,
+});
+
+/** Releases are immutable: insert-if-absent, then compare what is there. */
+export function registerRelease(sql: Statements, r: ReleaseRecord): RegisterReleaseOutcome {
+  const descriptorJson = canonicalJson(r.descriptor);
+  const inserted = sql
+    .get(
+      `INSERT INTO releases (tenant_id, pipeline_id, release_version, contract_version, descriptor_json, contract_json,
+         primary_artifact_digest, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (tenant_id, pipeline_id, release_version) DO NOTHING`,
+    )
+    .run(
+      r.tenantId,
+      r.pipelineId,
+      r.releaseVersion,
+      r.contractVersion,
+      descriptorJson,
+      canonicalJson(r.contract),
+      r.primaryArtifactDigest,
+      r.createdAtMs,
+    );
+  if (inserted.changes === 1) return 'created';
+  const existing = sql
+    .get('SELECT * FROM releases WHERE tenant_id = ? AND pipeline_id = ? AND release_version = ?')
+    .get(r.tenantId, r.pipelineId, r.releaseVersion) as ReleaseRow;
+  return existing.descriptor_json === descriptorJson && existing.contract_version === r.contractVersion
+    ? 'identical'
+    : 'conflict';
+}
+
+export function activateRelease(sql: Statements, a: Omit<ReleaseActivation, 'seq'>): boolean {
+  const result = sql
+    .get(
+      `INSERT INTO release_activations (tenant_id, pipeline_id, release_version, activated_at, actor)
+       SELECT ?, ?, ?, ?, ? WHERE EXISTS
+         (SELECT 1 FROM releases WHERE tenant_id = ? AND pipeline_id = ? AND release_version = ?)`,
+    )
+    .run(
+      a.tenantId,
+      a.pipelineId,
+      a.releaseVersion,
+      a.activatedAtMs,
+      a.actor,
+      a.tenantId,
+      a.pipelineId,
+      a.releaseVersion,
+    );
+  return result.changes === 1;
+}
+
+export function getRelease(sql: Statements, tenantId: string, pipelineId: string, releaseVersion: string) {
+  const row = sql
+    .get('SELECT * FROM releases WHERE tenant_id = ? AND pipeline_id = ? AND release_version = ?')
+    .get(tenantId, pipelineId, releaseVersion) as ReleaseRow | undefined;
+  return row && fromRow(row);
+}
+
+export function getActiveRelease(
+  sql: Statements,
+  tenantId: string,
+  pipelineId: string,
+): ReleaseRecord | undefined {
+  const row = sql
+    .get(
+      `SELECT r.* FROM release_activations a JOIN releases r
+         ON r.tenant_id = a.tenant_id AND r.pipeline_id = a.pipeline_id AND r.release_version = a.release_version
+       WHERE a.tenant_id = ? AND a.pipeline_id = ? ORDER BY a.seq DESC LIMIT 1`,
+    )
+    .get(tenantId, pipelineId) as ReleaseRow | undefined;
+  return row && fromRow(row);
+}
+
+export function listReleases(sql: Statements, tenantId: string, pipelineId: string): ReleaseRecord[] {
+  const rows = sql
+    .get(
+      'SELECT * FROM releases WHERE tenant_id = ? AND pipeline_id = ? ORDER BY created_at, release_version',
+    )
+    .all(tenantId, pipelineId) as ReleaseRow[];
+  return rows.map(fromRow);
+}
+
+export function listActivations(sql: Statements, tenantId: string, pipelineId: string): ReleaseActivation[] {
+  const rows = sql
+    .get('SELECT * FROM release_activations WHERE tenant_id = ? AND pipeline_id = ? ORDER BY seq')
+    .all(tenantId, pipelineId) as {
+    seq: number;
+    tenant_id: string;
+    pipeline_id: string;
+    release_version: string;
+    activated_at: number;
+    actor: string;
+  }[];
+  return rows.map((r) => ({
+    seq: r.seq,
+    tenantId: r.tenant_id,
+    pipelineId: r.pipeline_id,
+    releaseVersion: r.release_version,
+    activatedAtMs: r.activated_at,
+    actor: r.actor,
+  }));
+}
+
+export function appendWorkerEvent(sql: Statements, e: Omit<WorkerEvent, 'seq'>): void {
+  sql
+    .get(
+      'INSERT INTO worker_events (tenant_id, pipeline_id, worker_id, type, data_json, at) VALUES (?, ?, ?, ?, ?, ?)',
+    )
+    .run(e.tenantId, e.pipelineId, e.workerId, e.type, JSON.stringify(e.data), e.atMs);
+}
+
+export function listWorkerEvents(sql: Statements, tenantId: string, pipelineId: string): WorkerEvent[] {
+  const rows = sql
+    .get('SELECT * FROM worker_events WHERE tenant_id = ? AND pipeline_id = ? ORDER BY seq')
+    .all(tenantId, pipelineId) as {
+    seq: number;
+    tenant_id: string;
+    pipeline_id: string;
+    worker_id: string;
+    type: WorkerEvent['type'];
+    data_json: string;
+    at: number;
+  }[];
+  return rows.map((r) => ({
+    seq: r.seq,
+    tenantId: r.tenant_id,
+    pipelineId: r.pipeline_id,
+    workerId: r.worker_id,
+    type: r.type,
+    data: parseJson(r.data_json) as Record<string, unknown>,
+    atMs: r.at,
+  }));
+}
+
+export function readOutbox(sql: Statements, limit: number): OutboxMessage[] {
+  const rows = sql.get('SELECT * FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT ?').all(limit) as {
+    id: number;
+    topic: string;
+    payload_json: string;
+    created_at: number;
+  }[];
+  return rows.map((r) => ({
+    id: r.id,
+    topic: r.topic,
+    payload: parseJson(r.payload_json) as Record<string, unknown>,
+    createdAtMs: r.created_at,
+  }));
+}
+
+export function markOutboxDelivered(sql: Statements, ids: readonly number[], nowMs: number): void {
+  sql
+    .get('UPDATE outbox SET delivered_at = ? WHERE id IN (SELECT value FROM json_each(?))')
+    .run(nowMs, JSON.stringify(ids));
+}

@@ -1,0 +1,204 @@
+import { JournalEventType } from '../../domain/journal-events.ts';
+import type { FailureDecision } from '../../domain/retry-policy.ts';
+import type { Fence, NewInteraction, Publication, StepFailure } from '../store-port.ts';
+import { appendEvent, enqueuePublication } from './journal.ts';
+import type { Statements } from './statements.ts';
+
+// Every command here is fenced: it matches only while the execution is RUNNING under the
+// caller's lease epoch and at the expected step. A stale worker's write matches no row.
+const FENCED = `execution_id = @executionId AND status = 'RUNNING' AND lease_epoch = @leaseEpoch AND step_index = @stepIndex`;
+
+type Versioned = { version: number } | undefined;
+
+export function checkpointStep(
+  sql: Statements,
+  c: Fence & { stepIndex: number; output: unknown; nowMs: number },
+): boolean {
+  const row = sql
+    .get(
+      `UPDATE executions SET step_index = @stepIndex + 1, attempt = 0, version = version + 1, updated_at = @nowMs
+       WHERE ${FENCED} RETURNING version`,
+    )
+    .get(c) as Versioned;
+  if (!row) return false;
+  writeStepOutput(sql, c.executionId, c.stepIndex, c.output);
+  appendEvent(sql, c.executionId, row.version, JournalEventType.STEP_COMPLETED, c.nowMs, {
+    stepIndex: c.stepIndex,
+    output: c.output,
+  });
+  return true;
+}
+
+export function succeed(
+  sql: Statements,
+  c: Fence & { stepIndex: number; result: unknown; nowMs: number; expiresAtMs: number },
+): boolean {
+  const row = sql
+    .get(
+      `UPDATE executions SET status = 'SUCCEEDED', step_index = @stepIndex + 1, attempt = 0, result_json = @resultJson,
+         lease_owner = NULL, lease_expires_at = NULL, next_due_at = NULL, await_unit_id = NULL,
+         error_code = NULL, error_message = NULL, dlq_reason = NULL, expires_at = @expiresAtMs,
+         version = version + 1, updated_at = @nowMs
+       WHERE ${FENCED} RETURNING version`,
+    )
+    .get({ ...c, resultJson: JSON.stringify(c.result ?? null) }) as Versioned;
+  if (!row) return false;
+  writeStepOutput(sql, c.executionId, c.stepIndex, c.result);
+  appendEvent(sql, c.executionId, row.version, JournalEventType.SUCCEEDED, c.nowMs, {
+    stepIndex: c.stepIndex,
+    result: c.result ?? null,
+    expiresAtMs: c.expiresAtMs,
+  });
+  return true;
+}
+
+export function suspend(
+  sql: Statements,
+  c: Fence & { stepIndex: number; interaction: NewInteraction; nowMs: number },
+): boolean {
+  const i = c.interaction;
+  const row = sql
+    .get(
+      `UPDATE executions SET status = 'WAITING_EXTERNAL', await_unit_id = @unitId, lease_owner = NULL,
+         lease_expires_at = NULL, next_due_at = NULL, version = version + 1, updated_at = @nowMs
+       WHERE ${FENCED} RETURNING version, tenant_id`,
+    )
+    .get({ ...c, unitId: i.unitId }) as { version: number; tenant_id: string } | undefined;
+  if (!row) return false;
+  sql
+    .get(
+      `INSERT INTO await_interactions (interaction_id, tenant_id, execution_id, unit_id, correlation_id, step_id,
+         step_index, status, request_json, assignee, group_name, transport_type, deadline_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'WAITING', ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      i.interactionId,
+      row.tenant_id,
+      c.executionId,
+      i.unitId,
+      i.correlationId,
+      i.stepId,
+      c.stepIndex,
+      JSON.stringify(i.requestPayload ?? null),
+      i.assignee,
+      i.group,
+      i.transportType,
+      i.deadlineAtMs,
+      c.nowMs,
+      c.nowMs,
+    );
+  appendEvent(sql, c.executionId, row.version, JournalEventType.SUSPENDED, c.nowMs, {
+    stepIndex: c.stepIndex,
+    interaction: { ...i, requestPayload: i.requestPayload ?? null },
+  });
+  return true;
+}
+
+export function fail(
+  sql: Statements,
+  c: Fence & {
+    stepIndex: number;
+    failure: StepFailure;
+    decision: FailureDecision;
+    publication: Publication | undefined;
+    nowMs: number;
+    expiresAtMs: number;
+  },
+): boolean {
+  const version = applyFailure(sql, FENCED, { ...c, ...c.failure });
+  return version !== undefined;
+}
+
+/**
+ * Writes a failure decision under a guard: WAIT_RETRY with the next attempt, or a terminal
+ * DLQ / FAILED with its reason and the DLQ publication in the same transaction.
+ * Returns the new version, or undefined when the guard did not match.
+ */
+export function applyFailure(
+  sql: Statements,
+  guard: string,
+  c: {
+    executionId: string;
+    leaseEpoch: number;
+    stepIndex: number;
+    errorCode: string;
+    errorMessage: string;
+    decision: FailureDecision;
+    publication: Publication | undefined;
+    nowMs: number;
+    expiresAtMs: number;
+    asOfMs?: number;
+    interactionId?: string;
+    /** Extra named parameters the guard refers to. */
+    guardParams?: Record<string, unknown>;
+  },
+): number | undefined {
+  const params = {
+    ...c.guardParams,
+    executionId: c.executionId,
+    leaseEpoch: c.leaseEpoch,
+    stepIndex: c.stepIndex,
+    errorCode: c.errorCode,
+    errorMessage: c.errorMessage.slice(0, 2000),
+    nowMs: c.nowMs,
+    asOfMs: c.asOfMs ?? c.nowMs,
+  };
+  const d = c.decision;
+  if (d.kind === 'retry') {
+    const row = sql
+      .get(
+        `UPDATE executions SET status = 'WAIT_RETRY', attempt = @attempt, next_due_at = @dueAtMs,
+           error_code = @errorCode, error_message = @errorMessage, lease_owner = NULL, lease_expires_at = NULL,
+           version = version + 1, updated_at = @nowMs
+         WHERE ${guard} RETURNING version`,
+      )
+      .get({ ...params, attempt: d.attempt, dueAtMs: d.dueAtMs }) as Versioned;
+    if (!row) return undefined;
+    appendEvent(sql, c.executionId, row.version, JournalEventType.RETRY_SCHEDULED, c.nowMs, {
+      stepIndex: c.stepIndex,
+      attempt: d.attempt,
+      dueAtMs: d.dueAtMs,
+      errorCode: params.errorCode,
+      errorMessage: params.errorMessage,
+    });
+    return row.version;
+  }
+  const status = d.kind === 'dlq' ? 'DLQ' : 'FAILED';
+  const row = sql
+    .get(
+      `UPDATE executions SET status = @status, dlq_reason = @reason, error_code = @errorCode,
+         error_message = @errorMessage, lease_owner = NULL, lease_expires_at = NULL, next_due_at = NULL,
+         expires_at = @expiresAtMs, version = version + 1, updated_at = @nowMs
+       WHERE ${guard} RETURNING version`,
+    )
+    .get({ ...params, status, reason: d.reason, expiresAtMs: c.expiresAtMs }) as Versioned;
+  if (!row) return undefined;
+  appendEvent(
+    sql,
+    c.executionId,
+    row.version,
+    d.kind === 'dlq' ? JournalEventType.MOVED_TO_DLQ : JournalEventType.FAILED,
+    c.nowMs,
+    {
+      stepIndex: c.stepIndex,
+      reason: d.reason,
+      errorCode: params.errorCode,
+      errorMessage: params.errorMessage,
+      expiresAtMs: c.expiresAtMs,
+      ...(c.interactionId ? { interactionId: c.interactionId } : {}),
+    },
+  );
+  if (d.kind === 'dlq') enqueuePublication(sql, c.publication, c.nowMs);
+  return row.version;
+}
+
+function writeStepOutput(sql: Statements, executionId: string, stepIndex: number, output: unknown): void {
+  sql
+    .get(
+      `INSERT INTO step_outputs (execution_id, step_index, output_json) VALUES (?, ?, ?)
+       ON CONFLICT (execution_id, step_index) DO UPDATE SET output_json = excluded.output_json`,
+    )
+    .run(executionId, stepIndex, JSON.stringify(output ?? null));
+}
+
+export { writeStepOutput };

@@ -1,0 +1,146 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Store } from '../store-port.ts';
+import { claimDue } from './claim.ts';
+import { SqliteGroupCommit } from './group-commit.ts';
+import { completeInteraction } from './interaction-commands.ts';
+import {
+  findExpiredLeases,
+  findPassedDeadlines,
+  purgeExpired,
+  reclaimLease,
+  timeOutInteraction,
+} from './maintenance-commands.ts';
+import { migrate } from './migrate.ts';
+import { cancel, redrive } from './operator-commands.ts';
+import * as q from './queries.ts';
+import { rebuildProjections, snapshotProjections } from './rebuild.ts';
+import * as r from './release-records.ts';
+import { checkpointStep, fail, succeed, suspend } from './segment-commands.ts';
+import { Statements } from './statements.ts';
+import { submitExecution } from './submit.ts';
+
+export interface SqliteStoreOptions {
+  /** The database file; the directory is created if needed. */
+  readonly file: string;
+  /**
+   * `full` (default): `synchronous=FULL`, every acknowledged write survives power loss.
+   * `relaxed`: `synchronous=NORMAL`; a power loss (not a process crash) may lose the last
+   * commits before the WAL is checkpointed.
+   */
+  readonly durability?: 'full' | 'relaxed';
+  readonly nowMs?: () => number;
+}
+
+/**
+ * The embedded store: one SQLite file in WAL mode, owned by one coordinator process
+ * (`locking_mode=EXCLUSIVE`, so a second process on the same data directory is refused).
+ * Writes go through group commit; reads run directly on the same connection and therefore
+ * see exactly what has been committed.
+ */
+export class SqliteStore implements Store {
+  readonly dialect = 'sqlite' as const;
+  readonly exclusive = true;
+  readonly #db: Database.Database;
+  readonly #sql: Statements;
+  readonly #writer: SqliteGroupCommit;
+  readonly #nowMs: () => number;
+
+  constructor(options: SqliteStoreOptions) {
+    mkdirSync(dirname(options.file), { recursive: true });
+    this.#db = new Database(options.file, { timeout: 5000 });
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma(`synchronous = ${options.durability === 'relaxed' ? 'NORMAL' : 'FULL'}`);
+    this.#db.pragma('locking_mode = EXCLUSIVE');
+    // Take the exclusive lock now, so a second coordinator fails at start, not mid-flight.
+    this.#db.exec('BEGIN IMMEDIATE; COMMIT');
+    this.#sql = new Statements(this.#db);
+    this.#writer = new SqliteGroupCommit(this.#db);
+    this.#nowMs = options.nowMs ?? Date.now;
+  }
+
+  /** Transactions committed so far (group commit shares one among many commands). */
+  get commits(): number {
+    return this.#writer.commits;
+  }
+
+  async migrate(): Promise<void> {
+    migrate(this.#db, this.#nowMs());
+  }
+  async ping(): Promise<void> {
+    this.#db.prepare('SELECT 1').get();
+  }
+  async durabilitySettings(): Promise<Record<string, string>> {
+    const synchronous = ['OFF', 'NORMAL', 'FULL', 'EXTRA'][
+      Number(this.#db.pragma('synchronous', { simple: true }))
+    ];
+    return {
+      journal_mode: String(this.#db.pragma('journal_mode', { simple: true })).toUpperCase(),
+      synchronous: synchronous ?? 'UNKNOWN',
+    };
+  }
+  async close(): Promise<void> {
+    this.#writer.close();
+    this.#db.close();
+  }
+
+  #write<T>(command: () => T): Promise<T> {
+    return this.#writer.run(command);
+  }
+
+  submit: Store['submit'] = (c) => this.#write(() => submitExecution(this.#sql, c));
+  claimDue: Store['claimDue'] = (c) => this.#write(() => claimDue(this.#sql, c));
+  renewLeases: Store['renewLeases'] = (fences, untilMs) =>
+    this.#write(() => {
+      const renew = this.#sql.get(
+        `UPDATE executions SET lease_expires_at = ? WHERE execution_id = ? AND status = 'RUNNING' AND lease_epoch = ?`,
+      );
+      return fences.reduce((n, f) => n + renew.run(untilMs, f.executionId, f.leaseEpoch).changes, 0);
+    });
+  checkpointStep: Store['checkpointStep'] = (c) => this.#write(() => checkpointStep(this.#sql, c));
+  succeed: Store['succeed'] = (c) => this.#write(() => succeed(this.#sql, c));
+  suspend: Store['suspend'] = (c) => this.#write(() => suspend(this.#sql, c));
+  fail: Store['fail'] = (c) => this.#write(() => fail(this.#sql, c));
+  completeInteraction: Store['completeInteraction'] = (c) =>
+    this.#write(() => completeInteraction(this.#sql, c));
+  redrive: Store['redrive'] = (c) => this.#write(() => redrive(this.#sql, c));
+  cancel: Store['cancel'] = (c) => this.#write(() => cancel(this.#sql, c));
+
+  findExpiredLeases: Store['findExpiredLeases'] = async (nowMs, limit) =>
+    findExpiredLeases(this.#sql, nowMs, limit);
+  reclaimLease: Store['reclaimLease'] = (c) => this.#write(() => reclaimLease(this.#sql, c));
+  findPassedDeadlines: Store['findPassedDeadlines'] = async (nowMs, limit) =>
+    findPassedDeadlines(this.#sql, nowMs, limit);
+  timeOutInteraction: Store['timeOutInteraction'] = (c) =>
+    this.#write(() => timeOutInteraction(this.#sql, c));
+  purgeExpired: Store['purgeExpired'] = (nowMs, limit) =>
+    this.#write(() => purgeExpired(this.#sql, nowMs, limit));
+
+  getExecution: Store['getExecution'] = async (tenantId, id) => q.getExecution(this.#sql, tenantId, id);
+  getStepOutput: Store['getStepOutput'] = async (id, stepIndex) => q.getStepOutput(this.#sql, id, stepIndex);
+  findInteraction: Store['findInteraction'] = async (tenantId, ref) =>
+    q.findInteraction(this.#sql, tenantId, ref);
+  listPendingInteractions: Store['listPendingInteractions'] = async (tenantId, filter) =>
+    q.listPendingInteractions(this.#sql, tenantId, filter);
+  readJournal: Store['readJournal'] = async (id, afterSeq, limit) =>
+    q.readJournal(this.#sql, id, afterSeq, limit);
+  nextWakeAtMs: Store['nextWakeAtMs'] = async () => q.nextWakeAtMs(this.#sql);
+
+  readOutbox: Store['readOutbox'] = async (limit) => r.readOutbox(this.#sql, limit);
+  markOutboxDelivered: Store['markOutboxDelivered'] = (ids, nowMs) =>
+    this.#write(() => r.markOutboxDelivered(this.#sql, ids, nowMs));
+
+  registerRelease: Store['registerRelease'] = (release) =>
+    this.#write(() => r.registerRelease(this.#sql, release));
+  activateRelease: Store['activateRelease'] = (a) => this.#write(() => r.activateRelease(this.#sql, a));
+  getRelease: Store['getRelease'] = async (t, p, v) => r.getRelease(this.#sql, t, p, v);
+  getActiveRelease: Store['getActiveRelease'] = async (t, p) => r.getActiveRelease(this.#sql, t, p);
+  listReleases: Store['listReleases'] = async (t, p) => r.listReleases(this.#sql, t, p);
+  listActivations: Store['listActivations'] = async (t, p) => r.listActivations(this.#sql, t, p);
+  appendWorkerEvent: Store['appendWorkerEvent'] = (e) => this.#write(() => r.appendWorkerEvent(this.#sql, e));
+  listWorkerEvents: Store['listWorkerEvents'] = async (t, p) => r.listWorkerEvents(this.#sql, t, p);
+
+  rebuildProjections: Store['rebuildProjections'] = () => this.#write(() => rebuildProjections(this.#sql));
+  snapshotProjections: Store['snapshotProjections'] = async () => snapshotProjections(this.#sql);
+}

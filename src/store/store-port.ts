@@ -1,0 +1,250 @@
+import type { FailureDecision } from '../domain/retry-policy.ts';
+import type { DlqReason, ExecutionStatus } from '../domain/execution-status.ts';
+import type {
+  ExecutionRecord,
+  InteractionRecord,
+  JournalEvent,
+  OutboxMessage,
+  ReleaseActivation,
+  ReleaseRecord,
+  WorkerEvent,
+} from './records.ts';
+
+/**
+ * The store port: domain operations, not SQL. Every command is one guarded conditional
+ * update plus its journal event in one transaction; a `false` (or `lost`) result means the
+ * guard did not match (another writer won, the lease epoch moved on) and nothing was written.
+ * Implementations batch concurrent commands into shared transactions (group commit), and a
+ * promise resolves only after the COMMIT that holds its command has returned.
+ */
+export interface Store
+  extends ExecutionCommands, ExecutionQueries, MaintenanceCommands, ReleaseStore, OutboxStore {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** True when one coordinator process owns the store, so leases held by others are orphans. */
+  readonly exclusive: boolean;
+  migrate(): Promise<void>;
+  /** Throws when the database cannot answer. */
+  ping(): Promise<void>;
+  /** The durability settings in force (e.g. `journal_mode`, `synchronous`). */
+  durabilitySettings(): Promise<Record<string, string>>;
+  /** Rebuilds every projection (executions, step outputs, interactions) from the journal. */
+  rebuildProjections(): Promise<void>;
+  /** Every projection row, in a stable order: what a rebuild must reproduce. */
+  snapshotProjections(): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export interface SubmitCommand {
+  readonly tenantId: string;
+  readonly executionId: string;
+  readonly pipelineId: string;
+  readonly contractVersion: string;
+  readonly releaseVersion: string;
+  readonly executionKey: string;
+  readonly inputFingerprint: string;
+  readonly input: unknown;
+  readonly nowMs: number;
+}
+
+export type SubmitOutcome =
+  | { readonly kind: 'created'; readonly execution: ExecutionRecord }
+  | { readonly kind: 'duplicate'; readonly execution: ExecutionRecord }
+  | { readonly kind: 'conflict'; readonly execution: ExecutionRecord };
+
+/** A claimed execution and the input of the step it resumes at. */
+export interface ClaimedSegment {
+  readonly execution: ExecutionRecord;
+  readonly input: unknown;
+}
+
+export interface Fence {
+  readonly executionId: string;
+  readonly leaseEpoch: number;
+}
+
+export interface StepFailure {
+  readonly errorCode: string;
+  readonly errorMessage: string;
+}
+
+export interface NewInteraction {
+  readonly interactionId: string;
+  readonly correlationId: string;
+  readonly unitId: string;
+  readonly stepId: string;
+  readonly requestPayload: unknown;
+  readonly assignee: string | null;
+  readonly group: string | null;
+  readonly transportType: string;
+  readonly deadlineAtMs: number;
+}
+
+/** A publication to the outside world, written to the outbox in the command's transaction. */
+export interface Publication {
+  readonly topic: string;
+  readonly payload: Record<string, unknown>;
+}
+
+export interface ExecutionCommands {
+  submit(command: SubmitCommand): Promise<SubmitOutcome>;
+  /**
+   * Claims up to `limit` due executions pinned to one of `releaseVersions` (the releases some
+   * worker can run): RUNNING, epoch + 1, `attempt_started` journaled.
+   */
+  claimDue(command: {
+    nowMs: number;
+    limit: number;
+    owner: string;
+    leaseMs: number;
+    releaseVersions: readonly string[];
+  }): Promise<ClaimedSegment[]>;
+  /** Extends the leases still held; not journaled. Returns how many were extended. */
+  renewLeases(fences: readonly Fence[], untilMs: number): Promise<number>;
+  checkpointStep(command: Fence & { stepIndex: number; output: unknown; nowMs: number }): Promise<boolean>;
+  succeed(
+    command: Fence & { stepIndex: number; result: unknown; nowMs: number; expiresAtMs: number },
+  ): Promise<boolean>;
+  suspend(
+    command: Fence & { stepIndex: number; interaction: NewInteraction; nowMs: number },
+  ): Promise<boolean>;
+  fail(
+    command: Fence & {
+      stepIndex: number;
+      failure: StepFailure;
+      decision: FailureDecision;
+      publication: Publication | undefined;
+      nowMs: number;
+      expiresAtMs: number;
+    },
+  ): Promise<boolean>;
+  completeInteraction(command: {
+    tenantId: string;
+    interactionId: string;
+    response: unknown;
+    responseFingerprint: string;
+    completionKey: string;
+    actor: string | null;
+    nowMs: number;
+  }): Promise<CompletionOutcome>;
+  redrive(command: {
+    tenantId: string;
+    executionId: string;
+    expectedVersion: number | undefined;
+    allowFailed: boolean;
+    reason: string;
+    nowMs: number;
+  }): Promise<RedriveOutcome>;
+  cancel(command: {
+    tenantId: string;
+    executionId: string;
+    reason: string;
+    nowMs: number;
+    expiresAtMs: number;
+  }): Promise<CancelOutcome>;
+}
+
+export type CompletionOutcome =
+  | { readonly kind: 'completed'; readonly interaction: InteractionRecord }
+  | { readonly kind: 'duplicate'; readonly interaction: InteractionRecord }
+  | { readonly kind: 'conflict'; readonly interaction: InteractionRecord }
+  | { readonly kind: 'closed'; readonly interaction: InteractionRecord }
+  | { readonly kind: 'deadline_passed'; readonly interaction: InteractionRecord }
+  | { readonly kind: 'not_found' };
+
+export type RedriveOutcome =
+  | {
+      readonly kind: 'redriven';
+      readonly previousStatus: ExecutionStatus;
+      readonly execution: ExecutionRecord;
+    }
+  | { readonly kind: 'wrong_status'; readonly execution: ExecutionRecord }
+  | { readonly kind: 'wrong_version'; readonly execution: ExecutionRecord }
+  | { readonly kind: 'not_found' };
+
+export type CancelOutcome =
+  | { readonly kind: 'cancelled'; readonly execution: ExecutionRecord }
+  | { readonly kind: 'already_cancelled'; readonly execution: ExecutionRecord }
+  | { readonly kind: 'terminal'; readonly execution: ExecutionRecord }
+  | { readonly kind: 'not_found' };
+
+export interface PendingFilter {
+  readonly assignee?: string | undefined;
+  readonly group?: string | undefined;
+  readonly stepId?: string | undefined;
+  readonly limit: number;
+}
+
+export interface ExecutionQueries {
+  getExecution(tenantId: string, executionId: string): Promise<ExecutionRecord | undefined>;
+  /** The checkpointed output of one step, or `undefined` when the step has none. */
+  getStepOutput(executionId: string, stepIndex: number): Promise<{ output: unknown } | undefined>;
+  findInteraction(
+    tenantId: string,
+    ref: { interactionId: string } | { correlationId: string },
+  ): Promise<InteractionRecord | undefined>;
+  listPendingInteractions(tenantId: string, filter: PendingFilter): Promise<InteractionRecord[]>;
+  readJournal(executionId: string, afterSeq: number, limit: number): Promise<JournalEvent[]>;
+  /** The earliest instant anything falls due: queued work, a lease expiry or a deadline. */
+  nextWakeAtMs(): Promise<number | undefined>;
+}
+
+export interface ExpiredLease extends Fence {
+  readonly attempt: number;
+  readonly stepIndex: number;
+  readonly tenantId: string;
+}
+
+export interface MaintenanceCommands {
+  /** RUNNING executions whose lease ran out by `nowMs`. */
+  findExpiredLeases(nowMs: number, limit: number): Promise<ExpiredLease[]>;
+  /**
+   * Takes back a lease that ran out by `asOfMs` (a renewal that got there first wins); the
+   * lost try counts as a retryable failure of the step.
+   */
+  reclaimLease(
+    command: Fence & {
+      asOfMs: number;
+      decision: FailureDecision;
+      publication: Publication | undefined;
+      nowMs: number;
+      expiresAtMs: number;
+    },
+  ): Promise<boolean>;
+  findPassedDeadlines(nowMs: number, limit: number): Promise<InteractionRecord[]>;
+  /** Times out an open interaction and moves its parked execution to the DLQ (or FAILED). */
+  timeOutInteraction(command: {
+    interactionId: string;
+    reason: DlqReason;
+    terminalStatus: 'DLQ' | 'FAILED';
+    publication: Publication | undefined;
+    nowMs: number;
+    expiresAtMs: number;
+  }): Promise<boolean>;
+  /** Deletes terminal executions (projection and journal) whose TTL passed. */
+  purgeExpired(nowMs: number, limit: number): Promise<number>;
+}
+
+export interface OutboxStore {
+  readOutbox(limit: number): Promise<OutboxMessage[]>;
+  markOutboxDelivered(ids: readonly number[], nowMs: number): Promise<void>;
+}
+
+export type RegisterReleaseOutcome = 'created' | 'identical' | 'conflict';
+
+export interface ReleaseStore {
+  /** Releases are immutable: the same version with other metadata is a conflict. */
+  registerRelease(release: ReleaseRecord): Promise<RegisterReleaseOutcome>;
+  /** Appends an activation event; false when the release is unknown. */
+  activateRelease(activation: Omit<ReleaseActivation, 'seq'>): Promise<boolean>;
+  getRelease(
+    tenantId: string,
+    pipelineId: string,
+    releaseVersion: string,
+  ): Promise<ReleaseRecord | undefined>;
+  /** The release named by the latest activation. */
+  getActiveRelease(tenantId: string, pipelineId: string): Promise<ReleaseRecord | undefined>;
+  listReleases(tenantId: string, pipelineId: string): Promise<ReleaseRecord[]>;
+  listActivations(tenantId: string, pipelineId: string): Promise<ReleaseActivation[]>;
+  appendWorkerEvent(event: Omit<WorkerEvent, 'seq'>): Promise<void>;
+  listWorkerEvents(tenantId: string, pipelineId: string): Promise<WorkerEvent[]>;
+}

@@ -1,0 +1,92 @@
+/**
+ * The seam between coordinator and transition workers (SPEC §4). A segment runs from
+ * `currentStepIndex` to the next durable boundary: an await or the end of the pipeline.
+ */
+export interface SegmentCommand {
+  readonly tenantId: string;
+  readonly executionId: string;
+  readonly pipelineId: string;
+  readonly contractVersion: string;
+  readonly releaseVersion: string;
+  readonly currentStepIndex: number;
+  readonly attempt: number;
+  readonly executionVersion: number;
+  readonly leaseEpoch: number;
+  /** `executionId:stepIndex:attempt`. */
+  readonly transitionKey: string;
+  /** The input of the step at `currentStepIndex`, as JSON. */
+  readonly input: unknown;
+}
+
+/** A step failure, reported as data: it is stored and shown, never thrown across the seam. */
+export interface StepFailureReport {
+  readonly failureClass: string;
+  readonly code: string;
+  readonly message: string;
+  readonly nonRetryable: boolean;
+  /** The step opted out of the DLQ (`dlq: false`). */
+  readonly skipDlq: boolean;
+}
+
+export interface AwaitSuspension {
+  readonly stepId: string;
+  readonly requestPayload: unknown;
+  readonly deadlineMs: number;
+  readonly group: string | null;
+  readonly assignee: string | null;
+  readonly transportType: string;
+}
+
+/** Per-step outputs not yet checkpointed through the hooks (a remote worker returns them). */
+export interface StepOutput {
+  readonly stepIndex: number;
+  readonly output: unknown;
+}
+
+export type SegmentResult =
+  | {
+      readonly outcome: 'COMPLETED';
+      readonly stepIndex: number;
+      readonly output: unknown;
+      readonly outputs?: StepOutput[];
+    }
+  | {
+      readonly outcome: 'WAITING_EXTERNAL';
+      readonly stepIndex: number;
+      readonly suspension: AwaitSuspension;
+      readonly outputs?: StepOutput[];
+    }
+  | {
+      readonly outcome: 'FAILED';
+      readonly stepIndex: number;
+      readonly failure: StepFailureReport;
+      readonly outputs?: StepOutput[];
+    }
+  /** The lease was lost mid-segment (a checkpoint was refused): nothing more to commit. */
+  | { readonly outcome: 'ABANDONED' }
+  /** The worker does not host the pinned identity: a dispatch error, not a step failure. */
+  | { readonly outcome: 'REFUSED'; readonly reason: string };
+
+/** What the coordinator lends a worker while a segment runs. */
+export interface SegmentHooks {
+  /** Commits a step's output, fenced by the lease; false means the lease is gone: stop. */
+  checkpoint(stepIndex: number, output: unknown): Promise<boolean>;
+  /** Reads the checkpointed output of an earlier step. */
+  outputOf(stepIndex: number): Promise<unknown>;
+  readonly signal: AbortSignal;
+}
+
+export interface TransitionWorker {
+  readonly workerId: string;
+  readonly protocol: 'local' | 'rest' | 'grpc';
+  /** Release versions this worker hosts, each with its pipeline and contract. */
+  hostedReleases(): readonly HostedRelease[];
+  execute(command: SegmentCommand, hooks: SegmentHooks): Promise<SegmentResult>;
+}
+
+export interface HostedRelease {
+  readonly tenantId: string;
+  readonly pipelineId: string;
+  readonly contractVersion: string;
+  readonly releaseVersion: string;
+}
