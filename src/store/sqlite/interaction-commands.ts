@@ -1,7 +1,7 @@
 import { JournalEventType } from '../../domain/journal-events.ts';
 import type { CompletionOutcome } from '../store-port.ts';
 import { appendEvent } from './journal.ts';
-import { interactionFromRow, type InteractionRow } from './rows.ts';
+import { interactionFromRow, toJson, type InteractionRow } from './rows.ts';
 import { writeStepOutput } from './segment-commands.ts';
 import type { Statements } from './statements.ts';
 
@@ -43,7 +43,7 @@ export function completeInteraction(
        WHERE interaction_id = ? AND status = 'WAITING' RETURNING *`,
     )
     .get(
-      JSON.stringify(c.response ?? null),
+      toJson(c.response),
       c.responseFingerprint,
       c.completionKey,
       c.actor,

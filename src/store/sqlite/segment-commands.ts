@@ -2,6 +2,7 @@ import { JournalEventType } from '../../domain/journal-events.ts';
 import type { FailureDecision } from '../../domain/retry-policy.ts';
 import type { Fence, NewInteraction, Publication, StepFailure } from '../store-port.ts';
 import { appendEvent, enqueuePublication } from './journal.ts';
+import { toJson } from './rows.ts';
 import type { Statements } from './statements.ts';
 
 // Every command here is fenced: it matches only while the execution is RUNNING under the
@@ -41,7 +42,7 @@ export function succeed(
          version = version + 1, updated_at = @nowMs
        WHERE ${FENCED} RETURNING version`,
     )
-    .get({ ...c, resultJson: JSON.stringify(c.result ?? null) }) as Versioned;
+    .get({ ...c, resultJson: toJson(c.result) }) as Versioned;
   if (!row) return false;
   writeStepOutput(sql, c.executionId, c.stepIndex, c.result);
   appendEvent(sql, c.executionId, row.version, JournalEventType.SUCCEEDED, c.nowMs, {

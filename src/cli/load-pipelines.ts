@@ -1,0 +1,34 @@
+import { statSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { LocalPipelineSource } from '../coordinator/host-local-pipelines.ts';
+import { isPipeline } from '../sdk/define-pipeline.ts';
+
+/** The module files a `--pipelines` argument names: a file, or every `pipeline.ts` under a folder. */
+function moduleFiles(target: string): string[] {
+  const path = resolve(target);
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path, { recursive: true, encoding: 'utf8' })
+    .filter((f) => /(^|\/)pipeline\.(ts|mts|js|mjs)$/.test(f) && !f.includes('node_modules'))
+    .sort()
+    .map((f) => join(path, f));
+}
+
+/** Imports pipeline modules and collects every exported pipeline (default or named). */
+export async function loadPipelines(targets: readonly string[]): Promise<LocalPipelineSource[]> {
+  const found = new Map<string, LocalPipelineSource>();
+  for (const target of targets) {
+    for (const file of moduleFiles(target)) {
+      const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+      for (const value of Object.values(module)) {
+        if (!isPipeline(value)) continue;
+        const existing = found.get(value.id);
+        if (existing && existing.pipeline !== value)
+          throw new Error(`pipeline id '${value.id}' is defined twice`);
+        found.set(value.id, { pipeline: value, sourceFile: file });
+      }
+    }
+  }
+  if (found.size === 0) throw new Error(`no pipelines exported by ${targets.join(', ')}`);
+  return [...found.values()];
+}

@@ -1,0 +1,46 @@
+import type { ExecutionRecord, InteractionRecord } from '../store/records.ts';
+
+/** The status object of `GET /executions/{id}` (TPF's fields, plus the pin and DLQ reason). */
+export function executionStatusDto(x: ExecutionRecord, hasWorker: boolean) {
+  const due = x.status === 'QUEUED' || x.status === 'WAIT_RETRY';
+  return {
+    executionId: x.executionId,
+    status: x.status,
+    stepIndex: x.stepIndex,
+    attempt: x.attempt,
+    version: x.version,
+    pipelineId: x.pipelineId,
+    contractVersion: x.contractVersion,
+    releaseVersion: x.releaseVersion,
+    awaitUnitId: x.awaitUnitId,
+    nextDueAtEpochMs: x.nextDueAtMs,
+    createdAtEpochMs: x.createdAtMs,
+    updatedAtEpochMs: x.updatedAtMs,
+    errorCode: x.errorCode,
+    errorMessage: x.errorMessage,
+    dlqReason: x.dlqReason,
+    waitingFor: due && !hasWorker ? 'worker' : x.status === 'WAITING_EXTERNAL' ? 'interaction' : null,
+  };
+}
+
+export type ExecutionStatusDto = ReturnType<typeof executionStatusDto>;
+
+/** An interaction as the pending inbox returns it (TPF's `AwaitInteractionDto`). */
+export function interactionDto(i: InteractionRecord) {
+  return {
+    interactionId: i.interactionId,
+    correlationId: i.correlationId,
+    executionId: i.executionId,
+    stepId: i.stepId,
+    stepIndex: i.stepIndex,
+    status: i.status,
+    requestPayload: i.requestPayload,
+    assignee: i.assignee,
+    group: i.group,
+    transportType: i.transportType,
+    transportMetadata: {},
+    deadlineEpochMs: i.deadlineAtMs,
+    createdAtEpochMs: i.createdAtMs,
+    updatedAtEpochMs: i.updatedAtMs,
+  };
+}

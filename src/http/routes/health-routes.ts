@@ -1,0 +1,25 @@
+import type { FastifyInstance } from 'fastify';
+import type { Coordinator } from '../../coordinator/coordinator.ts';
+
+/** Liveness and readiness: no token, so load balancers and orchestrators can probe. */
+export function healthRoutes(app: FastifyInstance, coordinator: Coordinator): void {
+  app.get('/api/health', async () => ({ status: 'UP' }));
+  app.get('/q/health/live', async () => ({ status: 'UP', checks: [] }));
+  app.get('/api/ready', async (_request, reply) => {
+    let database = 'UP';
+    try {
+      await coordinator.store.ping();
+    } catch {
+      database = 'DOWN';
+    }
+    const maintenance = coordinator.maintenanceHealthy() ? 'UP' : 'DOWN';
+    const ready = database === 'UP' && maintenance === 'UP';
+    return reply.code(ready ? 200 : 503).send({
+      status: ready ? 'UP' : 'DOWN',
+      checks: [
+        { name: 'database', status: database },
+        { name: 'maintenance-loop', status: maintenance },
+      ],
+    });
+  });
+}
