@@ -56,7 +56,7 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
   const app = Fastify({ bodyLimit: options.bodyLimitBytes, logger: false, return503OnClosing: true });
 
   // JSON bodies are parsed here so a malformed one is our `invalid_json`, and an empty one is "no body".
-  app.removeContentTypeParser('application/json');
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
     const source = typeof text === 'string' ? text : text.toString('utf8');
     if (source.trim() === '') return done(null, undefined);

@@ -1,0 +1,109 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { TestContext } from 'node:test';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+export interface CoordinatorProcess {
+  readonly baseUrl: string;
+  readonly dataDir: string;
+  readonly child: ChildProcess;
+  /** Everything the process printed so far. */
+  output(): string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export const OPERATOR_TOKEN = 'test-operator-token-0123456789';
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+/**
+ * Starts `capstan serve` as a real process on a free loopback port and waits for its banner.
+ * Tokens come from env: refs, as an operator would configure them.
+ */
+export async function startCoordinatorProcess(
+  t: TestContext,
+  options: { pipelines?: string[]; env?: Record<string, string>; dataDir?: string; keepDataDir?: boolean } = {},
+): Promise<CoordinatorProcess> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'capstan-e2e-'));
+  const pipelines = options.pipelines ?? [join(ROOT, 'examples/restaurant-approval/pipeline.ts')];
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'bin/capstan.mjs'), 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--pipelines', ...pipelines],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        CAPSTAN_LOG_LEVEL: 'info',
+        TEST_OPERATOR_TOKEN: OPERATOR_TOKEN,
+        TEST_ADMIN_TOKEN: ADMIN_TOKEN,
+        PIPELINE_ORCHESTRATOR_CONTROL_PLANE_ADMIN_TOKEN_REF: 'env:TEST_OPERATOR_TOKEN',
+        PIPELINE_ORCHESTRATOR_ADMIN_ADMIN_TOKEN_REF: 'env:TEST_ADMIN_TOKEN',
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+  const baseUrl = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`coordinator did not start:\n${out}`)), 30_000);
+    const check = (): void => {
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolveUrl(match[1]);
+      }
+    };
+    child.stdout.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`coordinator exited with ${String(code)}:\n${out}`));
+    });
+  });
+  const kill = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  t.after(async () => {
+    await kill('SIGKILL');
+    if (!options.keepDataDir && !options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+  return { baseUrl, dataDir, child, output: () => out, kill };
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- test client reads arbitrary JSON
+}
+
+/** A minimal HTTP client for tests: JSON in, JSON out, the operator token by default. */
+export function apiClient(baseUrl: string, token: string | null = OPERATOR_TOKEN) {
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+  };
+  const cp = '/tpf/control-plane/tenants/default';
+  return {
+    call,
+    submit: (body: unknown, headers?: Record<string, string>) => call('POST', `${cp}/executions`, body, headers),
+    status: (id: string) => call('GET', `${cp}/executions/${id}`),
+    result: (id: string, waitMs = 10_000) => call('GET', `${cp}/executions/${id}/result?waitMs=${waitMs}`),
+    pending: (query = '') => call('GET', `${cp}/interactions/pending${query}`),
+    complete: (body: unknown) => call('POST', `${cp}/interactions/complete`, body),
+    cancel: (id: string) => call('POST', `${cp}/executions/${id}/cancel`),
+    redrive: (id: string, body: unknown) => call('POST', `/tpf/admin/tenants/default/executions/${id}/redrive`, body),
+  };
+}

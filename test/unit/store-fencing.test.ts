@@ -1,0 +1,258 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import type { ClaimedSegment, SubmitCommand } from '../../src/store/store-port.ts';
+
+const T0 = Date.UTC(2026, 0, 1);
+const LEASE_MS = 1000;
+
+async function openStore(t: TestContext): Promise<SqliteStore> {
+  const dir = mkdtempSync(join(tmpdir(), 'capstan-fencing-'));
+  const store = new SqliteStore({ file: join(dir, 'capstan.db'), nowMs: () => T0 });
+  await store.migrate();
+  t.after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return store;
+}
+
+const submitCommand = (id: string, overrides: Partial<SubmitCommand> = {}): SubmitCommand => ({
+  tenantId: 'default',
+  executionId: id,
+  pipelineId: 'p',
+  contractVersion: 'sha256:contract',
+  releaseVersion: 'r1',
+  executionKey: `key-${id}`,
+  inputFingerprint: `fp-${id}`,
+  input: { id },
+  nowMs: T0,
+  ...overrides,
+});
+
+async function submitted(store: SqliteStore, id: string, overrides: Partial<SubmitCommand> = {}) {
+  const outcome = await store.submit(submitCommand(id, overrides));
+  assert.equal(outcome.kind, 'created');
+  return outcome.execution;
+}
+
+type ClaimOptions = Partial<Parameters<SqliteStore['claimDue']>[0]>;
+const claim = (store: SqliteStore, o: ClaimOptions = {}) =>
+  store.claimDue({ nowMs: T0, limit: 10, owner: 'node-a', leaseMs: LEASE_MS, releaseVersions: ['r1'], ...o });
+
+async function claimOne(store: SqliteStore, nowMs = T0, owner = 'node-a'): Promise<ClaimedSegment> {
+  const claimed = await claim(store, { nowMs, owner });
+  assert.equal(claimed.length, 1, 'exactly one execution claimed');
+  return claimed[0] as ClaimedSegment;
+}
+
+const journalTypes = async (store: SqliteStore, id: string) =>
+  (await store.readJournal(id, 0, 1000)).map((e) => e.type);
+const get = async (store: SqliteStore, id: string) => store.getExecution('default', id);
+
+test('claimDue moves QUEUED to RUNNING, bumps the epoch and journals attempt_started', async (t) => {
+  const store = await openStore(t);
+  const before = await submitted(store, 'x1');
+  assert.equal(before.leaseEpoch, 0);
+  const { execution, input } = await claimOne(store);
+  assert.equal(execution.status, 'RUNNING');
+  assert.equal(execution.leaseEpoch, 1);
+  assert.equal(execution.leaseOwner, 'node-a');
+  assert.equal(execution.leaseExpiresAtMs, T0 + LEASE_MS);
+  assert.equal(execution.nextDueAtMs, null);
+  assert.equal(execution.version, 2);
+  assert.deepEqual(input, { id: 'x1' });
+  const journal = await store.readJournal('x1', 0, 100);
+  assert.deepEqual(
+    journal.map((e) => [e.seq, e.type]),
+    [
+      [1, 'submitted'],
+      [2, 'attempt_started'],
+    ],
+  );
+  assert.equal(journal[1]?.data.leaseEpoch, 1);
+  assert.equal(journal[1]?.data.leaseOwner, 'node-a');
+  const again = await claim(store, { owner: 'b' });
+  assert.deepEqual(again, [], 'a RUNNING execution is not claimed again');
+});
+
+test('checkpoint, succeed and fail under a stale epoch are refused and write nothing', async (t) => {
+  const store = await openStore(t);
+  await submitted(store, 'x1');
+  await claimOne(store);
+  const before = await get(store, 'x1');
+  const stale = { executionId: 'x1', leaseEpoch: 0, stepIndex: 0, nowMs: T0 + 1 };
+  assert.equal(await store.checkpointStep({ ...stale, output: { a: 1 } }), false);
+  assert.equal(await store.succeed({ ...stale, result: { done: true }, expiresAtMs: T0 + 9 }), false);
+  const publication = { topic: 'dlq', payload: { executionId: 'x1' } };
+  const failure = { errorCode: 'boom', errorMessage: 'boom' };
+  const dlq = { kind: 'dlq', reason: 'non_retryable' } as const;
+  assert.equal(
+    await store.fail({ ...stale, failure, decision: dlq, publication, expiresAtMs: T0 + 9 }),
+    false,
+  );
+  // The right epoch at the wrong step is refused as well.
+  assert.equal(await store.checkpointStep({ ...stale, leaseEpoch: 1, stepIndex: 3, output: 1 }), false);
+  assert.deepEqual(await journalTypes(store, 'x1'), ['submitted', 'attempt_started']);
+  assert.deepEqual(await get(store, 'x1'), before);
+  assert.equal(await store.getStepOutput('x1', 0), undefined);
+  assert.deepEqual(await store.readOutbox(10), []);
+});
+
+test('an expired lease is reclaimed to WAIT_RETRY; a renewed one is not', async (t) => {
+  const store = await openStore(t);
+  await submitted(store, 'lost');
+  await submitted(store, 'renewed');
+  const claimed = await claim(store);
+  assert.equal(claimed.length, 2);
+  assert.deepEqual(await store.findExpiredLeases(T0 + LEASE_MS - 1, 10), []);
+  assert.equal(await store.renewLeases([{ executionId: 'renewed', leaseEpoch: 1 }], T0 + 5 * LEASE_MS), 1);
+  assert.equal(await store.renewLeases([{ executionId: 'renewed', leaseEpoch: 7 }], T0 + 9 * LEASE_MS), 0);
+  const expired = await store.findExpiredLeases(T0 + LEASE_MS, 10);
+  assert.deepEqual(
+    expired.map((l) => l.executionId),
+    ['lost'],
+  );
+
+  const nowMs = T0 + LEASE_MS + 10;
+  const reclaim = (executionId: string) =>
+    store.reclaimLease({
+      executionId,
+      leaseEpoch: 1,
+      asOfMs: T0 + LEASE_MS,
+      decision: { kind: 'retry', attempt: 1, dueAtMs: nowMs + 500 },
+      publication: undefined,
+      nowMs,
+      expiresAtMs: nowMs + 1e6,
+    });
+  assert.equal(await reclaim('renewed'), false, 'a renewal that got there first wins');
+  const renewed = await get(store, 'renewed');
+  assert.equal(renewed?.status, 'RUNNING');
+  assert.equal(renewed?.leaseExpiresAtMs, T0 + 5 * LEASE_MS);
+  assert.deepEqual(await journalTypes(store, 'renewed'), ['submitted', 'attempt_started']);
+
+  assert.equal(await reclaim('lost'), true);
+  assert.equal(await reclaim('lost'), false, 'reclaiming twice acts once');
+  const lost = await get(store, 'lost');
+  assert.equal(lost?.status, 'WAIT_RETRY');
+  assert.equal(lost?.attempt, 1);
+  assert.equal(lost?.errorCode, 'lease_expired');
+  assert.equal(lost?.leaseOwner, null);
+  assert.equal(lost?.nextDueAtMs, nowMs + 500);
+  assert.deepEqual(await journalTypes(store, 'lost'), ['submitted', 'attempt_started', 'retry_scheduled']);
+});
+
+test('a second claim gets epoch + 1 and the old epoch can no longer commit', async (t) => {
+  const store = await openStore(t);
+  await submitted(store, 'x1');
+  const first = await claimOne(store, T0, 'node-a');
+  await store.fail({
+    executionId: 'x1',
+    leaseEpoch: first.execution.leaseEpoch,
+    stepIndex: 0,
+    failure: { errorCode: 'flaky', errorMessage: 'flaky' },
+    decision: { kind: 'retry', attempt: 1, dueAtMs: T0 + 100 },
+    publication: undefined,
+    nowMs: T0,
+    expiresAtMs: T0 + 1e6,
+  });
+  const early = await claim(store, { nowMs: T0 + 99 });
+  assert.deepEqual(early, [], 'not due before nextDueAtMs');
+  const second = await claimOne(store, T0 + 100, 'node-b');
+  assert.equal(second.execution.leaseEpoch, first.execution.leaseEpoch + 1);
+  assert.equal(second.execution.attempt, 1);
+  const stale = { executionId: 'x1', leaseEpoch: first.execution.leaseEpoch, stepIndex: 0, nowMs: T0 + 101 };
+  assert.equal(await store.checkpointStep({ ...stale, output: 'old' }), false);
+  assert.equal(await store.checkpointStep({ ...stale, leaseEpoch: 2, output: 'new' }), true);
+  assert.deepEqual(await store.getStepOutput('x1', 0), { output: 'new' });
+  const after = await get(store, 'x1');
+  assert.equal(after?.stepIndex, 1);
+  assert.equal(after?.attempt, 0, 'a checkpoint resets the attempt counter');
+});
+
+test('claimDue takes only executions pinned to a release some worker runs', async (t) => {
+  const store = await openStore(t);
+  await submitted(store, 'on-r1');
+  await submitted(store, 'on-r2', { releaseVersion: 'r2' });
+  const none = await claim(store, { releaseVersions: [] });
+  assert.deepEqual(none, []);
+  const claimed = await claim(store);
+  assert.deepEqual(
+    claimed.map((c) => c.execution.executionId),
+    ['on-r1'],
+  );
+  const other = await get(store, 'on-r2');
+  assert.equal(other?.status, 'QUEUED');
+  assert.equal(other?.leaseEpoch, 0);
+  assert.deepEqual(await journalTypes(store, 'on-r2'), ['submitted']);
+});
+
+test('submit with an existing key is a duplicate (same input) or a conflict (other input)', async (t) => {
+  const store = await openStore(t);
+  const created = await submitted(store, 'x1', { executionKey: 'k' });
+  const duplicate = await store.submit(submitCommand('x2', { executionKey: 'k', inputFingerprint: 'fp-x1' }));
+  assert.equal(duplicate.kind, 'duplicate');
+  assert.equal(duplicate.execution.executionId, created.executionId);
+  const conflict = await store.submit(submitCommand('x3', { executionKey: 'k', inputFingerprint: 'other' }));
+  assert.equal(conflict.kind, 'conflict');
+  assert.equal(conflict.execution.executionId, 'x1');
+  assert.equal(await get(store, 'x2'), undefined);
+  assert.equal(await get(store, 'x3'), undefined);
+  assert.deepEqual(await journalTypes(store, 'x1'), ['submitted']);
+  const otherPipeline = await store.submit(submitCommand('x4', { executionKey: 'k', pipelineId: 'q' }));
+  assert.equal(otherPipeline.kind, 'created', 'keys are scoped per pipeline');
+});
+
+test('group commit: commands issued in one turn share one transaction', async (t) => {
+  const store = await openStore(t);
+  const commands = 50;
+  const before = store.commits;
+  const outcomes = await Promise.all(
+    Array.from({ length: commands }, (_, i) => store.submit(submitCommand(`g${i}`))),
+  );
+  const used = store.commits - before;
+  assert.ok(outcomes.every((o) => o.kind === 'created'));
+  assert.ok(used >= 1 && used < commands, `${used} commits for ${commands} commands`);
+  assert.equal(used, 1);
+  for (let i = 0; i < commands; i++) assert.equal((await get(store, `g${i}`))?.status, 'QUEUED');
+});
+
+test('group commit: each command in a batch wins or loses on its own', async (t) => {
+  const store = await openStore(t);
+  await submitted(store, 'a');
+  await submitted(store, 'b');
+  await submitted(store, 'c');
+  await claim(store);
+  const fence = (executionId: string, leaseEpoch: number) => ({
+    executionId,
+    leaseEpoch,
+    stepIndex: 0,
+    nowMs: T0,
+  });
+  const before = store.commits;
+  const results = await Promise.allSettled([
+    store.checkpointStep({ ...fence('a', 1), output: 'fresh' }),
+    store.checkpointStep({ ...fence('b', 0), output: 'stale' }),
+    // Throws after its UPDATE ran (a BigInt cannot be serialised): rolled back alone.
+    store.checkpointStep({ ...fence('c', 1), output: { n: 1n } }),
+    store.submit(submitCommand('d')),
+  ]);
+  assert.equal(store.commits - before, 1, 'one shared transaction');
+  assert.deepEqual(results.map((r) => (r.status === 'fulfilled' ? r.value : 'rejected')).slice(0, 3), [
+    true,
+    false,
+    'rejected',
+  ]);
+  assert.equal(results[3]?.status, 'fulfilled');
+  assert.equal((await get(store, 'a'))?.stepIndex, 1);
+  assert.deepEqual(await store.getStepOutput('a', 0), { output: 'fresh' });
+  assert.equal((await get(store, 'b'))?.stepIndex, 0);
+  const c = await get(store, 'c');
+  assert.equal(c?.stepIndex, 0, 'the throwing command left no partial write');
+  assert.equal(c?.version, 2);
+  assert.deepEqual(await journalTypes(store, 'c'), ['submitted', 'attempt_started']);
+  assert.equal((await get(store, 'd'))?.status, 'QUEUED');
+});
