@@ -38,7 +38,7 @@ export async function runMaintenance(d: MaintenanceDeps, asOfMs?: number): Promi
   let reclaimedLeases = 0;
   for (const lease of await d.store.findExpiredLeases(leaseCutoff, d.config.sweepLimit)) {
     if (d.dispatcher.isRunning(lease.executionId)) continue;
-    const decision = decideFailure(
+    const decided = decideFailure(
       d.config,
       {
         attempt: lease.attempt,
@@ -49,6 +49,9 @@ export async function runMaintenance(d: MaintenanceDeps, asOfMs?: number): Promi
       nowMs,
       d.random,
     );
+    // A lost lease means a dead process, not a struggling dependency: the try counts against
+    // the budget, but there is nothing to back off from, so it is due at once.
+    const decision = decided.kind === 'retry' ? { ...decided, dueAtMs: nowMs } : decided;
     const execution = await d.store.getExecution(lease.tenantId, lease.executionId);
     const publication =
       decision.kind === 'dlq' && execution

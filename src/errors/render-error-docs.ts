@@ -2,7 +2,9 @@ import { errorCatalog } from './catalog.ts';
 
 /** `docs/errors.md`, rendered from the catalogue; a test fails when the two drift apart. */
 export function renderErrorDocs(): string {
-  const rows = Object.entries(errorCatalog).map(([code, e]) => `| \`${code}\` | ${e.status} | ${e.message} |`);
+  const rows = Object.entries(errorCatalog).map(
+    ([code, e]) => `| \`${code}\` | ${e.status} | ${e.message} |`,
+  );
   return [
     '# Error catalogue',
     '',

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import { ADMIN_TOKEN, apiClient, startCoordinatorProcess, type ApiResponse } from '../support/coordinator-process.ts';
+import {
+  ADMIN_TOKEN,
+  apiClient,
+  startCoordinatorProcess,
+  type ApiResponse,
+} from '../support/coordinator-process.ts';
 
 const orderInput = (customerName: string) => ({
   requestId: randomUUID(),
@@ -20,9 +25,14 @@ async function waitForInteraction(api: Api, executionId: string) {
   const pending = await api.pending('?stepId=await-restaurant-decision');
   assert.equal(pending.status, 200);
   assert.ok(Array.isArray(pending.body), 'the pending inbox is a bare array');
-  const interaction = (pending.body as { executionId: string; interactionId: string; stepId: string; requestPayload: { orderId: string } }[]).find(
-    (i) => i.executionId === executionId,
-  );
+  const interaction = (
+    pending.body as {
+      executionId: string;
+      interactionId: string;
+      stepId: string;
+      requestPayload: { orderId: string };
+    }[]
+  ).find((i) => i.executionId === executionId);
   assert.ok(interaction, 'the execution has a pending interaction');
   assert.equal(interaction.stepId, 'await-restaurant-decision');
   return interaction;
@@ -33,7 +43,11 @@ test('accepted (plain JSON) and declined (TPF envelopes) flows over HTTP', async
   const api = apiClient(coordinator.baseUrl);
 
   // Accepted, plain JSON payloads.
-  const submitted = await api.submit({ pipelineId: 'restaurant-approval', input: orderInput('Ada Lovelace'), idempotencyKey: 'order-ada' });
+  const submitted = await api.submit({
+    pipelineId: 'restaurant-approval',
+    input: orderInput('Ada Lovelace'),
+    idempotencyKey: 'order-ada',
+  });
   assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
   assert.equal(submitted.body.duplicate, false);
   assert.match(submitted.body.contractVersion, /^sha256:[0-9a-f]{64}$/);
@@ -41,7 +55,9 @@ test('accepted (plain JSON) and declined (TPF envelopes) flows over HTTP', async
   const completed = await api.complete({
     interactionId: ada.interactionId,
     idempotencyKey: `complete-${ada.interactionId}`,
-    response: { accepted: { orderId: ada.requestPayload.orderId, decidedAt: new Date().toISOString(), note: 'ok' } },
+    response: {
+      accepted: { orderId: ada.requestPayload.orderId, decidedAt: new Date().toISOString(), note: 'ok' },
+    },
     actor: 'e2e',
   });
   assert.equal(completed.status, 200, JSON.stringify(completed.body));
@@ -67,7 +83,12 @@ test('accepted (plain JSON) and declined (TPF envelopes) flows over HTTP', async
   assert.equal(grace.status, 200, JSON.stringify(grace.body));
   const interaction = await waitForInteraction(api, grace.body.executionId);
   const decision = {
-    declined: { orderId: interaction.requestPayload.orderId, decidedAt: new Date().toISOString(), note: 'busy', declineReason: 'Kitchen is overloaded' },
+    declined: {
+      orderId: interaction.requestPayload.orderId,
+      decidedAt: new Date().toISOString(),
+      note: 'busy',
+      declineReason: 'Kitchen is overloaded',
+    },
   };
   const envelopeCompletion = {
     interactionId: interaction.interactionId,
@@ -88,18 +109,29 @@ test('accepted (plain JSON) and declined (TPF envelopes) flows over HTTP', async
   const again = await api.complete({ interactionId: interaction.interactionId, response: decision });
   assert.equal(again.status, 200);
   assert.equal(again.body.duplicate, true);
-  const different = await api.complete({ interactionId: interaction.interactionId, response: { accepted: decision.declined } });
+  const different = await api.complete({
+    interactionId: interaction.interactionId,
+    response: { accepted: decision.declined },
+  });
   assert.equal(different.status, 409);
   assert.equal(different.body.error.code, 'interaction_conflict');
 
   // Idempotent submit: same key and input → the same execution; other input → 409.
-  const dup = await api.submit({ pipelineId: 'restaurant-approval', input: orderInput('Ada Lovelace'), idempotencyKey: 'order-ada' });
+  const dup = await api.submit({
+    pipelineId: 'restaurant-approval',
+    input: orderInput('Ada Lovelace'),
+    idempotencyKey: 'order-ada',
+  });
   assert.equal(dup.status, 409, 'a new requestId is different input under the same key');
   const same = await api.submit(
     {
       pipelineId: 'restaurant-approval',
       inputShape: 'UNI',
-      inputPayload: { payloadTypeId: 'x.Dto', payloadEncoding: 'application/tpf-transition+json', payload: JSON.stringify(input) },
+      inputPayload: {
+        payloadTypeId: 'x.Dto',
+        payloadEncoding: 'application/tpf-transition+json',
+        payload: JSON.stringify(input),
+      },
     },
     { 'Idempotency-Key': `order-${input.requestId}` },
   );
@@ -107,30 +139,58 @@ test('accepted (plain JSON) and declined (TPF envelopes) flows over HTTP', async
   assert.equal(same.body.duplicate, true);
   assert.equal(same.body.executionId, grace.body.executionId);
 
-  const history = await api.call('GET', `/tpf/control-plane/tenants/default/executions/${grace.body.executionId}/history`);
+  const history = await api.call(
+    'GET',
+    `/tpf/control-plane/tenants/default/executions/${grace.body.executionId}/history`,
+  );
   assert.deepEqual(
     (history.body.events as { type: string }[]).map((e) => e.type),
-    ['submitted', 'attempt_started', 'step_completed', 'step_completed', 'suspended', 'interaction_completed', 'attempt_started', 'succeeded'],
+    [
+      'submitted',
+      'attempt_started',
+      'step_completed',
+      'step_completed',
+      'suspended',
+      'interaction_completed',
+      'attempt_started',
+      'succeeded',
+    ],
   );
 });
 
 test('incident: a wrong-order decision goes to the DLQ, is logged, re-driven, and fails again', async (t) => {
   const coordinator = await startCoordinatorProcess(t, { env: { PIPELINE_ORCHESTRATOR_MAX_RETRIES: '0' } });
   const api = apiClient(coordinator.baseUrl);
-  const submitted = await api.submit({ pipelineId: 'restaurant-approval', input: orderInput('Katherine Johnson'), idempotencyKey: 'order-kj' });
+  const submitted = await api.submit({
+    pipelineId: 'restaurant-approval',
+    input: orderInput('Katherine Johnson'),
+    idempotencyKey: 'order-kj',
+  });
   const interaction = await waitForInteraction(api, submitted.body.executionId);
   const bad = await api.complete({
     interactionId: interaction.interactionId,
-    response: { accepted: { orderId: 'not-a-uuid', decidedAt: new Date().toISOString(), note: 'faulty kitchen' } },
+    response: {
+      accepted: { orderId: 'not-a-uuid', decidedAt: new Date().toISOString(), note: 'faulty kitchen' },
+    },
   });
   assert.equal(bad.status, 200, 'valid in shape, so the completion is accepted');
   const failed = await api.result(submitted.body.executionId);
-  const terminal = failed.body.status as { status: string; errorCode: string; errorMessage: string; version: number; dlqReason: string };
+  const terminal = failed.body.status as {
+    status: string;
+    errorCode: string;
+    errorMessage: string;
+    version: number;
+    dlqReason: string;
+  };
   assert.equal(terminal.status, 'DLQ');
   assert.equal(terminal.dlqReason, 'non_retryable');
   assert.equal(terminal.errorCode, 'decision_order_mismatch');
   assert.ok(terminal.errorMessage.length > 0);
-  await waitFor(() => coordinator.output().includes('Execution moved to DLQ') && coordinator.output().includes(submitted.body.executionId));
+  await waitFor(
+    () =>
+      coordinator.output().includes('Execution moved to DLQ') &&
+      coordinator.output().includes(submitted.body.executionId),
+  );
 
   const operatorTry = await api.redrive(submitted.body.executionId, { expectedVersion: terminal.version });
   assert.equal(operatorTry.status, 403, 'the operator token does not open the admin surface');
@@ -154,7 +214,7 @@ test('incident: a wrong-order decision goes to the DLQ, is logged, re-driven, an
 });
 
 test('auth and bad input are 4xx with a stable code, and the coordinator stays healthy', async (t) => {
-  const coordinator = await startCoordinatorProcess(t);
+  const coordinator = await startCoordinatorProcess(t, { env: { CAPSTAN_HTTP_BODY_LIMIT_BYTES: '4096' } });
   const api = apiClient(coordinator.baseUrl);
   const anonymous = apiClient(coordinator.baseUrl, null);
   const wrong = apiClient(coordinator.baseUrl, 'not-a-token');
@@ -169,15 +229,31 @@ test('auth and bad input are 4xx with a stable code, and the coordinator stays h
   expect(await api.submit('{"pipelineId": '), 400, 'invalid_json');
   expect(await api.submit('pipelineId=x', { 'content-type': 'text/plain' }), 415, 'unsupported_media_type');
   expect(await api.submit({ pipelineId: 'restaurant-approval' }), 400, 'invalid_request');
-  expect(await api.submit({ pipelineId: 'restaurant-approval', input: { requestId: 'nope' } }), 400, 'invalid_input');
+  expect(
+    await api.submit({ pipelineId: 'restaurant-approval', input: { requestId: 'nope' } }),
+    400,
+    'invalid_input',
+  );
   expect(await api.submit({ pipelineId: 'no-such-pipeline', input: {} }), 409, 'no_active_release');
-  expect(await api.submit({ pipelineId: 'x', inputPayload: { payload: '{not json' } }), 400, 'invalid_payload_envelope');
-  expect(await api.submit({ pipelineId: 'x', input: 'x'.repeat(2_000_000) }), 413, 'payload_too_large');
+  expect(
+    await api.submit({ pipelineId: 'x', inputPayload: { payload: '{not json' } }),
+    400,
+    'invalid_payload_envelope',
+  );
+  expect(await api.submit({ pipelineId: 'x', input: 'x'.repeat(8_000) }), 413, 'payload_too_large');
   expect(await api.status(randomUUID()), 404, 'execution_not_found');
-  expect(await api.call('GET', '/tpf/control-plane/tenants/bad%20tenant/interactions/pending'), 400, 'invalid_tenant_id');
+  expect(
+    await api.call('GET', '/tpf/control-plane/tenants/bad%20tenant/interactions/pending'),
+    400,
+    'invalid_tenant_id',
+  );
   expect(await api.complete({ interactionId: randomUUID(), response: {} }), 404, 'interaction_not_found');
   expect(await api.complete({ response: {} }), 400, 'invalid_request');
-  expect(await api.call('GET', '/tpf/control-plane/tenants/default/executions/x/result?waitMs=999999'), 400, 'invalid_request');
+  expect(
+    await api.call('GET', '/tpf/control-plane/tenants/default/executions/x/result?waitMs=999999'),
+    400,
+    'invalid_request',
+  );
   expect(await api.call('GET', '/nowhere'), 404, 'route_not_found');
   for (const path of ['/api/health', '/api/ready', '/q/health/live']) {
     assert.equal((await anonymous.call('GET', path)).status, 200, path);

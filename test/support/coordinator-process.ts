@@ -24,13 +24,29 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789';
  */
 export async function startCoordinatorProcess(
   t: TestContext,
-  options: { pipelines?: string[]; env?: Record<string, string>; dataDir?: string; keepDataDir?: boolean } = {},
+  options: {
+    pipelines?: string[];
+    env?: Record<string, string>;
+    dataDir?: string;
+    keepDataDir?: boolean;
+  } = {},
 ): Promise<CoordinatorProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'capstan-e2e-'));
   const pipelines = options.pipelines ?? [join(ROOT, 'examples/restaurant-approval/pipeline.ts')];
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'bin/capstan.mjs'), 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--pipelines', ...pipelines],
+    [
+      join(ROOT, 'bin/capstan.mjs'),
+      'serve',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--data-dir',
+      dataDir,
+      '--pipelines',
+      ...pipelines,
+    ],
     {
       cwd: ROOT,
       env: {
@@ -77,12 +93,17 @@ export async function startCoordinatorProcess(
 
 export interface ApiResponse {
   readonly status: number;
-  readonly body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- test client reads arbitrary JSON
+  readonly body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
 }
 
 /** A minimal HTTP client for tests: JSON in, JSON out, the operator token by default. */
 export function apiClient(baseUrl: string, token: string | null = OPERATOR_TOKEN) {
-  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> => {
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse> => {
     const response = await fetch(`${baseUrl}${path}`, {
       method,
       headers: {
@@ -98,12 +119,14 @@ export function apiClient(baseUrl: string, token: string | null = OPERATOR_TOKEN
   const cp = '/tpf/control-plane/tenants/default';
   return {
     call,
-    submit: (body: unknown, headers?: Record<string, string>) => call('POST', `${cp}/executions`, body, headers),
+    submit: (body: unknown, headers?: Record<string, string>) =>
+      call('POST', `${cp}/executions`, body, headers),
     status: (id: string) => call('GET', `${cp}/executions/${id}`),
     result: (id: string, waitMs = 10_000) => call('GET', `${cp}/executions/${id}/result?waitMs=${waitMs}`),
     pending: (query = '') => call('GET', `${cp}/interactions/pending${query}`),
     complete: (body: unknown) => call('POST', `${cp}/interactions/complete`, body),
     cancel: (id: string) => call('POST', `${cp}/executions/${id}/cancel`),
-    redrive: (id: string, body: unknown) => call('POST', `/tpf/admin/tenants/default/executions/${id}/redrive`, body),
+    redrive: (id: string, body: unknown) =>
+      call('POST', `/tpf/admin/tenants/default/executions/${id}/redrive`, body),
   };
 }

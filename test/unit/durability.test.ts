@@ -45,7 +45,7 @@ test('a second store on the same file is refused while the first is open', async
   const first = new SqliteStore({ file });
   t.after(() => first.close());
   await first.migrate();
-  assert.throws(() => new SqliteStore({ file }), /locked|busy/i);
+  assert.throws(() => new SqliteStore({ file }), /in use by another coordinator process/);
   await first.ping(); // the owner is unaffected
   assert.deepEqual(await first.snapshotProjections(), { executions: [], stepOutputs: [], interactions: [] });
   await first.close();

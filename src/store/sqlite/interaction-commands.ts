@@ -42,14 +42,8 @@ export function completeInteraction(
          completion_key = ?, actor = ?, updated_at = ?
        WHERE interaction_id = ? AND status = 'WAITING' RETURNING *`,
     )
-    .get(
-      toJson(c.response),
-      c.responseFingerprint,
-      c.completionKey,
-      c.actor,
-      c.nowMs,
-      c.interactionId,
-    ) as InteractionRow | undefined;
+    .get(toJson(c.response), c.responseFingerprint, c.completionKey, c.actor, c.nowMs, c.interactionId) as
+    InteractionRow | undefined;
   if (!updated) return { kind: 'closed', interaction };
   const execution = sql
     .get(

@@ -49,12 +49,21 @@ export class SqliteStore implements Store {
 
   constructor(options: SqliteStoreOptions) {
     mkdirSync(dirname(options.file), { recursive: true });
-    this.#db = new Database(options.file, { timeout: 5000 });
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma(`synchronous = ${options.durability === 'relaxed' ? 'NORMAL' : 'FULL'}`);
-    this.#db.pragma('locking_mode = EXCLUSIVE');
-    // Take the exclusive lock now, so a second coordinator fails at start, not mid-flight.
-    this.#db.exec('BEGIN IMMEDIATE; COMMIT');
+    this.#db = new Database(options.file, { timeout: 0 });
+    try {
+      this.#db.pragma('locking_mode = EXCLUSIVE');
+      this.#db.pragma('journal_mode = WAL');
+      this.#db.pragma(`synchronous = ${options.durability === 'relaxed' ? 'NORMAL' : 'FULL'}`);
+      // Take the exclusive lock now, so a second coordinator fails at start, not mid-flight.
+      this.#db.exec('BEGIN IMMEDIATE; COMMIT');
+    } catch (error) {
+      this.#db.close();
+      const busy = (error as { code?: string }).code?.startsWith('SQLITE_BUSY');
+      throw busy
+        ? new Error(`${options.file} is in use by another coordinator process`, { cause: error })
+        : error;
+    }
+    this.#db.pragma('busy_timeout = 5000');
     this.#sql = new Statements(this.#db);
     this.#writer = new SqliteGroupCommit(this.#db);
     this.#nowMs = options.nowMs ?? Date.now;
