@@ -1,5 +1,5 @@
 import { JournalEventType } from '../../domain/journal-events.ts';
-import type { CompletionOutcome } from '../store-port.ts';
+import type { CompletionOutcome, Store } from '../store-port.ts';
 import { appendEvent } from './journal.ts';
 import { interactionFromRow, toJson, type InteractionRow } from './rows.ts';
 import { writeStepOutput } from './segment-commands.ts';
@@ -12,15 +12,7 @@ import type { Statements } from './statements.ts';
  */
 export function completeInteraction(
   sql: Statements,
-  c: {
-    tenantId: string;
-    interactionId: string;
-    response: unknown;
-    responseFingerprint: string;
-    completionKey: string;
-    actor: string | null;
-    nowMs: number;
-  },
+  c: Parameters<Store['completeInteraction']>[0],
 ): CompletionOutcome {
   const current = sql
     .get('SELECT * FROM await_interactions WHERE tenant_id = ? AND interaction_id = ?')

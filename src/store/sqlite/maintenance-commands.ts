@@ -1,6 +1,5 @@
-import type { DlqReason } from '../../domain/execution-status.ts';
 import type { FailureDecision } from '../../domain/retry-policy.ts';
-import type { ExpiredLease, Fence, Publication } from '../store-port.ts';
+import type { ExpiredLease, Fence, Publication, Store } from '../store-port.ts';
 import type { InteractionRecord } from '../records.ts';
 import { interactionFromRow, type InteractionRow } from './rows.ts';
 import { applyFailure } from './segment-commands.ts';
@@ -63,17 +62,7 @@ export function findPassedDeadlines(sql: Statements, nowMs: number, limit: numbe
 }
 
 /** Times an interaction out and moves its parked execution to the DLQ (or FAILED), once. */
-export function timeOutInteraction(
-  sql: Statements,
-  c: {
-    interactionId: string;
-    reason: DlqReason;
-    terminalStatus: 'DLQ' | 'FAILED';
-    publication: Publication | undefined;
-    nowMs: number;
-    expiresAtMs: number;
-  },
-): boolean {
+export function timeOutInteraction(sql: Statements, c: Parameters<Store['timeOutInteraction']>[0]): boolean {
   const interaction = sql
     .get(
       `UPDATE await_interactions SET status = 'TIMED_OUT', updated_at = ?

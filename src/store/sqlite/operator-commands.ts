@@ -1,6 +1,6 @@
 import { isTerminal } from '../../domain/execution-status.ts';
 import { JournalEventType } from '../../domain/journal-events.ts';
-import type { CancelOutcome, RedriveOutcome } from '../store-port.ts';
+import type { CancelOutcome, RedriveOutcome, Store } from '../store-port.ts';
 import { appendEvent } from './journal.ts';
 import { executionFromRow, type ExecutionRow } from './rows.ts';
 import type { Statements } from './statements.ts';
@@ -15,17 +15,7 @@ function read(sql: Statements, tenantId: string, executionId: string): Execution
  * Re-drive: DLQ (or FAILED with `allowFailed`) → QUEUED at the first step without a checkpoint,
  * with a fresh retry budget and the same pin. Guarded by the version the caller saw.
  */
-export function redrive(
-  sql: Statements,
-  c: {
-    tenantId: string;
-    executionId: string;
-    expectedVersion: number | undefined;
-    allowFailed: boolean;
-    reason: string;
-    nowMs: number;
-  },
-): RedriveOutcome {
+export function redrive(sql: Statements, c: Parameters<Store['redrive']>[0]): RedriveOutcome {
   const current = read(sql, c.tenantId, c.executionId);
   if (!current) return { kind: 'not_found' };
   const execution = executionFromRow(current);
