@@ -81,12 +81,22 @@ export class Coordinator {
     return this.#d.config;
   }
 
-  /** Migrates, recovers what a previous process left running, and starts the background loops. */
+  /**
+   * Migrates, takes back what a previous process left running, and starts the background
+   * loops. It does not wait for recovered work to finish: segments run in the background.
+   */
   async start(): Promise<void> {
     await this.store.migrate();
     this.#started = true;
     // A store this process owns alone: every lease in it belongs to a process that is gone.
-    await this.tick(this.store.exclusive ? Number.MAX_SAFE_INTEGER : undefined);
+    await this.#pass(this.store.exclusive ? Number.MAX_SAFE_INTEGER : undefined, false);
+  }
+
+  /** Looks for due work now (after workers or releases changed), without waiting for it. */
+  wake(): void {
+    void this.#pass(undefined, false).catch((error: unknown) =>
+      this.#d.logger.error({ err: error }, 'maintenance pass failed'),
+    );
   }
 
   async stop(): Promise<void> {
@@ -153,9 +163,7 @@ export class Coordinator {
         `No healthy worker hosts release ${release.releaseVersion} of '${request.pipelineId}'.`,
       );
     }
-    const validators = this.catalog.validators(
-      release.contract as Parameters<ReleaseCatalog['validators']>[0],
-    );
+    const validators = this.catalog.validators(release.contract);
     if (!validators.input(request.input)) {
       throw new CapstanError('invalid_input', undefined, { issues: schemaIssues(validators.input) });
     }
@@ -347,9 +355,7 @@ export class Coordinator {
     if (this.#wakeTimer) timers.clearTimeout(this.#wakeTimer);
     this.#wakeTimer = timers.setTimeout(() => {
       this.#wakeTimer = undefined;
-      void this.#pass(undefined, false).catch((error: unknown) =>
-        this.#d.logger.error({ err: error }, 'maintenance pass failed'),
-      );
+      this.wake();
     }, delay);
   }
 

@@ -52,13 +52,12 @@ export async function runMaintenance(d: MaintenanceDeps, asOfMs?: number): Promi
     // A lost lease means a dead process, not a struggling dependency: the try counts against
     // the budget, but there is nothing to back off from, so it is due at once.
     const decision = decided.kind === 'retry' ? { ...decided, dueAtMs: nowMs } : decided;
-    const execution = await d.store.getExecution(lease.tenantId, lease.executionId);
     const publication =
-      decision.kind === 'dlq' && execution
+      decision.kind === 'dlq'
         ? deadLetterPublication({
             tenantId: lease.tenantId,
             executionId: lease.executionId,
-            executionKey: execution.executionKey,
+            executionKey: lease.executionKey,
             transitionKey: `${lease.executionId}:${lease.stepIndex}:${lease.attempt}`,
             reason: decision.reason,
             errorCode: 'lease_expired',
@@ -69,7 +68,8 @@ export async function runMaintenance(d: MaintenanceDeps, asOfMs?: number): Promi
           })
         : undefined;
     const won = await d.store.reclaimLease({
-      ...lease,
+      executionId: lease.executionId,
+      leaseEpoch: lease.leaseEpoch,
       asOfMs: leaseCutoff,
       decision,
       publication,

@@ -18,13 +18,14 @@ export interface SchemaIssue {
 /**
  * Releases as the hot path needs them: the active release per pipeline and compiled contract
  * validators per contract version, cached so a submit does no registry lookup, no artifact
- * hashing and no schema compilation. Releases are immutable; the active-release cache is
- * invalidated by activation.
+ * hashing and no schema compilation. Releases are immutable, so they are cached by version;
+ * the active-release cache is invalidated by activation.
  */
 export class ReleaseCatalog {
   readonly #store: Store;
   readonly #active = new Map<string, ReleaseRecord | null>();
   readonly #validators = new Map<string, ContractValidators>();
+  readonly #releases = new Map<string, ReleaseRecord>();
   readonly #ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
 
   constructor(store: Store) {
@@ -56,13 +57,28 @@ export class ReleaseCatalog {
     return cached;
   }
 
+  /** A registered release by version; releases are immutable, so a hit is cached for good. */
+  async release(
+    tenantId: string,
+    pipelineId: string,
+    releaseVersion: string,
+  ): Promise<ReleaseRecord | undefined> {
+    const key = `${tenantId}\u0000${pipelineId}\u0000${releaseVersion}`;
+    let release = this.#releases.get(key);
+    if (!release) {
+      release = await this.#store.getRelease(tenantId, pipelineId, releaseVersion);
+      if (release) this.#releases.set(key, release);
+    }
+    return release;
+  }
+
   async validatorsFor(
     tenantId: string,
     pipelineId: string,
     releaseVersion: string,
   ): Promise<ContractValidators | undefined> {
-    const release = await this.#store.getRelease(tenantId, pipelineId, releaseVersion);
-    return release && this.validators(release.contract as PipelineContract);
+    const release = await this.release(tenantId, pipelineId, releaseVersion);
+    return release && this.validators(release.contract);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { DlqReason, ExecutionStatus, InteractionStatus } from '../domain/execution-status.ts';
+import type { PipelineContract } from '../releases/pipeline-contract.ts';
 
 /** The execution projection row: current state, rebuildable from the journal. */
 export interface ExecutionRecord {
@@ -76,7 +77,7 @@ export interface ReleaseRecord {
   readonly releaseVersion: string;
   readonly contractVersion: string;
   readonly descriptor: unknown;
-  readonly contract: unknown;
+  readonly contract: PipelineContract;
   readonly primaryArtifactDigest: string;
   readonly createdAtMs: number;
 }

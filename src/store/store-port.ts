@@ -192,6 +192,7 @@ export interface ExpiredLease extends Fence {
   readonly attempt: number;
   readonly stepIndex: number;
   readonly tenantId: string;
+  readonly executionKey: string;
 }
 
 export interface MaintenanceCommands {

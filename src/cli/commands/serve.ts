@@ -118,7 +118,7 @@ async function serve(options: ServeOptions): Promise<void> {
         artifacts: new LocalArtifactStore(join(dataDir, 'artifacts')),
       })
     : [];
-  await coordinator.tick();
+  coordinator.wake();
 
   const allowed = values['pipeline.orchestrator.tenancy.allowed-tenants'];
   const http = createHttpServer({

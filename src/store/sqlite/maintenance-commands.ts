@@ -8,7 +8,7 @@ import type { Statements } from './statements.ts';
 export function findExpiredLeases(sql: Statements, nowMs: number, limit: number): ExpiredLease[] {
   const rows = sql
     .get(
-      `SELECT execution_id, lease_epoch, attempt, step_index, tenant_id FROM executions
+      `SELECT execution_id, lease_epoch, attempt, step_index, tenant_id, execution_key FROM executions
        WHERE status = 'RUNNING' AND lease_expires_at <= ? ORDER BY lease_expires_at LIMIT ?`,
     )
     .all(nowMs, limit) as {
@@ -17,6 +17,7 @@ export function findExpiredLeases(sql: Statements, nowMs: number, limit: number)
     attempt: number;
     step_index: number;
     tenant_id: string;
+    execution_key: string;
   }[];
   return rows.map((r) => ({
     executionId: r.execution_id,
@@ -24,6 +25,7 @@ export function findExpiredLeases(sql: Statements, nowMs: number, limit: number)
     attempt: r.attempt,
     stepIndex: r.step_index,
     tenantId: r.tenant_id,
+    executionKey: r.execution_key,
   }));
 }
 

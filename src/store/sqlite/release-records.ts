@@ -1,3 +1,4 @@
+import type { PipelineContract } from '../../releases/pipeline-contract.ts';
 import { canonicalJson } from '../../util/canonical-json.ts';
 import type { OutboxMessage, ReleaseActivation, ReleaseRecord, WorkerEvent } from '../records.ts';
 import type { RegisterReleaseOutcome } from '../store-port.ts';
@@ -21,7 +22,7 @@ const fromRow = (r: ReleaseRow): ReleaseRecord => ({
   releaseVersion: r.release_version,
   contractVersion: r.contract_version,
   descriptor: parseJson(r.descriptor_json),
-  contract: parseJson(r.contract_json),
+  contract: parseJson(r.contract_json) as PipelineContract,
   primaryArtifactDigest: r.primary_artifact_digest,
   createdAtMs: r.created_at,
 });

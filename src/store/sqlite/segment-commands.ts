@@ -193,7 +193,12 @@ export function applyFailure(
   return row.version;
 }
 
-function writeStepOutput(sql: Statements, executionId: string, stepIndex: number, output: unknown): void {
+export function writeStepOutput(
+  sql: Statements,
+  executionId: string,
+  stepIndex: number,
+  output: unknown,
+): void {
   sql
     .get(
       `INSERT INTO step_outputs (execution_id, step_index, output_json) VALUES (?, ?, ?)
@@ -201,5 +206,3 @@ function writeStepOutput(sql: Statements, executionId: string, stepIndex: number
     )
     .run(executionId, stepIndex, JSON.stringify(output ?? null));
 }
-
-export { writeStepOutput };
