@@ -12,15 +12,17 @@ export interface CoordinatorProcess {
   readonly child: ChildProcess;
   /** Everything the process printed so far. */
   output(): string;
-  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Signals the process group and resolves with the exit code (null when killed by a signal). */
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 export const OPERATOR_TOKEN = 'test-operator-token-0123456789';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
 /**
- * Starts `capstan serve` as a real process on a free loopback port and waits for its banner.
- * Tokens come from env: refs, as an operator would configure them.
+ * Starts a coordinator as a real process on a free loopback port and waits for its banner:
+ * `capstan serve` with tokens from env: refs, as an operator configures it, or (`npmStart`)
+ * `npm start -- …` exactly as the quick start runs it, with generated tokens.
  */
 export async function startCoordinatorProcess(
   t: TestContext,
@@ -29,42 +31,34 @@ export async function startCoordinatorProcess(
     env?: Record<string, string>;
     dataDir?: string;
     keepDataDir?: boolean;
+    npmStart?: boolean;
   } = {},
 ): Promise<CoordinatorProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'capstan-e2e-'));
   const pipelines = options.pipelines ?? [join(ROOT, 'examples/restaurant-approval/pipeline.ts')];
-  const child = spawn(
-    process.execPath,
-    [
-      join(ROOT, 'bin/capstan.mjs'),
-      'serve',
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--data-dir',
-      dataDir,
-      '--pipelines',
-      ...pipelines,
-    ],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        CAPSTAN_LOG_LEVEL: 'info',
+  const network = ['--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir];
+  const [command, args] = options.npmStart
+    ? ['npm', ['start', '--', ...network]]
+    : [process.execPath, [join(ROOT, 'bin/capstan.mjs'), 'serve', ...network, '--pipelines', ...pipelines]];
+  const tokenRefs = options.npmStart
+    ? {}
+    : {
         TEST_OPERATOR_TOKEN: OPERATOR_TOKEN,
         TEST_ADMIN_TOKEN: ADMIN_TOKEN,
         PIPELINE_ORCHESTRATOR_CONTROL_PLANE_ADMIN_TOKEN_REF: 'env:TEST_OPERATOR_TOKEN',
         PIPELINE_ORCHESTRATOR_ADMIN_ADMIN_TOKEN_REF: 'env:TEST_ADMIN_TOKEN',
-        ...options.env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+      };
+  // Its own process group, so a signal reaches the coordinator behind `npm start` too.
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, CAPSTAN_LOG_LEVEL: 'info', ...tokenRefs, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
   const baseUrl = await new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`coordinator did not start:\n${out}`)), 30_000);
     const check = (): void => {
@@ -80,9 +74,11 @@ export async function startCoordinatorProcess(
       reject(new Error(`coordinator exited with ${String(code)}:\n${out}`));
     });
   });
-  const kill = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    await exited;
+  const kill = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> => {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      process.kill(-child.pid, signal);
+    }
+    return exited;
   };
   t.after(async () => {
     await kill('SIGKILL');
