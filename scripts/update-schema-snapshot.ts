@@ -3,11 +3,11 @@
 // Run it after adding a migration; test/unit/durability.test.ts compares the two.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../src/store/sqlite/sqlite-driver.ts';
 import { migrate, schemaSnapshot } from '../src/store/sqlite/migrate.ts';
 
 const target = fileURLToPath(new URL('../src/store/sqlite/schema.snapshot.sql', import.meta.url));
-const db = new Database(':memory:');
+const db = openSqlite(':memory:');
 try {
   migrate(db, 0);
   writeFileSync(target, schemaSnapshot(db));

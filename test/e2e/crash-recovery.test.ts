@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../src/store/sqlite/sqlite-driver.ts';
 import { apiClient, startCoordinatorProcess } from '../support/coordinator-process.ts';
 
 const PIPELINE = resolve(import.meta.dirname, '../fixtures/crash-pipeline/pipeline.ts');
@@ -47,7 +47,7 @@ test('kill -9 under load loses no acknowledged submit or completion, and reruns 
   assert.ok(acknowledgedSubmits.size >= 20, `load ran (${acknowledgedSubmits.size} submits acknowledged)`);
 
   // What the dead process had committed: every checkpointed (execution, step).
-  const db = new Database(join(dataDir, 'capstan.db'));
+  const db = openSqlite(join(dataDir, 'capstan.db'));
   const checkpointed = new Set(
     (
       db.prepare('SELECT execution_id, step_index FROM step_outputs').all() as {

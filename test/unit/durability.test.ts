@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test, type TestContext } from 'node:test';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../src/store/sqlite/sqlite-driver.ts';
 import {
   listMigrations,
   migrate,
@@ -55,7 +55,7 @@ test('a second store on the same file is refused while the first is open', async
 });
 
 test('migrations are forward-only and applied once', (t) => {
-  const db = new Database(':memory:');
+  const db = openSqlite(':memory:');
   t.after(() => db.close());
   assert.equal(pendingMigrations(db), listMigrations().length);
   assert.deepEqual(
@@ -83,7 +83,7 @@ function firstDifference(actual: string, expected: string): string {
 }
 
 test('the migrated schema matches the committed schema.snapshot.sql', (t) => {
-  const db = new Database(':memory:');
+  const db = openSqlite(':memory:');
   t.after(() => db.close());
   migrate(db, 0);
   const actual = schemaSnapshot(db);
@@ -102,7 +102,7 @@ test("a store's migrate() produces the snapshot schema on disk", async (t) => {
   await store.migrate();
   await store.migrate();
   await store.close();
-  const db = new Database(file, { readonly: true });
+  const db = openSqlite(file);
   t.after(() => db.close());
   assert.equal(schemaSnapshot(db), readFileSync(SNAPSHOT_FILE, 'utf8'));
 });

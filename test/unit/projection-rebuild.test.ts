@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../src/store/sqlite/sqlite-driver.ts';
 import { z } from 'zod';
 import restaurant from '../../examples/restaurant-approval/pipeline.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
@@ -139,7 +139,7 @@ test('a rebuild repairs corrupted projection rows from the journal', async (t) =
   const before = await engine.store.snapshotProjections();
   await engine.store.close();
 
-  const raw = new Database(engine.file);
+  const raw = openSqlite(engine.file);
   raw
     .prepare(
       `UPDATE executions SET status = 'QUEUED', attempt = 99, result_json = NULL WHERE execution_id = ?`,

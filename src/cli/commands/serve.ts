@@ -137,7 +137,10 @@ async function serve(options: ServeOptions): Promise<void> {
   });
   const address = await http.listen({ port, host: values['capstan.host'] });
   printBanner({ address, dataDir, tokens, hosted, tenantId });
-  logger.info({ address, nodeId, dataDir, pipelines: hosted }, 'coordinator ready');
+  logger.info(
+    { address, nodeId, dataDir, sqliteDriver: store.driver, pipelines: hosted },
+    'coordinator ready',
+  );
 
   let stopping = false;
   const shutdown = (signal: string): void => {

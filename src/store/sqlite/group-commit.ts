@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { SqliteConnection } from './sqlite-driver.ts';
 
 interface QueuedCommand {
   readonly run: () => unknown;
@@ -13,7 +13,7 @@ interface QueuedCommand {
  * only after COMMIT has returned: that is when a request may be acknowledged.
  */
 export class SqliteGroupCommit {
-  readonly #db: Database;
+  readonly #db: SqliteConnection;
   readonly #maxBatch: number;
   #queue: QueuedCommand[] = [];
   #scheduled = false;
@@ -21,7 +21,7 @@ export class SqliteGroupCommit {
   /** Transactions committed so far: what the benchmark divides by executions. */
   commits = 0;
 
-  constructor(db: Database, maxBatch = 1000) {
+  constructor(db: SqliteConnection, maxBatch = 1000) {
     this.#db = db;
     this.#maxBatch = maxBatch;
   }

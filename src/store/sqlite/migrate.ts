@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Database } from 'better-sqlite3';
+import type { SqliteConnection } from './sqlite-driver.ts';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -18,7 +18,7 @@ export function listMigrations(): { version: number; name: string; sql: string }
 }
 
 /** Applies pending migrations, each in its own transaction. */
-export function migrate(db: Database, nowMs: number): number[] {
+export function migrate(db: SqliteConnection, nowMs: number): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
   const applied = new Set(
@@ -29,20 +29,25 @@ export function migrate(db: Database, nowMs: number): number[] {
   const done: number[] = [];
   for (const m of listMigrations()) {
     if (applied.has(m.version)) continue;
-    db.transaction(() => {
+    db.exec('BEGIN IMMEDIATE');
+    try {
       db.exec(m.sql);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
         m.version,
         m.name,
         nowMs,
       );
-    })();
+      db.exec('COMMIT');
+    } catch (error) {
+      db.exec('ROLLBACK');
+      throw error;
+    }
     done.push(m.version);
   }
   return done;
 }
 
-export function pendingMigrations(db: Database): number {
+export function pendingMigrations(db: SqliteConnection): number {
   const hasTable = db
     .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
     .get();
@@ -56,7 +61,7 @@ export function pendingMigrations(db: Database): number {
 }
 
 /** The schema as SQLite reports it, normalised: what the committed snapshot is compared with. */
-export function schemaSnapshot(db: Database): string {
+export function schemaSnapshot(db: SqliteConnection): string {
   const rows = db
     .prepare(
       "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type DESC, name",

@@ -44,9 +44,15 @@ export function rebuildProjections(sql: Statements): void {
 
 /** Every projection row in a stable order, for comparing live state with a rebuild. */
 export function snapshotProjections(sql: Statements): unknown {
+  // Plain objects whichever driver read them (node:sqlite rows have no prototype).
+  const rows = (query: string) =>
+    sql.db
+      .prepare(query)
+      .all()
+      .map((row) => ({ ...(row as object) }));
   return {
-    executions: sql.db.prepare('SELECT * FROM executions ORDER BY execution_id').all(),
-    stepOutputs: sql.db.prepare('SELECT * FROM step_outputs ORDER BY execution_id, step_index').all(),
-    interactions: sql.db.prepare('SELECT * FROM await_interactions ORDER BY interaction_id').all(),
+    executions: rows('SELECT * FROM executions ORDER BY execution_id'),
+    stepOutputs: rows('SELECT * FROM step_outputs ORDER BY execution_id, step_index'),
+    interactions: rows('SELECT * FROM await_interactions ORDER BY interaction_id'),
   };
 }

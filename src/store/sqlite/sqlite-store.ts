@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import type { Store } from '../store-port.ts';
 import { claimDue } from './claim.ts';
 import { SqliteGroupCommit } from './group-commit.ts';
@@ -18,6 +17,7 @@ import * as q from './queries.ts';
 import { rebuildProjections, snapshotProjections } from './rebuild.ts';
 import * as r from './release-records.ts';
 import { checkpointStep, fail, succeed, suspend } from './segment-commands.ts';
+import { openSqlite, scalar, type SqliteConnection, type SqliteDriverName } from './sqlite-driver.ts';
 import { Statements } from './statements.ts';
 import { submitExecution } from './submit.ts';
 
@@ -31,6 +31,8 @@ export interface SqliteStoreOptions {
    */
   readonly durability?: 'full' | 'relaxed';
   readonly nowMs?: () => number;
+  /** Defaults to `chooseSqliteDriver()`: better-sqlite3 on Node 20 and 22, node:sqlite on 24. */
+  readonly driver?: SqliteDriverName;
 }
 
 /**
@@ -42,28 +44,28 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
   readonly exclusive = true;
-  readonly #db: Database.Database;
+  readonly #db: SqliteConnection;
   readonly #sql: Statements;
   readonly #writer: SqliteGroupCommit;
   readonly #nowMs: () => number;
+  #closed = false;
 
   constructor(options: SqliteStoreOptions) {
     mkdirSync(dirname(options.file), { recursive: true });
-    this.#db = new Database(options.file, { timeout: 0 });
+    this.#db = openSqlite(options.file, options.driver);
     try {
-      this.#db.pragma('locking_mode = EXCLUSIVE');
-      this.#db.pragma('journal_mode = WAL');
-      this.#db.pragma(`synchronous = ${options.durability === 'relaxed' ? 'NORMAL' : 'FULL'}`);
+      this.#db.exec('PRAGMA locking_mode = EXCLUSIVE');
+      this.#db.exec('PRAGMA journal_mode = WAL');
+      this.#db.exec(`PRAGMA synchronous = ${options.durability === 'relaxed' ? 'NORMAL' : 'FULL'}`);
       // Take the exclusive lock now, so a second coordinator fails at start, not mid-flight.
       this.#db.exec('BEGIN IMMEDIATE; COMMIT');
     } catch (error) {
       this.#db.close();
-      const busy = (error as { code?: string }).code?.startsWith('SQLITE_BUSY');
-      throw busy
+      throw /locked|busy/i.test((error as Error).message)
         ? new Error(`${options.file} is in use by another coordinator process`, { cause: error })
         : error;
     }
-    this.#db.pragma('busy_timeout = 5000');
+    this.#db.exec('PRAGMA busy_timeout = 5000');
     this.#sql = new Statements(this.#db);
     this.#writer = new SqliteGroupCommit(this.#db);
     this.#nowMs = options.nowMs ?? Date.now;
@@ -81,15 +83,20 @@ export class SqliteStore implements Store {
     this.#db.prepare('SELECT 1').get();
   }
   async durabilitySettings(): Promise<Record<string, string>> {
-    const synchronous = ['OFF', 'NORMAL', 'FULL', 'EXTRA'][
-      Number(this.#db.pragma('synchronous', { simple: true }))
-    ];
+    const synchronous = ['OFF', 'NORMAL', 'FULL', 'EXTRA'][Number(scalar(this.#db, 'PRAGMA synchronous'))];
     return {
-      journal_mode: String(this.#db.pragma('journal_mode', { simple: true })).toUpperCase(),
+      journal_mode: String(scalar(this.#db, 'PRAGMA journal_mode')).toUpperCase(),
       synchronous: synchronous ?? 'UNKNOWN',
     };
   }
+  /** The SQLite driver in use (see `chooseSqliteDriver`). */
+  get driver(): SqliteDriverName {
+    return this.#db.driver;
+  }
+  /** Commits what is queued, then closes; closing again is a no-op. */
   async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
     this.#writer.close();
     this.#db.close();
   }

@@ -1,15 +1,15 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { SqliteConnection, SqliteStatement } from './sqlite-driver.ts';
 
 /** Prepared statements, compiled once per connection and reused on the hot path. */
 export class Statements {
-  readonly db: Database;
-  readonly #cache = new Map<string, Statement>();
+  readonly db: SqliteConnection;
+  readonly #cache = new Map<string, SqliteStatement>();
 
-  constructor(db: Database) {
+  constructor(db: SqliteConnection) {
     this.db = db;
   }
 
-  get(sql: string): Statement {
+  get(sql: string): SqliteStatement {
     let statement = this.#cache.get(sql);
     if (!statement) {
       statement = this.db.prepare(sql);
