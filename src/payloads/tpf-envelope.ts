@@ -15,8 +15,10 @@ const CONTAINER_TYPES = new Set(['java.util.Map', 'java.util.List', 'java.util.S
 
 /**
  * Decodes an envelope to plain JSON. Container type ids (`java.util.Map`, `java.util.List`…)
- * use TPF's recursive encoding, `{"items": {k: encoded}}` / `{"items": [encoded…]}`, which is
- * unwrapped at every level; any other type id is plain JSON.
+ * carry `{"items": {k: element}}` / `{"items": [element…]}`, where TPF's codec encodes each
+ * element as an envelope of its own (recursively); an element that is not envelope-shaped is
+ * taken as plain JSON. Any other type id is plain JSON. Nothing below an envelope boundary is
+ * guessed at, so user data that happens to have an `items` key is left alone.
  */
 export function decodeEnvelope(envelope: PayloadEnvelope): unknown {
   if (envelope.payloadEncoding && envelope.payloadEncoding !== TPF_PAYLOAD_ENCODING) {
@@ -32,23 +34,23 @@ export function decodeEnvelope(envelope: PayloadEnvelope): unknown {
     throw new CapstanError('invalid_payload_envelope', 'The envelope payload is not valid JSON.');
   }
   if (envelope.payloadTypeId === 'null') return null;
-  return envelope.payloadTypeId && CONTAINER_TYPES.has(envelope.payloadTypeId) ? unwrapItems(value) : value;
-}
-
-function isItemsWrapper(value: unknown): value is { items: unknown } {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const keys = Object.keys(value);
-  const items = (value as { items?: unknown }).items;
-  return keys.length === 1 && keys[0] === 'items' && items !== null && typeof items === 'object';
-}
-
-function unwrapItems(value: unknown): unknown {
-  if (isItemsWrapper(value)) return unwrapItems(value.items);
-  if (Array.isArray(value)) return value.map(unwrapItems);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapItems(v)]));
+  if (!envelope.payloadTypeId || !CONTAINER_TYPES.has(envelope.payloadTypeId)) return value;
+  const items = (value as { items?: unknown } | null)?.items;
+  if (value === null || typeof value !== 'object' || items === null || typeof items !== 'object') {
+    throw new CapstanError(
+      'invalid_payload_envelope',
+      `A ${envelope.payloadTypeId} payload must be {"items": …}.`,
+    );
   }
-  return value;
+  return Array.isArray(items)
+    ? items.map(decodeElement)
+    : Object.fromEntries(Object.entries(items).map(([k, v]) => [k, decodeElement(v)]));
+}
+
+function decodeElement(element: unknown): unknown {
+  const envelope = payloadEnvelopeSchema.safeParse(element);
+  const shaped = envelope.success && (element as Record<string, unknown>).payloadEncoding !== undefined;
+  return shaped ? decodeEnvelope(envelope.data) : element;
 }
 
 /** Encodes a result as TPF returns a DTO: plain JSON in `payload`, the output type in `payloadTypeId`. */
