@@ -4,48 +4,66 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { resolveSecretRef } from './secret-ref.ts';
 
+export type TokenRole = 'operator' | 'admin' | 'worker';
+
 export interface AccessTokens {
   /** Opens the control plane (`/tpf/control-plane/...`). */
   readonly operator: string;
   /** Opens the admin surface, and the control plane too (admin ⊇ operator). */
   readonly admin: string;
+  /** Opens worker register and heartbeat only, so workers never hold admin tokens. */
+  readonly worker: string;
   /** Which tokens were generated because none was configured. */
-  readonly generated: readonly ('operator' | 'admin')[];
+  readonly generated: readonly TokenRole[];
 }
 
-const storedTokens = z.object({ operator: z.string().min(16), admin: z.string().min(16) });
+const PREFIX: Record<TokenRole, string> = { operator: 'op', admin: 'adm', worker: 'wrk' };
+const storedTokens = z.object({
+  operator: z.string().min(16).optional(),
+  admin: z.string().min(16).optional(),
+  worker: z.string().min(16).optional(),
+});
 
 /**
- * The operator and admin tokens: from their refs when configured; otherwise generated once,
- * kept in `<data-dir>/tokens.json` (mode 0600) and reused on restart. The surface is never open.
+ * The operator, admin and worker tokens: from their refs when configured; otherwise generated
+ * once, kept in `<data-dir>/tokens.json` (mode 0600) and reused on restart. No surface is open.
  */
 export function resolveAccessTokens(options: {
   operatorRef: string | undefined;
   adminRef: string | undefined;
+  workerRef?: string | undefined;
   dataDir: string;
   env?: NodeJS.ProcessEnv;
 }): AccessTokens {
-  const file = join(options.dataDir, 'tokens.json');
-  let stored: z.output<typeof storedTokens> | undefined;
-  const generated: ('operator' | 'admin')[] = [];
-  const fallback = (): z.output<typeof storedTokens> => {
-    if (stored) return stored;
-    if (existsSync(file)) {
-      stored = storedTokens.parse(JSON.parse(readFileSync(file, 'utf8')));
-    } else {
-      stored = {
-        operator: `op_${randomBytes(24).toString('base64url')}`,
-        admin: `adm_${randomBytes(24).toString('base64url')}`,
-      };
-      mkdirSync(options.dataDir, { recursive: true });
-      writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
-      chmodSync(file, 0o600);
-    }
-    return stored;
+  const refs: Record<TokenRole, string | undefined> = {
+    operator: options.operatorRef,
+    admin: options.adminRef,
+    worker: options.workerRef,
   };
-  const operator = options.operatorRef ? resolveSecretRef(options.operatorRef, options.env) : undefined;
-  const admin = options.adminRef ? resolveSecretRef(options.adminRef, options.env) : undefined;
-  if (!operator) generated.push('operator');
-  if (!admin) generated.push('admin');
-  return { operator: operator ?? fallback().operator, admin: admin ?? fallback().admin, generated };
+  const file = join(options.dataDir, 'tokens.json');
+  const stored = existsSync(file) ? storedTokens.parse(JSON.parse(readFileSync(file, 'utf8'))) : {};
+  const generated: TokenRole[] = [];
+  const tokens = {} as Record<TokenRole, string>;
+  let changed = false;
+  for (const role of ['operator', 'admin', 'worker'] as const) {
+    const ref = refs[role];
+    if (ref) {
+      tokens[role] = resolveSecretRef(ref, options.env);
+      continue;
+    }
+    generated.push(role);
+    let token = stored[role];
+    if (!token) {
+      token = `${PREFIX[role]}_${randomBytes(24).toString('base64url')}`;
+      stored[role] = token;
+      changed = true;
+    }
+    tokens[role] = token;
+  }
+  if (changed) {
+    mkdirSync(options.dataDir, { recursive: true });
+    writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
+    chmodSync(file, 0o600);
+  }
+  return { ...tokens, generated };
 }

@@ -25,6 +25,9 @@ export const settings = {
   },
   'capstan.http.body-limit-bytes': { schema: int(1024), default: 1_048_576, env: [] },
   'capstan.durability': { schema: z.enum(['full', 'relaxed']), default: 'full', env: [] },
+  /** Absolute folders a `releaseDescriptorPath` (and its artifacts) may be read from; comma-separated. */
+  'capstan.releases.allowed-roots': { schema: z.string(), default: '', env: [] },
+  'capstan.releases.upload-limit-bytes': { schema: int(1024), default: 64 * 1_048_576, env: [] },
   'pipeline.orchestrator.mode': { schema: z.enum(['QUEUE_ASYNC']), default: 'QUEUE_ASYNC', env: [] },
   'pipeline.orchestrator.strict-startup': { schema: bool, default: false, env: [] },
   'pipeline.orchestrator.default-tenant': { schema: z.string().min(1), default: 'default', env: [] },
@@ -50,6 +53,9 @@ export const settings = {
   'pipeline.orchestrator.dispatcher-provider': { schema: z.enum(['event']), default: 'event', env: [] },
   'pipeline.orchestrator.dlq-provider': { schema: z.enum(['log', 'none']), default: 'log', env: [] },
   'pipeline.orchestrator.worker.max-in-flight': { schema: int(1, 100_000), default: 64, env: [] },
+  'pipeline.orchestrator.worker.lifecycle.stale-after': { schema: duration, default: 'PT2M', env: [] },
+  /** The worker role's token: opens worker register and heartbeat only. Generated when unset. */
+  'pipeline.orchestrator.worker.token-ref': { schema: secretRef.optional(), default: undefined, env: [] },
   'pipeline.orchestrator.control-plane.enabled': { schema: bool, default: true, env: [] },
   'pipeline.orchestrator.control-plane.admin-token-ref': {
     schema: secretRef.optional(),

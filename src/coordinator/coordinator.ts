@@ -9,6 +9,7 @@ import type { Clock } from '../runtime/clock.ts';
 import type { Random } from '../runtime/random.ts';
 import type { TimerHandle, Timers } from '../runtime/timers.ts';
 import { fingerprint, sha256Hex } from '../util/canonical-json.ts';
+import { WorkerLifecycle } from '../workers/worker-lifecycle.ts';
 import type { WorkerRegistry } from '../workers/worker-registry.ts';
 import { Dispatcher } from './dispatcher.ts';
 import type { EngineConfig } from './engine-config.ts';
@@ -52,6 +53,7 @@ export class Coordinator {
   readonly store: Store;
   readonly catalog: ReleaseCatalog;
   readonly workers: WorkerRegistry;
+  readonly lifecycle: WorkerLifecycle;
   readonly #d: CoordinatorDeps;
   readonly #watch: ExecutionWatch;
   readonly #dispatcher: Dispatcher;
@@ -62,12 +64,18 @@ export class Coordinator {
   #stopped = false;
   #lastMaintenanceOkAtMs: number | undefined;
   #relaying: Promise<void> | undefined;
+  #localHeartbeatAtMs = Number.NEGATIVE_INFINITY;
 
   constructor(deps: CoordinatorDeps) {
     this.#d = deps;
     this.store = deps.store;
     this.workers = deps.workers;
     this.catalog = new ReleaseCatalog(deps.store);
+    this.lifecycle = new WorkerLifecycle({
+      store: deps.store,
+      clock: deps.clock,
+      staleAfterMs: deps.config.workerStaleAfterMs,
+    });
     this.#watch = new ExecutionWatch(deps.timers);
     this.#sinks = deps.sinks ?? new Map([[DLQ_TOPIC, logDlqSink(deps.logger)]]);
     this.#dispatcher = new Dispatcher({
@@ -131,6 +139,8 @@ export class Coordinator {
         leaseAsOfMs,
       );
       this.#lastMaintenanceOkAtMs = this.#d.clock.now();
+      await this.#heartbeatLocalWorkers();
+      await this.syncWorkerAvailability();
       await this.#dispatcher.pump();
       if (drain) await this.#dispatcher.drain();
       await this.#relay();
@@ -341,6 +351,47 @@ export class Coordinator {
     }
   }
 
+  /**
+   * Reads the lifecycle state of every worker this coordinator routes to and lets only the
+   * HEALTHY ones take new work. Runs every maintenance pass, and at once after a lifecycle call.
+   */
+  async syncWorkerAvailability(only?: { tenantId: string; pipelineId: string }): Promise<void> {
+    for (const worker of this.workers.workers) {
+      const pipelines = new Map(
+        worker.hostedReleases().map((r) => [`${r.tenantId}\u0000${r.pipelineId}`, r]),
+      );
+      for (const r of pipelines.values()) {
+        if (only && (only.tenantId !== r.tenantId || only.pipelineId !== r.pipelineId)) continue;
+        const state = (await this.lifecycle.list(r.tenantId, r.pipelineId)).find(
+          (w) => w.workerId === worker.workerId,
+        );
+        this.workers.setAvailable(worker.workerId, r.tenantId, r.pipelineId, state?.state === 'HEALTHY');
+      }
+    }
+    this.#dispatcher.wake();
+  }
+
+  /** The in-process worker is a registered worker like any other: it heartbeats too. */
+  async #heartbeatLocalWorkers(): Promise<void> {
+    const nowMs = this.#d.clock.now();
+    if (nowMs - this.#localHeartbeatAtMs < this.#d.config.workerStaleAfterMs / 3) return;
+    this.#localHeartbeatAtMs = nowMs;
+    for (const worker of this.workers.workers.filter((w) => w.protocol === 'local')) {
+      const pipelines = new Set(worker.hostedReleases().map((r) => `${r.tenantId}\u0000${r.pipelineId}`));
+      for (const pair of pipelines) {
+        const [tenantId = '', pipelineId = ''] = pair.split('\u0000');
+        await this.store.appendWorkerEvent({
+          tenantId,
+          pipelineId,
+          workerId: worker.workerId,
+          type: 'HEARTBEAT',
+          data: {},
+          atMs: nowMs,
+        });
+      }
+    }
+  }
+
   /** Schedules the next background pass at the earliest due instant, or the sweep interval. */
   async #scheduleWake(): Promise<void> {
     if (this.#stopped) return;
@@ -351,7 +402,8 @@ export class Coordinator {
     // looked at again shortly; a finishing segment wakes the dispatcher sooner anyway.
     let delay = next === undefined ? config.sweepIntervalMs : next - now;
     if (delay <= 0) delay = Math.min(1000, config.sweepIntervalMs);
-    delay = Math.min(delay, config.sweepIntervalMs);
+    // Passes also carry the local worker's heartbeat, so they come often enough to keep it fresh.
+    delay = Math.min(delay, config.sweepIntervalMs, config.workerStaleAfterMs / 3);
     if (this.#wakeTimer) timers.clearTimeout(this.#wakeTimer);
     this.#wakeTimer = timers.setTimeout(() => {
       this.#wakeTimer = undefined;

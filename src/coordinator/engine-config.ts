@@ -23,6 +23,8 @@ export interface EngineConfig extends RetryPolicy {
   readonly idempotencyPolicy: IdempotencyPolicy;
   /** `log` publishes DLQ envelopes to the log; `none` disables the DLQ (terminal failures become FAILED). */
   readonly dlqProvider: 'log' | 'none';
+  /** A worker without a heartbeat for this long is STALE and takes no new work. */
+  readonly workerStaleAfterMs: number;
 }
 
 export const defaultEngineConfig: EngineConfig = {
@@ -39,4 +41,5 @@ export const defaultEngineConfig: EngineConfig = {
   executionTtlMs: 7 * 86_400_000,
   idempotencyPolicy: 'OPTIONAL_CLIENT_KEY',
   dlqProvider: 'log',
+  workerStaleAfterMs: 120_000,
 };

@@ -14,17 +14,31 @@ export const errorCatalog = {
     status: 400,
     message: 'An idempotency key is required by the idempotency policy.',
   },
+  release_invalid: { status: 400, message: 'The release descriptor or one of its artifacts is invalid.' },
   unauthorized: { status: 401, message: 'A valid bearer token is required.' },
   forbidden: { status: 403, message: "The token's role does not open this surface." },
+  release_path_not_allowed: {
+    status: 403,
+    message: 'The release path is not under a configured release root (capstan.releases.allowed-roots).',
+  },
   route_not_found: { status: 404, message: 'No such route.' },
   tenant_not_found: { status: 404, message: 'The tenant is not allowed on this coordinator.' },
   execution_not_found: { status: 404, message: 'No such execution in this tenant.' },
   interaction_not_found: { status: 404, message: 'No such interaction in this tenant.' },
-  method_not_allowed: { status: 405, message: 'The method is not allowed on this route.' },
+  release_not_found: { status: 404, message: 'No such release of this pipeline.' },
+  worker_not_found: { status: 404, message: 'No such worker registered for this pipeline.' },
   no_active_release: { status: 409, message: 'No active release is registered for the pipeline.' },
   idempotency_conflict: {
     status: 409,
     message: 'The idempotency key was already used with a different payload.',
+  },
+  release_conflict: {
+    status: 409,
+    message: 'This release version is already registered with different immutable metadata.',
+  },
+  artifact_verification_failed: {
+    status: 409,
+    message: 'A stored artifact is missing or no longer matches its digest.',
   },
   interaction_conflict: {
     status: 409,
@@ -43,8 +57,6 @@ export const errorCatalog = {
   payload_too_large: { status: 413, message: 'The request body exceeds the configured limit.' },
   unsupported_media_type: { status: 415, message: 'The request body must be application/json.' },
   no_healthy_worker: { status: 503, message: 'No healthy worker hosts the active release.' },
-  store_unavailable: { status: 503, message: 'The state store is unavailable; nothing was recorded.' },
-  not_ready: { status: 503, message: 'The coordinator is not ready.' },
   internal_error: { status: 500, message: 'An unexpected error occurred; it has been logged.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

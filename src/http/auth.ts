@@ -1,9 +1,16 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import type { AccessTokens } from '../config/access-tokens.ts';
+import type { AccessTokens, TokenRole } from '../config/access-tokens.ts';
 import { CapstanError } from '../errors/catalog.ts';
 
-export type Role = 'operator' | 'admin';
+/** What a token opens: the roles accepted on each surface. Admin ⊇ operator. */
+export const SURFACES = {
+  'control-plane': ['operator', 'admin'],
+  admin: ['admin'],
+  /** Worker register and heartbeat: a worker token, or the admin token. */
+  'worker-lifecycle': ['worker', 'admin'],
+} as const satisfies Record<string, readonly TokenRole[]>;
+export type Surface = keyof typeof SURFACES;
 
 /** Constant-time comparison that does not leak the length either: both sides are hashed first. */
 function sameSecret(a: string, b: string): boolean {
@@ -12,16 +19,17 @@ function sameSecret(a: string, b: string): boolean {
 
 /**
  * Checks the bearer token for a surface. No or unknown token → 401; a valid token of a role
- * that does not open this surface → 403. The admin token opens the operator surface too.
+ * that does not open this surface → 403.
  */
-export function authorize(request: FastifyRequest, tokens: AccessTokens, role: Role): void {
+export function authorize(request: FastifyRequest, tokens: AccessTokens, surface: Surface): void {
   const header = request.headers.authorization;
   const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   if (!match?.[1]) throw new CapstanError('unauthorized');
   const token = match[1];
-  const isAdmin = sameSecret(token, tokens.admin);
-  const isOperator = sameSecret(token, tokens.operator);
-  if (isAdmin || (role === 'operator' && isOperator)) return;
-  if (isOperator) throw new CapstanError('forbidden', 'The operator token does not open the admin surface.');
-  throw new CapstanError('unauthorized');
+  const roles = (['operator', 'admin', 'worker'] as const).filter((role) => sameSecret(token, tokens[role]));
+  if (roles.length === 0) throw new CapstanError('unauthorized');
+  const accepted: readonly TokenRole[] = SURFACES[surface];
+  if (!roles.some((role) => accepted.includes(role))) {
+    throw new CapstanError('forbidden', `A ${roles.join('/')} token does not open the ${surface} surface.`);
+  }
 }

@@ -4,9 +4,12 @@ import type { Coordinator } from '../coordinator/coordinator.ts';
 import type { Logger } from '../coordinator/logger.ts';
 import { CapstanError, errorCatalog, type ErrorCode } from '../errors/catalog.ts';
 import { authorize } from './auth.ts';
+import type { ReleaseRegistrar } from '../releases/release-registrar.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { controlPlaneRoutes } from './routes/control-plane-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
+import { releaseRoutes } from './routes/release-routes.ts';
+import { workerRoutes } from './routes/worker-routes.ts';
 import { checkTenant } from './tenant.ts';
 
 export interface HttpOptions {
@@ -14,10 +17,17 @@ export interface HttpOptions {
   readonly tokens: AccessTokens;
   readonly logger: Logger;
   readonly bodyLimitBytes: number;
+  readonly registrar: ReleaseRegistrar;
+  /** The limit for uploaded release archives (`application/gzip` bodies). */
+  readonly uploadLimitBytes: number;
   readonly allowedTenants: ReadonlySet<string>;
   readonly controlPlaneEnabled: boolean;
   readonly adminEnabled: boolean;
 }
+
+/** The admin routes a worker token may call: its own registration and heartbeat. */
+const WORKER_LIFECYCLE_PATH =
+  /^\/tpf\/admin\/tenants\/[^/]+\/pipelines\/[^/]+\/workers\/(register|[^/]+\/heartbeat)$/;
 
 const body = (code: ErrorCode, message?: string, details?: unknown) => ({
   error: {
@@ -67,6 +77,13 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
     }
   });
 
+  // Uploaded release folders arrive as gzip-compressed tar archives.
+  app.addContentTypeParser(
+    ['application/gzip', 'application/x-gzip', 'application/octet-stream'],
+    { parseAs: 'buffer', bodyLimit: options.uploadLimitBytes },
+    (_request, bytes, done) => done(null, bytes),
+  );
+
   app.setErrorHandler((error: FastifyError | CapstanError, request, reply) => {
     if (error instanceof CapstanError) {
       return reply.code(error.status).send(body(error.code, error.message, error.details ?? undefined));
@@ -86,13 +103,14 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
   );
 
   app.addHook('onRequest', async (request) => {
-    const path = request.url;
+    const path = request.url.split('?')[0] ?? '';
     if (path.startsWith('/tpf/control-plane/')) {
       if (!options.controlPlaneEnabled) throw new CapstanError('route_not_found');
-      authorize(request, options.tokens, 'operator');
+      authorize(request, options.tokens, 'control-plane');
     } else if (path.startsWith('/tpf/admin/')) {
       if (!options.adminEnabled) throw new CapstanError('route_not_found');
-      authorize(request, options.tokens, 'admin');
+      const workerCall = request.method === 'POST' && WORKER_LIFECYCLE_PATH.test(path);
+      authorize(request, options.tokens, workerCall ? 'worker-lifecycle' : 'admin');
     }
   });
 
@@ -100,5 +118,7 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
   healthRoutes(app, options.coordinator);
   controlPlaneRoutes(app, options.coordinator, tenantOf);
   adminRoutes(app, options.coordinator, tenantOf);
+  releaseRoutes(app, options.coordinator.store, options.registrar, tenantOf);
+  workerRoutes(app, options.coordinator, tenantOf);
   return app;
 }

@@ -1,5 +1,4 @@
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
 import { pack } from 'tar-stream';
 
 export interface BundleFile {
@@ -45,6 +44,8 @@ export async function deterministicTgz(files: readonly BundleFile[]): Promise<Bu
  * external. esbuild reprints the code, so reformatting the source does not change the bundle.
  */
 export async function bundlePipelineModule(entryFile: string): Promise<Buffer> {
+  // Loaded on demand: only release builds need the bundler.
+  const { build } = await import('esbuild');
   const result = await build({
     entryPoints: [entryFile],
     bundle: true,

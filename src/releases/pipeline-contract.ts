@@ -83,6 +83,16 @@ export function buildContract(pipeline: Pipeline): PipelineContract {
   return { ...body, contractHash, contractVersion: `sha256:${contractHash}` };
 }
 
+/**
+ * Checks that a contract read from an artifact is what its version says: the sha256 of its
+ * canonical body (everything but `contractHash` and `contractVersion`).
+ */
+export function contractIsIntact(contract: Record<string, unknown>): boolean {
+  const { contractHash, contractVersion, ...body } = contract;
+  const hash = sha256Hex(canonicalJson(body));
+  return contractHash === hash && contractVersion === `sha256:${hash}`;
+}
+
 /** The file's bytes: canonical JSON, so the same contract is the same file. */
 export function contractFileText(contract: PipelineContract): string {
   return `${canonicalJson(contract)}\n`;

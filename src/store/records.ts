@@ -96,7 +96,7 @@ export interface WorkerEvent {
   readonly tenantId: string;
   readonly pipelineId: string;
   readonly workerId: string;
-  readonly type: 'REGISTER' | 'HEARTBEAT' | 'DRAIN' | 'UNDRAIN';
+  readonly type: 'REGISTER' | 'HEARTBEAT' | 'DRAIN' | 'UNDRAIN' | 'UNAVAILABLE';
   readonly data: Record<string, unknown>;
   readonly atMs: number;
 }

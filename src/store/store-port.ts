@@ -186,6 +186,27 @@ export interface ExecutionQueries {
   readJournal(executionId: string, afterSeq: number, limit: number): Promise<JournalEvent[]>;
   /** The earliest instant anything falls due: queued work, a lease expiry or a deadline. */
   nextWakeAtMs(): Promise<number | undefined>;
+  /**
+   * A page of a tenant's executions, newest first (`createdAtMs` DESC, then `executionId`
+   * DESC), strictly after the keyset position `filter.after` when given.
+   */
+  listExecutions(tenantId: string, filter: ExecutionListFilter): Promise<ExecutionRecord[]>;
+}
+
+/** Filters of `listExecutions`; every one given narrows the list (they are ANDed). */
+export interface ExecutionListFilter {
+  /** Any of these statuses; absent means every status. */
+  readonly statuses?: readonly ExecutionStatus[] | undefined;
+  readonly pipelineId?: string | undefined;
+  readonly releaseVersion?: string | undefined;
+  readonly errorCode?: string | undefined;
+  /** Created at or after this instant (inclusive). */
+  readonly createdFromMs?: number | undefined;
+  /** Created before this instant (exclusive), so adjacent windows do not overlap. */
+  readonly createdToMs?: number | undefined;
+  /** The last execution of the previous page: the page starts strictly after it. */
+  readonly after?: { readonly createdAtMs: number; readonly executionId: string } | undefined;
+  readonly limit: number;
 }
 
 export interface ExpiredLease extends Fence {

@@ -63,15 +63,21 @@ test('secret refs read env: and file: values; tokens are generated once and kept
   const configured = resolveAccessTokens({
     operatorRef: 'env:OP',
     adminRef: `file:${join(dir, 'admin.token')}`,
+    workerRef: 'env:WRK',
     dataDir: dir,
-    env: { OP: 'op-token' },
+    env: { OP: 'op-token', WRK: 'worker-token' },
   });
-  assert.deepEqual(configured, { operator: 'op-token', admin: 'from-a-file', generated: [] });
+  assert.deepEqual(configured, {
+    operator: 'op-token',
+    admin: 'from-a-file',
+    worker: 'worker-token',
+    generated: [],
+  });
 
   const dataDir = join(dir, 'data');
   const generated = resolveAccessTokens({ operatorRef: undefined, adminRef: undefined, dataDir });
-  assert.deepEqual(generated.generated, ['operator', 'admin']);
-  assert.notEqual(generated.operator, generated.admin);
+  assert.deepEqual(generated.generated, ['operator', 'admin', 'worker']);
+  assert.equal(new Set([generated.operator, generated.admin, generated.worker]).size, 3);
   assert.equal(statSync(join(dataDir, 'tokens.json')).mode & 0o777, 0o600);
   const again = resolveAccessTokens({ operatorRef: undefined, adminRef: undefined, dataDir });
   assert.equal(again.operator, generated.operator, 'kept across restarts');

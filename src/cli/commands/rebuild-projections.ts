@@ -1,6 +1,5 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { SqliteStore } from '../../store/sqlite/sqlite-store.ts';
 
 export function rebuildProjectionsCommand(program: Command): void {
   program
@@ -8,6 +7,7 @@ export function rebuildProjectionsCommand(program: Command): void {
     .description('Rebuild executions, checkpoints and interactions from the journal (coordinator stopped)')
     .option('--data-dir <dir>', 'data directory', process.env.CAPSTAN_DATA_DIR ?? './.capstan')
     .action(async (options: { dataDir: string }) => {
+      const { SqliteStore } = await import('../../store/sqlite/sqlite-store.ts');
       const store = new SqliteStore({ file: join(resolve(options.dataDir), 'capstan.db') });
       try {
         await store.migrate();

@@ -1,7 +1,5 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { buildRelease, writeRelease } from '../../releases/build-release.ts';
-import { loadPipelines } from '../load-pipelines.ts';
 
 export function releaseCommand(program: Command): void {
   const release = program.command('release').description('Build and manage pipeline releases');
@@ -14,6 +12,9 @@ export function releaseCommand(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(
       async (options: { pipelines: string[]; out: string; releaseVersion?: string; json?: boolean }) => {
+        // Loaded on demand: the bundler and pipeline modules are for this command only.
+        const { buildRelease, writeRelease } = await import('../../releases/build-release.ts');
+        const { loadPipelines } = await import('../load-pipelines.ts');
         const results = [];
         for (const { pipeline, sourceFile } of await loadPipelines(options.pipelines)) {
           const built = await buildRelease(pipeline, { sourceFile, releaseVersion: options.releaseVersion });

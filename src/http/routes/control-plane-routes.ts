@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Coordinator } from '../../coordinator/coordinator.ts';
+import { ExecutionStatus } from '../../domain/execution-status.ts';
 import { CapstanError } from '../../errors/catalog.ts';
 import { decodeEnvelope, encodeEnvelope, payloadEnvelopeSchema } from '../../payloads/tpf-envelope.ts';
 import type { PipelineContract } from '../../releases/pipeline-contract.ts';
@@ -35,6 +36,48 @@ const pendingQuery = z.object({
     .default(100)
     .transform((n) => Math.min(1000, Math.max(1, n))),
 });
+const EXECUTION_STATUSES = Object.values(ExecutionStatus) as [ExecutionStatus, ...ExecutionStatus[]];
+const epochMs = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const listQuery = z.object({
+  /** One status, several comma-separated, or the parameter repeated. */
+  status: z
+    .preprocess(
+      (v) =>
+        typeof v === 'string' || Array.isArray(v) ? [v].flat().flatMap((s) => String(s).split(',')) : v,
+      z.array(z.enum(EXECUTION_STATUSES)).min(1),
+    )
+    .optional(),
+  pipelineId: z.string().min(1).max(200).optional(),
+  releaseVersion: z.string().min(1).max(200).optional(),
+  errorCode: z.string().min(1).max(200).optional(),
+  /** Created at or after (epoch ms, inclusive). */
+  createdFrom: epochMs.optional(),
+  /** Created before (epoch ms, exclusive). */
+  createdTo: epochMs.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().min(1).max(1000).optional(),
+});
+
+/** The keyset position after a page's last execution, opaque to clients: base64url JSON. */
+const listCursor = z.object({ c: z.number().int().min(0), i: z.string().min(1).max(200) }).strict();
+
+function encodeCursor(x: ExecutionRecord): string {
+  return Buffer.from(JSON.stringify({ c: x.createdAtMs, i: x.executionId })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAtMs: number; executionId: string } {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    decoded = undefined;
+  }
+  const parsed = listCursor.safeParse(decoded);
+  if (!parsed.success)
+    throw new CapstanError('invalid_request', 'Invalid cursor: pass the nextCursor of the previous page.');
+  return { createdAtMs: parsed.data.c, executionId: parsed.data.i };
+}
+
 const completeBody = z.object({
   interactionId: z.string().min(1).nullish(),
   correlationId: z.string().min(1).nullish(),
@@ -45,7 +88,7 @@ const completeBody = z.object({
   actor: z.string().max(200).nullish(),
 });
 
-/** The control plane (operator role): submit, status, result, history, cancel, the await inbox. */
+/** The control plane (operator role): submit, list, status, result, history, cancel, the await inbox. */
 export function controlPlaneRoutes(
   app: FastifyInstance,
   coordinator: Coordinator,
@@ -79,6 +122,27 @@ export function controlPlaneRoutes(
       pipelineId: execution.pipelineId,
       contractVersion: execution.contractVersion,
       releaseVersion: execution.releaseVersion,
+    };
+  });
+
+  app.get(`${base}/executions`, async (request) => {
+    const tenantId = tenantOf(parseOr400(tenantParams, request.params, 'path').tenantId);
+    const q = parseOr400(listQuery, request.query, 'query');
+    const items = await coordinator.store.listExecutions(tenantId, {
+      statuses: q.status,
+      pipelineId: q.pipelineId,
+      releaseVersion: q.releaseVersion,
+      errorCode: q.errorCode,
+      createdFromMs: q.createdFrom,
+      createdToMs: q.createdTo,
+      after: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
+      limit: q.limit,
+    });
+    const last = items[items.length - 1];
+    return {
+      items: items.map(status),
+      // A full page may have more behind it; the next request says (an empty page ends the walk).
+      nextCursor: last && items.length === q.limit ? encodeCursor(last) : null,
     };
   });
 

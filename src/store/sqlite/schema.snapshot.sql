@@ -9,6 +9,7 @@ CREATE TABLE step_outputs ( execution_id TEXT NOT NULL, step_index INTEGER NOT N
 CREATE TABLE worker_events ( seq INTEGER PRIMARY KEY AUTOINCREMENT, tenant_id TEXT NOT NULL, pipeline_id TEXT NOT NULL, worker_id TEXT NOT NULL, type TEXT NOT NULL, data_json TEXT NOT NULL, at INTEGER NOT NULL );
 CREATE UNIQUE INDEX executions_by_key ON executions (tenant_id, pipeline_id, execution_key);
 CREATE INDEX executions_by_tenant ON executions (tenant_id, created_at, execution_id);
+CREATE INDEX executions_by_tenant_status ON executions (tenant_id, status, created_at, execution_id);
 CREATE INDEX executions_due ON executions (next_due_at) WHERE status IN ('QUEUED', 'WAIT_RETRY');
 CREATE INDEX executions_expiring ON executions (expires_at) WHERE expires_at IS NOT NULL;
 CREATE INDEX executions_leased ON executions (lease_expires_at) WHERE status = 'RUNNING';

@@ -4,6 +4,7 @@ import type { Store } from '../store-port.ts';
 import { claimDue } from './claim.ts';
 import { SqliteGroupCommit } from './group-commit.ts';
 import { completeInteraction } from './interaction-commands.ts';
+import { listExecutions } from './list-executions.ts';
 import {
   findExpiredLeases,
   findPassedDeadlines,
@@ -142,6 +143,8 @@ export class SqliteStore implements Store {
   readJournal: Store['readJournal'] = async (id, afterSeq, limit) =>
     q.readJournal(this.#sql, id, afterSeq, limit);
   nextWakeAtMs: Store['nextWakeAtMs'] = async () => q.nextWakeAtMs(this.#sql);
+  listExecutions: Store['listExecutions'] = async (tenantId, filter) =>
+    listExecutions(this.#sql, tenantId, filter);
 
   readOutbox: Store['readOutbox'] = async (limit) => r.readOutbox(this.#sql, limit);
   markOutboxDelivered: Store['markOutboxDelivered'] = (ids, nowMs) =>

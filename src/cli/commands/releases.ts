@@ -1,0 +1,146 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { clientFrom, type ApiClient, type ConnectionFlags } from '../api-client.ts';
+import { apiCommand } from '../api-command.ts';
+import { print, renderFields, renderTable, time, type Column } from '../output.ts';
+import { packReleaseFolder } from '../release-folder.ts';
+
+type Flags = ConnectionFlags & { json?: boolean; pipeline: string };
+
+interface ReleaseRecord {
+  tenantId: string;
+  pipelineId: string;
+  contractVersion: string;
+  releaseVersion: string;
+  status: 'REGISTERED' | 'ACTIVE';
+  primaryArtifactId: string | null;
+  primaryArtifactDigest: string | null;
+  createdAtEpochMs: number;
+  activatedAtEpochMs: number | null;
+  descriptor: unknown;
+}
+interface Activation {
+  seq: number;
+  releaseVersion: string;
+  activatedAtEpochMs: number;
+  actor: string | null;
+}
+
+const releasesPath = (client: ApiClient, pipelineId: string, rest = '') =>
+  client.admin(`/pipelines/${encodeURIComponent(pipelineId)}/releases${rest}`);
+
+function releaseFields(r: ReleaseRecord): string {
+  return renderFields([
+    ['pipeline', r.pipelineId],
+    ['release', r.releaseVersion],
+    ['status', r.status],
+    ['contract', r.contractVersion],
+    ['artifact', r.primaryArtifactId],
+    ['digest', r.primaryArtifactDigest],
+    ['created', time(r.createdAtEpochMs)],
+    ['activated', time(r.activatedAtEpochMs)],
+  ]);
+}
+
+const releaseColumns: Column<ReleaseRecord>[] = [
+  { header: 'release', value: (r) => r.releaseVersion },
+  { header: 'status', value: (r) => r.status },
+  { header: 'contract', value: (r) => r.contractVersion },
+  { header: 'created', value: (r) => time(r.createdAtEpochMs) },
+  { header: 'activated', value: (r) => time(r.activatedAtEpochMs) },
+];
+
+const activationColumns: Column<Activation>[] = [
+  { header: 'seq', value: (a) => a.seq },
+  { header: 'release', value: (a) => a.releaseVersion },
+  { header: 'activated', value: (a) => time(a.activatedAtEpochMs) },
+  { header: 'actor', value: (a) => a.actor },
+];
+
+/** A releases subcommand: admin, per pipeline. */
+const releaseCommand = (parent: Command, nameAndArgs: string, description: string) =>
+  apiCommand(parent, nameAndArgs, `${description} (admin)`).requiredOption('--pipeline <id>', 'pipeline id');
+
+/**
+ * `capstan releases …` (alias of `release`, so `releases build` is `release build`): register,
+ * activate, list, show, active, activations.
+ */
+export function releasesCommands(program: Command): void {
+  const release =
+    program.commands.find((c) => c.name() === 'release') ??
+    program.command('release').description('Build and manage pipeline releases');
+  release.alias('releases');
+
+  releaseCommand(release, 'register', 'Register a release from its descriptor path or its folder')
+    .option('--descriptor-path <path>', "path of pipeline-release.json, as the coordinator's host sees it")
+    .option('--dir <folder>', 'a release folder (as `release build` writes it), uploaded as a .tgz')
+    .action(async (options: Flags & { descriptorPath?: string; dir?: string }, command: Command) => {
+      if ((options.descriptorPath === undefined) === (options.dir === undefined))
+        command.error('error: give exactly one of --descriptor-path <path> or --dir <folder>');
+      const client = clientFrom(options);
+      const path = releasesPath(client, options.pipeline, '/register');
+      let record: ReleaseRecord;
+      if (options.dir !== undefined) {
+        const { tgz } = await packReleaseFolder(options.dir, options.pipeline);
+        record = (
+          await client.request<ReleaseRecord>('POST', path, 'admin', {
+            raw: { bytes: tgz, contentType: 'application/gzip' },
+          })
+        ).body;
+      } else {
+        record = await client.post<ReleaseRecord>(path, 'admin', {
+          releaseDescriptorPath: resolve(options.descriptorPath ?? ''),
+        });
+      }
+      print(options, record, () => releaseFields(record));
+    });
+
+  releaseCommand(
+    release,
+    'activate <releaseVersion>',
+    'Activate a registered release for new submissions',
+  ).action(async (version: string, options: Flags) => {
+    const client = clientFrom(options);
+    const r = await client.post<ReleaseRecord>(
+      releasesPath(client, options.pipeline, `/${encodeURIComponent(version)}/activate`),
+      'admin',
+    );
+    print(options, r, () => releaseFields(r));
+  });
+
+  releaseCommand(release, 'list', "List a pipeline's registered releases").action(async (options: Flags) => {
+    const client = clientFrom(options);
+    const rows = await client.get<ReleaseRecord[]>(releasesPath(client, options.pipeline), 'admin');
+    print(options, rows, () => renderTable(rows, releaseColumns));
+  });
+
+  releaseCommand(release, 'show <releaseVersion>', 'Show one release').action(
+    async (version: string, options: Flags) => {
+      const client = clientFrom(options);
+      const r = await client.get<ReleaseRecord>(
+        releasesPath(client, options.pipeline, `/${encodeURIComponent(version)}`),
+        'admin',
+      );
+      print(options, r, () => releaseFields(r));
+    },
+  );
+
+  releaseCommand(release, 'active', "Show a pipeline's active release (exit 3 when none)").action(
+    async (options: Flags) => {
+      const client = clientFrom(options);
+      const r = await client.get<ReleaseRecord>(releasesPath(client, options.pipeline, '/active'), 'admin');
+      print(options, r, () => releaseFields(r));
+    },
+  );
+
+  releaseCommand(release, 'activations', "List a pipeline's activations, oldest first").action(
+    async (options: Flags) => {
+      const client = clientFrom(options);
+      const rows = await client.get<Activation[]>(
+        releasesPath(client, options.pipeline, '/activations'),
+        'admin',
+      );
+      print(options, rows, () => renderTable(rows, activationColumns));
+    },
+  );
+}

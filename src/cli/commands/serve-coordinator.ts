@@ -1,0 +1,136 @@
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pino } from 'pino';
+import { resolveAccessTokens } from '../../config/access-tokens.ts';
+import { ConfigError, loadConfig } from '../../config/load-config.ts';
+import { flagsOf, type ServeOptions } from './serve.ts';
+import type { Settings } from '../../config/settings.ts';
+import {
+  createCoordinator,
+  hostLocalPipelines,
+  LocalWorker,
+  SqliteStore,
+  WorkerRegistry,
+} from '../../coordinator/index.ts';
+import type { EngineConfig } from '../../coordinator/engine-config.ts';
+import { createHttpServer } from '../../http/create-http-server.ts';
+import { LocalArtifactStore } from '../../releases/local-artifact-store.ts';
+import { ReleaseRegistrar } from '../../releases/release-registrar.ts';
+import { systemClock } from '../../runtime/clock.ts';
+import { parseIsoDuration } from '../../util/iso-duration.ts';
+import { loadPipelines } from '../load-pipelines.ts';
+import { printBanner } from './serve-banner.ts';
+
+const ms = (iso: string): number => parseIsoDuration(iso) ?? 0;
+const listOf = (csv: string): string[] =>
+  csv
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+export function engineConfigOf(values: Settings, nodeId: string): EngineConfig {
+  const p = 'pipeline.orchestrator.';
+  return {
+    nodeId,
+    leaseMs: values[`${p}lease-ms`],
+    maxRetries: values[`${p}max-retries`],
+    retryDelayMs: ms(values[`${p}retry-delay`]),
+    retryMultiplier: values[`${p}retry-multiplier`],
+    retryMaxDelayMs: ms(values[`${p}retry-max-delay`]),
+    jitter: 0.2,
+    sweepIntervalMs: Math.max(1000, ms(values[`${p}sweep-interval`])),
+    sweepLimit: values[`${p}sweep-limit`],
+    maxInFlight: values[`${p}worker.max-in-flight`],
+    executionTtlMs: values[`${p}execution-ttl-days`] * 86_400_000,
+    idempotencyPolicy: values[`${p}idempotency-policy`],
+    dlqProvider: values[`${p}dlq-provider`],
+    workerStaleAfterMs: ms(values[`${p}worker.lifecycle.stale-after`]),
+  };
+}
+
+/** Runs a coordinator until SIGINT or SIGTERM. */
+export async function serve(options: ServeOptions): Promise<void> {
+  const config = loadConfig({ file: options.config, flags: flagsOf(options) });
+  const { values } = config;
+  const logger = pino({ level: values['capstan.log-level'], base: { service: 'capstan' } });
+  const dataDir = resolve(values['capstan.data-dir']);
+  const port = values['capstan.port'];
+  const nodeId = values['capstan.node-id'] ?? `${hostname()}:${port}`;
+  const strict = values['pipeline.orchestrator.strict-startup'];
+
+  const tokens = resolveAccessTokens({
+    operatorRef: values['pipeline.orchestrator.control-plane.admin-token-ref'],
+    adminRef: values['pipeline.orchestrator.admin.admin-token-ref'],
+    workerRef: values['pipeline.orchestrator.worker.token-ref'],
+    dataDir,
+  });
+  const warnings: string[] = [...config.warnings];
+  if (tokens.generated.length > 0)
+    warnings.push(`generated ${tokens.generated.join(' and ')} token(s) in ${join(dataDir, 'tokens.json')}`);
+  if (values['capstan.durability'] === 'relaxed')
+    warnings.push('durability=relaxed: a power loss may lose the last commits');
+  if (strict && warnings.length > 0)
+    throw new ConfigError(warnings.map((w) => `strict-startup refuses: ${w}`));
+  for (const warning of warnings) logger.warn({}, warning);
+
+  const store = new SqliteStore({
+    file: join(dataDir, 'capstan.db'),
+    durability: values['capstan.durability'],
+  });
+  const workers = new WorkerRegistry();
+  const localWorker = new LocalWorker(`${nodeId}/local`);
+  workers.add(localWorker);
+  const coordinator = createCoordinator({ store, logger, workers, config: engineConfigOf(values, nodeId) });
+  await coordinator.start();
+  const tenantId = values['pipeline.orchestrator.default-tenant'];
+  const artifacts = new LocalArtifactStore(join(dataDir, 'artifacts'));
+  const hosted = options.pipelines?.length
+    ? await hostLocalPipelines(coordinator, localWorker, await loadPipelines(options.pipelines), {
+        tenantId,
+        nowMs: Date.now(),
+        artifacts,
+      })
+    : [];
+  coordinator.wake();
+
+  const registrar = new ReleaseRegistrar({
+    store,
+    artifacts,
+    catalog: coordinator.catalog,
+    clock: systemClock,
+    allowedRoots: listOf(values['capstan.releases.allowed-roots']).map((root) => resolve(root)),
+  });
+  const allowed = values['pipeline.orchestrator.tenancy.allowed-tenants'];
+  const http = createHttpServer({
+    coordinator,
+    tokens,
+    logger,
+    bodyLimitBytes: values['capstan.http.body-limit-bytes'],
+    registrar,
+    uploadLimitBytes: values['capstan.releases.upload-limit-bytes'],
+    allowedTenants: new Set(listOf(allowed)),
+    controlPlaneEnabled: values['pipeline.orchestrator.control-plane.enabled'],
+    adminEnabled: values['pipeline.orchestrator.admin.enabled'],
+  });
+  const address = await http.listen({ port, host: values['capstan.host'] });
+  printBanner({ address, dataDir, tokens, hosted, tenantId });
+  logger.info(
+    { address, nodeId, dataDir, sqliteDriver: store.driver, pipelines: hosted },
+    'coordinator ready',
+  );
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    void (async () => {
+      await http.close();
+      await coordinator.stop();
+      await store.close();
+      process.exit(0);
+    })();
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}

@@ -1,0 +1,35 @@
+import { Command } from 'commander';
+import { adminCommands } from './commands/admin.ts';
+import { configPrintCommand } from './commands/config-print.ts';
+import { executionCommands } from './commands/executions.ts';
+import { healthCommands } from './commands/health.ts';
+import { interactionCommands } from './commands/interactions.ts';
+import { rebuildProjectionsCommand } from './commands/rebuild-projections.ts';
+import { releaseCommand } from './commands/release-build.ts';
+import { releasesCommands } from './commands/releases.ts';
+import { serveCommand } from './commands/serve.ts';
+import { workerCommands } from './commands/workers.ts';
+import { exitCodesHelp } from './exit-codes.ts';
+
+/** The whole command tree; main.ts parses argv with it, and tests read every command's help. */
+export function buildProgram(): Command {
+  // exitOverride before the commands are added, so every subcommand inherits it: commander's own
+  // usage errors then reach reportError and exit 2, like every other documented exit code.
+  const program = new Command()
+    .name('capstan')
+    .description('Capstan: a durable coordinator for TypeScript pipelines')
+    .showHelpAfterError()
+    .exitOverride()
+    .addHelpText('after', exitCodesHelp);
+  serveCommand(program);
+  configPrintCommand(program);
+  releaseCommand(program);
+  rebuildProjectionsCommand(program);
+  executionCommands(program);
+  interactionCommands(program);
+  adminCommands(program);
+  releasesCommands(program);
+  workerCommands(program);
+  healthCommands(program);
+  return program;
+}

@@ -1,0 +1,129 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { CapstanError } from '../../errors/catalog.ts';
+import type { ReleaseRegistrar } from '../../releases/release-registrar.ts';
+import type { ReleaseActivation, ReleaseRecord } from '../../store/records.ts';
+import type { Store } from '../../store/store-port.ts';
+import { parseOr400 } from '../parse.ts';
+
+const pipelineParams = z.object({
+  tenantId: z.string(),
+  pipelineId: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,127}$/i, 'a pipeline id'),
+});
+const releaseParams = pipelineParams.extend({ releaseVersion: z.string().min(1).max(200) });
+const registerBody = z.union([
+  z.object({ releaseDescriptorPath: z.string().min(1) }).strict(),
+  z
+    .object({
+      descriptor: z.record(z.string(), z.unknown()),
+      artifacts: z.array(z.object({ uri: z.string().min(1), contentBase64: z.string() })).optional(),
+    })
+    .strict(),
+]);
+
+/** A release as the admin API returns it (TPF's `PipelineReleaseRecord` fields). */
+function releaseDto(
+  release: ReleaseRecord,
+  activations: readonly ReleaseActivation[],
+  active: ReleaseRecord | undefined,
+) {
+  const descriptor = release.descriptor as {
+    artifacts?: { artifactId: string; digest: string; uri: string }[];
+  };
+  const primary = descriptor.artifacts?.find((a) => a.digest === release.primaryArtifactDigest);
+  const lastActivation = activations.filter((a) => a.releaseVersion === release.releaseVersion).at(-1);
+  return {
+    tenantId: release.tenantId,
+    pipelineId: release.pipelineId,
+    contractVersion: release.contractVersion,
+    releaseVersion: release.releaseVersion,
+    status: active?.releaseVersion === release.releaseVersion ? 'ACTIVE' : 'REGISTERED',
+    descriptor: release.descriptor,
+    contract: release.contract,
+    primaryArtifactId: primary?.artifactId ?? null,
+    primaryArtifactDigest: release.primaryArtifactDigest,
+    primaryArtifactUri: `sha256/${release.primaryArtifactDigest.replace(/^sha256:/, '')}`,
+    createdAtEpochMs: release.createdAtMs,
+    updatedAtEpochMs: lastActivation?.activatedAtMs ?? release.createdAtMs,
+    activatedAtEpochMs: lastActivation?.activatedAtMs ?? null,
+  };
+}
+
+/**
+ * Releases (admin role): register from a path under an allowed root, an inline descriptor, or
+ * an uploaded `.tgz` of a release folder; list, get, the active one, activate, activations.
+ */
+export function releaseRoutes(
+  app: FastifyInstance,
+  store: Store,
+  registrar: ReleaseRegistrar,
+  tenantOf: (raw: string) => string,
+): void {
+  const base = '/tpf/admin/tenants/:tenantId/pipelines/:pipelineId/releases';
+  const context = async (params: unknown) => {
+    const p = parseOr400(pipelineParams, params, 'path');
+    const tenantId = tenantOf(p.tenantId);
+    const [activations, active] = await Promise.all([
+      store.listActivations(tenantId, p.pipelineId),
+      store.getActiveRelease(tenantId, p.pipelineId),
+    ]);
+    return {
+      tenantId,
+      pipelineId: p.pipelineId,
+      dto: (r: ReleaseRecord) => releaseDto(r, activations, active),
+      active,
+    };
+  };
+
+  app.post(`${base}/register`, async (request) => {
+    const p = parseOr400(pipelineParams, request.params, 'path');
+    const tenantId = tenantOf(p.tenantId);
+    const { release } = Buffer.isBuffer(request.body)
+      ? await registrar.registerArchive(tenantId, p.pipelineId, request.body)
+      : await (async () => {
+          const body = parseOr400(registerBody, request.body ?? {}, 'register request');
+          return 'releaseDescriptorPath' in body
+            ? registrar.registerFromPath(tenantId, p.pipelineId, body.releaseDescriptorPath)
+            : registrar.registerInline(tenantId, p.pipelineId, body.descriptor, body.artifacts);
+        })();
+    return (await context(request.params)).dto(release);
+  });
+
+  app.get(base, async (request) => {
+    const c = await context(request.params);
+    return (await store.listReleases(c.tenantId, c.pipelineId)).map(c.dto);
+  });
+
+  app.get(`${base}/active`, async (request) => {
+    const c = await context(request.params);
+    if (!c.active) throw new CapstanError('release_not_found', `No release of '${c.pipelineId}' is active.`);
+    return c.dto(c.active);
+  });
+
+  app.get(`${base}/activations`, async (request) => {
+    const c = await context(request.params);
+    return (await store.listActivations(c.tenantId, c.pipelineId)).map((a) => ({
+      seq: a.seq,
+      tenantId: a.tenantId,
+      pipelineId: a.pipelineId,
+      releaseVersion: a.releaseVersion,
+      activatedAtEpochMs: a.activatedAtMs,
+      actor: a.actor,
+    }));
+  });
+
+  app.get(`${base}/:releaseVersion`, async (request) => {
+    const p = parseOr400(releaseParams, request.params, 'path');
+    const c = await context(request.params);
+    const release = await store.getRelease(c.tenantId, c.pipelineId, p.releaseVersion);
+    if (!release) throw new CapstanError('release_not_found');
+    return c.dto(release);
+  });
+
+  app.post(`${base}/:releaseVersion/activate`, async (request) => {
+    const p = parseOr400(releaseParams, request.params, 'path');
+    const tenantId = tenantOf(p.tenantId);
+    const release = await registrar.activate(tenantId, p.pipelineId, p.releaseVersion, 'admin-api');
+    return (await context(request.params)).dto(release);
+  });
+}

@@ -1,0 +1,276 @@
+import { createHash } from 'node:crypto';
+import { readFile, realpath } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CapstanError } from '../errors/catalog.ts';
+import { canonicalJson } from '../util/canonical-json.ts';
+import type { Clock } from '../runtime/clock.ts';
+import type { ReleaseRecord } from '../store/records.ts';
+import type { Store } from '../store/store-port.ts';
+import type { LocalArtifactStore } from './local-artifact-store.ts';
+import { contractIsIntact, type PipelineContract } from './pipeline-contract.ts';
+import type { ReleaseCatalog } from './release-catalog.ts';
+import {
+  releaseDescriptorSchema,
+  type ReleaseArtifact,
+  type ReleaseDescriptor,
+} from './release-descriptor.ts';
+import { readTgz } from './read-tgz.ts';
+
+/** Artifact kinds whose bytes the coordinator holds, checks and stores. */
+const STORED_KINDS = new Set(['application-archive', 'local-file', 'jar', 'native-binary', 'lambda-zip']);
+/** Kinds that name something deployed elsewhere: accepted as they are, nothing to fetch. */
+const REFERENCE_KINDS = new Set(['container-image', 'lambda-image', 'external-endpoint']);
+
+/** Finds an artifact's bytes by its descriptor `uri`; undefined when there are none. */
+type ArtifactSource = (uri: string) => Promise<Buffer | undefined>;
+
+export interface RegisteredRelease {
+  readonly release: ReleaseRecord;
+  readonly created: boolean;
+}
+
+const invalid = (message: string, details?: unknown) => new CapstanError('release_invalid', message, details);
+const conflict = (pipelineId: string, releaseVersion: string) =>
+  new CapstanError(
+    'release_conflict',
+    `Release ${releaseVersion} of '${pipelineId}' is already registered with other metadata.`,
+  );
+
+/**
+ * Registers and activates releases (SPEC §1, §3 admin). A release is checked once, when it is
+ * registered: the descriptor's shape, its pipeline, every stored artifact's sha256, and the
+ * contract inside the primary artifact (its version must be its own hash and the descriptor's).
+ * Stored artifacts are kept content-addressed and re-verified at activation, never per submit.
+ * Releases are immutable: the same version again is idempotent, other metadata is a conflict.
+ */
+export class ReleaseRegistrar {
+  readonly #store: Store;
+  readonly #artifacts: LocalArtifactStore;
+  readonly #catalog: ReleaseCatalog;
+  readonly #clock: Clock;
+  readonly #allowedRoots: readonly string[];
+
+  constructor(options: {
+    store: Store;
+    artifacts: LocalArtifactStore;
+    catalog: ReleaseCatalog;
+    clock: Clock;
+    /** Absolute folders descriptor paths and artifact paths may be read from. */
+    allowedRoots: readonly string[];
+  }) {
+    this.#store = options.store;
+    this.#artifacts = options.artifacts;
+    this.#catalog = options.catalog;
+    this.#clock = options.clock;
+    this.#allowedRoots = options.allowedRoots.map((root) => resolve(root));
+  }
+
+  /** From a `pipeline-release.json` on the coordinator's filesystem, under an allowed root. */
+  async registerFromPath(
+    tenantId: string,
+    pipelineId: string,
+    descriptorPath: string,
+  ): Promise<RegisteredRelease> {
+    if (!isAbsolute(descriptorPath)) throw invalid('releaseDescriptorPath must be an absolute path.');
+    const path = await this.#allowedPath(descriptorPath);
+    const text = await readFile(path, 'utf8').catch(() => {
+      throw invalid(`Cannot read ${descriptorPath}.`);
+    });
+    const base = dirname(path);
+    return this.#register(tenantId, pipelineId, parseJson(text, descriptorPath), async (uri) =>
+      readFile(await this.#allowedPath(resolveUri(uri, base))).catch(() => undefined),
+    );
+  }
+
+  /** From an inline descriptor; artifact bytes inline (base64) or, failing that, from allowed paths. */
+  async registerInline(
+    tenantId: string,
+    pipelineId: string,
+    descriptor: unknown,
+    artifacts: readonly { uri: string; contentBase64: string }[] = [],
+  ): Promise<RegisteredRelease> {
+    const inline = new Map(artifacts.map((a) => [a.uri, Buffer.from(a.contentBase64, 'base64')]));
+    return this.#register(tenantId, pipelineId, descriptor, async (uri) => {
+      const bytes = inline.get(uri);
+      if (bytes) return bytes;
+      if (!isAbsolute(resolveUri(uri, '/'))) return undefined;
+      return readFile(await this.#allowedPath(resolveUri(uri, '/'))).catch(() => undefined);
+    });
+  }
+
+  /** From an uploaded `.tgz` of a release folder, as `capstan release build` writes one. */
+  async registerArchive(tenantId: string, pipelineId: string, archive: Buffer): Promise<RegisteredRelease> {
+    const files = await readTgz(archive).catch(() => {
+      throw invalid('The uploaded body is not a gzip-compressed tar archive.');
+    });
+    const name = [...files.keys()].find(
+      (f) => f === 'pipeline-release.json' || f.endsWith('/pipeline-release.json'),
+    );
+    const descriptorText = name ? files.get(name) : undefined;
+    if (!name || !descriptorText) throw invalid('The archive holds no pipeline-release.json.');
+    const base = dirname(name) === '.' ? '' : `${dirname(name)}/`;
+    return this.#register(tenantId, pipelineId, parseJson(descriptorText.toString('utf8'), name), (uri) =>
+      Promise.resolve(files.get(`${base}${uri.replace(/^\.\//, '')}`)),
+    );
+  }
+
+  /** Appends an activation after re-verifying the stored artifacts; affects new submissions only. */
+  async activate(
+    tenantId: string,
+    pipelineId: string,
+    releaseVersion: string,
+    actor: string,
+  ): Promise<ReleaseRecord> {
+    const release = await this.#store.getRelease(tenantId, pipelineId, releaseVersion);
+    if (!release) throw new CapstanError('release_not_found');
+    const descriptor = releaseDescriptorSchema.parse(release.descriptor);
+    for (const artifact of descriptor.artifacts.filter((a) => STORED_KINDS.has(a.kind))) {
+      if (!(await this.#artifacts.verify(artifact.digest))) {
+        throw new CapstanError(
+          'artifact_verification_failed',
+          `Artifact ${artifact.artifactId} (${artifact.digest}) is missing or no longer matches its digest.`,
+        );
+      }
+    }
+    await this.#store.activateRelease({
+      tenantId,
+      pipelineId,
+      releaseVersion,
+      activatedAtMs: this.#clock.now(),
+      actor,
+    });
+    this.#catalog.invalidate(tenantId, pipelineId);
+    return release;
+  }
+
+  async #register(
+    tenantId: string,
+    pipelineId: string,
+    raw: unknown,
+    source: ArtifactSource,
+  ): Promise<RegisteredRelease> {
+    const parsed = releaseDescriptorSchema.safeParse(raw);
+    if (!parsed.success) {
+      throw invalid('The release descriptor is invalid.', {
+        issues: parsed.error.issues.map((i) => ({ path: `/${i.path.join('/')}`, message: i.message })),
+      });
+    }
+    const descriptor = parsed.data;
+    if (descriptor.pipelineId !== pipelineId) {
+      throw invalid(`The descriptor is for pipeline '${descriptor.pipelineId}', not '${pipelineId}'.`);
+    }
+    const stored: { artifact: ReleaseArtifact; bytes: Buffer }[] = [];
+    let contract: PipelineContract | undefined;
+    let primary: ReleaseArtifact | undefined;
+    for (const artifact of descriptor.artifacts) {
+      if (REFERENCE_KINDS.has(artifact.kind)) continue;
+      if (!STORED_KINDS.has(artifact.kind))
+        throw invalid(`Artifact kind '${artifact.kind}' is not supported.`);
+      const bytes = await source(artifact.uri);
+      if (!bytes) throw invalid(`Artifact ${artifact.artifactId}: no content for '${artifact.uri}'.`);
+      const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+      if (digest !== artifact.digest) {
+        throw invalid(
+          `Artifact ${artifact.artifactId}: its content hashes to ${digest}, not ${artifact.digest}.`,
+        );
+      }
+      const found = artifact.kind === 'application-archive' ? await contractIn(bytes, artifact) : undefined;
+      if (found) {
+        checkContract(found, descriptor);
+        contract = found;
+        primary = artifact;
+      }
+      stored.push({ artifact, bytes });
+    }
+    primary ??= descriptor.artifacts[0];
+    if (!contract || !primary) {
+      throw invalid(
+        'No artifact carries pipeline-contract.json: the coordinator needs the contract to validate inputs.',
+      );
+    }
+    // Refuse a conflict before storing anything: a refused request writes nothing.
+    const existing = await this.#store.getRelease(tenantId, pipelineId, descriptor.releaseVersion);
+    if (existing) {
+      const same =
+        canonicalJson(existing.descriptor) === canonicalJson(descriptor) &&
+        existing.contractVersion === descriptor.contractVersion;
+      if (!same) throw conflict(pipelineId, descriptor.releaseVersion);
+      return { release: existing, created: false };
+    }
+    for (const { bytes } of stored) await this.#artifacts.put(bytes);
+    const outcome = await this.#store.registerRelease({
+      tenantId,
+      pipelineId,
+      releaseVersion: descriptor.releaseVersion,
+      contractVersion: descriptor.contractVersion,
+      descriptor,
+      contract,
+      primaryArtifactDigest: primary.digest,
+      createdAtMs: this.#clock.now(),
+    });
+    if (outcome === 'conflict') throw conflict(pipelineId, descriptor.releaseVersion);
+    const release = await this.#store.getRelease(tenantId, pipelineId, descriptor.releaseVersion);
+    if (!release) throw new Error(`release ${descriptor.releaseVersion} vanished after registration`);
+    return { release, created: outcome === 'created' };
+  }
+
+  /** The real path, refused unless it lies under one of the allowed roots. */
+  async #allowedPath(path: string): Promise<string> {
+    const real = await realpath(path).catch(() => {
+      throw invalid(`Cannot read ${path}.`);
+    });
+    const roots = await Promise.all(this.#allowedRoots.map((root) => realpath(root).catch(() => root)));
+    const inside = roots.some((root) => {
+      const rel = relative(root, real);
+      return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+    });
+    if (!inside)
+      throw new CapstanError('release_path_not_allowed', `${path} is not under an allowed release root.`);
+    return real;
+  }
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalid(`${what} is not valid JSON.`);
+  }
+}
+
+/** A descriptor uri: `file://…`, an absolute path, or a path relative to the descriptor. */
+function resolveUri(uri: string, base: string): string {
+  if (uri.startsWith('file://')) return fileURLToPath(uri);
+  return resolve(base, uri);
+}
+
+async function contractIn(bytes: Buffer, artifact: ReleaseArtifact): Promise<PipelineContract | undefined> {
+  const files = await readTgz(bytes).catch(() => {
+    throw invalid(`Artifact ${artifact.artifactId} is not a gzip-compressed tar archive.`);
+  });
+  const text = files.get('pipeline-contract.json');
+  if (!text) return undefined;
+  const contract = parseJson(text.toString('utf8'), `pipeline-contract.json in ${artifact.artifactId}`);
+  if (
+    typeof contract !== 'object' ||
+    contract === null ||
+    !contractIsIntact(contract as Record<string, unknown>)
+  ) {
+    throw invalid(`pipeline-contract.json in ${artifact.artifactId} does not hash to its contractVersion.`);
+  }
+  return contract as PipelineContract;
+}
+
+function checkContract(contract: PipelineContract, descriptor: ReleaseDescriptor): void {
+  if (contract.pipelineId !== descriptor.pipelineId) {
+    throw invalid(
+      `The artifact's contract is for pipeline '${contract.pipelineId}', not '${descriptor.pipelineId}'.`,
+    );
+  }
+  if (contract.contractVersion !== descriptor.contractVersion) {
+    throw invalid(
+      `The artifact's contract is ${contract.contractVersion}, but the descriptor says ${descriptor.contractVersion}.`,
+    );
+  }
+}
