@@ -59,6 +59,8 @@ export class Coordinator {
   readonly #dispatcher: Dispatcher;
   readonly #sinks: ReadonlyMap<string, PublicationSink>;
   #wakeTimer: TimerHandle | undefined;
+  /** When the scheduled background pass will run. */
+  #wakeAtMs: number | undefined;
   #maintenance: Promise<unknown> = Promise.resolve();
   #started = false;
   #stopped = false;
@@ -82,6 +84,7 @@ export class Coordinator {
       ...deps,
       watch: this.#watch,
       onPublication: () => void this.#relay(),
+      onDueAt: (atMs) => this.#wakeNoLaterThan(atMs),
     });
   }
 
@@ -404,11 +407,30 @@ export class Coordinator {
     if (delay <= 0) delay = Math.min(1000, config.sweepIntervalMs);
     // Passes also carry the local worker's heartbeat, so they come often enough to keep it fresh.
     delay = Math.min(delay, config.sweepIntervalMs, config.workerStaleAfterMs / 3);
+    this.#setWakeTimer(now + delay);
+  }
+
+  /**
+   * Pulls the next pass forward to `atMs` when a commit created something due sooner (a
+   * retry, an await deadline) than the pass already scheduled.
+   */
+  #wakeNoLaterThan(atMs: number): void {
+    if (this.#stopped || (this.#wakeAtMs !== undefined && this.#wakeAtMs <= atMs)) return;
+    this.#setWakeTimer(atMs);
+  }
+
+  #setWakeTimer(atMs: number): void {
+    const { clock, timers } = this.#d;
     if (this.#wakeTimer) timers.clearTimeout(this.#wakeTimer);
-    this.#wakeTimer = timers.setTimeout(() => {
-      this.#wakeTimer = undefined;
-      this.wake();
-    }, delay);
+    this.#wakeAtMs = atMs;
+    this.#wakeTimer = timers.setTimeout(
+      () => {
+        this.#wakeTimer = undefined;
+        this.#wakeAtMs = undefined;
+        this.wake();
+      },
+      Math.max(0, atMs - clock.now()),
+    );
   }
 
   /** Relays the outbox; concurrent requests share one run (delivery is at least once anyway). */

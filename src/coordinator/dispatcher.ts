@@ -27,6 +27,8 @@ export interface DispatcherDeps {
   readonly watch: ExecutionWatch;
   /** Called after a commit that wrote an outbox publication, so it is relayed promptly. */
   readonly onPublication?: () => void;
+  /** Called after a commit that made something due at `atMs` (a retry, an await deadline). */
+  readonly onDueAt?: (atMs: number) => void;
 }
 
 /**
@@ -199,7 +201,8 @@ export class Dispatcher {
       case 'WAITING_EXTERNAL': {
         const s = result.suspension;
         const interactionId = random.uuid();
-        await store.suspend({
+        const deadlineAtMs = nowMs + s.deadlineMs;
+        const parked = await store.suspend({
           ...fence,
           stepIndex: result.stepIndex,
           nowMs,
@@ -212,9 +215,10 @@ export class Dispatcher {
             assignee: s.assignee,
             group: s.group,
             transportType: s.transportType,
-            deadlineAtMs: nowMs + s.deadlineMs,
+            deadlineAtMs,
           },
         });
+        if (parked) this.#d.onDueAt?.(deadlineAtMs);
         return;
       }
       case 'FAILED': {
@@ -251,11 +255,13 @@ export class Dispatcher {
           expiresAtMs,
         });
         if (won && publication) this.#d.onPublication?.();
+        if (won && decision.kind === 'retry') this.#d.onDueAt?.(decision.dueAtMs);
         return;
       }
       case 'REFUSED':
         // A dispatch error, not a step failure: back to due later with the same attempt.
         logger.warn({ executionId: x.executionId, reason: result.reason }, 'dispatch refused by worker');
+        this.#d.onDueAt?.(nowMs + config.retryDelayMs);
         await store.fail({
           ...fence,
           stepIndex: x.stepIndex,
