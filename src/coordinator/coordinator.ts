@@ -398,7 +398,7 @@ export class Coordinator {
   /** Schedules the next background pass at the earliest due instant, or the sweep interval. */
   async #scheduleWake(): Promise<void> {
     if (this.#stopped) return;
-    const { clock, timers, config } = this.#d;
+    const { clock, config } = this.#d;
     const next = await this.store.nextWakeAtMs();
     const now = clock.now();
     // Something due now that this pass did not take (no worker, or all slots busy) is
