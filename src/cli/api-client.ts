@@ -9,12 +9,13 @@ export interface ConnectionFlags {
   url?: string;
   token?: string;
   adminToken?: string;
+  workerToken?: string;
   tenant?: string;
 }
 
 const connectionGroup = 'Connection options:';
 
-/** Adds `--url`, `--token`, `--admin-token` and `--tenant` (each with its environment variable). */
+/** Adds `--url`, `--token`, `--admin-token`, `--worker-token` and `--tenant` (each with its environment variable). */
 export function withConnectionOptions(command: Command): Command {
   const options = [
     new Option('--url <url>', `coordinator base URL (env CAPSTAN_URL, default ${DEFAULT_URL})`),
@@ -23,13 +24,17 @@ export function withConnectionOptions(command: Command): Command {
       '--admin-token <token>',
       'admin bearer token, for admin commands (env CAPSTAN_ADMIN_TOKEN, else the operator token)',
     ),
+    new Option(
+      '--worker-token <token>',
+      'worker bearer token, for workers register/heartbeat (env CAPSTAN_WORKER_TOKEN, else the admin token)',
+    ),
     new Option('--tenant <id>', `tenant id (env CAPSTAN_TENANT, default "${DEFAULT_TENANT}")`),
   ];
   for (const option of options) command.addOption(option.helpGroup(connectionGroup));
   return command;
 }
 
-export type Role = 'operator' | 'admin' | 'none';
+export type Role = 'operator' | 'admin' | 'worker' | 'none';
 export type Query = Record<string, string | number | boolean | undefined>;
 
 export interface RequestOptions {
@@ -83,7 +88,11 @@ function refusal(status: number, statusText: string, body: unknown, role: Role, 
         : statusText || `HTTP ${status}`;
   if (status === 401 && !hasToken)
     message +=
-      role === 'admin' ? ' (set CAPSTAN_ADMIN_TOKEN or --admin-token)' : ' (set CAPSTAN_TOKEN or --token)';
+      role === 'admin'
+        ? ' (set CAPSTAN_ADMIN_TOKEN or --admin-token)'
+        : role === 'worker'
+          ? ' (set CAPSTAN_WORKER_TOKEN or --worker-token)'
+          : ' (set CAPSTAN_TOKEN or --token)';
   return new CliError(code, message, status, error?.details);
 }
 
@@ -91,12 +100,19 @@ function refusal(status: number, statusText: string, body: unknown, role: Role, 
 export class ApiClient {
   readonly baseUrl: string;
   readonly tenant: string;
-  private readonly tokens: Readonly<Record<'operator' | 'admin', string | undefined>>;
+  private readonly tokens: Readonly<Record<'operator' | 'admin' | 'worker', string | undefined>>;
 
-  constructor(settings: { baseUrl: string; tenant: string; token?: string; adminToken?: string }) {
+  constructor(settings: {
+    baseUrl: string;
+    tenant: string;
+    token?: string;
+    adminToken?: string;
+    workerToken?: string;
+  }) {
     this.baseUrl = parseBaseUrl(settings.baseUrl);
     this.tenant = settings.tenant;
-    this.tokens = { operator: settings.token, admin: settings.adminToken ?? settings.token };
+    const admin = settings.adminToken ?? settings.token;
+    this.tokens = { operator: settings.token, admin, worker: settings.workerToken ?? admin };
   }
 
   /** A control-plane path (operator token): `/tpf/control-plane/tenants/{tenant}{path}`. */
@@ -161,5 +177,6 @@ export function clientFrom(flags: ConnectionFlags, env: NodeJS.ProcessEnv = proc
     tenant: nonEmpty(flags.tenant, env.CAPSTAN_TENANT) ?? DEFAULT_TENANT,
     token,
     adminToken: nonEmpty(flags.adminToken, env.CAPSTAN_ADMIN_TOKEN) ?? token,
+    workerToken: nonEmpty(flags.workerToken, env.CAPSTAN_WORKER_TOKEN),
   });
 }

@@ -67,6 +67,7 @@ Environment:
   CAPSTAN_URL          coordinator base URL (default http://127.0.0.1:8080)
   CAPSTAN_TOKEN        operator bearer token
   CAPSTAN_ADMIN_TOKEN  admin bearer token (admin commands; else CAPSTAN_TOKEN)
+  CAPSTAN_WORKER_TOKEN worker bearer token (workers register/heartbeat; else the admin token)
   CAPSTAN_TENANT       tenant id (default "default")
 
 Exit codes:

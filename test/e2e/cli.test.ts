@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -114,7 +114,6 @@ async function coordinatorCli(t: TestContext, env: Record<string, string> = {}) 
   return { coordinator, connection, cli: cliWith(connection) };
 }
 
-/** Every command under `path` with its `--help` text (groups are walked through their listings). */
 /**
  * Every command's help, keyed by its path (`''` for the root, `release register`…), read
  * in-process from the very command tree the binary parses (`buildProgram`). The real binary's
@@ -588,6 +587,18 @@ test('the CLI: workers register, heartbeat, drain, undrain, list', async (t) => 
   fails(unknown, 3, /^error worker_not_found:/m);
   fails(badProtocol, 5, /^error invalid_request:/m);
   fails(forbidden, 6, /^error forbidden:/m);
+
+  // A worker's own token opens its heartbeat, and nothing an admin does.
+  const tokens = JSON.parse(readFileSync(join(coordinator.dataDir, 'tokens.json'), 'utf8')) as {
+    worker: string;
+  };
+  const asWorker = cliWith({ CAPSTAN_URL: coordinator.baseUrl, CAPSTAN_WORKER_TOKEN: tokens.worker });
+  const [workerBeat, workerDrain] = await Promise.all([
+    asWorker('workers', 'heartbeat', 'w1', ...p, '--json').then(json),
+    asWorker('workers', 'drain', 'w1', ...p),
+  ]);
+  assert.equal(workerBeat.workerId, 'w1');
+  fails(workerDrain, 6, /^error (unauthorized|forbidden):/m);
 
   const [listed, listedJson, undrained] = await Promise.all([
     cli('workers', 'list', ...p).then(ok),

@@ -79,7 +79,7 @@ export function workerCommands(program: Command): void {
         const client = clientFrom(options);
         const w = await client.post<WorkerRecord>(
           workersPath(client, options.pipeline, '/register'),
-          'admin',
+          'worker',
           {
             workerId: options.workerId,
             contractVersion: options.contractVersion,
@@ -105,7 +105,7 @@ export function workerCommands(program: Command): void {
         const client = clientFrom(options);
         const w = await client.post<WorkerRecord>(
           workersPath(client, options.pipeline, `/${encodeURIComponent(workerId)}/${verb}`),
-          'admin',
+          verb === 'heartbeat' ? 'worker' : 'admin',
         );
         print(options, w, () => workerFields(w));
       },
