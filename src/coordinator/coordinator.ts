@@ -9,6 +9,7 @@ import type { Clock } from '../runtime/clock.ts';
 import type { Random } from '../runtime/random.ts';
 import type { TimerHandle, Timers } from '../runtime/timers.ts';
 import { fingerprint, sha256Hex } from '../util/canonical-json.ts';
+import { WorkerAvailability } from '../workers/worker-availability.ts';
 import { WorkerLifecycle } from '../workers/worker-lifecycle.ts';
 import type { WorkerRegistry } from '../workers/worker-registry.ts';
 import { Dispatcher } from './dispatcher.ts';
@@ -57,6 +58,7 @@ export class Coordinator {
   readonly #d: CoordinatorDeps;
   readonly #watch: ExecutionWatch;
   readonly #dispatcher: Dispatcher;
+  readonly #availability: WorkerAvailability;
   readonly #sinks: ReadonlyMap<string, PublicationSink>;
   #wakeTimer: TimerHandle | undefined;
   /** When the scheduled background pass will run. */
@@ -66,7 +68,6 @@ export class Coordinator {
   #stopped = false;
   #lastMaintenanceOkAtMs: number | undefined;
   #relaying: Promise<void> | undefined;
-  #localHeartbeatAtMs = Number.NEGATIVE_INFINITY;
 
   constructor(deps: CoordinatorDeps) {
     this.#d = deps;
@@ -74,6 +75,13 @@ export class Coordinator {
     this.workers = deps.workers;
     this.catalog = new ReleaseCatalog(deps.store);
     this.lifecycle = new WorkerLifecycle({
+      store: deps.store,
+      clock: deps.clock,
+      staleAfterMs: deps.config.workerStaleAfterMs,
+    });
+    this.#availability = new WorkerAvailability({
+      workers: deps.workers,
+      lifecycle: this.lifecycle,
       store: deps.store,
       clock: deps.clock,
       staleAfterMs: deps.config.workerStaleAfterMs,
@@ -142,7 +150,7 @@ export class Coordinator {
         leaseAsOfMs,
       );
       this.#lastMaintenanceOkAtMs = this.#d.clock.now();
-      await this.#heartbeatLocalWorkers();
+      await this.#availability.heartbeatLocalWorkers();
       await this.syncWorkerAvailability();
       await this.#dispatcher.pump();
       if (drain) await this.#dispatcher.drain();
@@ -359,40 +367,8 @@ export class Coordinator {
    * HEALTHY ones take new work. Runs every maintenance pass, and at once after a lifecycle call.
    */
   async syncWorkerAvailability(only?: { tenantId: string; pipelineId: string }): Promise<void> {
-    for (const worker of this.workers.workers) {
-      const pipelines = new Map(
-        worker.hostedReleases().map((r) => [`${r.tenantId}\u0000${r.pipelineId}`, r]),
-      );
-      for (const r of pipelines.values()) {
-        if (only && (only.tenantId !== r.tenantId || only.pipelineId !== r.pipelineId)) continue;
-        const state = (await this.lifecycle.list(r.tenantId, r.pipelineId)).find(
-          (w) => w.workerId === worker.workerId,
-        );
-        this.workers.setAvailable(worker.workerId, r.tenantId, r.pipelineId, state?.state === 'HEALTHY');
-      }
-    }
+    await this.#availability.sync(only);
     this.#dispatcher.wake();
-  }
-
-  /** The in-process worker is a registered worker like any other: it heartbeats too. */
-  async #heartbeatLocalWorkers(): Promise<void> {
-    const nowMs = this.#d.clock.now();
-    if (nowMs - this.#localHeartbeatAtMs < this.#d.config.workerStaleAfterMs / 3) return;
-    this.#localHeartbeatAtMs = nowMs;
-    for (const worker of this.workers.workers.filter((w) => w.protocol === 'local')) {
-      const pipelines = new Set(worker.hostedReleases().map((r) => `${r.tenantId}\u0000${r.pipelineId}`));
-      for (const pair of pipelines) {
-        const [tenantId = '', pipelineId = ''] = pair.split('\u0000');
-        await this.store.appendWorkerEvent({
-          tenantId,
-          pipelineId,
-          workerId: worker.workerId,
-          type: 'HEARTBEAT',
-          data: {},
-          atMs: nowMs,
-        });
-      }
-    }
   }
 
   /** Schedules the next background pass at the earliest due instant, or the sweep interval. */

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,16 +7,9 @@ import restaurant from '../../examples/restaurant-approval/pipeline.ts';
 import { deterministicTgz } from '../../src/releases/artifact-bundle.ts';
 import { buildRelease, writeRelease } from '../../src/releases/build-release.ts';
 import { ADMIN_TOKEN, apiClient, startCoordinatorProcess } from '../support/coordinator-process.ts';
+import { newOrder } from '../support/restaurant-order.ts';
 
 const SOURCE = resolve(import.meta.dirname, '../../examples/restaurant-approval/pipeline.ts');
-const order = () => ({
-  requestId: randomUUID(),
-  customerName: 'Ada',
-  restaurantName: 'Cafe',
-  items: 'soup',
-  totalAmount: '9.50',
-  currency: 'EUR',
-});
 
 /** Writes a release folder for the restaurant pipeline; returns its descriptor path. */
 async function releaseFolder(root: string, releaseVersion: string, withModule = true): Promise<string> {
@@ -97,13 +89,13 @@ test('releases: register (path, inline, upload), idempotence, conflicts, tamperi
   assert.equal(corrupt.body.error.code, 'artifact_verification_failed');
 
   // Activation affects new submissions only: a parked v1 execution stays pinned to v1.
-  const parked = await api.submit({ pipelineId: 'restaurant-approval', input: order() });
+  const parked = await api.submit({ pipelineId: 'restaurant-approval', input: newOrder() });
   assert.equal((await api.result(parked.body.executionId)).body.status.status, 'WAITING_EXTERNAL');
   const activated = await admin.call('POST', `${releases}/v2/activate`);
   assert.equal(activated.status, 200);
   assert.equal(activated.body.status, 'ACTIVE');
   assert.equal((await admin.call('GET', `${releases}/active`)).body.releaseVersion, 'v2');
-  const refused = await api.submit({ pipelineId: 'restaurant-approval', input: order() });
+  const refused = await api.submit({ pipelineId: 'restaurant-approval', input: newOrder() });
   assert.equal(refused.status, 503, 'no worker hosts v2');
   assert.equal(refused.body.error.code, 'no_healthy_worker');
   const [interaction] = (await api.pending()).body as {
@@ -120,7 +112,7 @@ test('releases: register (path, inline, upload), idempotence, conflicts, tamperi
   assert.equal(done.body.status.releaseVersion, v1.releaseVersion);
 
   assert.equal((await admin.call('POST', `${releases}/${v1.releaseVersion}/activate`)).status, 200);
-  const resumed = await api.submit({ pipelineId: 'restaurant-approval', input: order() });
+  const resumed = await api.submit({ pipelineId: 'restaurant-approval', input: newOrder() });
   assert.equal(resumed.body.releaseVersion, v1.releaseVersion);
   const history = (await admin.call('GET', `${releases}/activations`)).body as { releaseVersion: string }[];
   assert.deepEqual(

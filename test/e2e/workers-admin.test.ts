@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ADMIN_TOKEN, apiClient, startCoordinatorProcess } from '../support/coordinator-process.ts';
-
-const order = () => ({
-  requestId: randomUUID(),
-  customerName: 'Ada',
-  restaurantName: 'Cafe',
-  items: 'soup',
-  totalAmount: '9.50',
-  currency: 'EUR',
-});
+import { newOrder } from '../support/restaurant-order.ts';
 
 test('workers: register and heartbeat with a worker token, drain and undrain, computed states', async (t) => {
   const coordinator = await startCoordinatorProcess(t, {
@@ -72,12 +63,12 @@ test('workers: register and heartbeat with a worker token, drain and undrain, co
   const drained = await admin.call('POST', `${workers}/${encodeURIComponent(local.workerId)}/drain`);
   assert.equal(drained.body.state, 'DRAINING');
   assert.ok(drained.body.drainingSinceEpochMs > 0);
-  const refused = await api.submit({ pipelineId: 'restaurant-approval', input: order() });
+  const refused = await api.submit({ pipelineId: 'restaurant-approval', input: newOrder() });
   assert.equal(refused.status, 503);
   assert.equal(refused.body.error.code, 'no_healthy_worker');
   const undrained = await admin.call('POST', `${workers}/${encodeURIComponent(local.workerId)}/undrain`);
   assert.equal(undrained.body.state, 'HEALTHY');
-  const accepted = await api.submit({ pipelineId: 'restaurant-approval', input: order() });
+  const accepted = await api.submit({ pipelineId: 'restaurant-approval', input: newOrder() });
   assert.equal(accepted.status, 200);
   assert.equal((await api.result(accepted.body.executionId)).body.status.status, 'WAITING_EXTERNAL');
 
