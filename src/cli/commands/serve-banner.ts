@@ -16,6 +16,7 @@ export function printBanner(p: {
     `  data directory  ${p.dataDir}`,
     `  operator token  ${p.tokens.operator}${p.tokens.generated.includes('operator') ? '   (generated, kept in tokens.json)' : ''}`,
     `  admin token     ${p.tokens.admin}${p.tokens.generated.includes('admin') ? '   (generated, kept in tokens.json)' : ''}`,
+    `  worker token    ${p.tokens.worker}${p.tokens.generated.includes('worker') ? '   (generated, kept in tokens.json)' : ''}`,
   ];
   for (const h of p.hosted)
     lines.push(`  pipeline        ${h.pipelineId} @ ${h.releaseVersion}${h.activated ? ' (activated)' : ''}`);
