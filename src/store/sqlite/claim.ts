@@ -1,7 +1,7 @@
 import { JournalEventType } from '../../domain/journal-events.ts';
 import type { ClaimedSegment } from '../store-port.ts';
 import { appendEvent } from './journal.ts';
-import { executionFromRow, parseJson, type ExecutionRow } from './rows.ts';
+import { executionFromRow, parseJson, type ExecutionRow } from '../rows.ts';
 import type { Statements } from './statements.ts';
 
 /**

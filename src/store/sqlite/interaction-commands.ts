@@ -1,7 +1,7 @@
 import { JournalEventType } from '../../domain/journal-events.ts';
 import type { CompletionOutcome, Store } from '../store-port.ts';
 import { appendEvent } from './journal.ts';
-import { interactionFromRow, toJson, type InteractionRow } from './rows.ts';
+import { interactionFromRow, toJson, type InteractionRow } from '../rows.ts';
 import { writeStepOutput } from './segment-commands.ts';
 import type { Statements } from './statements.ts';
 

@@ -1,6 +1,6 @@
 import type { ExecutionRecord } from '../records.ts';
 import type { ExecutionListFilter } from '../store-port.ts';
-import { executionFromRow, type ExecutionRow } from './rows.ts';
+import { executionFromRow, type ExecutionRow } from '../rows.ts';
 import type { Statements } from './statements.ts';
 
 /**

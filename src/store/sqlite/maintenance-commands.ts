@@ -1,7 +1,7 @@
 import type { FailureDecision } from '../../domain/retry-policy.ts';
 import type { ExpiredLease, Fence, Publication, Store } from '../store-port.ts';
 import type { InteractionRecord } from '../records.ts';
-import { interactionFromRow, type InteractionRow } from './rows.ts';
+import { interactionFromRow, type InteractionRow } from '../rows.ts';
 import { applyFailure } from './segment-commands.ts';
 import type { Statements } from './statements.ts';
 

@@ -2,7 +2,7 @@ import { isTerminal } from '../../domain/execution-status.ts';
 import { JournalEventType } from '../../domain/journal-events.ts';
 import type { CancelOutcome, RedriveOutcome, Store } from '../store-port.ts';
 import { appendEvent } from './journal.ts';
-import { executionFromRow, type ExecutionRow } from './rows.ts';
+import { executionFromRow, type ExecutionRow } from '../rows.ts';
 import type { Statements } from './statements.ts';
 
 function read(sql: Statements, tenantId: string, executionId: string): ExecutionRow | undefined {

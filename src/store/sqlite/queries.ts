@@ -6,7 +6,7 @@ import {
   parseJson,
   type ExecutionRow,
   type InteractionRow,
-} from './rows.ts';
+} from '../rows.ts';
 import type { Statements } from './statements.ts';
 
 export function getExecution(

@@ -7,7 +7,7 @@ import {
   insertSql,
   interactionToRow,
   type ExecutionRow,
-} from './rows.ts';
+} from '../rows.ts';
 import type { Statements } from './statements.ts';
 
 /**

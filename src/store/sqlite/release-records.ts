@@ -2,7 +2,7 @@ import type { PipelineContract } from '../../releases/pipeline-contract.ts';
 import { canonicalJson } from '../../util/canonical-json.ts';
 import type { OutboxMessage, ReleaseActivation, ReleaseRecord, WorkerEvent } from '../records.ts';
 import type { RegisterReleaseOutcome } from '../store-port.ts';
-import { parseJson } from './rows.ts';
+import { parseJson } from '../rows.ts';
 import type { Statements } from './statements.ts';
 
 interface ReleaseRow {

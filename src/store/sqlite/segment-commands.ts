@@ -2,7 +2,7 @@ import { JournalEventType } from '../../domain/journal-events.ts';
 import type { FailureDecision } from '../../domain/retry-policy.ts';
 import type { Fence, NewInteraction, Publication, StepFailure } from '../store-port.ts';
 import { appendEvent, enqueuePublication } from './journal.ts';
-import { toJson } from './rows.ts';
+import { toJson } from '../rows.ts';
 import type { Statements } from './statements.ts';
 
 // Every command here is fenced: it matches only while the execution is RUNNING under the

@@ -1,5 +1,6 @@
-import type { DlqReason, ExecutionStatus, InteractionStatus } from '../../domain/execution-status.ts';
-import type { ExecutionRecord, InteractionRecord } from '../records.ts';
+/** Row shapes and record mappers shared by both dialects: the same column names, JSON as text. */
+import type { DlqReason, ExecutionStatus, InteractionStatus } from '../domain/execution-status.ts';
+import type { ExecutionRecord, InteractionRecord } from './records.ts';
 
 export interface ExecutionRow {
   execution_id: string;

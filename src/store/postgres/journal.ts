@@ -1,0 +1,33 @@
+import type { JournalEventType } from '../../domain/journal-events.ts';
+import type { Publication } from '../store-port.ts';
+import { exec, type Db } from './sql.ts';
+
+/** Appends one journal event; `seq` is the execution version the command produced. */
+export async function appendEvent(
+  db: Db,
+  executionId: string,
+  seq: number,
+  type: JournalEventType,
+  atMs: number,
+  data: Record<string, unknown>,
+): Promise<void> {
+  await exec(
+    db,
+    'INSERT INTO journal (execution_id, seq, type, at, data_json) VALUES (@executionId, @seq, @type, @atMs, @data)',
+    { executionId, seq, type, atMs, data: JSON.stringify(data) },
+  );
+}
+
+/** Writes a publication to the outbox, inside the caller's transaction. */
+export async function enqueuePublication(
+  db: Db,
+  publication: Publication | undefined,
+  atMs: number,
+): Promise<void> {
+  if (!publication) return;
+  await exec(db, 'INSERT INTO outbox (topic, payload_json, created_at) VALUES (@topic, @payload, @atMs)', {
+    topic: publication.topic,
+    payload: JSON.stringify(publication.payload),
+    atMs,
+  });
+}

@@ -1,0 +1,129 @@
+import type { FailureDecision } from '../../domain/retry-policy.ts';
+import type { InteractionRecord } from '../records.ts';
+import type { ExpiredLease, Fence, Publication, Store } from '../store-port.ts';
+import { interactionFromRow, type InteractionRow } from '../rows.ts';
+import { applyFailure } from './segment-commands.ts';
+import { exec, row, rows, type Db } from './sql.ts';
+
+export async function findExpiredLeases(db: Db, nowMs: number, limit: number): Promise<ExpiredLease[]> {
+  const found = await rows<{
+    execution_id: string;
+    lease_epoch: number;
+    attempt: number;
+    step_index: number;
+    tenant_id: string;
+    execution_key: string;
+  }>(
+    db,
+    `SELECT execution_id, lease_epoch, attempt, step_index, tenant_id, execution_key FROM executions
+     WHERE status = 'RUNNING' AND lease_expires_at <= @nowMs ORDER BY lease_expires_at LIMIT @limit`,
+    { nowMs, limit },
+  );
+  return found.map((r) => ({
+    executionId: r.execution_id,
+    leaseEpoch: r.lease_epoch,
+    attempt: r.attempt,
+    stepIndex: r.step_index,
+    tenantId: r.tenant_id,
+    executionKey: r.execution_key,
+  }));
+}
+
+/** Takes back a lease that ran out by `asOfMs`; a renewal that got there first wins. */
+export async function reclaimLease(
+  db: Db,
+  c: Fence & {
+    decision: FailureDecision;
+    publication: Publication | undefined;
+    nowMs: number;
+    asOfMs: number;
+    expiresAtMs: number;
+  },
+): Promise<boolean> {
+  const current = await row<{ step_index: number }>(
+    db,
+    'SELECT step_index FROM executions WHERE execution_id = @executionId',
+    { executionId: c.executionId },
+  );
+  if (!current) return false;
+  // The guard re-checks the step too: the step read above may have moved on before the UPDATE.
+  const guard = `execution_id = @executionId AND status = 'RUNNING' AND lease_epoch = @leaseEpoch
+    AND step_index = @stepIndex AND lease_expires_at <= @asOfMs`;
+  return (
+    (await applyFailure(db, guard, {
+      ...c,
+      stepIndex: current.step_index,
+      errorCode: 'lease_expired',
+      errorMessage: 'The lease expired before the segment reported an outcome (worker or coordinator lost).',
+    })) !== undefined
+  );
+}
+
+export async function findPassedDeadlines(
+  db: Db,
+  nowMs: number,
+  limit: number,
+): Promise<InteractionRecord[]> {
+  const found = await rows<InteractionRow>(
+    db,
+    `SELECT * FROM await_interactions WHERE status = 'WAITING' AND deadline_at <= @nowMs
+     ORDER BY deadline_at LIMIT @limit`,
+    { nowMs, limit },
+  );
+  return found.map(interactionFromRow);
+}
+
+/** Times an interaction out and moves its parked execution to the DLQ (or FAILED), once. */
+export async function timeOutInteraction(
+  db: Db,
+  c: Parameters<Store['timeOutInteraction']>[0],
+): Promise<boolean> {
+  const interaction = await row<InteractionRow>(
+    db,
+    `UPDATE await_interactions SET status = 'TIMED_OUT', updated_at = @nowMs
+     WHERE interaction_id = @interactionId AND status = 'WAITING' AND deadline_at <= @nowMs RETURNING *`,
+    { nowMs: c.nowMs, interactionId: c.interactionId },
+  );
+  if (!interaction) return false;
+  const guard = `execution_id = @executionId AND status = 'WAITING_EXTERNAL' AND await_unit_id = @unitId`;
+  const version = await applyFailure(db, guard, {
+    guardParams: { unitId: interaction.unit_id },
+    executionId: interaction.execution_id,
+    leaseEpoch: 0,
+    stepIndex: interaction.step_index,
+    errorCode: 'await_timeout',
+    errorMessage: `Await interaction timed out: ${interaction.interaction_id}`,
+    decision: { kind: c.terminalStatus === 'DLQ' ? 'dlq' : 'failed', reason: c.reason },
+    publication: c.publication,
+    nowMs: c.nowMs,
+    expiresAtMs: c.expiresAtMs,
+    interactionId: interaction.interaction_id,
+  });
+  if (version === undefined) {
+    throw new Error(
+      `execution ${interaction.execution_id} is not parked on await unit ${interaction.unit_id}`,
+    );
+  }
+  return true;
+}
+
+/** Deletes terminal executions whose TTL passed: projection, checkpoints, interactions, journal. */
+export async function purgeExpired(db: Db, nowMs: number, limit: number): Promise<number> {
+  const ids = (
+    await rows<{ execution_id: string }>(
+      db,
+      // SKIP LOCKED: a row another node is purging (or redriving) is left to that node.
+      'SELECT execution_id FROM executions WHERE expires_at <= @nowMs LIMIT @limit FOR UPDATE SKIP LOCKED',
+      { nowMs, limit },
+    )
+  ).map((r) => r.execution_id);
+  if (ids.length > 0) {
+    for (const table of ['step_outputs', 'await_interactions', 'journal', 'executions']) {
+      await exec(db, `DELETE FROM ${table} WHERE execution_id = ANY(@ids::text[])`, { ids });
+    }
+  }
+  await exec(db, 'DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at <= @before', {
+    before: nowMs - 86_400_000,
+  });
+  return ids.length;
+}

@@ -1,0 +1,81 @@
+import { isTerminal } from '../../domain/execution-status.ts';
+import { JournalEventType } from '../../domain/journal-events.ts';
+import type { CancelOutcome, RedriveOutcome, Store } from '../store-port.ts';
+import { appendEvent } from './journal.ts';
+import { executionFromRow, type ExecutionRow } from '../rows.ts';
+import { exec, row, type Db } from './sql.ts';
+
+/**
+ * Reads the execution and locks its row until the command's transaction ends, so the decision
+ * taken on what was read (status, version) still holds when the guarded UPDATE runs, whatever
+ * other coordinator nodes do meanwhile.
+ */
+const readForUpdate = (db: Db, tenantId: string, executionId: string) =>
+  row<ExecutionRow>(
+    db,
+    'SELECT * FROM executions WHERE tenant_id = @tenantId AND execution_id = @executionId FOR UPDATE',
+    { tenantId, executionId },
+  );
+
+/**
+ * Re-drive: DLQ (or FAILED with `allowFailed`) → QUEUED at the first step without a checkpoint,
+ * with a fresh retry budget and the same pin. Guarded by the version the caller saw.
+ */
+export async function redrive(db: Db, c: Parameters<Store['redrive']>[0]): Promise<RedriveOutcome> {
+  const current = await readForUpdate(db, c.tenantId, c.executionId);
+  if (!current) return { kind: 'not_found' };
+  const execution = executionFromRow(current);
+  if (!(execution.status === 'DLQ' || (execution.status === 'FAILED' && c.allowFailed))) {
+    return { kind: 'wrong_status', execution };
+  }
+  if (c.expectedVersion !== undefined && c.expectedVersion !== execution.version) {
+    return { kind: 'wrong_version', execution };
+  }
+  const updated = await row<ExecutionRow>(
+    db,
+    `UPDATE executions SET status = 'QUEUED', attempt = 0, next_due_at = @nowMs, error_code = NULL,
+       error_message = NULL, dlq_reason = NULL, expires_at = NULL, version = version + 1, updated_at = @nowMs
+     WHERE execution_id = @executionId AND version = @version RETURNING *`,
+    { nowMs: c.nowMs, executionId: c.executionId, version: execution.version },
+  );
+  if (!updated) return { kind: 'wrong_version', execution };
+  await appendEvent(db, c.executionId, updated.version, JournalEventType.REDRIVEN, c.nowMs, {
+    previousStatus: execution.status,
+    reason: c.reason,
+  });
+  return { kind: 'redriven', previousStatus: execution.status, execution: executionFromRow(updated) };
+}
+
+/** Cancel: any non-terminal state → CANCELLED, epoch bumped, open interactions cancelled. */
+export async function cancel(
+  db: Db,
+  c: { tenantId: string; executionId: string; reason: string; nowMs: number; expiresAtMs: number },
+): Promise<CancelOutcome> {
+  const current = await readForUpdate(db, c.tenantId, c.executionId);
+  if (!current) return { kind: 'not_found' };
+  const execution = executionFromRow(current);
+  if (execution.status === 'CANCELLED') return { kind: 'already_cancelled', execution };
+  if (isTerminal(execution.status)) return { kind: 'terminal', execution };
+  const updated = await row<ExecutionRow>(
+    db,
+    `UPDATE executions SET status = 'CANCELLED', lease_epoch = lease_epoch + 1, lease_owner = NULL,
+       lease_expires_at = NULL, next_due_at = NULL, expires_at = @expiresAtMs, version = version + 1,
+       updated_at = @nowMs
+     WHERE execution_id = @executionId AND version = @version RETURNING *`,
+    { expiresAtMs: c.expiresAtMs, nowMs: c.nowMs, executionId: c.executionId, version: execution.version },
+  );
+  if (!updated) throw new Error(`execution ${c.executionId} changed during cancel`);
+  await exec(
+    db,
+    `UPDATE await_interactions SET status = 'CANCELLED', updated_at = @nowMs
+     WHERE execution_id = @executionId AND status = 'WAITING'`,
+    { nowMs: c.nowMs, executionId: c.executionId },
+  );
+  await appendEvent(db, c.executionId, updated.version, JournalEventType.CANCELLED, c.nowMs, {
+    previousStatus: execution.status,
+    reason: c.reason,
+    leaseEpoch: updated.lease_epoch,
+    expiresAtMs: c.expiresAtMs,
+  });
+  return { kind: 'cancelled', execution: executionFromRow(updated) };
+}

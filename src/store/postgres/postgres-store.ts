@@ -1,0 +1,157 @@
+import pg from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import type { Store } from '../store-port.ts';
+import { claimDue } from './claim.ts';
+import { PgGroupCommit } from './group-commit.ts';
+import { completeInteraction } from './interaction-commands.ts';
+import { listExecutions } from './list-executions.ts';
+import {
+  findExpiredLeases,
+  findPassedDeadlines,
+  purgeExpired,
+  reclaimLease,
+  timeOutInteraction,
+} from './maintenance-commands.ts';
+import { checkSchemaName, migrate } from './migrate.ts';
+import { cancel, redrive } from './operator-commands.ts';
+import * as q from './queries.ts';
+import { rebuildProjections, snapshotProjections } from './rebuild.ts';
+import * as r from './release-records.ts';
+import { checkpointStep, fail, succeed, suspend } from './segment-commands.ts';
+import { query, row } from './sql.ts';
+import { submitExecution } from './submit.ts';
+
+export interface PostgresStoreOptions {
+  /** `postgres://user@host:port/database` */
+  readonly connectionString: string;
+  /** The schema every table lives in (created by `migrate()` when missing). */
+  readonly schema: string;
+  /** Pooled connections; group-commit batches and reads share them. Default 10. */
+  readonly poolSize?: number;
+  /** The clock for bookkeeping the commands do not carry (migration timestamps). */
+  readonly nowMs?: () => number;
+}
+
+// BIGINT (epoch ms, identity ids) arrives as a string by default; every value the store keeps
+// there is below 2^53, so it is parsed to a number for records and snapshots alike.
+const INT8_AS_NUMBER: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
+    oid === (pg.types.builtins.INT8 as number)
+      ? (value: string) => Number(value)
+      : (pg.types.getTypeParser(oid, format) as unknown)) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/**
+ * The shared store: PostgreSQL through a `pg` pool, every table in `options.schema`. Several
+ * coordinator nodes may share it (`exclusive = false`): commands are guarded UPDATEs, claims
+ * lock their candidates `FOR UPDATE SKIP LOCKED`, and writes go through group commit (one
+ * transaction per batch, a SAVEPOINT per command). Reads run on the pool and see what has
+ * been committed, which includes every command whose promise has resolved.
+ */
+export class PostgresStore implements Store {
+  readonly dialect = 'postgres' as const;
+  readonly exclusive = false;
+  readonly schema: string;
+  readonly #pool: Pool;
+  readonly #writer: PgGroupCommit;
+  readonly #nowMs: () => number;
+  #closed: Promise<void> | undefined;
+
+  constructor(options: PostgresStoreOptions) {
+    this.schema = checkSchemaName(options.schema);
+    this.#pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolSize ?? 10,
+      options: `-c search_path=${this.schema}`,
+      types: INT8_AS_NUMBER,
+    });
+    // An idle client that loses its connection must not crash the process; the next query reports it.
+    this.#pool.on('error', () => undefined);
+    this.#writer = new PgGroupCommit(this.#pool);
+    this.#nowMs = options.nowMs ?? Date.now;
+  }
+
+  /** Transactions committed so far (group commit shares one among many commands). */
+  get commits(): number {
+    return this.#writer.commits;
+  }
+
+  async migrate(): Promise<void> {
+    await migrate(this.#pool, this.schema, this.#nowMs());
+  }
+  async ping(): Promise<void> {
+    await this.#pool.query('SELECT 1');
+  }
+  async durabilitySettings(): Promise<Record<string, string>> {
+    const r = await row<{ synchronous_commit: string }>(this.#pool, 'SHOW synchronous_commit');
+    return { synchronous_commit: r?.synchronous_commit ?? 'unknown' };
+  }
+  /** Commits what is queued, waits for batches in flight, then ends the pool; closing again is a no-op. */
+  close(): Promise<void> {
+    this.#closed ??= this.#writer.close().then(() => this.#pool.end());
+    return this.#closed;
+  }
+
+  #write<T>(command: (db: PoolClient) => Promise<T>): Promise<T> {
+    return this.#writer.run(command);
+  }
+
+  submit: Store['submit'] = (c) => this.#write((db) => submitExecution(db, c));
+  claimDue: Store['claimDue'] = (c) => this.#write((db) => claimDue(db, c));
+  renewLeases: Store['renewLeases'] = (fences, untilMs) =>
+    this.#write(async (db) => {
+      let renewed = 0;
+      for (const f of fences) {
+        const result = await query(
+          db,
+          `UPDATE executions SET lease_expires_at = @untilMs
+           WHERE execution_id = @executionId AND status = 'RUNNING' AND lease_epoch = @leaseEpoch`,
+          { untilMs, executionId: f.executionId, leaseEpoch: f.leaseEpoch },
+        );
+        renewed += result.rowCount;
+      }
+      return renewed;
+    });
+  checkpointStep: Store['checkpointStep'] = (c) => this.#write((db) => checkpointStep(db, c));
+  succeed: Store['succeed'] = (c) => this.#write((db) => succeed(db, c));
+  suspend: Store['suspend'] = (c) => this.#write((db) => suspend(db, c));
+  fail: Store['fail'] = (c) => this.#write((db) => fail(db, c));
+  completeInteraction: Store['completeInteraction'] = (c) => this.#write((db) => completeInteraction(db, c));
+  redrive: Store['redrive'] = (c) => this.#write((db) => redrive(db, c));
+  cancel: Store['cancel'] = (c) => this.#write((db) => cancel(db, c));
+
+  findExpiredLeases: Store['findExpiredLeases'] = (nowMs, limit) =>
+    findExpiredLeases(this.#pool, nowMs, limit);
+  reclaimLease: Store['reclaimLease'] = (c) => this.#write((db) => reclaimLease(db, c));
+  findPassedDeadlines: Store['findPassedDeadlines'] = (nowMs, limit) =>
+    findPassedDeadlines(this.#pool, nowMs, limit);
+  timeOutInteraction: Store['timeOutInteraction'] = (c) => this.#write((db) => timeOutInteraction(db, c));
+  purgeExpired: Store['purgeExpired'] = (nowMs, limit) => this.#write((db) => purgeExpired(db, nowMs, limit));
+
+  getExecution: Store['getExecution'] = (tenantId, id) => q.getExecution(this.#pool, tenantId, id);
+  getStepOutput: Store['getStepOutput'] = (id, stepIndex) => q.getStepOutput(this.#pool, id, stepIndex);
+  findInteraction: Store['findInteraction'] = (tenantId, ref) => q.findInteraction(this.#pool, tenantId, ref);
+  listPendingInteractions: Store['listPendingInteractions'] = (tenantId, filter) =>
+    q.listPendingInteractions(this.#pool, tenantId, filter);
+  readJournal: Store['readJournal'] = (id, afterSeq, limit) => q.readJournal(this.#pool, id, afterSeq, limit);
+  nextWakeAtMs: Store['nextWakeAtMs'] = () => q.nextWakeAtMs(this.#pool);
+  listExecutions: Store['listExecutions'] = (tenantId, filter) =>
+    listExecutions(this.#pool, tenantId, filter);
+
+  readOutbox: Store['readOutbox'] = (limit) => r.readOutbox(this.#pool, limit);
+  markOutboxDelivered: Store['markOutboxDelivered'] = (ids, nowMs) =>
+    this.#write((db) => r.markOutboxDelivered(db, ids, nowMs));
+
+  registerRelease: Store['registerRelease'] = (release) =>
+    this.#write((db) => r.registerRelease(db, release));
+  activateRelease: Store['activateRelease'] = (a) => this.#write((db) => r.activateRelease(db, a));
+  getRelease: Store['getRelease'] = (t, p, v) => r.getRelease(this.#pool, t, p, v);
+  getActiveRelease: Store['getActiveRelease'] = (t, p) => r.getActiveRelease(this.#pool, t, p);
+  listReleases: Store['listReleases'] = (t, p) => r.listReleases(this.#pool, t, p);
+  listActivations: Store['listActivations'] = (t, p) => r.listActivations(this.#pool, t, p);
+  appendWorkerEvent: Store['appendWorkerEvent'] = (e) => this.#write((db) => r.appendWorkerEvent(db, e));
+  listWorkerEvents: Store['listWorkerEvents'] = (t, p) => r.listWorkerEvents(this.#pool, t, p);
+
+  rebuildProjections: Store['rebuildProjections'] = () => this.#write((db) => rebuildProjections(db));
+  snapshotProjections: Store['snapshotProjections'] = () => snapshotProjections(this.#pool);
+}

@@ -1,0 +1,119 @@
+import type { ExecutionRecord, InteractionRecord, JournalEvent } from '../records.ts';
+import type { PendingFilter } from '../store-port.ts';
+import {
+  executionFromRow,
+  interactionFromRow,
+  parseJson,
+  type ExecutionRow,
+  type InteractionRow,
+} from '../rows.ts';
+import { row, rows, type Db } from './sql.ts';
+
+export async function getExecution(
+  db: Db,
+  tenantId: string,
+  executionId: string,
+): Promise<ExecutionRecord | undefined> {
+  const r = await row<ExecutionRow>(
+    db,
+    'SELECT * FROM executions WHERE tenant_id = @tenantId AND execution_id = @executionId',
+    { tenantId, executionId },
+  );
+  return r && executionFromRow(r);
+}
+
+export async function getStepOutput(
+  db: Db,
+  executionId: string,
+  stepIndex: number,
+): Promise<{ output: unknown } | undefined> {
+  const r = await row<{ output_json: string }>(
+    db,
+    'SELECT output_json FROM step_outputs WHERE execution_id = @executionId AND step_index = @stepIndex',
+    { executionId, stepIndex },
+  );
+  return r && { output: parseJson(r.output_json) };
+}
+
+export async function findInteraction(
+  db: Db,
+  tenantId: string,
+  ref: { interactionId: string } | { correlationId: string },
+): Promise<InteractionRecord | undefined> {
+  const r =
+    'interactionId' in ref
+      ? await row<InteractionRow>(
+          db,
+          'SELECT * FROM await_interactions WHERE tenant_id = @tenantId AND interaction_id = @interactionId',
+          { tenantId, interactionId: ref.interactionId },
+        )
+      : await row<InteractionRow>(
+          db,
+          'SELECT * FROM await_interactions WHERE tenant_id = @tenantId AND correlation_id = @correlationId',
+          { tenantId, correlationId: ref.correlationId },
+        );
+  return r && interactionFromRow(r);
+}
+
+/** Open interactions of a tenant in deadline order; each filter narrows through its own index. */
+export async function listPendingInteractions(
+  db: Db,
+  tenantId: string,
+  f: PendingFilter,
+): Promise<InteractionRecord[]> {
+  const found = await rows<InteractionRow>(
+    db,
+    `SELECT * FROM await_interactions
+     WHERE tenant_id = @tenantId AND status = 'WAITING'
+       AND (@assignee::text IS NULL OR assignee = @assignee)
+       AND (@group::text IS NULL OR group_name = @group)
+       AND (@stepId::text IS NULL OR step_id = @stepId)
+     ORDER BY deadline_at, created_at, interaction_id LIMIT @limit`,
+    {
+      tenantId,
+      assignee: f.assignee ?? null,
+      group: f.group ?? null,
+      stepId: f.stepId ?? null,
+      limit: f.limit,
+    },
+  );
+  return found.map(interactionFromRow);
+}
+
+export async function readJournal(
+  db: Db,
+  executionId: string,
+  afterSeq: number,
+  limit: number,
+): Promise<JournalEvent[]> {
+  const found = await rows<{
+    execution_id: string;
+    seq: number;
+    type: string;
+    at: number;
+    data_json: string;
+  }>(
+    db,
+    'SELECT * FROM journal WHERE execution_id = @executionId AND seq > @afterSeq ORDER BY seq LIMIT @limit',
+    { executionId, afterSeq, limit },
+  );
+  return found.map((r) => ({
+    executionId: r.execution_id,
+    seq: r.seq,
+    type: r.type,
+    atMs: r.at,
+    data: parseJson(r.data_json) as Record<string, unknown>,
+  }));
+}
+
+/** The earliest due time, lease expiry or deadline; each term reads one partial index. */
+export async function nextWakeAtMs(db: Db): Promise<number | undefined> {
+  const r = await row<{ at: number | null }>(
+    db,
+    `SELECT MIN(t) AS at FROM (
+       SELECT MIN(next_due_at) AS t FROM executions WHERE status IN ('QUEUED', 'WAIT_RETRY')
+       UNION ALL SELECT MIN(lease_expires_at) FROM executions WHERE status = 'RUNNING'
+       UNION ALL SELECT MIN(deadline_at) FROM await_interactions WHERE status = 'WAITING') AS wake`,
+  );
+  return r?.at ?? undefined;
+}

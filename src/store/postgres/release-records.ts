@@ -1,0 +1,192 @@
+import type { PipelineContract } from '../../releases/pipeline-contract.ts';
+import { canonicalJson } from '../../util/canonical-json.ts';
+import type { OutboxMessage, ReleaseActivation, ReleaseRecord, WorkerEvent } from '../records.ts';
+import type { RegisterReleaseOutcome } from '../store-port.ts';
+import { parseJson } from '../rows.ts';
+import { exec, row, rows, type Db } from './sql.ts';
+
+interface ReleaseRow {
+  tenant_id: string;
+  pipeline_id: string;
+  release_version: string;
+  contract_version: string;
+  descriptor_json: string;
+  contract_json: string;
+  primary_artifact_digest: string;
+  created_at: number;
+}
+
+const fromRow = (r: ReleaseRow): ReleaseRecord => ({
+  tenantId: r.tenant_id,
+  pipelineId: r.pipeline_id,
+  releaseVersion: r.release_version,
+  contractVersion: r.contract_version,
+  descriptor: parseJson(r.descriptor_json),
+  contract: parseJson(r.contract_json) as PipelineContract,
+  primaryArtifactDigest: r.primary_artifact_digest,
+  createdAtMs: r.created_at,
+});
+
+const RELEASE_KEY =
+  'tenant_id = @tenantId AND pipeline_id = @pipelineId AND release_version = @releaseVersion';
+
+/** Releases are immutable: insert-if-absent, then compare what is there. */
+export async function registerRelease(db: Db, r: ReleaseRecord): Promise<RegisterReleaseOutcome> {
+  const descriptorJson = canonicalJson(r.descriptor);
+  const inserted = await exec(
+    db,
+    `INSERT INTO releases (tenant_id, pipeline_id, release_version, contract_version, descriptor_json,
+       contract_json, primary_artifact_digest, created_at)
+     VALUES (@tenantId, @pipelineId, @releaseVersion, @contractVersion, @descriptorJson, @contractJson,
+       @digest, @createdAtMs)
+     ON CONFLICT (tenant_id, pipeline_id, release_version) DO NOTHING`,
+    {
+      tenantId: r.tenantId,
+      pipelineId: r.pipelineId,
+      releaseVersion: r.releaseVersion,
+      contractVersion: r.contractVersion,
+      descriptorJson,
+      contractJson: canonicalJson(r.contract),
+      digest: r.primaryArtifactDigest,
+      createdAtMs: r.createdAtMs,
+    },
+  );
+  if (inserted === 1) return 'created';
+  const existing = await row<ReleaseRow>(db, `SELECT * FROM releases WHERE ${RELEASE_KEY}`, r);
+  if (!existing) throw new Error(`release ${r.releaseVersion} vanished during registration`);
+  return existing.descriptor_json === descriptorJson && existing.contract_version === r.contractVersion
+    ? 'identical'
+    : 'conflict';
+}
+
+export async function activateRelease(db: Db, a: Omit<ReleaseActivation, 'seq'>): Promise<boolean> {
+  const inserted = await exec(
+    db,
+    `INSERT INTO release_activations (tenant_id, pipeline_id, release_version, activated_at, actor)
+     SELECT @tenantId, @pipelineId, @releaseVersion, @activatedAtMs, @actor
+     WHERE EXISTS (SELECT 1 FROM releases WHERE ${RELEASE_KEY})`,
+    a,
+  );
+  return inserted === 1;
+}
+
+export async function getRelease(
+  db: Db,
+  tenantId: string,
+  pipelineId: string,
+  releaseVersion: string,
+): Promise<ReleaseRecord | undefined> {
+  const r = await row<ReleaseRow>(db, `SELECT * FROM releases WHERE ${RELEASE_KEY}`, {
+    tenantId,
+    pipelineId,
+    releaseVersion,
+  });
+  return r && fromRow(r);
+}
+
+export async function getActiveRelease(
+  db: Db,
+  tenantId: string,
+  pipelineId: string,
+): Promise<ReleaseRecord | undefined> {
+  const r = await row<ReleaseRow>(
+    db,
+    `SELECT r.* FROM release_activations a JOIN releases r
+       ON r.tenant_id = a.tenant_id AND r.pipeline_id = a.pipeline_id AND r.release_version = a.release_version
+     WHERE a.tenant_id = @tenantId AND a.pipeline_id = @pipelineId ORDER BY a.seq DESC LIMIT 1`,
+    { tenantId, pipelineId },
+  );
+  return r && fromRow(r);
+}
+
+export async function listReleases(db: Db, tenantId: string, pipelineId: string): Promise<ReleaseRecord[]> {
+  const found = await rows<ReleaseRow>(
+    db,
+    `SELECT * FROM releases WHERE tenant_id = @tenantId AND pipeline_id = @pipelineId
+     ORDER BY created_at, release_version`,
+    { tenantId, pipelineId },
+  );
+  return found.map(fromRow);
+}
+
+export async function listActivations(
+  db: Db,
+  tenantId: string,
+  pipelineId: string,
+): Promise<ReleaseActivation[]> {
+  const found = await rows<{
+    seq: number;
+    tenant_id: string;
+    pipeline_id: string;
+    release_version: string;
+    activated_at: number;
+    actor: string;
+  }>(
+    db,
+    'SELECT * FROM release_activations WHERE tenant_id = @tenantId AND pipeline_id = @pipelineId ORDER BY seq',
+    { tenantId, pipelineId },
+  );
+  return found.map((r) => ({
+    seq: r.seq,
+    tenantId: r.tenant_id,
+    pipelineId: r.pipeline_id,
+    releaseVersion: r.release_version,
+    activatedAtMs: r.activated_at,
+    actor: r.actor,
+  }));
+}
+
+export async function appendWorkerEvent(db: Db, e: Omit<WorkerEvent, 'seq'>): Promise<void> {
+  await exec(
+    db,
+    `INSERT INTO worker_events (tenant_id, pipeline_id, worker_id, type, data_json, at)
+     VALUES (@tenantId, @pipelineId, @workerId, @type, @dataJson, @atMs)`,
+    { ...e, dataJson: JSON.stringify(e.data) },
+  );
+}
+
+export async function listWorkerEvents(db: Db, tenantId: string, pipelineId: string): Promise<WorkerEvent[]> {
+  const found = await rows<{
+    seq: number;
+    tenant_id: string;
+    pipeline_id: string;
+    worker_id: string;
+    type: WorkerEvent['type'];
+    data_json: string;
+    at: number;
+  }>(
+    db,
+    'SELECT * FROM worker_events WHERE tenant_id = @tenantId AND pipeline_id = @pipelineId ORDER BY seq',
+    { tenantId, pipelineId },
+  );
+  return found.map((r) => ({
+    seq: r.seq,
+    tenantId: r.tenant_id,
+    pipelineId: r.pipeline_id,
+    workerId: r.worker_id,
+    type: r.type,
+    data: parseJson(r.data_json) as Record<string, unknown>,
+    atMs: r.at,
+  }));
+}
+
+export async function readOutbox(db: Db, limit: number): Promise<OutboxMessage[]> {
+  const found = await rows<{ id: number; topic: string; payload_json: string; created_at: number }>(
+    db,
+    'SELECT * FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT @limit',
+    { limit },
+  );
+  return found.map((r) => ({
+    id: r.id,
+    topic: r.topic,
+    payload: parseJson(r.payload_json) as Record<string, unknown>,
+    createdAtMs: r.created_at,
+  }));
+}
+
+export async function markOutboxDelivered(db: Db, ids: readonly number[], nowMs: number): Promise<void> {
+  await exec(db, 'UPDATE outbox SET delivered_at = @nowMs WHERE id = ANY(@ids::bigint[])', {
+    nowMs,
+    ids: [...ids],
+  });
+}
