@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
 import { ConfigError } from '../config/load-config.ts';
+import { CapstanError } from '../errors/catalog.ts';
 import { CliError, localCodes } from './cli-error.ts';
 
 /** The CLI's exit codes, documented in the README ("Command line"). */
@@ -17,9 +18,9 @@ export const EXIT = {
   refused: 5,
   /** 401/403: no token, a wrong token, or a token whose role does not open the surface. */
   auth: 6,
-  /** 503, or the coordinator cannot be reached. */
+  /** 503, or the coordinator (for `serve` and `migrate`: the database) cannot be reached. */
   unavailable: 7,
-  /** A configuration error (`capstan serve`, a malformed `--url`). */
+  /** A configuration error (`capstan serve`, `capstan migrate`, a malformed `--url`). */
   config: 78,
 } as const;
 
@@ -36,6 +37,8 @@ function exitCodeOfStatus(status: number): number {
 export function exitCodeOf(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   if (error instanceof ConfigError) return EXIT.config;
+  // The coordinator's own refusal, met by `serve` itself (an artifact store down at start: 7).
+  if (error instanceof CapstanError) return exitCodeOfStatus(error.status);
   if (!(error instanceof CliError)) return EXIT.failure;
   // A path outside the release roots is a refused argument, not a bad token.
   if (error.code === 'release_path_not_allowed') return EXIT.refused;
@@ -54,7 +57,8 @@ export function exitCodeOf(error: unknown): number {
 
 /** Prints what went wrong to stderr (commander has already printed its own) and returns the exit code. */
 export function reportError(error: unknown): number {
-  if (error instanceof CliError) console.error(`error ${error.code}: ${error.message}`);
+  if (error instanceof CliError || error instanceof CapstanError)
+    console.error(`error ${error.code}: ${error.message}`);
   else if (error instanceof ConfigError) console.error(error.message);
   else if (!(error instanceof CommanderError))
     console.error(`capstan: ${error instanceof Error ? error.message : String(error)}`);

@@ -4,10 +4,12 @@ import { configPrintCommand } from './commands/config-print.ts';
 import { executionCommands } from './commands/executions.ts';
 import { healthCommands } from './commands/health.ts';
 import { interactionCommands } from './commands/interactions.ts';
+import { migrateCommand } from './commands/migrate.ts';
 import { rebuildProjectionsCommand } from './commands/rebuild-projections.ts';
 import { releaseCommand } from './commands/release-build.ts';
 import { releasesCommands } from './commands/releases.ts';
 import { serveCommand } from './commands/serve.ts';
+import { workerCommand } from './commands/worker.ts';
 import { workerCommands } from './commands/workers.ts';
 import { exitCodesHelp } from './exit-codes.ts';
 
@@ -22,7 +24,9 @@ export function buildProgram(): Command {
     .exitOverride()
     .addHelpText('after', exitCodesHelp);
   serveCommand(program);
+  workerCommand(program);
   configPrintCommand(program);
+  migrateCommand(program);
   releaseCommand(program);
   rebuildProjectionsCommand(program);
   executionCommands(program);

@@ -11,7 +11,7 @@ import {
   type YAMLMap,
 } from 'yaml';
 import { ConfigError } from './load-config.ts';
-import { settings } from './settings.ts';
+import { settingAliases, settings } from './settings.ts';
 
 export type FileValue = string | number | boolean;
 
@@ -77,12 +77,11 @@ const tpfKeys = new Set([
   'await-aggregate-max-output-items',
   'tenancy.require-explicit-tenant',
   'quotas.max-in-flight-transitions-per-tenant',
-  'control-plane.require-remote-worker',
   'control-plane.admin-token',
   'admin.admin-token',
 ]);
 // Whole TPF subtrees Capstan has no counterpart for (`bundles.` is the pre-release name of
-// `releases.`); `worker.` is TPF's remote-worker tree, of which Capstan reads only max-in-flight.
+// `releases.`); of TPF's `worker.` tree Capstan reads max-in-flight, lifecycle and `rest.`.
 const tpfPrefixes = ['dynamo.', 'sqs.', 'releases.', 'bundles.', 'worker.'];
 const orchestrator = 'pipeline.orchestrator.';
 
@@ -91,8 +90,19 @@ function classify(path: string, entries: readonly Entry[]): ConfigFile {
   const lines: Record<string, number> = {};
   const warnings: string[] = [];
   const problems: string[] = [];
-  for (const { key, value, line } of entries) {
+  const spellings: Record<string, { written: string; line: number }> = {};
+  for (const { key: written, value, line } of entries) {
     const where = `from file ${path}:${line}`;
+    // TPF's spelling of a key sets Capstan's; both in one file would leave one of them unseen.
+    const key = settingAliases[written] ?? written;
+    const earlier = spellings[key];
+    if (earlier && earlier.written !== written) {
+      problems.push(
+        `'${written}' (${where}) and '${earlier.written}' (line ${earlier.line}) set the same setting`,
+      );
+      continue;
+    }
+    spellings[key] = { written, line };
     if (Object.hasOwn(settings, key)) {
       // An empty value means "not set", as in the environment and in Quarkus.
       if (value === null || value === '') {
@@ -108,10 +118,10 @@ function classify(path: string, entries: readonly Entry[]): ConfigFile {
     const tpf = rest !== undefined && (tpfKeys.has(rest) || tpfPrefixes.some((p) => rest.startsWith(p)));
     if (key.startsWith('capstan.') || (rest !== undefined && !tpf)) {
       problems.push(`unknown setting '${key}' (${where})`);
-    } else if (rest?.endsWith('admin-token')) {
+    } else if (rest?.endsWith('admin-token') || rest?.endsWith('shared-secret')) {
       // Never echo the value: it is a secret written inline.
       warnings.push(
-        `ignored setting '${key}' (${where}): Capstan takes tokens by reference only; set ${key}-ref to env:NAME or file:/path`,
+        `ignored setting '${key}' (${where}): Capstan takes tokens and secrets by reference only; set ${key}-ref to env:NAME or file:/path`,
       );
     } else {
       const why = tpf ? 'a TPF setting Capstan does not implement' : 'not a Capstan setting';

@@ -1,4 +1,5 @@
 import { readConfigFile, type ConfigFile } from './config-file.ts';
+import { artifactStoreProblems } from './artifact-store-check.ts';
 import { settings, envNameOf, type SettingKey, type Settings } from './settings.ts';
 
 export class ConfigError extends Error {
@@ -68,12 +69,25 @@ export function loadConfig(options: {
     else problems.push(`${key} (from ${from}): ${parsed.error.issues.map((i) => i.message).join('; ')}`);
     sources[key] = source;
   }
+  problems.push(...crossCheck(values, sources), ...artifactStoreProblems(values, sources));
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     values: Object.freeze(values) as Settings,
     sources: Object.freeze(sources) as Record<SettingKey, ConfigSource>,
     warnings: Object.freeze([...(file?.warnings ?? [])]),
   });
+}
+
+/** What no single value shows: settings that only make sense together. */
+function crossCheck(values: Record<string, unknown>, sources: Record<string, ConfigSource>): string[] {
+  const provider = 'pipeline.orchestrator.state-provider';
+  const url = 'pipeline.orchestrator.postgres.url';
+  // An invalid url (no value, no source of its own) is already a problem of its own.
+  if (values[provider] !== 'postgres' || values[url] !== undefined || sources[url] !== 'default') return [];
+  return [
+    `${provider}=postgres (from ${sources[provider]}) needs ${url}: set it, or ${envNameOf(url)}, ` +
+      'to postgres://user:password@host:port/database or a secret ref env:NAME or file:/path',
+  ];
 }
 
 /** The file's settings; what makes it unusable joins the other problems instead of hiding them. */

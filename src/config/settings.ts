@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkSchemaName } from '../store/postgres/migrate.ts';
 import { parseIsoDuration } from '../util/iso-duration.ts';
 
 const duration = z
@@ -7,6 +8,27 @@ const duration = z
 const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((s) => s === 'true')]);
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 const secretRef = z.string().regex(/^(env:.+|file:.+)$/, 'a secret ref: env:NAME or file:/path');
+/** A connection URL, or a ref to one (it usually carries a password). The value is never echoed. */
+const postgresUrl = z
+  .string()
+  .regex(
+    /^(env:.+|file:.+|postgres(ql)?:\/\/.+)$/,
+    'a postgres://user:password@host:port/database URL, or a secret ref to one: env:NAME or file:/path',
+  );
+const schemaName = z.string().refine((s) => {
+  try {
+    return checkSchemaName(s) === s;
+  } catch {
+    return false;
+  }
+}, 'a PostgreSQL schema name: a lower-case letter or _, then lower-case letters, digits or _ (63 at most)');
+const s3Bucket = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+    'an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens',
+  );
+const httpUrl = z.string().regex(/^https?:\/\/[^\s/]+/, 'an http:// or https:// URL');
 
 /**
  * Every setting: its key (the seeds' names, so their examples work verbatim), schema and
@@ -28,6 +50,59 @@ export const settings = {
   /** Absolute folders a `releaseDescriptorPath` (and its artifacts) may be read from; comma-separated. */
   'capstan.releases.allowed-roots': { schema: z.string(), default: '', env: [] },
   'capstan.releases.upload-limit-bytes': { schema: int(1024), default: 64 * 1_048_576, env: [] },
+  /** Where registered artifacts are kept: `local` (one node's disk) or `s3` (shared by every node). */
+  'pipeline.orchestrator.releases.storage.provider': {
+    schema: z.enum(['local', 's3']),
+    default: 'local',
+    env: [],
+  },
+  /** The local store's folder; unset: `<data-dir>/artifacts`. */
+  'pipeline.orchestrator.releases.storage.root': {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    env: [],
+  },
+  /** Required with storage.provider=s3. */
+  'pipeline.orchestrator.releases.storage.s3.bucket': {
+    schema: s3Bucket.optional(),
+    default: undefined,
+    env: [],
+  },
+  /** Objects are `<prefix>/sha256/<hex>`; TPF's default prefix, so a bucket can be laid out alike. */
+  'pipeline.orchestrator.releases.storage.s3.prefix': {
+    schema: z.string(),
+    default: 'tpf/releases',
+    env: [],
+  },
+  /** Unset: the AWS SDK's region chain (`AWS_REGION`, the profile). */
+  'pipeline.orchestrator.releases.storage.s3.region': {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    env: [],
+  },
+  /** Another S3-compatible service (MinIO, …); TPF's `endpoint-override` sets it too. */
+  'pipeline.orchestrator.releases.storage.s3.endpoint': {
+    schema: httpUrl.optional(),
+    default: undefined,
+    env: ['PIPELINE_ORCHESTRATOR_RELEASES_STORAGE_S3_ENDPOINT_OVERRIDE'],
+  },
+  /** `bucket` in the path rather than the host name, as most self-hosted services need. */
+  'pipeline.orchestrator.releases.storage.s3.path-style': {
+    schema: bool,
+    default: false,
+    env: ['PIPELINE_ORCHESTRATOR_RELEASES_STORAGE_S3_PATH_STYLE_ACCESS'],
+  },
+  /** Both or neither; neither: the AWS SDK's credential chain (environment, profile, instance role). */
+  'pipeline.orchestrator.releases.storage.s3.access-key-id-ref': {
+    schema: secretRef.optional(),
+    default: undefined,
+    env: [],
+  },
+  'pipeline.orchestrator.releases.storage.s3.secret-access-key-ref': {
+    schema: secretRef.optional(),
+    default: undefined,
+    env: [],
+  },
   'pipeline.orchestrator.mode': { schema: z.enum(['QUEUE_ASYNC']), default: 'QUEUE_ASYNC', env: [] },
   'pipeline.orchestrator.strict-startup': { schema: bool, default: false, env: [] },
   'pipeline.orchestrator.default-tenant': { schema: z.string().min(1), default: 'default', env: [] },
@@ -49,14 +124,104 @@ export const settings = {
   'pipeline.orchestrator.retry-max-delay': { schema: duration, default: 'PT30M', env: [] },
   'pipeline.orchestrator.sweep-interval': { schema: duration, default: 'PT30S', env: [] },
   'pipeline.orchestrator.sweep-limit': { schema: int(1, 100_000), default: 100, env: [] },
-  'pipeline.orchestrator.state-provider': { schema: z.enum(['sqlite']), default: 'sqlite', env: [] },
+  /** `sqlite`: the embedded file in the data directory; `postgres`: a shared database (`postgres.url`). */
+  'pipeline.orchestrator.state-provider': {
+    schema: z.enum(['sqlite', 'postgres']),
+    default: 'sqlite',
+    env: [],
+  },
+  /** Required with state-provider=postgres: a literal URL or a secret ref (`env:NAME`, `file:/path`). */
+  'pipeline.orchestrator.postgres.url': { schema: postgresUrl.optional(), default: undefined, env: [] },
+  'pipeline.orchestrator.postgres.schema': { schema: schemaName, default: 'capstan', env: [] },
+  'pipeline.orchestrator.postgres.pool-size': { schema: int(1, 1000), default: 10, env: [] },
+  /** `false`: the schema must already be migrated (`capstan migrate`), else the coordinator refuses to start. */
+  'pipeline.orchestrator.postgres.migrate-on-start': { schema: bool, default: true, env: [] },
+  /** How long the maintenance leadership lasts without renewal when nodes share a store. */
+  'pipeline.orchestrator.cluster.leader-lease': {
+    schema: duration.refine((s) => (parseIsoDuration(s) ?? 1000) >= 1000, 'at least PT1S'),
+    default: 'PT15S',
+    env: [],
+  },
   'pipeline.orchestrator.dispatcher-provider': { schema: z.enum(['event']), default: 'event', env: [] },
   'pipeline.orchestrator.dlq-provider': { schema: z.enum(['log', 'none']), default: 'log', env: [] },
   'pipeline.orchestrator.worker.max-in-flight': { schema: int(1, 100_000), default: 64, env: [] },
   'pipeline.orchestrator.worker.lifecycle.stale-after': { schema: duration, default: 'PT2M', env: [] },
   /** The worker role's token: opens worker register and heartbeat only. Generated when unset. */
   'pipeline.orchestrator.worker.token-ref': { schema: secretRef.optional(), default: undefined, env: [] },
+  /**
+   * Remote REST workers. The coordinator dispatches to the workers listed in `base-url`
+   * (comma-separated; it probes their capabilities and registers them) and to those that
+   * register themselves with protocol `rest`; both need the shared secret. A worker
+   * (`capstan worker`) serves the protocol when `server-enabled`, with the same secret.
+   */
+  'pipeline.orchestrator.worker.rest.base-url': {
+    schema: z
+      .string()
+      .refine(
+        (csv) => csv.split(',').every((u) => !u.trim() || /^https?:\/\/[^\s,]+$/.test(u.trim())),
+        'comma-separated http:// or https:// URLs',
+      ),
+    default: '',
+    env: [],
+  },
+  'pipeline.orchestrator.worker.rest.server-enabled': { schema: bool, default: true, env: [] },
+  /** The default signing key (requests without a key id, as TPF sends them). */
+  'pipeline.orchestrator.worker.rest.shared-secret-ref': {
+    schema: secretRef.optional(),
+    default: undefined,
+    env: [],
+  },
+  /** More keys, by key id, for rotation: `k2=env:NEW_SECRET,k1=file:/run/secrets/old`. */
+  'pipeline.orchestrator.worker.rest.secret-refs': {
+    schema: z
+      .string()
+      .regex(
+        /^\s*$|^\s*[A-Za-z0-9._-]{1,64}=(env|file):[^,]+(\s*,\s*[A-Za-z0-9._-]{1,64}=(env|file):[^,]+)*\s*$/,
+        'comma-separated keyId=env:NAME or keyId=file:/path',
+      ),
+    default: '',
+    env: [],
+  },
+  /** The key id this side signs requests with; unset: the default key, sent without a key id. */
+  'pipeline.orchestrator.worker.rest.signing-key-id': {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/)
+      .optional(),
+    default: undefined,
+    env: [],
+  },
+  'pipeline.orchestrator.worker.rest.signature-tolerance': { schema: duration, default: 'PT2M', env: [] },
+  'pipeline.orchestrator.worker.rest.connect-timeout': { schema: duration, default: 'PT2S', env: [] },
+  'pipeline.orchestrator.worker.rest.request-timeout': { schema: duration, default: 'PT30S', env: [] },
+  /** After a remote call timed out once sent: `retry` (same idempotency key) or `dlq`. */
+  'pipeline.orchestrator.remote-outcome-unknown-policy': {
+    schema: z.enum(['retry', 'dlq']),
+    default: 'retry',
+    env: [],
+  },
+  /** `capstan worker`: the coordinator it registers with and heartbeats to (none: it only serves). */
+  'capstan.worker.coordinator-url': {
+    schema: z
+      .string()
+      .regex(/^https?:\/\/\S+$/, 'an http:// or https:// URL')
+      .optional(),
+    default: undefined,
+    env: ['CAPSTAN_COORDINATOR_URL'],
+  },
+  /** `capstan worker`: the base URL it registers (default http://<host or hostname>:<port>). */
+  'capstan.worker.advertised-url': {
+    schema: z
+      .string()
+      .regex(/^https?:\/\/\S+$/, 'an http:// or https:// URL')
+      .optional(),
+    default: undefined,
+    env: [],
+  },
+  'capstan.worker.heartbeat-interval': { schema: duration, default: 'PT30S', env: [] },
   'pipeline.orchestrator.control-plane.enabled': { schema: bool, default: true, env: [] },
+  /** Refuses to start without a remote worker protocol, and never runs segments in-process. */
+  'pipeline.orchestrator.control-plane.require-remote-worker': { schema: bool, default: false, env: [] },
   'pipeline.orchestrator.control-plane.admin-token-ref': {
     schema: secretRef.optional(),
     default: undefined,
@@ -77,3 +242,14 @@ export type Settings = { readonly [K in SettingKey]: z.output<(typeof settings)[
 export function envNameOf(key: string): string {
   return key.toUpperCase().replace(/[.-]/g, '_');
 }
+
+/**
+ * TPF's spellings of keys Capstan names more briefly (reference §3.11): in a config file they set
+ * the Capstan key, so a TPF file keeps working verbatim. (Their environment names are in `env`.)
+ */
+export const settingAliases: Readonly<Record<string, SettingKey>> = {
+  'pipeline.orchestrator.releases.storage.s3.endpoint-override':
+    'pipeline.orchestrator.releases.storage.s3.endpoint',
+  'pipeline.orchestrator.releases.storage.s3.path-style-access':
+    'pipeline.orchestrator.releases.storage.s3.path-style',
+};

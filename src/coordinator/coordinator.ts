@@ -1,5 +1,5 @@
 import type { ExecutionRecord, InteractionRecord, JournalEvent } from '../store/records.ts';
-import type { PendingFilter, Store } from '../store/store-port.ts';
+import type { Leadership, PendingFilter, Store, StoreSignal } from '../store/store-port.ts';
 import { CapstanError } from '../errors/catalog.ts';
 import { isSettled } from '../domain/execution-status.ts';
 import { DLQ_TOPIC } from '../dlq/dead-letter.ts';
@@ -9,6 +9,9 @@ import type { Clock } from '../runtime/clock.ts';
 import type { Random } from '../runtime/random.ts';
 import type { TimerHandle, Timers } from '../runtime/timers.ts';
 import { fingerprint, sha256Hex } from '../util/canonical-json.ts';
+import { RestTargetProber } from '../workers/rest-target-prober.ts';
+import { RestWorkerDirectory } from '../workers/rest-worker-directory.ts';
+import type { SignedRestClient } from '../workers/signed-rest-client.ts';
 import { WorkerAvailability } from '../workers/worker-availability.ts';
 import { WorkerLifecycle } from '../workers/worker-lifecycle.ts';
 import type { WorkerRegistry } from '../workers/worker-registry.ts';
@@ -16,6 +19,7 @@ import { Dispatcher } from './dispatcher.ts';
 import type { EngineConfig } from './engine-config.ts';
 import { ExecutionWatch } from './execution-watch.ts';
 import type { Logger } from './logger.ts';
+import { LeaderElection, MAINTENANCE_ROLE } from './leader-election.ts';
 import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
 
 export interface CoordinatorDeps {
@@ -28,6 +32,17 @@ export interface CoordinatorDeps {
   readonly workers: WorkerRegistry;
   /** Where outbox publications go, by topic; defaults to the log DLQ sink. */
   readonly sinks?: ReadonlyMap<string, PublicationSink>;
+  /** Remote REST workers: without it, REST registrations are listed but never dispatched to. */
+  readonly restWorkers?: RestWorkersOptions;
+}
+
+export interface RestWorkersOptions {
+  /** Signs calls to workers and checks their answers. */
+  readonly client: SignedRestClient;
+  /** Workers configured by base URL, probed and registered by the coordinator. */
+  readonly baseUrls: readonly string[];
+  /** The tenant a probed worker hosts for when it does not say. */
+  readonly tenantId: string;
 }
 
 export interface SubmitRequest {
@@ -59,6 +74,10 @@ export class Coordinator {
   readonly #watch: ExecutionWatch;
   readonly #dispatcher: Dispatcher;
   readonly #availability: WorkerAvailability;
+  readonly #prober: RestTargetProber | undefined;
+  #probing: Promise<void> | undefined;
+  readonly #election: LeaderElection;
+  #unsubscribe: (() => void) | undefined;
   readonly #sinks: ReadonlyMap<string, PublicationSink>;
   #wakeTimer: TimerHandle | undefined;
   /** When the scheduled background pass will run. */
@@ -79,13 +98,29 @@ export class Coordinator {
       clock: deps.clock,
       staleAfterMs: deps.config.workerStaleAfterMs,
     });
+    const rest = deps.restWorkers;
     this.#availability = new WorkerAvailability({
       workers: deps.workers,
       lifecycle: this.lifecycle,
       store: deps.store,
       clock: deps.clock,
       staleAfterMs: deps.config.workerStaleAfterMs,
+      directory: new RestWorkerDirectory({
+        registry: deps.workers,
+        client: rest?.client,
+        logger: deps.logger,
+      }),
     });
+    this.#prober =
+      rest && rest.baseUrls.length > 0
+        ? new RestTargetProber({
+            ...rest,
+            lifecycle: this.lifecycle,
+            clock: deps.clock,
+            logger: deps.logger,
+            staleAfterMs: deps.config.workerStaleAfterMs,
+          })
+        : undefined;
     this.#watch = new ExecutionWatch(deps.timers);
     this.#sinks = deps.sinks ?? new Map([[DLQ_TOPIC, logDlqSink(deps.logger)]]);
     this.#dispatcher = new Dispatcher({
@@ -93,6 +128,16 @@ export class Coordinator {
       watch: this.#watch,
       onPublication: () => void this.#relay(),
       onDueAt: (atMs) => this.#wakeNoLaterThan(atMs),
+      onWorkerUnreachable: async (worker, at, reason) => {
+        this.workers.setAvailable(worker.workerId, at.tenantId, at.pipelineId, false);
+        await this.lifecycle.markUnavailable(at.tenantId, at.pipelineId, worker.workerId, reason);
+      },
+    });
+    this.#election = new LeaderElection({
+      ...deps,
+      nodeId: deps.config.nodeId,
+      leaseMs: deps.config.leaderLeaseMs,
+      onElected: () => this.wake(),
     });
   }
 
@@ -103,27 +148,54 @@ export class Coordinator {
   /**
    * Migrates, takes back what a previous process left running, and starts the background
    * loops. It does not wait for recovered work to finish: segments run in the background.
+   * With `migrate: false` it applies no migration and refuses to start while any is pending.
    */
-  async start(): Promise<void> {
-    await this.store.migrate();
+  async start(options: { migrate?: boolean } = {}): Promise<void> {
+    if (options.migrate === false) {
+      const pending = await this.store.pendingMigrations();
+      if (pending.length > 0)
+        throw new Error(
+          `the store's schema is not up to date: ${pending.length} migration(s) pending ` +
+            `(${pending.map((m) => m.name).join(', ')}); run \`capstan migrate\` with the same configuration first`,
+        );
+    } else await this.store.migrate();
     this.#started = true;
+    this.#unsubscribe = this.store.signals?.subscribe((signal) => this.#onSignal(signal));
     // A store this process owns alone: every lease in it belongs to a process that is gone.
     await this.#pass(this.store.exclusive ? Number.MAX_SAFE_INTEGER : undefined, false);
+    this.#election.start();
+  }
+
+  /** This node's maintenance role, and the current leader (none while the lease has run out). */
+  async leadership(): Promise<{ isLeader: boolean; holder: string; leader: Leadership | undefined }> {
+    const recorded = await this.store.getLeadership(MAINTENANCE_ROLE);
+    return {
+      isLeader: this.#election.isLeader,
+      holder: this.#election.holder,
+      leader: recorded && recorded.expiresAtMs > this.#d.clock.now() ? recorded : undefined,
+    };
   }
 
   /** Looks for due work now (after workers or releases changed), without waiting for it. */
   wake(): void {
-    void this.#pass(undefined, false).catch((error: unknown) =>
-      this.#d.logger.error({ err: error }, 'maintenance pass failed'),
-    );
+    void this.#pass(undefined, false).catch((error: unknown) => {
+      // An unreachable database is an expected outage, not a fault: one line, no stack.
+      if (error instanceof CapstanError && error.code === 'store_unavailable')
+        this.#d.logger.warn({ cause: String(error.cause) }, 'store unavailable; maintenance retries shortly');
+      else this.#d.logger.error({ err: error }, 'maintenance pass failed');
+    });
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#unsubscribe?.();
     if (this.#wakeTimer) this.#d.timers.clearTimeout(this.#wakeTimer);
     this.#wakeTimer = undefined;
     await this.#maintenance.catch(() => undefined);
+    this.#prober?.stop();
+    await this.#probing;
     await this.#dispatcher.stop();
+    await this.#election.stop();
     this.#watch.releaseAll();
   }
 
@@ -138,28 +210,65 @@ export class Coordinator {
   /** A maintenance pass; the background loop does not wait for segments to finish. */
   #pass(leaseAsOfMs: number | undefined, drain: boolean): Promise<MaintenanceReport> {
     const pass = this.#maintenance.then(async () => {
-      const report = await runMaintenance(
-        {
-          store: this.store,
-          clock: this.#d.clock,
-          random: this.#d.random,
-          config: this.#d.config,
-          dispatcher: this.#dispatcher,
-          watch: this.#watch,
-        },
-        leaseAsOfMs,
-      );
-      this.#lastMaintenanceOkAtMs = this.#d.clock.now();
+      // Followers skip maintenance: the leader alone reclaims, times out, purges and relays.
+      const leader = await this.#election.refresh();
+      const report = leader
+        ? await runMaintenance(
+            {
+              store: this.store,
+              clock: this.#d.clock,
+              random: this.#d.random,
+              config: this.#d.config,
+              dispatcher: this.#dispatcher,
+              watch: this.#watch,
+            },
+            leader,
+            leaseAsOfMs,
+          )
+        : { reclaimedLeases: 0, timedOutInteractions: 0, purgedExecutions: 0 };
       await this.#availability.heartbeatLocalWorkers();
+      this.#probeRestTargets();
       await this.syncWorkerAvailability();
       await this.#dispatcher.pump();
+      this.#lastMaintenanceOkAtMs = this.#d.clock.now();
       if (drain) await this.#dispatcher.drain();
-      await this.#relay();
+      if (leader) await this.#relay();
       await this.#scheduleWake();
       return report;
     });
-    this.#maintenance = pass.catch(() => undefined);
+    // A pass that failed (the store unreachable) must not end the loop: try again shortly.
+    this.#maintenance = pass.catch(() => this.#retryWakeSoon());
     return pass;
+  }
+
+  #retryWakeSoon(): void {
+    if (this.#stopped) return;
+    this.#setWakeTimer(this.#d.clock.now() + Math.min(2000, this.#d.config.sweepIntervalMs));
+  }
+
+  /** Another node changed the store: re-read what the signal names. */
+  #onSignal(signal: StoreSignal): void {
+    switch (signal.kind) {
+      case 'due':
+        this.#dispatcher.wake();
+        return;
+      case 'changed':
+        for (const id of signal.executionIds) this.#watch.changed(id);
+        return;
+      case 'release':
+        this.catalog.invalidate(signal.tenantId, signal.pipelineId);
+        return;
+      case 'workers':
+        void this.syncWorkerAvailability(signal).catch((error: unknown) =>
+          this.#d.logger.warn({ err: error }, 'worker availability sync failed'),
+        );
+        return;
+      case 'resync':
+        this.catalog.invalidateAll();
+        this.#watch.releaseAll();
+        this.wake();
+        return;
+    }
   }
 
   /** True while the maintenance loop has run within a few sweep intervals. */
@@ -178,7 +287,7 @@ export class Coordinator {
         'no_active_release',
         `No active release is registered for pipeline '${request.pipelineId}'.`,
       );
-    if (!this.workers.pick(tenantId, release.releaseVersion)) {
+    if (!this.workers.has(tenantId, release.releaseVersion)) {
       throw new CapstanError(
         'no_healthy_worker',
         `No healthy worker hosts release ${release.releaseVersion} of '${request.pipelineId}'.`,
@@ -221,7 +330,7 @@ export class Coordinator {
 
   /** Whether a worker can run the execution's pinned release (else it waits for one). */
   hasWorkerFor(execution: ExecutionRecord): boolean {
-    return this.workers.pick(execution.tenantId, execution.releaseVersion) !== undefined;
+    return this.workers.has(execution.tenantId, execution.releaseVersion);
   }
 
   /** The execution once settled (terminal or parked), waiting up to `waitMs` for that. */
@@ -231,7 +340,8 @@ export class Coordinator {
       const execution = await this.status(tenantId, executionId);
       const remaining = deadline - this.#d.clock.now();
       if (isSettled(execution.status) || remaining <= 0 || this.#stopped) return execution;
-      await this.#watch.next(executionId, remaining);
+      // Another node may move it: its signal wakes this wait, and a bounded re-read covers a lost one.
+      await this.#watch.next(executionId, this.store.exclusive ? remaining : Math.min(remaining, 1000));
     }
   }
 
@@ -369,6 +479,20 @@ export class Coordinator {
   async syncWorkerAvailability(only?: { tenantId: string; pipelineId: string }): Promise<void> {
     await this.#availability.sync(only);
     this.#dispatcher.wake();
+  }
+
+  /**
+   * Probes the configured REST workers in the background (a dead one may take the connect
+   * timeout to answer, which a maintenance pass should not wait for), then routes by what
+   * the probes registered.
+   */
+  #probeRestTargets(): void {
+    if (!this.#prober || this.#probing || this.#stopped) return;
+    this.#probing = this.#prober
+      .probe()
+      .then((probed) => (probed ? this.syncWorkerAvailability() : undefined))
+      .catch((error: unknown) => this.#d.logger.warn({ err: error }, 'REST worker probe failed'))
+      .finally(() => (this.#probing = undefined));
   }
 
   /** Schedules the next background pass at the earliest due instant, or the sweep interval. */

@@ -1,13 +1,15 @@
-import { decideFailure } from '../domain/retry-policy.ts';
+import { decideUnknownOutcome, REMOTE_OUTCOME_UNKNOWN } from '../domain/remote-outcome-policy.ts';
+import { decideFailure, type FailureDecision } from '../domain/retry-policy.ts';
 import { deadLetterPublication } from '../dlq/dead-letter.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Random } from '../runtime/random.ts';
 import type { TimerHandle, Timers } from '../runtime/timers.ts';
 import type { ClaimedSegment, Fence, Store } from '../store/store-port.ts';
-import type { SegmentCommand, SegmentResult } from '../workers/transition-worker.ts';
+import type { SegmentCommand, SegmentResult, TransitionWorker } from '../workers/transition-worker.ts';
 import type { WorkerRegistry } from '../workers/worker-registry.ts';
 import type { EngineConfig } from './engine-config.ts';
 import type { ExecutionWatch } from './execution-watch.ts';
+import { idempotencyAttemptOf } from './idempotency-attempt.ts';
 import type { Logger } from './logger.ts';
 
 interface InFlight {
@@ -29,6 +31,21 @@ export interface DispatcherDeps {
   readonly onPublication?: () => void;
   /** Called after a commit that made something due at `atMs` (a retry, an await deadline). */
   readonly onDueAt?: (atMs: number) => void;
+  /** Called when a remote worker could not be reached: it must take no more work until it heartbeats. */
+  readonly onWorkerUnreachable?: (
+    worker: TransitionWorker,
+    at: { tenantId: string; pipelineId: string },
+    reason: string,
+  ) => Promise<void>;
+}
+
+/** A failure to commit: a step's own, or the coordinator's verdict on an unknown remote outcome. */
+interface FailureToCommit {
+  readonly stepIndex: number;
+  readonly attempt: number;
+  readonly code: string;
+  readonly message: string;
+  readonly retryable: boolean;
 }
 
 /**
@@ -40,7 +57,7 @@ export interface DispatcherDeps {
 export class Dispatcher {
   readonly #d: DispatcherDeps;
   readonly #inFlight = new Map<string, InFlight>();
-  #pumping = false;
+  #pumping: Promise<void> | undefined;
   #again = false;
   #stopped = false;
   #renewTimer: TimerHandle | undefined;
@@ -63,12 +80,24 @@ export class Dispatcher {
     void this.pump().catch((error: unknown) => this.#d.logger.error({ err: error }, 'dispatch pump failed'));
   }
 
-  async pump(): Promise<void> {
+  /**
+   * Claims and starts due work until no slot is free or nothing more is due. A caller that
+   * arrives while a pump runs gets that pump's promise, which takes one more round for it:
+   * either way the promise settles only after the claims made for the caller.
+   */
+  pump(): Promise<void> {
     if (this.#pumping) {
       this.#again = true;
-      return;
+      return this.#pumping;
     }
-    this.#pumping = true;
+    const pumping = this.#pumpRounds();
+    this.#pumping = pumping;
+    return pumping;
+  }
+
+  async #pumpRounds(): Promise<void> {
+    // Yield first, so `pump()` has recorded this promise before the `finally` below can clear it.
+    await Promise.resolve();
     try {
       do {
         this.#again = false;
@@ -86,7 +115,7 @@ export class Dispatcher {
         if (claimed.length === free) this.#again = true;
       } while (this.#again);
     } finally {
-      this.#pumping = false;
+      this.#pumping = undefined;
     }
   }
 
@@ -131,7 +160,7 @@ export class Dispatcher {
   async #run(segment: ClaimedSegment, fence: Fence, abort: AbortController): Promise<void> {
     const x = segment.execution;
     const { store, clock } = this.#d;
-    const command: SegmentCommand = {
+    let command: SegmentCommand = {
       tenantId: x.tenantId,
       executionId: x.executionId,
       pipelineId: x.pipelineId,
@@ -144,6 +173,8 @@ export class Dispatcher {
       transitionKey: `${x.executionId}:${x.stepIndex}:${x.attempt}`,
       input: segment.input,
     };
+    const idempotencyAttempt = await idempotencyAttemptOf(store, x);
+    if (idempotencyAttempt !== x.attempt) command = { ...command, idempotencyAttempt };
     const worker = this.#d.workers.pick(x.tenantId, x.releaseVersion);
     let result: SegmentResult;
     if (!worker) {
@@ -175,15 +206,21 @@ export class Dispatcher {
         };
       }
     }
-    await this.#commit(segment, fence, result);
+    await this.#commit(segment, fence, result, worker);
   }
 
-  async #commit(segment: ClaimedSegment, fence: Fence, result: SegmentResult): Promise<void> {
+  async #commit(
+    segment: ClaimedSegment,
+    fence: Fence,
+    result: SegmentResult,
+    worker: TransitionWorker | undefined,
+  ): Promise<void> {
     const x = segment.execution;
     const { store, clock, config, random, logger } = this.#d;
     const nowMs = clock.now();
     const expiresAtMs = nowMs + config.executionTtlMs;
-    if (result.outcome !== 'ABANDONED' && result.outcome !== 'REFUSED') {
+    if ('outputs' in result) {
+      // Steps a remote worker completed before it stopped: checkpointed first, so they never run again.
       for (const { stepIndex, output } of result.outputs ?? []) {
         if (!(await store.checkpointStep({ ...fence, stepIndex, output, nowMs }))) return;
       }
@@ -224,40 +261,58 @@ export class Dispatcher {
       case 'FAILED': {
         const f = result.failure;
         const attempt = result.stepIndex === x.stepIndex ? x.attempt : 0;
+        const skipDlq = f.skipDlq || config.dlqProvider === 'none';
+        const failure = { stepIndex: result.stepIndex, attempt, code: f.code, message: f.message };
         const decision = decideFailure(
           config,
-          { attempt, retryable: !f.nonRetryable, skipDlq: f.skipDlq || config.dlqProvider === 'none' },
+          { attempt, retryable: !f.nonRetryable, skipDlq },
           nowMs,
           random,
         );
-        const publication =
-          decision.kind === 'dlq'
-            ? deadLetterPublication({
-                tenantId: x.tenantId,
-                executionId: x.executionId,
-                executionKey: x.executionKey,
-                transitionKey: `${x.executionId}:${result.stepIndex}:${attempt}`,
-                reason: decision.reason,
-                errorCode: f.code,
-                errorMessage: f.message,
-                retryable: !f.nonRetryable,
-                retriesObserved: attempt,
-                nowMs,
-              })
-            : undefined;
-        const won = await store.fail({
-          ...fence,
-          stepIndex: result.stepIndex,
-          failure: { errorCode: f.code, errorMessage: f.message },
+        await this.#fail(segment, fence, { ...failure, retryable: !f.nonRetryable }, decision, nowMs);
+        return;
+      }
+      case 'OUTCOME_UNKNOWN': {
+        const facts = { attempt: x.attempt, skipDlq: config.dlqProvider === 'none' };
+        const policy = config.remoteOutcomeUnknownPolicy;
+        const decision = decideUnknownOutcome(policy, config, facts, nowMs, random);
+        logger.warn(
+          {
+            executionId: x.executionId,
+            workerId: worker?.workerId,
+            reason: result.reason,
+            decision: decision.kind,
+          },
+          'remote outcome unknown',
+        );
+        const failure = { stepIndex: x.stepIndex, attempt: x.attempt, code: REMOTE_OUTCOME_UNKNOWN };
+        await this.#fail(
+          segment,
+          fence,
+          { ...failure, message: result.reason, retryable: true },
           decision,
-          publication,
+          nowMs,
+        );
+        return;
+      }
+      case 'UNREACHABLE':
+        // Nothing ran: the worker leaves the routing table until it heartbeats again, and the
+        // segment is due at once with the same attempt, for another worker (or for this one later).
+        logger.warn(
+          { executionId: x.executionId, workerId: worker?.workerId, reason: result.reason },
+          'worker unreachable; the segment goes back to due',
+        );
+        if (worker) await this.#d.onWorkerUnreachable?.(worker, x, result.reason);
+        await store.fail({
+          ...fence,
+          stepIndex: x.stepIndex,
+          failure: { errorCode: 'worker_unreachable', errorMessage: result.reason },
+          decision: { kind: 'retry', attempt: x.attempt, dueAtMs: nowMs },
+          publication: undefined,
           nowMs,
           expiresAtMs,
         });
-        if (won && publication) this.#d.onPublication?.();
-        if (won && decision.kind === 'retry') this.#d.onDueAt?.(decision.dueAtMs);
         return;
-      }
       case 'REFUSED':
         // A dispatch error, not a step failure: back to due later with the same attempt.
         logger.warn({ executionId: x.executionId, reason: result.reason }, 'dispatch refused by worker');
@@ -275,6 +330,43 @@ export class Dispatcher {
       case 'ABANDONED':
         return;
     }
+  }
+
+  /** Commits a failure as decided: a retry, the DLQ (with its publication) or FAILED. */
+  async #fail(
+    segment: ClaimedSegment,
+    fence: Fence,
+    failure: FailureToCommit,
+    decision: FailureDecision,
+    nowMs: number,
+  ): Promise<void> {
+    const x = segment.execution;
+    const publication =
+      decision.kind === 'dlq'
+        ? deadLetterPublication({
+            tenantId: x.tenantId,
+            executionId: x.executionId,
+            executionKey: x.executionKey,
+            transitionKey: `${x.executionId}:${failure.stepIndex}:${failure.attempt}`,
+            reason: decision.reason,
+            errorCode: failure.code,
+            errorMessage: failure.message,
+            retryable: failure.retryable,
+            retriesObserved: failure.attempt,
+            nowMs,
+          })
+        : undefined;
+    const won = await this.#d.store.fail({
+      ...fence,
+      stepIndex: failure.stepIndex,
+      failure: { errorCode: failure.code, errorMessage: failure.message },
+      decision,
+      publication,
+      nowMs,
+      expiresAtMs: nowMs + this.#d.config.executionTtlMs,
+    });
+    if (won && publication) this.#d.onPublication?.();
+    if (won && decision.kind === 'retry') this.#d.onDueAt?.(decision.dueAtMs);
   }
 
   #scheduleRenewal(): void {

@@ -1,3 +1,4 @@
+import type { RemoteOutcomeUnknownPolicy } from '../domain/remote-outcome-policy.ts';
 import type { RetryPolicy } from '../domain/retry-policy.ts';
 
 export const IdempotencyPolicy = {
@@ -23,8 +24,19 @@ export interface EngineConfig extends RetryPolicy {
   readonly idempotencyPolicy: IdempotencyPolicy;
   /** `log` publishes DLQ envelopes to the log; `none` disables the DLQ (terminal failures become FAILED). */
   readonly dlqProvider: 'log' | 'none';
+  /**
+   * What a remote call whose outcome is unknown (a timeout after sending) leads to: `retry`, a
+   * retryable failure whose retry keeps the step's idempotency key; `dlq`, the DLQ with reason
+   * `remote_outcome_unknown`, for an operator to decide.
+   */
+  readonly remoteOutcomeUnknownPolicy: RemoteOutcomeUnknownPolicy;
   /** A worker without a heartbeat for this long is STALE and takes no new work. */
   readonly workerStaleAfterMs: number;
+  /**
+   * How long the maintenance leadership lasts without renewal. Nodes sharing a store elect one
+   * maintenance leader; when it dies another takes over within about this long.
+   */
+  readonly leaderLeaseMs: number;
 }
 
 export const defaultEngineConfig: EngineConfig = {
@@ -41,5 +53,7 @@ export const defaultEngineConfig: EngineConfig = {
   executionTtlMs: 7 * 86_400_000,
   idempotencyPolicy: 'OPTIONAL_CLIENT_KEY',
   dlqProvider: 'log',
+  remoteOutcomeUnknownPolicy: 'retry',
   workerStaleAfterMs: 120_000,
+  leaderLeaseMs: 15_000,
 };

@@ -1,5 +1,5 @@
-import { buildRelease } from '../releases/build-release.ts';
-import type { LocalArtifactStore } from '../releases/local-artifact-store.ts';
+import { buildRelease, type BuiltRelease } from '../releases/build-release.ts';
+import type { ArtifactStore } from '../releases/artifact-store.ts';
 import type { Pipeline } from '../sdk/define-pipeline.ts';
 import type { LocalWorker } from '../workers/local-worker.ts';
 import type { Coordinator } from './coordinator.ts';
@@ -20,16 +20,17 @@ export interface HostedPipeline {
 /**
  * One-process mode: builds each pipeline's release, stores its artifact, registers it
  * (idempotently), activates it when it is not already the active release, and lets the local
- * worker host it. Executions pinned to an older release keep their pin.
+ * worker host it. Executions pinned to an older release keep their pin. Without a worker
+ * (`require-remote-worker`), the releases are registered and activated for remote workers.
  */
 export async function hostLocalPipelines(
   coordinator: Coordinator,
-  worker: LocalWorker,
+  worker: LocalWorker | undefined,
   sources: readonly LocalPipelineSource[],
   options: {
     tenantId: string;
     nowMs: number;
-    artifacts?: LocalArtifactStore | undefined;
+    artifacts?: ArtifactStore | undefined;
     activate?: boolean;
   },
 ): Promise<HostedPipeline[]> {
@@ -67,27 +68,7 @@ export async function hostLocalPipelines(
       coordinator.catalog.invalidate(options.tenantId, pipeline.id);
       activated = true;
     }
-    worker.host({
-      tenantId: options.tenantId,
-      pipelineId: pipeline.id,
-      contractVersion: contract.contractVersion,
-      releaseVersion: descriptor.releaseVersion,
-      pipeline,
-    });
-    await store.appendWorkerEvent({
-      tenantId: options.tenantId,
-      pipelineId: pipeline.id,
-      workerId: worker.workerId,
-      type: 'REGISTER',
-      data: {
-        protocol: 'local',
-        endpoint: 'in-process',
-        contractVersion: contract.contractVersion,
-        releaseVersion: descriptor.releaseVersion,
-        artifactDigest: descriptor.artifacts[0]?.digest ?? null,
-      },
-      atMs: options.nowMs,
-    });
+    if (worker) await hostOn(coordinator, worker, pipeline, built, options);
     hosted.push({
       pipelineId: pipeline.id,
       contractVersion: contract.contractVersion,
@@ -96,4 +77,37 @@ export async function hostLocalPipelines(
     });
   }
   return hosted;
+}
+
+/** Lets the local worker run a release, registered in the lifecycle like any worker. */
+async function hostOn(
+  coordinator: Coordinator,
+  worker: LocalWorker,
+  pipeline: Pipeline,
+  { contract, descriptor }: BuiltRelease,
+  options: { tenantId: string; nowMs: number },
+): Promise<void> {
+  worker.host({
+    tenantId: options.tenantId,
+    pipelineId: pipeline.id,
+    contractVersion: contract.contractVersion,
+    releaseVersion: descriptor.releaseVersion,
+    pipeline,
+  });
+  await coordinator.store.appendWorkerEvent({
+    tenantId: options.tenantId,
+    pipelineId: pipeline.id,
+    workerId: worker.workerId,
+    type: 'REGISTER',
+    data: {
+      protocol: 'local',
+      endpoint: 'in-process',
+      contractVersion: contract.contractVersion,
+      releaseVersion: descriptor.releaseVersion,
+      artifactDigest: descriptor.artifacts[0]?.digest ?? null,
+    },
+    atMs: options.nowMs,
+  });
+  // Route to the worker now: a pass running meanwhile may have read the events before REGISTER.
+  await coordinator.syncWorkerAvailability({ tenantId: options.tenantId, pipelineId: pipeline.id });
 }

@@ -4,7 +4,7 @@ import { systemRandom, type Random } from '../runtime/random.ts';
 import { systemTimers, type Timers } from '../runtime/timers.ts';
 import type { Store } from '../store/store-port.ts';
 import { WorkerRegistry } from '../workers/worker-registry.ts';
-import { Coordinator } from './coordinator.ts';
+import { Coordinator, type RestWorkersOptions } from './coordinator.ts';
 import { defaultEngineConfig, type EngineConfig } from './engine-config.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import type { PublicationSink } from '../dlq/outbox-relay.ts';
@@ -18,6 +18,7 @@ export interface CreateCoordinatorOptions {
   readonly config?: Partial<EngineConfig>;
   readonly workers?: WorkerRegistry;
   readonly sinks?: ReadonlyMap<string, PublicationSink>;
+  readonly restWorkers?: RestWorkersOptions;
 }
 
 export function createCoordinator(options: CreateCoordinatorOptions): Coordinator {
@@ -30,6 +31,7 @@ export function createCoordinator(options: CreateCoordinatorOptions): Coordinato
     config: { ...defaultEngineConfig, ...options.config },
     workers: options.workers ?? new WorkerRegistry(),
     ...(options.sinks ? { sinks: options.sinks } : {}),
+    ...(options.restWorkers ? { restWorkers: options.restWorkers } : {}),
   });
 }
 

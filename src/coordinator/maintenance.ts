@@ -2,7 +2,7 @@ import { decideFailure } from '../domain/retry-policy.ts';
 import { deadLetterPublication } from '../dlq/dead-letter.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Random } from '../runtime/random.ts';
-import type { Store } from '../store/store-port.ts';
+import type { LeaderFence, Store } from '../store/store-port.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import type { EngineConfig } from './engine-config.ts';
 import type { ExecutionWatch } from './execution-watch.ts';
@@ -28,10 +28,17 @@ export interface MaintenanceDeps {
  * `await_timeout`) and purge executions past their TTL. Each action is a
  * guarded command, so two passes racing each other act once.
  *
+ * Only the maintenance leader runs it, and every command carries its fence: a pass of a
+ * deposed leader changes nothing.
+ *
  * `asOfMs` lets a store owned by this process alone treat every foreign lease as expired at
  * start-up: whoever held it is gone.
  */
-export async function runMaintenance(d: MaintenanceDeps, asOfMs?: number): Promise<MaintenanceReport> {
+export async function runMaintenance(
+  d: MaintenanceDeps,
+  leader: LeaderFence,
+  asOfMs?: number,
+): Promise<MaintenanceReport> {
   const nowMs = d.clock.now();
   const leaseCutoff = asOfMs ?? nowMs;
   const expiresAtMs = nowMs + d.config.executionTtlMs;
@@ -68,6 +75,7 @@ export async function runMaintenance(d: MaintenanceDeps, asOfMs?: number): Promi
           })
         : undefined;
     const won = await d.store.reclaimLease({
+      leader,
       executionId: lease.executionId,
       leaseEpoch: lease.leaseEpoch,
       asOfMs: leaseCutoff,
@@ -87,6 +95,7 @@ export async function runMaintenance(d: MaintenanceDeps, asOfMs?: number): Promi
     const execution = await d.store.getExecution(interaction.tenantId, interaction.executionId);
     const toDlq = d.config.dlqProvider !== 'none';
     const won = await d.store.timeOutInteraction({
+      leader,
       interactionId: interaction.interactionId,
       reason: 'await_timeout',
       terminalStatus: toDlq ? 'DLQ' : 'FAILED',
@@ -114,6 +123,6 @@ export async function runMaintenance(d: MaintenanceDeps, asOfMs?: number): Promi
     }
   }
 
-  const purgedExecutions = await d.store.purgeExpired(nowMs, d.config.sweepLimit);
+  const purgedExecutions = await d.store.purgeExpired({ leader, nowMs, limit: d.config.sweepLimit });
   return { reclaimedLeases, timedOutInteractions, purgedExecutions };
 }

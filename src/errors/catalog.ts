@@ -57,6 +57,24 @@ export const errorCatalog = {
   payload_too_large: { status: 413, message: 'The request body exceeds the configured limit.' },
   unsupported_media_type: { status: 415, message: 'The request body must be application/json.' },
   no_healthy_worker: { status: 503, message: 'No healthy worker hosts the active release.' },
+  replay_cache_full: {
+    status: 503,
+    message: 'The worker holds too many unexpired nonces to check a new one; retry shortly.',
+  },
+  segment_abandoned: {
+    status: 503,
+    message: 'The caller hung up mid-segment; the worker stopped before the next step.',
+  },
+  store_unavailable: {
+    status: 503,
+    message:
+      'The coordinator cannot reach its database; the request was not acknowledged. Retry it (with the same idempotency key).',
+  },
+  artifact_store_unavailable: {
+    status: 503,
+    message:
+      'The coordinator cannot use its artifact store (S3); nothing was registered or activated. Retry it once the store answers.',
+  },
   internal_error: { status: 500, message: 'An unexpected error occurred; it has been logged.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
@@ -68,8 +86,8 @@ export class CapstanError extends Error {
   readonly status: number;
   readonly details: unknown;
 
-  constructor(code: ErrorCode, message?: string, details?: unknown) {
-    super(message ?? errorCatalog[code].message);
+  constructor(code: ErrorCode, message?: string, details?: unknown, options?: ErrorOptions) {
+    super(message ?? errorCatalog[code].message, options);
     this.name = 'CapstanError';
     this.code = code;
     this.status = errorCatalog[code].status;

@@ -9,6 +9,8 @@ export const SURFACES = {
   admin: ['admin'],
   /** Worker register and heartbeat: a worker token, or the admin token. */
   'worker-lifecycle': ['worker', 'admin'],
+  /** Cluster discovery: any role's token. */
+  discovery: ['operator', 'admin', 'worker'],
 } as const satisfies Record<string, readonly TokenRole[]>;
 export type Surface = keyof typeof SURFACES;
 

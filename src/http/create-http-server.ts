@@ -6,6 +6,7 @@ import { CapstanError, errorCatalog, type ErrorCode } from '../errors/catalog.ts
 import { authorize } from './auth.ts';
 import type { ReleaseRegistrar } from '../releases/release-registrar.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
+import { clusterRoutes } from './routes/cluster-routes.ts';
 import { controlPlaneRoutes } from './routes/control-plane-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { releaseRoutes } from './routes/release-routes.ts';
@@ -86,6 +87,7 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
 
   app.setErrorHandler((error: FastifyError | CapstanError, request, reply) => {
     if (error instanceof CapstanError) {
+      if (error.code === 'store_unavailable') void reply.header('retry-after', '2');
       return reply.code(error.status).send(body(error.code, error.message, error.details ?? undefined));
     }
     const code = frameworkErrorCode(error);
@@ -107,6 +109,8 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
     if (path.startsWith('/tpf/control-plane/')) {
       if (!options.controlPlaneEnabled) throw new CapstanError('route_not_found');
       authorize(request, options.tokens, 'control-plane');
+    } else if (path === '/api/cluster/info') {
+      authorize(request, options.tokens, 'discovery');
     } else if (path.startsWith('/tpf/admin/')) {
       if (!options.adminEnabled) throw new CapstanError('route_not_found');
       const workerCall = request.method === 'POST' && WORKER_LIFECYCLE_PATH.test(path);
@@ -116,6 +120,7 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
 
   const tenantOf = (raw: string) => checkTenant(raw, options.allowedTenants);
   healthRoutes(app, options.coordinator);
+  clusterRoutes(app, options.coordinator);
   controlPlaneRoutes(app, options.coordinator, tenantOf);
   adminRoutes(app, options.coordinator, tenantOf);
   releaseRoutes(app, options.coordinator.store, options.registrar, tenantOf);

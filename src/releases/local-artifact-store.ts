@@ -1,46 +1,56 @@
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { digestOf, hexOf, verified, type ArtifactStore } from './artifact-store.ts';
+
+const isMissing = (error: unknown): boolean => (error as { code?: unknown }).code === 'ENOENT';
 
 /**
  * Content-addressed artifacts on the local filesystem: `<root>/sha256/<hex>`. Writing the same
- * bytes twice is a no-op; a file is renamed into place only once complete.
+ * bytes twice is a no-op; a file is renamed into place only once complete, so a reader never
+ * sees half an artifact. One node's disk: nodes of a cluster share artifacts through S3 instead.
  */
-export class LocalArtifactStore {
+export class LocalArtifactStore implements ArtifactStore {
   readonly #root: string;
+  readonly description: Readonly<Record<string, string>>;
 
   constructor(root: string) {
     this.#root = root;
+    this.description = { artifactStore: 'local', artifactRoot: root };
   }
 
   pathOf(digest: string): string {
-    const hex = digest.replace(/^sha256:/, '');
-    if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`not a sha256 digest: ${digest}`);
-    return join(this.#root, 'sha256', hex);
+    return join(this.#root, 'sha256', hexOf(digest));
   }
 
   async put(bytes: Buffer): Promise<string> {
-    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const digest = digestOf(bytes);
+    if (await this.has(digest)) return digest;
     const path = this.pathOf(digest);
+    await mkdir(join(this.#root, 'sha256'), { recursive: true });
+    const temp = `${path}.${process.pid}.tmp`;
+    await writeFile(temp, bytes);
+    await rename(temp, path);
+    return digest;
+  }
+
+  async has(digest: string): Promise<boolean> {
     try {
-      await stat(path);
-      return digest;
-    } catch {
-      await mkdir(join(this.#root, 'sha256'), { recursive: true });
-      const temp = `${path}.${process.pid}.tmp`;
-      await writeFile(temp, bytes);
-      await rename(temp, path);
-      return digest;
+      await stat(this.pathOf(digest));
+      return true;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
     }
   }
 
-  /** True when the stored bytes still hash to their digest. */
-  async verify(digest: string): Promise<boolean> {
+  async get(digest: string): Promise<Buffer | undefined> {
+    let bytes: Buffer;
     try {
-      const bytes = await readFile(this.pathOf(digest));
-      return `sha256:${createHash('sha256').update(bytes).digest('hex')}` === digest;
-    } catch {
-      return false;
+      bytes = await readFile(this.pathOf(digest));
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
     }
+    return verified(digest, bytes);
   }
 }

@@ -43,6 +43,11 @@ export class ReleaseCatalog {
     this.#active.delete(`${tenantId}\u0000${pipelineId}`);
   }
 
+  /** Forgets every active release (another node may have activated any of them). */
+  invalidateAll(): void {
+    this.#active.clear();
+  }
+
   validators(contract: PipelineContract): ContractValidators {
     let cached = this.#validators.get(contract.contractVersion);
     if (!cached) {

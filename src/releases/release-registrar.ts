@@ -7,7 +7,7 @@ import { canonicalJson } from '../util/canonical-json.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { ReleaseRecord } from '../store/records.ts';
 import type { Store } from '../store/store-port.ts';
-import type { LocalArtifactStore } from './local-artifact-store.ts';
+import type { ArtifactStore } from './artifact-store.ts';
 import { contractIsIntact, type PipelineContract } from './pipeline-contract.ts';
 import type { ReleaseCatalog } from './release-catalog.ts';
 import {
@@ -46,14 +46,14 @@ const conflict = (pipelineId: string, releaseVersion: string) =>
  */
 export class ReleaseRegistrar {
   readonly #store: Store;
-  readonly #artifacts: LocalArtifactStore;
+  readonly #artifacts: ArtifactStore;
   readonly #catalog: ReleaseCatalog;
   readonly #clock: Clock;
   readonly #allowedRoots: readonly string[];
 
   constructor(options: {
     store: Store;
-    artifacts: LocalArtifactStore;
+    artifacts: ArtifactStore;
     catalog: ReleaseCatalog;
     clock: Clock;
     /** Absolute folders descriptor paths and artifact paths may be read from. */
@@ -115,7 +115,11 @@ export class ReleaseRegistrar {
     );
   }
 
-  /** Appends an activation after re-verifying the stored artifacts; affects new submissions only. */
+  /**
+   * Appends an activation after re-verifying the stored artifacts; affects new submissions only.
+   * The artifacts are read back from the store and re-hashed: with a shared (S3) store, this node
+   * proves it can fetch what another node registered.
+   */
   async activate(
     tenantId: string,
     pipelineId: string,
@@ -125,14 +129,8 @@ export class ReleaseRegistrar {
     const release = await this.#store.getRelease(tenantId, pipelineId, releaseVersion);
     if (!release) throw new CapstanError('release_not_found');
     const descriptor = releaseDescriptorSchema.parse(release.descriptor);
-    for (const artifact of descriptor.artifacts.filter((a) => STORED_KINDS.has(a.kind))) {
-      if (!(await this.#artifacts.verify(artifact.digest))) {
-        throw new CapstanError(
-          'artifact_verification_failed',
-          `Artifact ${artifact.artifactId} (${artifact.digest}) is missing or no longer matches its digest.`,
-        );
-      }
-    }
+    for (const artifact of descriptor.artifacts.filter((a) => STORED_KINDS.has(a.kind)))
+      await this.#verifyStored(artifact);
     await this.#store.activateRelease({
       tenantId,
       pipelineId,
@@ -213,6 +211,24 @@ export class ReleaseRegistrar {
     const release = await this.#store.getRelease(tenantId, pipelineId, descriptor.releaseVersion);
     if (!release) throw new Error(`release ${descriptor.releaseVersion} vanished after registration`);
     return { release, created: outcome === 'created' };
+  }
+
+  /** Refuses with `artifact_verification_failed` unless the store holds the artifact's exact bytes. */
+  async #verifyStored(artifact: ReleaseArtifact): Promise<void> {
+    const refuse = (why: string) =>
+      new CapstanError(
+        'artifact_verification_failed',
+        `Artifact ${artifact.artifactId} (${artifact.digest}) ${why}.`,
+      );
+    let bytes: Buffer | undefined;
+    try {
+      bytes = await this.#artifacts.get(artifact.digest);
+    } catch (error) {
+      if (error instanceof CapstanError && error.code === 'artifact_verification_failed')
+        throw refuse('no longer matches its digest');
+      throw error;
+    }
+    if (!bytes) throw refuse('is missing from the artifact store');
   }
 
   /** The real path, refused unless it lies under one of the allowed roots. */

@@ -1,5 +1,6 @@
 /** Row shapes and record mappers shared by both dialects: the same column names, JSON as text. */
 import type { DlqReason, ExecutionStatus, InteractionStatus } from '../domain/execution-status.ts';
+import type { Leadership } from './store-port.ts';
 import type { ExecutionRecord, InteractionRecord } from './records.ts';
 
 export interface ExecutionRow {
@@ -170,3 +171,19 @@ export const INTERACTION_COLUMNS = Object.keys(
 export function insertSql(table: string, columns: readonly string[]): string {
   return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`;
 }
+
+export interface LeadershipRow {
+  role: string;
+  holder: string;
+  epoch: number;
+  acquired_at: number;
+  expires_at: number;
+}
+
+export const leadershipFromRow = (r: LeadershipRow): Leadership => ({
+  role: r.role,
+  holder: r.holder,
+  epoch: r.epoch,
+  acquiredAtMs: r.acquired_at,
+  expiresAtMs: r.expires_at,
+});

@@ -18,11 +18,22 @@ import type {
  * promise resolves only after the COMMIT that holds its command has returned.
  */
 export interface Store
-  extends ExecutionCommands, ExecutionQueries, MaintenanceCommands, ReleaseStore, OutboxStore {
+  extends
+    ExecutionCommands,
+    ExecutionQueries,
+    MaintenanceCommands,
+    ReleaseStore,
+    OutboxStore,
+    LeadershipStore {
   readonly dialect: 'sqlite' | 'postgres';
   /** True when one coordinator process owns the store, so leases held by others are orphans. */
   readonly exclusive: boolean;
-  migrate(): Promise<void>;
+  /** Hints that another node changed something; absent on a store one process owns alone. */
+  readonly signals?: StoreSignals;
+  /** Applies the pending migrations; resolves with the versions it applied (none when up to date). */
+  migrate(): Promise<number[]>;
+  /** The migrations `migrate()` would apply, in order; applies nothing. */
+  pendingMigrations(): Promise<{ version: number; name: string }[]>;
   /** Throws when the database cannot answer. */
   ping(): Promise<void>;
   /** The durability settings in force (e.g. `journal_mode`, `synchronous`). */
@@ -216,6 +227,10 @@ export interface ExpiredLease extends Fence {
   readonly executionKey: string;
 }
 
+/**
+ * The maintenance commands are the leader's alone: each carries the leader's fence and checks
+ * it in its own transaction, acting only while that holder and epoch still hold the lease.
+ */
 export interface MaintenanceCommands {
   /** RUNNING executions whose lease ran out by `nowMs`. */
   findExpiredLeases(nowMs: number, limit: number): Promise<ExpiredLease[]>;
@@ -225,6 +240,7 @@ export interface MaintenanceCommands {
    */
   reclaimLease(
     command: Fence & {
+      leader: LeaderFence;
       asOfMs: number;
       decision: FailureDecision;
       publication: Publication | undefined;
@@ -235,6 +251,7 @@ export interface MaintenanceCommands {
   findPassedDeadlines(nowMs: number, limit: number): Promise<InteractionRecord[]>;
   /** Times out an open interaction and moves its parked execution to the DLQ (or FAILED). */
   timeOutInteraction(command: {
+    leader: LeaderFence;
     interactionId: string;
     reason: DlqReason;
     terminalStatus: 'DLQ' | 'FAILED';
@@ -243,7 +260,7 @@ export interface MaintenanceCommands {
     expiresAtMs: number;
   }): Promise<boolean>;
   /** Deletes terminal executions (projection and journal) whose TTL passed. */
-  purgeExpired(nowMs: number, limit: number): Promise<number>;
+  purgeExpired(command: { leader: LeaderFence; nowMs: number; limit: number }): Promise<number>;
 }
 
 export interface OutboxStore {
@@ -269,4 +286,60 @@ export interface ReleaseStore {
   listActivations(tenantId: string, pipelineId: string): Promise<ReleaseActivation[]>;
   appendWorkerEvent(event: Omit<WorkerEvent, 'seq'>): Promise<void>;
   listWorkerEvents(tenantId: string, pipelineId: string): Promise<WorkerEvent[]>;
+  /** Every tenant and pipeline some worker ever registered for. */
+  listWorkerPipelines(): Promise<{ tenantId: string; pipelineId: string }[]>;
+}
+
+/** A named lease among the nodes sharing a store, e.g. the maintenance leader. */
+export interface Leadership {
+  readonly role: string;
+  /** The holding process: its node id and an incarnation, so a restarted node is a new holder. */
+  readonly holder: string;
+  /** Raised each time the lease changes hands; a deposed holder's epoch is stale. */
+  readonly epoch: number;
+  readonly acquiredAtMs: number;
+  readonly expiresAtMs: number;
+}
+
+/** What a leader-only command carries to prove its caller still leads. */
+export interface LeaderFence {
+  readonly role: string;
+  readonly holder: string;
+  readonly epoch: number;
+}
+
+export interface LeadershipStore {
+  /**
+   * Takes the lease for `holder` when it is free or ran out by `nowMs` (the epoch moves on),
+   * or renews it when `holder` has it (same epoch); `takeOver` takes it from anyone (a store
+   * one process owns). `undefined` when another holder's lease is still running.
+   */
+  acquireLeadership(command: {
+    role: string;
+    holder: string;
+    nowMs: number;
+    ttlMs: number;
+    takeOver: boolean;
+  }): Promise<Leadership | undefined>;
+  /** Gives the lease up (at shutdown) so another node need not wait for it to run out. */
+  releaseLeadership(fence: LeaderFence): Promise<void>;
+  getLeadership(role: string): Promise<Leadership | undefined>;
+}
+
+/**
+ * What another node sharing the store changed, as hints: a receiver re-reads the store, so
+ * a lost or duplicated signal costs latency, never correctness.
+ */
+export type StoreSignal =
+  /** Work may be due now (a submit, a completion, a re-drive, a reclaimed lease). */
+  | { readonly kind: 'due' }
+  | { readonly kind: 'changed'; readonly executionIds: readonly string[] }
+  | { readonly kind: 'release'; readonly tenantId: string; readonly pipelineId: string }
+  | { readonly kind: 'workers'; readonly tenantId: string; readonly pipelineId: string }
+  /** Signals may have been missed (the listener reconnected): re-read everything. */
+  | { readonly kind: 'resync' };
+
+export interface StoreSignals {
+  /** Calls `listener` for every signal from another node; returns the unsubscribe. */
+  subscribe(listener: (signal: StoreSignal) => void): () => void;
 }

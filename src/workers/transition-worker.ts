@@ -14,6 +14,11 @@ export interface SegmentCommand {
   readonly leaseEpoch: number;
   /** `executionId:stepIndex:attempt`. */
   readonly transitionKey: string;
+  /**
+   * The attempt whose idempotency key the current step is given; `attempt` unless the tries
+   * since it ended with an unknown remote outcome, which keep the key of the first of them.
+   */
+  readonly idempotencyAttempt?: number;
   /** The input of the step at `currentStepIndex`, as JSON. */
   readonly input: unknown;
 }
@@ -65,7 +70,17 @@ export type SegmentResult =
   /** The lease was lost mid-segment (a checkpoint was refused): nothing more to commit. */
   | { readonly outcome: 'ABANDONED' }
   /** The worker does not host the pinned identity: a dispatch error, not a step failure. */
-  | { readonly outcome: 'REFUSED'; readonly reason: string };
+  | { readonly outcome: 'REFUSED'; readonly reason: string }
+  /**
+   * A remote worker that the command never reached (connection refused, connect timeout) or
+   * that refused it unread (bad credentials): nothing ran, so no attempt is spent.
+   */
+  | { readonly outcome: 'UNREACHABLE'; readonly reason: string }
+  /**
+   * The command was sent but no trustworthy answer came back (a timeout, a dropped
+   * connection, an unsigned reply): the segment may or may not have run.
+   */
+  | { readonly outcome: 'OUTCOME_UNKNOWN'; readonly reason: string };
 
 /** What the coordinator lends a worker while a segment runs. */
 export interface SegmentHooks {

@@ -121,6 +121,16 @@ export class WorkerLifecycle {
     return this.get(tenantId, pipelineId, workerId);
   }
 
+  /** Records that dispatch could not reach the worker: UNAVAILABLE until it heartbeats again. */
+  async markUnavailable(
+    tenantId: string,
+    pipelineId: string,
+    workerId: string,
+    reason: string,
+  ): Promise<void> {
+    await this.#append(tenantId, pipelineId, workerId, 'UNAVAILABLE', { reason: reason.slice(0, 500) });
+  }
+
   async get(tenantId: string, pipelineId: string, workerId: string): Promise<WorkerRecord> {
     const worker = (await this.list(tenantId, pipelineId)).find((w) => w.workerId === workerId);
     if (!worker)

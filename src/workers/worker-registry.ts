@@ -4,14 +4,16 @@ const key = (workerId: string, tenantId: string, pipelineId: string) =>
   `${workerId}\u0000${tenantId}\u0000${pipelineId}`;
 
 /**
- * The routing table: the workers this coordinator can dispatch to, what each hosts, and
- * whether its lifecycle state lets it take new work. Dispatch and admission only ever choose a
- * worker that hosts the execution's pinned release and is available (HEALTHY).
+ * The routing table: the workers this coordinator can dispatch to (in-process ones, and
+ * remote ones known from their registrations), what each hosts, and whether its lifecycle
+ * state lets it take new work. Dispatch and admission only ever choose a worker that hosts
+ * the execution's pinned release and is available (HEALTHY); dispatch takes them in turn.
  */
 export class WorkerRegistry {
   readonly #workers: TransitionWorker[] = [];
   /** Worker × pipeline pairs whose lifecycle state is not HEALTHY (drained, stale…). */
   readonly #unavailable = new Set<string>();
+  #turn = 0;
 
   add(worker: TransitionWorker): void {
     this.#workers.push(worker);
@@ -21,20 +23,37 @@ export class WorkerRegistry {
     return this.#workers;
   }
 
+  find(workerId: string): TransitionWorker | undefined {
+    return this.#workers.find((w) => w.workerId === workerId);
+  }
+
   setAvailable(workerId: string, tenantId: string, pipelineId: string, available: boolean): void {
     if (available) this.#unavailable.delete(key(workerId, tenantId, pipelineId));
     else this.#unavailable.add(key(workerId, tenantId, pipelineId));
   }
 
+  /** Whether some available worker runs this release (submit admission). */
+  has(tenantId: string, releaseVersion: string): boolean {
+    return this.#candidates(tenantId, releaseVersion).length > 0;
+  }
+
+  /** The next available worker for this release, round robin, so load spreads across them. */
   pick(tenantId: string, releaseVersion: string): TransitionWorker | undefined {
-    return this.#workers.find((w) =>
-      this.#available(w).some((r) => r.tenantId === tenantId && r.releaseVersion === releaseVersion),
-    );
+    const candidates = this.#candidates(tenantId, releaseVersion);
+    if (candidates.length === 0) return undefined;
+    this.#turn = (this.#turn + 1) % Number.MAX_SAFE_INTEGER;
+    return candidates[this.#turn % candidates.length];
   }
 
   /** Every release version some available worker hosts: what the claim query may take. */
   releaseVersions(): string[] {
     return [...new Set(this.#workers.flatMap((w) => this.#available(w).map((r) => r.releaseVersion)))];
+  }
+
+  #candidates(tenantId: string, releaseVersion: string): TransitionWorker[] {
+    return this.#workers.filter((w) =>
+      this.#available(w).some((r) => r.tenantId === tenantId && r.releaseVersion === releaseVersion),
+    );
   }
 
   #available(worker: TransitionWorker): HostedRelease[] {

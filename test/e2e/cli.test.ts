@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { promisify } from 'node:util';
 import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli/program.ts';
+import { ok, runCapstan, type CliRun } from '../support/cli-run.ts';
 import {
   ADMIN_TOKEN,
   apiClient,
@@ -17,15 +16,7 @@ import {
 } from '../support/coordinator-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/capstan.mjs');
 const PIPELINE = 'restaurant-approval';
-const run = promisify(execFile);
-
-interface CliRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /** The environment without any CAPSTAN_* variable of the machine running the tests. */
 const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CAPSTAN_')));
@@ -52,24 +43,8 @@ function cliWith(env: Record<string, string>) {
   return (...args: string[]): Promise<CliRun> => limit(() => runCli(env, args));
 }
 
-async function runCli(env: Record<string, string>, args: string[]): Promise<CliRun> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env: { ...baseEnv, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: unknown; stdout?: string; stderr?: string };
-    if (typeof failed.code !== 'number') throw error;
-    return { code: failed.code, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
-
-function ok(r: CliRun): string {
-  assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r.stdout;
-}
+const runCli = (env: Record<string, string>, args: string[]): Promise<CliRun> =>
+  runCapstan({ ...baseEnv, ...env }, args);
 
 /** The `--json` output, parsed (exit 0 asserted). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON

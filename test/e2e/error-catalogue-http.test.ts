@@ -19,10 +19,18 @@ import {
  * The test below checks that this is exactly what its table of provocations leaves out.
  */
 const notReachableOverHttpYet = {
+  replay_cache_full:
+    "a worker's answer, not the coordinator's: 100 000 unexpired nonces; test/unit/worker-signing.test.ts fills a small cache",
+  segment_abandoned:
+    "a worker's answer to a caller that hung up mid-segment, which nobody reads; the coordinator records an unknown outcome",
   interaction_deadline_passed:
     'only between a deadline and the maintenance pass that times the interaction out (it is scheduled for that instant); the example waits 30 minutes',
   internal_error:
     'the answer to a coordinator fault (a bug): no well-formed or malformed request should cause one',
+  store_unavailable:
+    'needs a database that goes away: test/e2e/postgres-failover.test.ts stops PostgreSQL under load and checks it',
+  artifact_store_unavailable:
+    'needs an S3 artifact store that goes away: test/e2e/s3-artifact-store.test.ts stops its S3 server and checks it',
 } as const satisfies Partial<Record<ErrorCode, string>>;
 
 type Provoke = () => Promise<ApiResponse>;

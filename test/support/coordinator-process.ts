@@ -27,6 +27,7 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export async function startCoordinatorProcess(
   t: TestContext,
   options: {
+    /** Default: the restaurant example; none starts a coordinator with no pipelines of its own. */
     pipelines?: string[];
     env?: Record<string, string>;
     dataDir?: string;
@@ -39,7 +40,15 @@ export async function startCoordinatorProcess(
   const network = ['--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir];
   const [command, args] = options.npmStart
     ? ['npm', ['start', '--', ...network]]
-    : [process.execPath, [join(ROOT, 'bin/capstan.mjs'), 'serve', ...network, '--pipelines', ...pipelines]];
+    : [
+        process.execPath,
+        [
+          join(ROOT, 'bin/capstan.mjs'),
+          'serve',
+          ...network,
+          ...(pipelines.length > 0 ? ['--pipelines', ...pipelines] : []),
+        ],
+      ];
   const tokenRefs = options.npmStart
     ? {}
     : {

@@ -1,45 +1,55 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import {
   createCoordinator,
   hostLocalPipelines,
   LocalWorker,
-  SqliteStore,
   WorkerRegistry,
 } from '../../src/coordinator/index.ts';
 import type { Coordinator } from '../../src/coordinator/coordinator.ts';
 import type { EngineConfig } from '../../src/coordinator/engine-config.ts';
 import type { OutboxMessage } from '../../src/store/records.ts';
+import type { Store } from '../../src/store/store-port.ts';
 import { ManualTime } from '../../src/runtime/manual-time.ts';
 import { seededRandom } from '../../src/runtime/random.ts';
 import type { Pipeline } from '../../src/sdk/index.ts';
+import { createTestDatabase, type StoreKind, type TestDatabase } from './test-stores.ts';
 
 export interface Engine {
   readonly coordinator: Coordinator;
-  readonly store: SqliteStore;
+  readonly store: Store;
+  readonly kind: StoreKind;
+  /** The database under the store: further handles, raw SQL. */
+  readonly database: TestDatabase;
   readonly time: ManualTime;
   readonly dlq: OutboxMessage[];
-  readonly file: string;
+  /** The SQLite file; undefined on PostgreSQL. */
+  readonly file?: string;
   readonly releaseVersions: Map<string, string>;
 }
 
+export interface EngineOptions {
+  /** The store the coordinator runs on; default SQLite. */
+  readonly store?: StoreKind;
+  /** The worker that hosts the pipelines; default a plain LocalWorker. */
+  readonly worker?: LocalWorker;
+}
+
 /**
- * A coordinator on a fresh SQLite file with manual time: nothing happens until the test
- * calls `tick()` or advances the clock. Closed and deleted when the test ends.
+ * A coordinator on a fresh store (a SQLite file or a PostgreSQL schema) with manual time:
+ * nothing happens until the test calls `tick()` or advances the clock. Stopped, and the
+ * store deleted, when the test ends.
  */
 export async function startEngine(
   t: TestContext,
   pipelines: readonly Pipeline[],
   config: Partial<EngineConfig> = {},
+  options: EngineOptions = {},
 ): Promise<Engine> {
-  const dir = mkdtempSync(join(tmpdir(), 'capstan-engine-'));
-  const file = join(dir, 'capstan.db');
   const time = new ManualTime();
-  const store = new SqliteStore({ file, nowMs: () => time.now() });
+  const database = await createTestDatabase(options.store ?? 'sqlite', { nowMs: () => time.now() });
+  const { store } = database;
   const workers = new WorkerRegistry();
-  const worker = new LocalWorker('test-local');
+  const worker = options.worker ?? new LocalWorker('test-local');
   workers.add(worker);
   const dlq: OutboxMessage[] = [];
   const coordinator = createCoordinator({
@@ -51,6 +61,11 @@ export async function startEngine(
     config: { retryDelayMs: 1000, ...config },
     sinks: new Map([['dlq', { deliver: (m: OutboxMessage) => Promise.resolve(void dlq.push(m)) }]]),
   });
+  // One hook, in this order: the coordinator stops before its store closes and is deleted.
+  t.after(async () => {
+    await coordinator.stop();
+    await database.dispose();
+  });
   await coordinator.start();
   const hosted = await hostLocalPipelines(
     coordinator,
@@ -58,17 +73,14 @@ export async function startEngine(
     pipelines.map((pipeline) => ({ pipeline })),
     { tenantId: 'default', nowMs: time.now() },
   );
-  t.after(async () => {
-    await coordinator.stop();
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
   return {
     coordinator,
     store,
+    kind: database.kind,
+    database,
     time,
     dlq,
-    file,
+    ...(database.file === undefined ? {} : { file: database.file }),
     releaseVersions: new Map(hosted.map((h) => [h.pipelineId, h.releaseVersion])),
   };
 }

@@ -125,7 +125,7 @@ test('a TPF application.properties loads verbatim: keys Capstan does not use are
       'pipeline.orchestrator.dynamo.execution-table=tpf_execution',
       'pipeline.orchestrator.dynamo.region=eu-west-1',
       'pipeline.orchestrator.sqs.local-loopback=true',
-      'pipeline.orchestrator.worker.rest.base-url=http://worker:8080',
+      'pipeline.orchestrator.worker.sqs.request-queue-url=http://sqs/requests',
       'pipeline.orchestrator.resume-token-secret=do-not-echo-me',
       'pipeline.orchestrator.admin.admin-token=do-not-echo-me-either',
       'pipeline.orchestrator.admin.admin-token-ref=env:ADMIN',
@@ -142,7 +142,7 @@ test('a TPF application.properties loads verbatim: keys Capstan does not use are
     'pipeline.orchestrator.dynamo.execution-table',
     'pipeline.orchestrator.dynamo.region',
     'pipeline.orchestrator.sqs.local-loopback',
-    'pipeline.orchestrator.worker.rest.base-url',
+    'pipeline.orchestrator.worker.sqs.request-queue-url',
     'pipeline.orchestrator.resume-token-secret',
   ]) {
     assert.ok(
@@ -261,4 +261,56 @@ test('config print masks secret-looking keys but shows refs, which are not secre
   assert.equal(displayValue('x.resume-token-secret', 'abc'), '****');
   assert.equal(displayValue('x.admin-token-ref', undefined), undefined, 'nothing to hide');
   assert.equal(displayValue('pipeline.orchestrator.max-retries', 3), 3);
+});
+
+test('a config file selects PostgreSQL: nested postgres and cluster keys; a missing url names the file', (t) => {
+  const path = fileOf(
+    t,
+    'capstan.yaml',
+    [
+      'pipeline:',
+      '  orchestrator:',
+      '    state-provider: postgres',
+      '    postgres:',
+      '      url: env:CAPSTAN_DB_URL',
+      '      schema: capstan_prod',
+      '      pool-size: 20',
+      '      migrate-on-start: false',
+      '    cluster.leader-lease: PT20S',
+      '',
+    ].join('\n'),
+  );
+  const { values, sources, warnings } = loadConfig({ file: path, env: {} });
+  assert.deepEqual(warnings, []);
+  assert.equal(values['pipeline.orchestrator.state-provider'], 'postgres');
+  assert.equal(values['pipeline.orchestrator.postgres.url'], 'env:CAPSTAN_DB_URL');
+  assert.equal(values['pipeline.orchestrator.postgres.schema'], 'capstan_prod');
+  assert.equal(values['pipeline.orchestrator.postgres.pool-size'], 20);
+  assert.equal(values['pipeline.orchestrator.postgres.migrate-on-start'], false);
+  assert.equal(values['pipeline.orchestrator.cluster.leader-lease'], 'PT20S');
+  assert.equal(sources['pipeline.orchestrator.postgres.url'], 'file');
+
+  const noUrl = fileOf(
+    t,
+    'application.properties',
+    'pipeline.orchestrator.state-provider=postgres\npipeline.orchestrator.postgres.schema=Not-Valid\n',
+  );
+  const problems = problemsOf(() => loadConfig({ file: noUrl, env: {} }));
+  assert.equal(problems.length, 2, problems.join('\n'));
+  assert.match(
+    problems.join('\n'),
+    new RegExp(`postgres\\.schema \\(from file ${noUrl}:2\\): a PostgreSQL schema name`),
+  );
+  assert.match(
+    problems.join('\n'),
+    /state-provider=postgres \(from file\) needs pipeline\.orchestrator\.postgres\.url/,
+  );
+  // The environment and flags supply what the file leaves out or gets wrong.
+  const fixed = loadConfig({
+    file: noUrl,
+    env: { PIPELINE_ORCHESTRATOR_POSTGRES_URL: 'postgres://capstan@db/capstan' },
+    flags: { 'pipeline.orchestrator.postgres.schema': 'capstan_ok' },
+  });
+  assert.equal(fixed.values['pipeline.orchestrator.postgres.url'], 'postgres://capstan@db/capstan');
+  assert.equal(fixed.sources['pipeline.orchestrator.postgres.schema'], 'flag');
 });

@@ -13,6 +13,7 @@ import {
 } from '../../src/store/sqlite/migrate.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 
+// SQLite only: WAL and synchronous pragmas, the file lock and SQLite's migrations and snapshot.
 const SNAPSHOT_FILE = fileURLToPath(new URL('../../src/store/sqlite/schema.snapshot.sql', import.meta.url));
 const REGENERATE = 'node --import tsx scripts/update-schema-snapshot.ts';
 

@@ -10,6 +10,7 @@ import { migrate } from '../../src/store/sqlite/migrate.ts';
 import { openSqlite } from '../../src/store/sqlite/sqlite-driver.ts';
 import type { ExecutionListFilter } from '../../src/store/store-port.ts';
 import { startEngine, type Engine } from '../support/engine-harness.ts';
+import { forEachStore, type StoreKind } from '../support/test-stores.ts';
 
 const Input = z.object({ n: z.number(), fail: z.string().optional() });
 /** Succeeds, or goes to the DLQ with `fail` as its error code. */
@@ -42,8 +43,8 @@ async function host(engine: Engine, tenantId: string, pipeline: typeof work): Pr
 }
 
 /** 15 executions of `default` over 4 instants (several sharing one), and 2 of tenant `other`. */
-async function seed(t: TestContext) {
-  const engine = await startEngine(t, [work, approval]);
+async function seed(t: TestContext, kind: StoreKind) {
+  const engine = await startEngine(t, [work, approval], {}, { store: kind });
   const { coordinator, time } = engine;
   const submit = async (tenantId: string, pipelineId: string, n: number, fail?: string) =>
     (await coordinator.submit(tenantId, { pipelineId, input: fail ? { n, fail } : { n } })).execution
@@ -88,81 +89,87 @@ async function walk(engine: Engine, f: Omit<ExecutionListFilter, 'limit'>, limit
   assert.fail(`the walk does not end: ${seen.length} executions seen`);
 }
 
-test('listExecutions filters by status, pipeline, release, error code and time window', async (t) => {
-  const { engine, all, v1, v2 } = await seed(t);
-  const where = (p: (x: ExecutionRecord) => boolean) => idsOf(all.filter(p));
-  const withStatus = (...s: ExecutionStatus[]) => where((x) => s.includes(x.status));
-  // The seed covers what the filters tell apart.
-  assert.deepEqual(
-    Object.fromEntries(
-      ['SUCCEEDED', 'DLQ', 'WAITING_EXTERNAL', 'CANCELLED'].map((s) => [
-        s,
-        withStatus(s as ExecutionStatus).length,
-      ]),
-    ),
-    { SUCCEEDED: 7, DLQ: 2, WAITING_EXTERNAL: 5, CANCELLED: 1 },
-  );
-  assert.notEqual(v1, v2);
-
-  assert.deepEqual(await list(engine, {}), idsOf(all));
-  assert.deepEqual(await list(engine, { statuses: ['DLQ'] }), withStatus('DLQ'));
-  assert.deepEqual(await list(engine, { statuses: ['WAITING_EXTERNAL'] }), withStatus('WAITING_EXTERNAL'));
-  assert.deepEqual(
-    await list(engine, { statuses: ['CANCELLED', 'DLQ', 'WAITING_EXTERNAL', 'DLQ'] }),
-    withStatus('CANCELLED', 'DLQ', 'WAITING_EXTERNAL'),
-    'several statuses, merged newest first; a repeated status does not repeat rows',
-  );
-  assert.deepEqual(await list(engine, { statuses: ['RUNNING', 'FAILED'] }), []);
-  assert.deepEqual(
-    await list(engine, { pipelineId: 'approval' }),
-    where((x) => x.pipelineId === 'approval'),
-  );
-  assert.deepEqual(
-    await list(engine, { releaseVersion: v2 }),
-    where((x) => x.releaseVersion === v2),
-  );
-  assert.equal((await list(engine, { releaseVersion: v2 })).length, 4);
-  assert.deepEqual(
-    await list(engine, { errorCode: 'code_1' }),
-    where((x) => x.errorCode === 'code_1'),
-  );
-  assert.equal((await list(engine, { errorCode: 'code_1' })).length, 1);
-
-  const t0 = all[all.length - 1]?.createdAtMs ?? 0;
-  const window = { createdFromMs: t0 + 1_000, createdToMs: t0 + 2_000 };
-  assert.deepEqual(
-    await list(engine, window),
-    where((x) => x.createdAtMs >= t0 + 1_000 && x.createdAtMs < t0 + 2_000),
-    'from is inclusive, to exclusive',
-  );
-  assert.equal((await list(engine, window)).length, 4);
-  assert.deepEqual(
-    await list(engine, { createdFromMs: t0 + 1_000, pipelineId: 'work', statuses: ['SUCCEEDED'] }),
-    where((x) => x.createdAtMs >= t0 + 1_000 && x.pipelineId === 'work' && x.status === 'SUCCEEDED'),
-  );
-  assert.deepEqual(await list(engine, {}, 3), idsOf(all).slice(0, 3), 'limit takes the newest');
-});
-
-test('pagination walks every execution exactly once, newest first, with any page size', async (t) => {
-  const { engine, all } = await seed(t);
-  for (const limit of [1, 2, 3, 4, 7, 15, 16]) {
-    assert.deepEqual(await walk(engine, {}, limit), idsOf(all), `limit ${limit}`);
-  }
-  const some = idsOf(all.filter((x) => x.status !== 'SUCCEEDED'));
-  for (const limit of [1, 2, 3, 5]) {
-    const statuses: ExecutionStatus[] = ['WAITING_EXTERNAL', 'DLQ', 'CANCELLED'];
-    assert.deepEqual(await walk(engine, { statuses }, limit), some, `statuses, limit ${limit}`);
-    const onePipeline = await walk(engine, { pipelineId: 'work', createdToMs: all[0]?.createdAtMs }, limit);
+forEachStore(
+  'listExecutions filters by status, pipeline, release, error code and time window',
+  async (t, kind) => {
+    const { engine, all, v1, v2 } = await seed(t, kind);
+    const where = (p: (x: ExecutionRecord) => boolean) => idsOf(all.filter(p));
+    const withStatus = (...s: ExecutionStatus[]) => where((x) => s.includes(x.status));
+    // The seed covers what the filters tell apart.
     assert.deepEqual(
-      onePipeline,
-      idsOf(all.filter((x) => x.pipelineId === 'work')),
-      `pipeline, limit ${limit}`,
+      Object.fromEntries(
+        ['SUCCEEDED', 'DLQ', 'WAITING_EXTERNAL', 'CANCELLED'].map((s) => [
+          s,
+          withStatus(s as ExecutionStatus).length,
+        ]),
+      ),
+      { SUCCEEDED: 7, DLQ: 2, WAITING_EXTERNAL: 5, CANCELLED: 1 },
     );
-  }
-});
+    assert.notEqual(v1, v2);
 
-test('a tenant sees only its own executions, whatever the filter', async (t) => {
-  const { engine, all, others, v1 } = await seed(t);
+    assert.deepEqual(await list(engine, {}), idsOf(all));
+    assert.deepEqual(await list(engine, { statuses: ['DLQ'] }), withStatus('DLQ'));
+    assert.deepEqual(await list(engine, { statuses: ['WAITING_EXTERNAL'] }), withStatus('WAITING_EXTERNAL'));
+    assert.deepEqual(
+      await list(engine, { statuses: ['CANCELLED', 'DLQ', 'WAITING_EXTERNAL', 'DLQ'] }),
+      withStatus('CANCELLED', 'DLQ', 'WAITING_EXTERNAL'),
+      'several statuses, merged newest first; a repeated status does not repeat rows',
+    );
+    assert.deepEqual(await list(engine, { statuses: ['RUNNING', 'FAILED'] }), []);
+    assert.deepEqual(
+      await list(engine, { pipelineId: 'approval' }),
+      where((x) => x.pipelineId === 'approval'),
+    );
+    assert.deepEqual(
+      await list(engine, { releaseVersion: v2 }),
+      where((x) => x.releaseVersion === v2),
+    );
+    assert.equal((await list(engine, { releaseVersion: v2 })).length, 4);
+    assert.deepEqual(
+      await list(engine, { errorCode: 'code_1' }),
+      where((x) => x.errorCode === 'code_1'),
+    );
+    assert.equal((await list(engine, { errorCode: 'code_1' })).length, 1);
+
+    const t0 = all[all.length - 1]?.createdAtMs ?? 0;
+    const window = { createdFromMs: t0 + 1_000, createdToMs: t0 + 2_000 };
+    assert.deepEqual(
+      await list(engine, window),
+      where((x) => x.createdAtMs >= t0 + 1_000 && x.createdAtMs < t0 + 2_000),
+      'from is inclusive, to exclusive',
+    );
+    assert.equal((await list(engine, window)).length, 4);
+    assert.deepEqual(
+      await list(engine, { createdFromMs: t0 + 1_000, pipelineId: 'work', statuses: ['SUCCEEDED'] }),
+      where((x) => x.createdAtMs >= t0 + 1_000 && x.pipelineId === 'work' && x.status === 'SUCCEEDED'),
+    );
+    assert.deepEqual(await list(engine, {}, 3), idsOf(all).slice(0, 3), 'limit takes the newest');
+  },
+);
+
+forEachStore(
+  'pagination walks every execution exactly once, newest first, with any page size',
+  async (t, kind) => {
+    const { engine, all } = await seed(t, kind);
+    for (const limit of [1, 2, 3, 4, 7, 15, 16]) {
+      assert.deepEqual(await walk(engine, {}, limit), idsOf(all), `limit ${limit}`);
+    }
+    const some = idsOf(all.filter((x) => x.status !== 'SUCCEEDED'));
+    for (const limit of [1, 2, 3, 5]) {
+      const statuses: ExecutionStatus[] = ['WAITING_EXTERNAL', 'DLQ', 'CANCELLED'];
+      assert.deepEqual(await walk(engine, { statuses }, limit), some, `statuses, limit ${limit}`);
+      const onePipeline = await walk(engine, { pipelineId: 'work', createdToMs: all[0]?.createdAtMs }, limit);
+      assert.deepEqual(
+        onePipeline,
+        idsOf(all.filter((x) => x.pipelineId === 'work')),
+        `pipeline, limit ${limit}`,
+      );
+    }
+  },
+);
+
+forEachStore('a tenant sees only its own executions, whatever the filter', async (t, kind) => {
+  const { engine, all, others, v1 } = await seed(t, kind);
   // Both created in the same millisecond: by id, descending.
   assert.deepEqual(await list(engine, {}, 1000, 'other'), [...others].sort().reverse());
   const theirs = new Set(others);
@@ -174,6 +181,8 @@ test('a tenant sees only its own executions, whatever the filter', async (t) => 
   assert.deepEqual(await list(engine, {}, 1000, 'nobody'), []);
 });
 
+// SQLite only: it reads SQLite's query plans for its statements (PostgreSQL's planner picks by
+// table statistics, so a plan on a test-sized table says little).
 test('each list statement reads the index meant for it', (t) => {
   const db = openSqlite(':memory:');
   t.after(() => db.close());

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
-import { openSqlite } from '../../src/store/sqlite/sqlite-driver.ts';
+import type { TestContext } from 'node:test';
 import { z } from 'zod';
 import restaurant from '../../examples/restaurant-approval/pipeline.ts';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { definePipeline, NonRetryableError } from '../../src/sdk/index.ts';
 import { order, startEngine, type Engine } from '../support/engine-harness.ts';
+import { forEachStore, type StoreKind } from '../support/test-stores.ts';
 
 const flaky = definePipeline({ id: 'always-flaky', input: z.object({ n: z.number() }) })
   .step('prepare', { output: z.number(), run: ({ n }) => n + 1 })
@@ -34,8 +33,8 @@ interface Mix {
 }
 
 /** Executions in every state: succeeded, parked, DLQ, re-driven (twice), cancelled, retrying. */
-async function runMix(t: TestContext): Promise<Mix> {
-  const engine = await startEngine(t, [restaurant, flaky, fatal, nulls]);
+async function runMix(t: TestContext, kind: StoreKind): Promise<Mix> {
+  const engine = await startEngine(t, [restaurant, flaky, fatal, nulls], {}, { store: kind });
   const { coordinator } = engine;
   const ids: Record<string, string> = {};
   const submit = async (name: string, pipelineId: string, input: unknown) => {
@@ -96,8 +95,8 @@ interface Snapshot {
   interactions: { execution_id: string; status: string }[];
 }
 
-test('rebuilding the projections from the journal reproduces them exactly', async (t) => {
-  const { engine, ids } = await runMix(t);
+forEachStore('rebuilding the projections from the journal reproduces them exactly', async (t, kind) => {
+  const { engine, ids } = await runMix(t, kind);
   const before = (await engine.store.snapshotProjections()) as Snapshot;
   const statusOf = (name: string) => before.executions.find((x) => x.execution_id === ids[name])?.status;
   assert.deepEqual(Object.fromEntries(Object.keys(ids).map((name) => [name, statusOf(name)])), {
@@ -134,31 +133,28 @@ test('rebuilding the projections from the journal reproduces them exactly', asyn
   assert.deepEqual(await engine.store.snapshotProjections(), before, 'a rebuild is idempotent');
 });
 
-test('a rebuild repairs corrupted projection rows from the journal', async (t) => {
-  const { engine, ids } = await runMix(t);
+forEachStore('a rebuild repairs corrupted projection rows from the journal', async (t, kind) => {
+  const { engine, ids } = await runMix(t, kind);
   const before = await engine.store.snapshotProjections();
+  // Corrupts the projections behind the store's back, with SQL both dialects take; the
+  // SQLite file is its store's alone, so that store closes first.
   await engine.store.close();
+  const corrupt = (sql: string, id: string | undefined) => engine.database.execSql(sql, [id ?? '']);
+  await corrupt(
+    `UPDATE executions SET status = 'QUEUED', attempt = 99, result_json = NULL WHERE execution_id = ?`,
+    ids.approved,
+  );
+  await corrupt('DELETE FROM step_outputs WHERE execution_id = ?', ids.approved);
+  await corrupt(`UPDATE await_interactions SET status = 'WAITING' WHERE execution_id = ?`, ids.cancelled);
+  await corrupt(
+    `INSERT INTO executions SELECT 'ghost', tenant_id, pipeline_id, contract_version, release_version,
+       'ghost-key', input_fingerprint, input_json, status, version, step_index, attempt, lease_epoch,
+       lease_owner, lease_expires_at, next_due_at, await_unit_id, result_json, error_code, error_message,
+       dlq_reason, created_at, updated_at, expires_at FROM executions WHERE execution_id = ?`,
+    ids.parked,
+  );
 
-  const raw = openSqlite(engine.file);
-  raw
-    .prepare(
-      `UPDATE executions SET status = 'QUEUED', attempt = 99, result_json = NULL WHERE execution_id = ?`,
-    )
-    .run(ids.approved);
-  raw.prepare('DELETE FROM step_outputs WHERE execution_id = ?').run(ids.approved);
-  raw.prepare(`UPDATE await_interactions SET status = 'WAITING' WHERE execution_id = ?`).run(ids.cancelled);
-  raw
-    .prepare(
-      `INSERT INTO executions SELECT 'ghost', tenant_id, pipeline_id, contract_version, release_version,
-         'ghost-key', input_fingerprint, input_json, status, version, step_index, attempt, lease_epoch,
-         lease_owner, lease_expires_at, next_due_at, await_unit_id, result_json, error_code, error_message,
-         dlq_reason, created_at, updated_at, expires_at FROM executions WHERE execution_id = ?`,
-    )
-    .run(ids.parked);
-  raw.close();
-
-  const reopened = new SqliteStore({ file: engine.file, nowMs: () => engine.time.now() });
-  t.after(() => reopened.close());
+  const reopened = await engine.database.more();
   const corrupted = await reopened.snapshotProjections();
   assert.notDeepEqual(corrupted, before, 'the corruption is visible');
   assert.equal((await reopened.getExecution('default', ids.approved ?? ''))?.status, 'QUEUED');

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import restaurant from '../../examples/restaurant-approval/pipeline.ts';
 import { CapstanError } from '../../src/errors/catalog.ts';
 import { order, startEngine } from '../support/engine-harness.ts';
+import { forEachStore } from '../support/test-stores.ts';
 
 async function parkOne(engine: Awaited<ReturnType<typeof startEngine>>, key = 'order-1') {
   const { coordinator } = engine;
@@ -23,8 +23,8 @@ async function parkOne(engine: Awaited<ReturnType<typeof startEngine>>, key = 'o
   return { execution, interaction, orderId: (interaction.requestPayload as { orderId: string }).orderId };
 }
 
-test('an accepted order runs through the human approval to APPROVED', async (t) => {
-  const engine = await startEngine(t, [restaurant]);
+forEachStore('an accepted order runs through the human approval to APPROVED', async (t, kind) => {
+  const engine = await startEngine(t, [restaurant], {}, { store: kind });
   const { execution, interaction, orderId } = await parkOne(engine);
   assert.equal(interaction.group, 'restaurant-staff');
   assert.equal(interaction.deadlineAtMs - interaction.createdAtMs, 30 * 60_000);
@@ -41,8 +41,8 @@ test('an accepted order runs through the human approval to APPROVED', async (t) 
   assert.equal((final.result as { orderId: string }).orderId, orderId);
 });
 
-test('a declined order ends DECLINED, and a repeated completion is a duplicate', async (t) => {
-  const engine = await startEngine(t, [restaurant]);
+forEachStore('a declined order ends DECLINED, and a repeated completion is a duplicate', async (t, kind) => {
+  const engine = await startEngine(t, [restaurant], {}, { store: kind });
   const { execution, interaction, orderId } = await parkOne(engine);
   const response = {
     declined: { orderId, decidedAt: '2026-01-01T00:00:00Z', note: 'no', declineReason: 'closed' },
@@ -68,59 +68,65 @@ test('a declined order ends DECLINED, and a repeated completion is a duplicate',
   assert.equal((final.result as { outcome: string }).outcome, 'DECLINED');
 });
 
-test('a response that breaks the schema is refused and leaves the execution parked', async (t) => {
-  const engine = await startEngine(t, [restaurant]);
-  const { execution, interaction } = await parkOne(engine);
-  await assert.rejects(
-    engine.coordinator.completeInteraction('default', {
+forEachStore(
+  'a response that breaks the schema is refused and leaves the execution parked',
+  async (t, kind) => {
+    const engine = await startEngine(t, [restaurant], {}, { store: kind });
+    const { execution, interaction } = await parkOne(engine);
+    await assert.rejects(
+      engine.coordinator.completeInteraction('default', {
+        interactionId: interaction.interactionId,
+        response: { maybe: {} },
+      }),
+      (e: unknown) => e instanceof CapstanError && e.code === 'invalid_response',
+    );
+    assert.equal(
+      (await engine.coordinator.status('default', execution.executionId)).status,
+      'WAITING_EXTERNAL',
+    );
+  },
+);
+
+forEachStore(
+  'incident: a decision for another order goes to the DLQ, is re-driven, and fails again with a newer version',
+  async (t, kind) => {
+    const engine = await startEngine(t, [restaurant], { maxRetries: 0 }, { store: kind });
+    const { execution, interaction } = await parkOne(engine);
+    await engine.coordinator.completeInteraction('default', {
       interactionId: interaction.interactionId,
-      response: { maybe: {} },
-    }),
-    (e: unknown) => e instanceof CapstanError && e.code === 'invalid_response',
-  );
-  assert.equal(
-    (await engine.coordinator.status('default', execution.executionId)).status,
-    'WAITING_EXTERNAL',
-  );
-});
+      response: { accepted: { orderId: 'not-a-uuid', decidedAt: '2026-01-01T00:00:00Z' } },
+    });
+    await engine.coordinator.tick();
+    const failed = await engine.coordinator.status('default', execution.executionId);
+    assert.equal(failed.status, 'DLQ');
+    assert.equal(failed.dlqReason, 'non_retryable');
+    assert.equal(failed.errorCode, 'decision_order_mismatch');
+    assert.match(failed.errorMessage ?? '', /not-a-uuid/);
+    assert.equal(engine.dlq.length, 1);
+    assert.equal(engine.dlq[0]?.payload.executionId, execution.executionId);
 
-test('incident: a decision for another order goes to the DLQ, is re-driven, and fails again with a newer version', async (t) => {
-  const engine = await startEngine(t, [restaurant], { maxRetries: 0 });
-  const { execution, interaction } = await parkOne(engine);
-  await engine.coordinator.completeInteraction('default', {
-    interactionId: interaction.interactionId,
-    response: { accepted: { orderId: 'not-a-uuid', decidedAt: '2026-01-01T00:00:00Z' } },
-  });
-  await engine.coordinator.tick();
-  const failed = await engine.coordinator.status('default', execution.executionId);
-  assert.equal(failed.status, 'DLQ');
-  assert.equal(failed.dlqReason, 'non_retryable');
-  assert.equal(failed.errorCode, 'decision_order_mismatch');
-  assert.match(failed.errorMessage ?? '', /not-a-uuid/);
-  assert.equal(engine.dlq.length, 1);
-  assert.equal(engine.dlq[0]?.payload.executionId, execution.executionId);
+    const redriven = await engine.coordinator.redrive('default', execution.executionId, {
+      expectedVersion: failed.version,
+      reason: 'incident re-drive',
+    });
+    assert.equal(redriven.previousStatus, 'DLQ');
+    assert.equal(redriven.execution.status, 'QUEUED');
+    assert.equal(redriven.execution.attempt, 0);
+    await assert.rejects(
+      engine.coordinator.redrive('default', execution.executionId, { expectedVersion: failed.version }),
+      (e: unknown) => e instanceof CapstanError && e.code === 'execution_state_conflict',
+    );
+    await engine.coordinator.tick();
+    const again = await engine.coordinator.status('default', execution.executionId);
+    assert.equal(again.status, 'DLQ');
+    assert.ok(again.version > failed.version, 'the version advanced');
+    assert.equal(again.stepIndex, 3, 'the re-drive resumed at finalize, not from the start');
+    assert.equal(engine.dlq.length, 2);
+  },
+);
 
-  const redriven = await engine.coordinator.redrive('default', execution.executionId, {
-    expectedVersion: failed.version,
-    reason: 'incident re-drive',
-  });
-  assert.equal(redriven.previousStatus, 'DLQ');
-  assert.equal(redriven.execution.status, 'QUEUED');
-  assert.equal(redriven.execution.attempt, 0);
-  await assert.rejects(
-    engine.coordinator.redrive('default', execution.executionId, { expectedVersion: failed.version }),
-    (e: unknown) => e instanceof CapstanError && e.code === 'execution_state_conflict',
-  );
-  await engine.coordinator.tick();
-  const again = await engine.coordinator.status('default', execution.executionId);
-  assert.equal(again.status, 'DLQ');
-  assert.ok(again.version > failed.version, 'the version advanced');
-  assert.equal(again.stepIndex, 3, 'the re-drive resumed at finalize, not from the start');
-  assert.equal(engine.dlq.length, 2);
-});
-
-test('an await deadline that passes moves the execution to the DLQ exactly once', async (t) => {
-  const engine = await startEngine(t, [restaurant]);
+forEachStore('an await deadline that passes moves the execution to the DLQ exactly once', async (t, kind) => {
+  const engine = await startEngine(t, [restaurant], {}, { store: kind });
   const { execution, interaction } = await parkOne(engine);
   engine.time.advance(30 * 60_000 + 1);
   await engine.coordinator.tick();
@@ -140,55 +146,63 @@ test('an await deadline that passes moves the execution to the DLQ exactly once'
   );
 });
 
-test('submit is idempotent per key, and a key reused with other input is a conflict', async (t) => {
-  const engine = await startEngine(t, [restaurant]);
-  const first = await engine.coordinator.submit('default', {
-    pipelineId: 'restaurant-approval',
-    input: order(),
-    idempotencyKey: 'k',
-  });
-  const reordered = Object.fromEntries(Object.entries(order()).reverse());
-  const second = await engine.coordinator.submit('default', {
-    pipelineId: 'restaurant-approval',
-    input: reordered,
-    idempotencyKey: 'k',
-  });
-  assert.equal(second.duplicate, true);
-  assert.equal(second.execution.executionId, first.execution.executionId);
-  await assert.rejects(
-    engine.coordinator.submit('default', {
+forEachStore(
+  'submit is idempotent per key, and a key reused with other input is a conflict',
+  async (t, kind) => {
+    const engine = await startEngine(t, [restaurant], {}, { store: kind });
+    const first = await engine.coordinator.submit('default', {
       pipelineId: 'restaurant-approval',
-      input: order({ items: 'soup' }),
+      input: order(),
       idempotencyKey: 'k',
-    }),
-    (e: unknown) => e instanceof CapstanError && e.code === 'idempotency_conflict',
-  );
-  const other = await engine.coordinator
-    .submit('other-tenant', { pipelineId: 'restaurant-approval', input: order(), idempotencyKey: 'k' })
-    .catch((e: unknown) => e);
-  assert.ok(
-    other instanceof CapstanError && other.code === 'no_active_release',
-    'keys and releases are per tenant',
-  );
-  await assert.rejects(
-    engine.coordinator.submit('default', {
+    });
+    const reordered = Object.fromEntries(Object.entries(order()).reverse());
+    const second = await engine.coordinator.submit('default', {
       pipelineId: 'restaurant-approval',
-      input: order({ totalAmount: 'abc' }),
-    }),
-    (e: unknown) => e instanceof CapstanError && e.code === 'invalid_input',
-  );
-});
+      input: reordered,
+      idempotencyKey: 'k',
+    });
+    assert.equal(second.duplicate, true);
+    assert.equal(second.execution.executionId, first.execution.executionId);
+    await assert.rejects(
+      engine.coordinator.submit('default', {
+        pipelineId: 'restaurant-approval',
+        input: order({ items: 'soup' }),
+        idempotencyKey: 'k',
+      }),
+      (e: unknown) => e instanceof CapstanError && e.code === 'idempotency_conflict',
+    );
+    const other = await engine.coordinator
+      .submit('other-tenant', { pipelineId: 'restaurant-approval', input: order(), idempotencyKey: 'k' })
+      .catch((e: unknown) => e);
+    assert.ok(
+      other instanceof CapstanError && other.code === 'no_active_release',
+      'keys and releases are per tenant',
+    );
+    await assert.rejects(
+      engine.coordinator.submit('default', {
+        pipelineId: 'restaurant-approval',
+        input: order({ totalAmount: 'abc' }),
+      }),
+      (e: unknown) => e instanceof CapstanError && e.code === 'invalid_input',
+    );
+  },
+);
 
-test('cancel stops a parked execution and closes its interaction; cancelling twice is a no-op', async (t) => {
-  const engine = await startEngine(t, [restaurant]);
-  const { execution, interaction } = await parkOne(engine);
-  const cancelled = await engine.coordinator.cancel('default', execution.executionId);
-  assert.equal(cancelled.status, 'CANCELLED');
-  assert.equal(
-    (await engine.coordinator.cancel('default', execution.executionId)).version,
-    cancelled.version,
-  );
-  const stored = await engine.store.findInteraction('default', { interactionId: interaction.interactionId });
-  assert.equal(stored?.status, 'CANCELLED');
-  assert.deepEqual(await engine.coordinator.pendingInteractions('default', { limit: 10 }), []);
-});
+forEachStore(
+  'cancel stops a parked execution and closes its interaction; cancelling twice is a no-op',
+  async (t, kind) => {
+    const engine = await startEngine(t, [restaurant], {}, { store: kind });
+    const { execution, interaction } = await parkOne(engine);
+    const cancelled = await engine.coordinator.cancel('default', execution.executionId);
+    assert.equal(cancelled.status, 'CANCELLED');
+    assert.equal(
+      (await engine.coordinator.cancel('default', execution.executionId)).version,
+      cancelled.version,
+    );
+    const stored = await engine.store.findInteraction('default', {
+      interactionId: interaction.interactionId,
+    });
+    assert.equal(stored?.status, 'CANCELLED');
+    assert.deepEqual(await engine.coordinator.pendingInteractions('default', { limit: 10 }), []);
+  },
+);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
+import type { TestContext } from 'node:test';
 import { z } from 'zod';
 import type { EngineConfig } from '../../src/coordinator/engine-config.ts';
 import { CapstanError } from '../../src/errors/catalog.ts';
@@ -7,6 +7,7 @@ import { buildContract } from '../../src/releases/pipeline-contract.ts';
 import type { ExecutionRecord } from '../../src/store/records.ts';
 import { definePipeline, NonRetryableError, type Pipeline, type StepContext } from '../../src/sdk/index.ts';
 import { startEngine, type Engine } from '../support/engine-harness.ts';
+import { forEachStore, type StoreKind } from '../support/test-stores.ts';
 
 const RETRY_DELAY_MS = 1000; // the harness default
 
@@ -49,8 +50,13 @@ function flaky(failures: number, options: { dlq?: boolean; nonRetryable?: boolea
   return { pipeline, runs, seen };
 }
 
-async function start(t: TestContext, pipeline: Pipeline, config: Partial<EngineConfig> = {}) {
-  const engine = await startEngine(t, [pipeline], config);
+async function start(
+  t: TestContext,
+  kind: StoreKind,
+  pipeline: Pipeline,
+  config: Partial<EngineConfig> = {},
+) {
+  const engine = await startEngine(t, [pipeline], config, { store: kind });
   const { execution } = await engine.coordinator.submit('default', {
     pipelineId: pipeline.id,
     input: { n: 1 },
@@ -77,119 +83,146 @@ function assertDelayWithin(x: ExecutionRecord, nowMs: number, baseMs: number, ji
   );
 }
 
-test('a failing step is retried with growing delays until it succeeds; checkpointed steps never rerun', async (t) => {
-  const { pipeline, runs, seen } = flaky(2);
-  const { engine, id } = await start(t, pipeline);
-  await engine.coordinator.tick();
-  const first = await status(engine, id);
-  assert.equal(first.status, 'WAIT_RETRY');
-  assert.equal(first.attempt, 1);
-  assert.equal(first.stepIndex, 1, 'step 1 is checkpointed');
-  assert.equal(first.errorCode, 'flaky_backend');
-  assertDelayWithin(first, engine.time.now(), RETRY_DELAY_MS);
+forEachStore(
+  'a failing step is retried with growing delays until it succeeds; checkpointed steps never rerun',
+  async (t, kind) => {
+    const { pipeline, runs, seen } = flaky(2);
+    const { engine, id } = await start(t, kind, pipeline);
+    await engine.coordinator.tick();
+    const first = await status(engine, id);
+    assert.equal(first.status, 'WAIT_RETRY');
+    assert.equal(first.attempt, 1);
+    assert.equal(first.stepIndex, 1, 'step 1 is checkpointed');
+    assert.equal(first.errorCode, 'flaky_backend');
+    assertDelayWithin(first, engine.time.now(), RETRY_DELAY_MS);
 
-  const second = await runRetry(engine, id);
-  assert.equal(second.status, 'WAIT_RETRY');
-  assert.equal(second.attempt, 2);
-  assertDelayWithin(second, engine.time.now(), 2 * RETRY_DELAY_MS); // retryMultiplier 2
+    const second = await runRetry(engine, id);
+    assert.equal(second.status, 'WAIT_RETRY');
+    assert.equal(second.attempt, 2);
+    assertDelayWithin(second, engine.time.now(), 2 * RETRY_DELAY_MS); // retryMultiplier 2
 
-  const final = await runRetry(engine, id);
-  assert.equal(final.status, 'SUCCEEDED');
-  assert.deepEqual(final.result, { result: 4 });
-  assert.equal(final.errorCode, null);
-  assert.deepEqual(runs, { first: 1, second: 3, third: 1 });
-  assert.deepEqual(
-    seen.map((s) => [s.stepIndex, s.attempt]),
-    [
-      [0, 0],
-      [1, 0],
-      [1, 1],
-      [1, 2],
-      [2, 0],
-    ],
-  );
-  for (const s of seen) {
-    assert.equal(s.executionId, id);
-    assert.equal(s.idempotencyKey, `${id}:${s.stepIndex}:${s.attempt}`);
-  }
-});
+    const final = await runRetry(engine, id);
+    assert.equal(final.status, 'SUCCEEDED');
+    assert.deepEqual(final.result, { result: 4 });
+    assert.equal(final.errorCode, null);
+    assert.deepEqual(runs, { first: 1, second: 3, third: 1 });
+    assert.deepEqual(
+      seen.map((s) => [s.stepIndex, s.attempt]),
+      [
+        [0, 0],
+        [1, 0],
+        [1, 1],
+        [1, 2],
+        [2, 0],
+      ],
+    );
+    for (const s of seen) {
+      assert.equal(s.executionId, id);
+      assert.equal(s.idempotencyKey, `${id}:${s.stepIndex}:${s.attempt}`);
+    }
+  },
+);
 
-test('without jitter the delay is retryDelay × multiplier^attempt, capped at retryMaxDelay', async (t) => {
-  const { pipeline } = flaky(3);
-  const { engine, id } = await start(t, pipeline, { jitter: 0, retryMultiplier: 3, retryMaxDelayMs: 5000 });
-  await engine.coordinator.tick();
-  const delays: number[] = [];
-  let x = await status(engine, id);
-  delays.push((x.nextDueAtMs ?? 0) - engine.time.now());
-  x = await runRetry(engine, id);
-  delays.push((x.nextDueAtMs ?? 0) - engine.time.now());
-  x = await runRetry(engine, id);
-  delays.push((x.nextDueAtMs ?? 0) - engine.time.now());
-  assert.deepEqual(delays, [1000, 3000, 5000]);
-  assert.equal((await runRetry(engine, id)).status, 'SUCCEEDED');
-});
+forEachStore(
+  'without jitter the delay is retryDelay × multiplier^attempt, capped at retryMaxDelay',
+  async (t, kind) => {
+    const { pipeline } = flaky(3);
+    const { engine, id } = await start(t, kind, pipeline, {
+      jitter: 0,
+      retryMultiplier: 3,
+      retryMaxDelayMs: 5000,
+    });
+    await engine.coordinator.tick();
+    const delays: number[] = [];
+    let x = await status(engine, id);
+    delays.push((x.nextDueAtMs ?? 0) - engine.time.now());
+    x = await runRetry(engine, id);
+    delays.push((x.nextDueAtMs ?? 0) - engine.time.now());
+    x = await runRetry(engine, id);
+    delays.push((x.nextDueAtMs ?? 0) - engine.time.now());
+    assert.deepEqual(delays, [1000, 3000, 5000]);
+    assert.equal((await runRetry(engine, id)).status, 'SUCCEEDED');
+  },
+);
 
-test('retries exhausted: DLQ with retry_exhausted and exactly one DLQ publication', async (t) => {
-  const { pipeline, runs } = flaky(Infinity);
-  const { engine, id } = await start(t, pipeline, { maxRetries: 2 });
-  await engine.coordinator.tick();
-  await runRetry(engine, id);
-  const dead = await runRetry(engine, id);
-  assert.equal(dead.status, 'DLQ');
-  assert.equal(dead.dlqReason, 'retry_exhausted');
-  assert.equal(dead.errorCode, 'flaky_backend');
-  assert.equal(dead.nextDueAtMs, null);
-  assert.equal(runs.second, 3, 'the first try and two retries');
-  await engine.coordinator.tick();
-  assert.equal(engine.dlq.length, 1);
-  const payload = engine.dlq[0]?.payload;
-  assert.equal(payload?.executionId, id);
-  assert.equal(payload?.terminalReason, 'retry_exhausted');
-  assert.equal(payload?.retriesObserved, 2);
-  assert.equal(payload?.transitionKey, `${id}:1:2`);
-});
+forEachStore(
+  'retries exhausted: DLQ with retry_exhausted and exactly one DLQ publication',
+  async (t, kind) => {
+    const { pipeline, runs } = flaky(Infinity);
+    const { engine, id } = await start(t, kind, pipeline, { maxRetries: 2 });
+    await engine.coordinator.tick();
+    await runRetry(engine, id);
+    const dead = await runRetry(engine, id);
+    assert.equal(dead.status, 'DLQ');
+    assert.equal(dead.dlqReason, 'retry_exhausted');
+    assert.equal(dead.errorCode, 'flaky_backend');
+    assert.equal(dead.nextDueAtMs, null);
+    assert.equal(runs.second, 3, 'the first try and two retries');
+    await engine.coordinator.tick();
+    assert.equal(engine.dlq.length, 1);
+    const payload = engine.dlq[0]?.payload;
+    assert.equal(payload?.executionId, id);
+    assert.equal(payload?.terminalReason, 'retry_exhausted');
+    assert.equal(payload?.retriesObserved, 2);
+    assert.equal(payload?.transitionKey, `${id}:1:2`);
+  },
+);
 
-test('dlq: false with a NonRetryableError ends FAILED; re-drive needs allowFailed', async (t) => {
-  const { pipeline, runs } = flaky(1, { dlq: false, nonRetryable: true });
-  const { engine, id } = await start(t, pipeline);
-  await engine.coordinator.tick();
-  const failed = await status(engine, id);
-  assert.equal(failed.status, 'FAILED');
-  assert.equal(failed.dlqReason, 'non_retryable');
-  assert.equal(failed.errorCode, 'card_declined');
-  assert.equal(failed.attempt, 0, 'no retry was scheduled');
-  assert.equal(engine.dlq.length, 0);
-  assert.deepEqual(await engine.store.readOutbox(10), []);
+forEachStore(
+  'dlq: false with a NonRetryableError ends FAILED; re-drive needs allowFailed',
+  async (t, kind) => {
+    const { pipeline, runs } = flaky(1, { dlq: false, nonRetryable: true });
+    const { engine, id } = await start(t, kind, pipeline);
+    await engine.coordinator.tick();
+    const failed = await status(engine, id);
+    assert.equal(failed.status, 'FAILED');
+    assert.equal(failed.dlqReason, 'non_retryable');
+    assert.equal(failed.errorCode, 'card_declined');
+    assert.equal(failed.attempt, 0, 'no retry was scheduled');
+    assert.equal(engine.dlq.length, 0);
+    assert.deepEqual(await engine.store.readOutbox(10), []);
 
-  await assert.rejects(
-    engine.coordinator.redrive('default', id, {}),
-    (e: unknown) => e instanceof CapstanError && e.code === 'execution_state_conflict',
-  );
-  assert.equal((await status(engine, id)).status, 'FAILED');
-  const redriven = await engine.coordinator.redrive('default', id, { allowFailed: true });
-  assert.equal(redriven.previousStatus, 'FAILED');
-  assert.equal(redriven.execution.status, 'QUEUED');
-  assert.equal(redriven.execution.stepIndex, 1);
-  await engine.coordinator.tick();
-  assert.equal((await status(engine, id)).status, 'SUCCEEDED');
-  assert.deepEqual(runs, { first: 1, second: 2, third: 1 });
-});
+    await assert.rejects(
+      engine.coordinator.redrive('default', id, {}),
+      (e: unknown) => e instanceof CapstanError && e.code === 'execution_state_conflict',
+    );
+    assert.equal((await status(engine, id)).status, 'FAILED');
+    const redriven = await engine.coordinator.redrive('default', id, { allowFailed: true });
+    assert.equal(redriven.previousStatus, 'FAILED');
+    assert.equal(redriven.execution.status, 'QUEUED');
+    assert.equal(redriven.execution.stepIndex, 1);
+    await engine.coordinator.tick();
+    assert.equal((await status(engine, id)).status, 'SUCCEEDED');
+    assert.deepEqual(runs, { first: 1, second: 2, third: 1 });
+  },
+);
 
-test("dlqProvider 'none' turns exhausted retries into FAILED without a publication", async (t) => {
-  const { pipeline } = flaky(Infinity);
-  const { engine, id } = await start(t, pipeline, { dlqProvider: 'none', maxRetries: 0 });
-  await engine.coordinator.tick();
-  const failed = await status(engine, id);
-  assert.equal(failed.status, 'FAILED');
-  assert.equal(failed.dlqReason, 'retry_exhausted');
-  assert.equal(engine.dlq.length, 0);
-  assert.deepEqual(await engine.store.readOutbox(10), []);
-});
+forEachStore(
+  "dlqProvider 'none' turns exhausted retries into FAILED without a publication",
+  async (t, kind) => {
+    const { pipeline } = flaky(Infinity);
+    const { engine, id } = await start(t, kind, pipeline, { dlqProvider: 'none', maxRetries: 0 });
+    await engine.coordinator.tick();
+    const failed = await status(engine, id);
+    assert.equal(failed.status, 'FAILED');
+    assert.equal(failed.dlqReason, 'retry_exhausted');
+    assert.equal(engine.dlq.length, 0);
+    assert.deepEqual(await engine.store.readOutbox(10), []);
+  },
+);
 
 /** Submits past the coordinator and claims as a node that then dies, holding the lease. */
-async function claimedByDeadNode(t: TestContext, pipeline: Pipeline, config: Partial<EngineConfig>) {
-  const engine = await startEngine(t, [pipeline], config);
+async function claimedByDeadNode(
+  t: TestContext,
+  kind: StoreKind,
+  pipeline: Pipeline,
+  config: Partial<EngineConfig>,
+) {
+  const engine = await startEngine(t, [pipeline], config, { store: kind });
   const releaseVersion = engine.releaseVersions.get(pipeline.id) ?? '';
+  // Start-up may leave a pass running (e.g. one woken by winning the maintenance election):
+  // let it end, so the dead node claims before this coordinator can.
+  await engine.coordinator.tick();
   const id = 'exec-dead-node';
   await engine.store.submit({
     tenantId: 'default',
@@ -218,29 +251,32 @@ async function claimedByDeadNode(t: TestContext, pipeline: Pipeline, config: Par
   return { engine, id };
 }
 
-test('a lease lost with its node is reclaimed as a retry, and the execution then succeeds', async (t) => {
-  const { pipeline, runs } = flaky(0);
-  const { engine, id } = await claimedByDeadNode(t, pipeline, {});
-  // The reclaim counts a try but is due at once, so the same tick runs the segment again.
-  const events = await engine.store.readJournal(id, 0, 100);
-  const reclaim = events.find((e) => e.type === 'retry_scheduled');
-  assert.equal(reclaim?.data.errorCode, 'lease_expired');
-  assert.equal(reclaim?.data.attempt, 1);
-  assert.equal(reclaim?.data.dueAtMs, reclaim?.atMs, 'a lost lease is retried without backoff');
-  const done = await status(engine, id);
-  assert.equal(done.status, 'SUCCEEDED');
-  assert.equal(done.leaseEpoch, 2, 'the live node claimed with a newer epoch');
-  assert.deepEqual(runs, { first: 1, second: 1, third: 1 });
-  const claims = (await engine.store.readJournal(id, 0, 100)).filter((e) => e.type === 'attempt_started');
-  assert.deepEqual(
-    claims.map((e) => e.data.leaseOwner),
-    ['dead-node', engine.coordinator.config.nodeId],
-  );
-});
+forEachStore(
+  'a lease lost with its node is reclaimed as a retry, and the execution then succeeds',
+  async (t, kind) => {
+    const { pipeline, runs } = flaky(0);
+    const { engine, id } = await claimedByDeadNode(t, kind, pipeline, {});
+    // The reclaim counts a try but is due at once, so the same tick runs the segment again.
+    const events = await engine.store.readJournal(id, 0, 100);
+    const reclaim = events.find((e) => e.type === 'retry_scheduled');
+    assert.equal(reclaim?.data.errorCode, 'lease_expired');
+    assert.equal(reclaim?.data.attempt, 1);
+    assert.equal(reclaim?.data.dueAtMs, reclaim?.atMs, 'a lost lease is retried without backoff');
+    const done = await status(engine, id);
+    assert.equal(done.status, 'SUCCEEDED');
+    assert.equal(done.leaseEpoch, 2, 'the live node claimed with a newer epoch');
+    assert.deepEqual(runs, { first: 1, second: 1, third: 1 });
+    const claims = (await engine.store.readJournal(id, 0, 100)).filter((e) => e.type === 'attempt_started');
+    assert.deepEqual(
+      claims.map((e) => e.data.leaseOwner),
+      ['dead-node', engine.coordinator.config.nodeId],
+    );
+  },
+);
 
-test('a lost lease with no retries left goes to the DLQ as lease_lost_exhausted', async (t) => {
+forEachStore('a lost lease with no retries left goes to the DLQ as lease_lost_exhausted', async (t, kind) => {
   const { pipeline, runs } = flaky(0);
-  const { engine, id } = await claimedByDeadNode(t, pipeline, { maxRetries: 0 });
+  const { engine, id } = await claimedByDeadNode(t, kind, pipeline, { maxRetries: 0 });
   const dead = await status(engine, id);
   assert.equal(dead.status, 'DLQ');
   assert.equal(dead.dlqReason, 'lease_lost_exhausted');

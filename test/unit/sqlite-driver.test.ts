@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { chooseSqliteDriver, openSqlite, scalar } from '../../src/store/sqlite/sqlite-driver.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 
+// SQLite only: which SQLite driver opens the file, and how it binds parameters.
 const major = Number(process.versions.node.split('.')[0]);
 
 test('the driver is better-sqlite3 before Node 24 and node:sqlite from 24, unless overridden', () => {

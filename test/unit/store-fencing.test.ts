@@ -1,109 +1,92 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
-import type { ClaimedSegment, SubmitCommand } from '../../src/store/store-port.ts';
+import {
+  claim,
+  claimOne,
+  get,
+  journalTypes,
+  leader,
+  LEASE_MS,
+  submitCommand,
+  submitted,
+  T0,
+} from '../support/store-fixtures.ts';
+import { forEachStore, openTestStore } from '../support/test-stores.ts';
 
-const T0 = Date.UTC(2026, 0, 1);
-const LEASE_MS = 1000;
+forEachStore(
+  'claimDue moves QUEUED to RUNNING, bumps the epoch and journals attempt_started',
+  async (t, kind) => {
+    const { store } = await openTestStore(t, kind, { nowMs: () => T0 });
+    const before = await submitted(store, 'x1');
+    assert.equal(before.leaseEpoch, 0);
+    const { execution, input } = await claimOne(store);
+    assert.equal(execution.status, 'RUNNING');
+    assert.equal(execution.leaseEpoch, 1);
+    assert.equal(execution.leaseOwner, 'node-a');
+    assert.equal(execution.leaseExpiresAtMs, T0 + LEASE_MS);
+    assert.equal(execution.nextDueAtMs, null);
+    assert.equal(execution.version, 2);
+    assert.deepEqual(input, { id: 'x1' });
+    const journal = await store.readJournal('x1', 0, 100);
+    assert.deepEqual(
+      journal.map((e) => [e.seq, e.type]),
+      [
+        [1, 'submitted'],
+        [2, 'attempt_started'],
+      ],
+    );
+    assert.equal(journal[1]?.data.leaseEpoch, 1);
+    assert.equal(journal[1]?.data.leaseOwner, 'node-a');
+    const again = await claim(store, { owner: 'b' });
+    assert.deepEqual(again, [], 'a RUNNING execution is not claimed again');
+  },
+);
 
-async function openStore(t: TestContext): Promise<SqliteStore> {
-  const dir = mkdtempSync(join(tmpdir(), 'capstan-fencing-'));
-  const store = new SqliteStore({ file: join(dir, 'capstan.db'), nowMs: () => T0 });
-  await store.migrate();
-  t.after(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return store;
-}
+forEachStore(
+  'checkpoint, succeed and fail under a stale epoch are refused and write nothing',
+  async (t, kind) => {
+    const { store } = await openTestStore(t, kind, { nowMs: () => T0 });
+    await submitted(store, 'x1');
+    await claimOne(store);
+    const before = await get(store, 'x1');
+    const stale = { executionId: 'x1', leaseEpoch: 0, stepIndex: 0, nowMs: T0 + 1 };
+    assert.equal(await store.checkpointStep({ ...stale, output: { a: 1 } }), false);
+    assert.equal(await store.succeed({ ...stale, result: { done: true }, expiresAtMs: T0 + 9 }), false);
+    const publication = { topic: 'dlq', payload: { executionId: 'x1' } };
+    const failure = { errorCode: 'boom', errorMessage: 'boom' };
+    const dlq = { kind: 'dlq', reason: 'non_retryable' } as const;
+    assert.equal(
+      await store.fail({ ...stale, failure, decision: dlq, publication, expiresAtMs: T0 + 9 }),
+      false,
+    );
+    // The right epoch at the wrong step is refused as well.
+    assert.equal(await store.checkpointStep({ ...stale, leaseEpoch: 1, stepIndex: 3, output: 1 }), false);
+    assert.deepEqual(await journalTypes(store, 'x1'), ['submitted', 'attempt_started']);
+    assert.deepEqual(await get(store, 'x1'), before);
+    assert.equal(await store.getStepOutput('x1', 0), undefined);
+    assert.deepEqual(await store.readOutbox(10), []);
 
-const submitCommand = (id: string, overrides: Partial<SubmitCommand> = {}): SubmitCommand => ({
-  tenantId: 'default',
-  executionId: id,
-  pipelineId: 'p',
-  contractVersion: 'sha256:contract',
-  releaseVersion: 'r1',
-  executionKey: `key-${id}`,
-  inputFingerprint: `fp-${id}`,
-  input: { id },
-  nowMs: T0,
-  ...overrides,
-});
+    // The current epoch still writes, and its publication reaches the outbox once.
+    const current = { ...stale, leaseEpoch: 1 };
+    assert.equal(
+      await store.fail({ ...current, failure, decision: dlq, publication, expiresAtMs: T0 + 9 }),
+      true,
+    );
+    const outbox = await store.readOutbox(10);
+    assert.deepEqual(
+      outbox.map((m) => [m.topic, m.payload, typeof m.id]),
+      [['dlq', { executionId: 'x1' }, 'number']],
+    );
+    await store.markOutboxDelivered(
+      outbox.map((m) => m.id),
+      T0 + 2,
+    );
+    assert.deepEqual(await store.readOutbox(10), [], 'a delivered message is not read again');
+  },
+);
 
-async function submitted(store: SqliteStore, id: string, overrides: Partial<SubmitCommand> = {}) {
-  const outcome = await store.submit(submitCommand(id, overrides));
-  assert.equal(outcome.kind, 'created');
-  return outcome.execution;
-}
-
-type ClaimOptions = Partial<Parameters<SqliteStore['claimDue']>[0]>;
-const claim = (store: SqliteStore, o: ClaimOptions = {}) =>
-  store.claimDue({ nowMs: T0, limit: 10, owner: 'node-a', leaseMs: LEASE_MS, releaseVersions: ['r1'], ...o });
-
-async function claimOne(store: SqliteStore, nowMs = T0, owner = 'node-a'): Promise<ClaimedSegment> {
-  const claimed = await claim(store, { nowMs, owner });
-  assert.equal(claimed.length, 1, 'exactly one execution claimed');
-  return claimed[0] as ClaimedSegment;
-}
-
-const journalTypes = async (store: SqliteStore, id: string) =>
-  (await store.readJournal(id, 0, 1000)).map((e) => e.type);
-const get = async (store: SqliteStore, id: string) => store.getExecution('default', id);
-
-test('claimDue moves QUEUED to RUNNING, bumps the epoch and journals attempt_started', async (t) => {
-  const store = await openStore(t);
-  const before = await submitted(store, 'x1');
-  assert.equal(before.leaseEpoch, 0);
-  const { execution, input } = await claimOne(store);
-  assert.equal(execution.status, 'RUNNING');
-  assert.equal(execution.leaseEpoch, 1);
-  assert.equal(execution.leaseOwner, 'node-a');
-  assert.equal(execution.leaseExpiresAtMs, T0 + LEASE_MS);
-  assert.equal(execution.nextDueAtMs, null);
-  assert.equal(execution.version, 2);
-  assert.deepEqual(input, { id: 'x1' });
-  const journal = await store.readJournal('x1', 0, 100);
-  assert.deepEqual(
-    journal.map((e) => [e.seq, e.type]),
-    [
-      [1, 'submitted'],
-      [2, 'attempt_started'],
-    ],
-  );
-  assert.equal(journal[1]?.data.leaseEpoch, 1);
-  assert.equal(journal[1]?.data.leaseOwner, 'node-a');
-  const again = await claim(store, { owner: 'b' });
-  assert.deepEqual(again, [], 'a RUNNING execution is not claimed again');
-});
-
-test('checkpoint, succeed and fail under a stale epoch are refused and write nothing', async (t) => {
-  const store = await openStore(t);
-  await submitted(store, 'x1');
-  await claimOne(store);
-  const before = await get(store, 'x1');
-  const stale = { executionId: 'x1', leaseEpoch: 0, stepIndex: 0, nowMs: T0 + 1 };
-  assert.equal(await store.checkpointStep({ ...stale, output: { a: 1 } }), false);
-  assert.equal(await store.succeed({ ...stale, result: { done: true }, expiresAtMs: T0 + 9 }), false);
-  const publication = { topic: 'dlq', payload: { executionId: 'x1' } };
-  const failure = { errorCode: 'boom', errorMessage: 'boom' };
-  const dlq = { kind: 'dlq', reason: 'non_retryable' } as const;
-  assert.equal(
-    await store.fail({ ...stale, failure, decision: dlq, publication, expiresAtMs: T0 + 9 }),
-    false,
-  );
-  // The right epoch at the wrong step is refused as well.
-  assert.equal(await store.checkpointStep({ ...stale, leaseEpoch: 1, stepIndex: 3, output: 1 }), false);
-  assert.deepEqual(await journalTypes(store, 'x1'), ['submitted', 'attempt_started']);
-  assert.deepEqual(await get(store, 'x1'), before);
-  assert.equal(await store.getStepOutput('x1', 0), undefined);
-  assert.deepEqual(await store.readOutbox(10), []);
-});
-
-test('an expired lease is reclaimed to WAIT_RETRY; a renewed one is not', async (t) => {
-  const store = await openStore(t);
+forEachStore('an expired lease is reclaimed to WAIT_RETRY; a renewed one is not', async (t, kind) => {
+  const { store } = await openTestStore(t, kind, { nowMs: () => T0 });
+  const fence = await leader(store);
   await submitted(store, 'lost');
   await submitted(store, 'renewed');
   const claimed = await claim(store);
@@ -113,16 +96,17 @@ test('an expired lease is reclaimed to WAIT_RETRY; a renewed one is not', async 
   assert.equal(await store.renewLeases([{ executionId: 'renewed', leaseEpoch: 7 }], T0 + 9 * LEASE_MS), 0);
   const expired = await store.findExpiredLeases(T0 + LEASE_MS, 10);
   assert.deepEqual(
-    expired.map((l) => l.executionId),
-    ['lost'],
+    expired.map((l) => [l.executionId, l.leaseEpoch]),
+    [['lost', 1]],
   );
 
   const nowMs = T0 + LEASE_MS + 10;
-  const reclaim = (executionId: string) =>
+  const reclaim = (executionId: string, o: { asOfMs?: number; leaseEpoch?: number } = {}) =>
     store.reclaimLease({
       executionId,
-      leaseEpoch: 1,
-      asOfMs: T0 + LEASE_MS,
+      leaseEpoch: o.leaseEpoch ?? 1,
+      leader: fence,
+      asOfMs: o.asOfMs ?? T0 + LEASE_MS,
       decision: { kind: 'retry', attempt: 1, dueAtMs: nowMs + 500 },
       publication: undefined,
       nowMs,
@@ -134,6 +118,8 @@ test('an expired lease is reclaimed to WAIT_RETRY; a renewed one is not', async 
   assert.equal(renewed?.leaseExpiresAtMs, T0 + 5 * LEASE_MS);
   assert.deepEqual(await journalTypes(store, 'renewed'), ['submitted', 'attempt_started']);
 
+  assert.equal(await reclaim('lost', { asOfMs: T0 + LEASE_MS - 1 }), false, 'not yet expired as of asOfMs');
+  assert.equal(await reclaim('lost', { leaseEpoch: 0 }), false, 'wrong epoch');
   assert.equal(await reclaim('lost'), true);
   assert.equal(await reclaim('lost'), false, 'reclaiming twice acts once');
   const lost = await get(store, 'lost');
@@ -145,8 +131,8 @@ test('an expired lease is reclaimed to WAIT_RETRY; a renewed one is not', async 
   assert.deepEqual(await journalTypes(store, 'lost'), ['submitted', 'attempt_started', 'retry_scheduled']);
 });
 
-test('a second claim gets epoch + 1 and the old epoch can no longer commit', async (t) => {
-  const store = await openStore(t);
+forEachStore('a second claim gets epoch + 1 and the old epoch can no longer commit', async (t, kind) => {
+  const { store } = await openTestStore(t, kind, { nowMs: () => T0 });
   await submitted(store, 'x1');
   const first = await claimOne(store, T0, 'node-a');
   await store.fail({
@@ -173,8 +159,8 @@ test('a second claim gets epoch + 1 and the old epoch can no longer commit', asy
   assert.equal(after?.attempt, 0, 'a checkpoint resets the attempt counter');
 });
 
-test('claimDue takes only executions pinned to a release some worker runs', async (t) => {
-  const store = await openStore(t);
+forEachStore('claimDue takes only executions pinned to a release some worker runs', async (t, kind) => {
+  const { store } = await openTestStore(t, kind, { nowMs: () => T0 });
   await submitted(store, 'on-r1');
   await submitted(store, 'on-r2', { releaseVersion: 'r2' });
   const none = await claim(store, { releaseVersions: [] });
@@ -188,26 +174,41 @@ test('claimDue takes only executions pinned to a release some worker runs', asyn
   assert.equal(other?.status, 'QUEUED');
   assert.equal(other?.leaseEpoch, 0);
   assert.deepEqual(await journalTypes(store, 'on-r2'), ['submitted']);
+  assert.equal(await store.nextWakeAtMs(), T0, 'an unrunnable execution is still due');
 });
 
-test('submit with an existing key is a duplicate (same input) or a conflict (other input)', async (t) => {
-  const store = await openStore(t);
-  const created = await submitted(store, 'x1', { executionKey: 'k' });
-  const duplicate = await store.submit(submitCommand('x2', { executionKey: 'k', inputFingerprint: 'fp-x1' }));
-  assert.equal(duplicate.kind, 'duplicate');
-  assert.equal(duplicate.execution.executionId, created.executionId);
-  const conflict = await store.submit(submitCommand('x3', { executionKey: 'k', inputFingerprint: 'other' }));
-  assert.equal(conflict.kind, 'conflict');
-  assert.equal(conflict.execution.executionId, 'x1');
-  assert.equal(await get(store, 'x2'), undefined);
-  assert.equal(await get(store, 'x3'), undefined);
-  assert.deepEqual(await journalTypes(store, 'x1'), ['submitted']);
-  const otherPipeline = await store.submit(submitCommand('x4', { executionKey: 'k', pipelineId: 'q' }));
-  assert.equal(otherPipeline.kind, 'created', 'keys are scoped per pipeline');
-});
+forEachStore(
+  'submit with an existing key is a duplicate (same input) or a conflict (other input)',
+  async (t, kind) => {
+    const { store } = await openTestStore(t, kind, { nowMs: () => T0 });
+    const input = { id: 'x1', nested: { b: 2, a: [1, 'x', null] } };
+    const created = await submitted(store, 'x1', { executionKey: 'k', input });
+    assert.deepEqual(created.input, input, 'the input round-trips exactly');
+    assert.equal(created.createdAtMs, T0);
+    assert.equal(created.nextDueAtMs, T0);
+    assert.equal(created.version, 1);
+    assert.deepEqual(await get(store, 'x1'), created, 'what submit returns is what is stored');
+    const duplicate = await store.submit(
+      submitCommand('x2', { executionKey: 'k', inputFingerprint: 'fp-x1' }),
+    );
+    assert.equal(duplicate.kind, 'duplicate');
+    assert.equal(duplicate.execution.executionId, created.executionId);
+    const conflict = await store.submit(
+      submitCommand('x3', { executionKey: 'k', inputFingerprint: 'other' }),
+    );
+    assert.equal(conflict.kind, 'conflict');
+    assert.equal(conflict.execution.executionId, 'x1');
+    assert.equal(await get(store, 'x2'), undefined);
+    assert.equal(await get(store, 'x3'), undefined);
+    assert.deepEqual(await journalTypes(store, 'x1'), ['submitted']);
+    assert.deepEqual(await journalTypes(store, 'x2'), []);
+    const otherPipeline = await store.submit(submitCommand('x4', { executionKey: 'k', pipelineId: 'q' }));
+    assert.equal(otherPipeline.kind, 'created', 'keys are scoped per pipeline');
+  },
+);
 
-test('group commit: commands issued in one turn share one transaction', async (t) => {
-  const store = await openStore(t);
+forEachStore('group commit: commands issued in one turn share one transaction', async (t, kind) => {
+  const { store } = await openTestStore(t, kind, { nowMs: () => T0 });
   const commands = 50;
   const before = store.commits;
   const outcomes = await Promise.all(
@@ -220,8 +221,8 @@ test('group commit: commands issued in one turn share one transaction', async (t
   for (let i = 0; i < commands; i++) assert.equal((await get(store, `g${i}`))?.status, 'QUEUED');
 });
 
-test('group commit: each command in a batch wins or loses on its own', async (t) => {
-  const store = await openStore(t);
+forEachStore('group commit: each command in a batch wins or loses on its own', async (t, kind) => {
+  const { store } = await openTestStore(t, kind, { nowMs: () => T0 });
   await submitted(store, 'a');
   await submitted(store, 'b');
   await submitted(store, 'c');

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.ts';
+import { redactUrl } from '../../config/redact.ts';
 import { renderTable } from '../output.ts';
 import { flagsOf } from './serve.ts';
 
@@ -14,14 +15,21 @@ interface ConfigPrintOptions {
 }
 
 const secretSuffixes = ['token-ref', 'secret-ref', 'token', 'secret', 'password'];
+/** Keys whose value is a connection URL, which may carry a password. */
+const urlSuffixes = ['postgres.url'];
 
 /**
  * What `config print` shows for a value: a secret-looking key shows `****`, unless its value is a
- * ref (`env:NAME`, `file:/path`), which says where the secret lives and is not secret itself.
+ * ref (`env:NAME`, `file:/path`), which says where the secret lives and is not secret itself. A
+ * connection URL is shown with its password masked.
  */
 export function displayValue(key: string, value: unknown): unknown {
-  if (value === undefined || !secretSuffixes.some((suffix) => key.endsWith(suffix))) return value;
-  return typeof value === 'string' && /^(env|file):./.test(value) ? value : '****';
+  const isRef = typeof value === 'string' && /^(env|file):./.test(value);
+  if (value === undefined || isRef) return value;
+  if (urlSuffixes.some((suffix) => key.endsWith(suffix)))
+    return typeof value === 'string' ? redactUrl(value) : '****';
+  if (!secretSuffixes.some((suffix) => key.endsWith(suffix))) return value;
+  return '****';
 }
 
 /** `capstan config print`: the effective configuration, from the same sources `serve` reads. */

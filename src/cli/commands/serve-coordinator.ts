@@ -9,16 +9,18 @@ import {
   createCoordinator,
   hostLocalPipelines,
   LocalWorker,
-  SqliteStore,
   WorkerRegistry,
 } from '../../coordinator/index.ts';
 import type { EngineConfig } from '../../coordinator/engine-config.ts';
 import { createHttpServer } from '../../http/create-http-server.ts';
-import { LocalArtifactStore } from '../../releases/local-artifact-store.ts';
+import { openArtifactStore } from '../../releases/open-artifact-store.ts';
 import { ReleaseRegistrar } from '../../releases/release-registrar.ts';
 import { systemClock } from '../../runtime/clock.ts';
+import { openStore, storeLogFields } from '../../store/open-store.ts';
 import { parseIsoDuration } from '../../util/iso-duration.ts';
+import { firstContact, storeTarget, unreachable } from '../store-errors.ts';
 import { loadPipelines } from '../load-pipelines.ts';
+import { remoteWorkerSetup } from './remote-workers.ts';
 import { printBanner } from './serve-banner.ts';
 
 const ms = (iso: string): number => parseIsoDuration(iso) ?? 0;
@@ -44,7 +46,9 @@ export function engineConfigOf(values: Settings, nodeId: string): EngineConfig {
     executionTtlMs: values[`${p}execution-ttl-days`] * 86_400_000,
     idempotencyPolicy: values[`${p}idempotency-policy`],
     dlqProvider: values[`${p}dlq-provider`],
+    remoteOutcomeUnknownPolicy: values[`${p}remote-outcome-unknown-policy`],
     workerStaleAfterMs: ms(values[`${p}worker.lifecycle.stale-after`]),
+    leaderLeaseMs: ms(values[`${p}cluster.leader-lease`]),
   };
 }
 
@@ -73,17 +77,32 @@ export async function serve(options: ServeOptions): Promise<void> {
     throw new ConfigError(warnings.map((w) => `strict-startup refuses: ${w}`));
   for (const warning of warnings) logger.warn({}, warning);
 
-  const store = new SqliteStore({
-    file: join(dataDir, 'capstan.db'),
-    durability: values['capstan.durability'],
-  });
+  const { restWorkers, hostLocally } = remoteWorkerSetup(values);
+  // Before the database: a store that cannot be configured stops the start with nothing opened.
+  const artifacts = await openArtifactStore(values, { dataDir });
+  const store = await openStore(values, { dataDir });
   const workers = new WorkerRegistry();
-  const localWorker = new LocalWorker(`${nodeId}/local`);
-  workers.add(localWorker);
-  const coordinator = createCoordinator({ store, logger, workers, config: engineConfigOf(values, nodeId) });
-  await coordinator.start();
+  const localWorker = hostLocally ? new LocalWorker(`${nodeId}/local`) : undefined;
+  if (localWorker) workers.add(localWorker);
+  const coordinator = createCoordinator({
+    store,
+    logger,
+    workers,
+    config: engineConfigOf(values, nodeId),
+    ...(restWorkers ? { restWorkers } : {}),
+  });
+  // SQLite belongs to this process alone, so it always migrates; PostgreSQL may leave it to `capstan migrate`.
+  const migrate = store.dialect === 'sqlite' || values['pipeline.orchestrator.postgres.migrate-on-start'];
+  const target = storeTarget(values, store, dataDir);
+  try {
+    await firstContact(store.ping(), target);
+    await coordinator.start({ migrate });
+  } catch (error) {
+    // Not awaited: a pool still waiting for a connection would hold the exit up.
+    void store.close().catch(() => undefined);
+    throw unreachable(error, target) ?? error;
+  }
   const tenantId = values['pipeline.orchestrator.default-tenant'];
-  const artifacts = new LocalArtifactStore(join(dataDir, 'artifacts'));
   const hosted = options.pipelines?.length
     ? await hostLocalPipelines(coordinator, localWorker, await loadPipelines(options.pipelines), {
         tenantId,
@@ -115,7 +134,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const address = await http.listen({ port, host: values['capstan.host'] });
   printBanner({ address, dataDir, tokens, hosted, tenantId });
   logger.info(
-    { address, nodeId, dataDir, sqliteDriver: store.driver, pipelines: hosted },
+    { address, nodeId, dataDir, ...storeLogFields(store), ...artifacts.description, pipelines: hosted },
     'coordinator ready',
   );
 

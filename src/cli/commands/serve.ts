@@ -27,17 +27,26 @@ export function flagsOf(options: ServeOptions): Record<string, string | undefine
   return flags;
 }
 
+/** The options that say where the configuration comes from, shared by `serve` and `migrate`. */
+export const configOptions = {
+  config: ['--config <file>', 'a .yaml, .yml or .properties config file (env CAPSTAN_CONFIG)'],
+  dataDir: ['--data-dir <dir>', 'data directory (env CAPSTAN_DATA_DIR)'],
+  set: ['--set <key=value...>', 'any configuration key, e.g. pipeline.orchestrator.max-retries=0'],
+} as const;
+
 export function serveCommand(program: Command): void {
   program
     .command('serve')
-    .description('Run a coordinator (embedded SQLite) with a local worker hosting the given pipelines')
-    .option('--config <file>', 'a .yaml, .yml or .properties config file (env CAPSTAN_CONFIG)')
+    .description(
+      'Run a coordinator (embedded SQLite, or PostgreSQL with state-provider=postgres) with a local worker hosting the given pipelines',
+    )
+    .option(...configOptions.config)
     .option('--port <port>', 'HTTP port (env PORT)', undefined)
     .option('--host <host>', 'address to listen on')
-    .option('--data-dir <dir>', 'data directory (env CAPSTAN_DATA_DIR)')
+    .option(...configOptions.dataDir)
     .option('--node-id <id>', 'this node’s id (env CAPSTAN_NODE_ID)')
     .option('--pipelines <module...>', 'pipeline modules or folders the local worker hosts')
-    .option('--set <key=value...>', 'any configuration key, e.g. pipeline.orchestrator.max-retries=0')
+    .option(...configOptions.set)
     .action(async (options: ServeOptions) => {
       // The coordinator's dependencies load only when it runs, so other commands start fast.
       const { serve } = await import('./serve-coordinator.ts');

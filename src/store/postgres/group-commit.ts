@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { asStoreError } from './unavailable.ts';
 
 interface QueuedCommand {
   readonly run: (db: PoolClient) => Promise<unknown>;
@@ -66,7 +67,7 @@ export class PgGroupCommit {
     try {
       client = await this.#pool.connect();
     } catch (error) {
-      for (const command of batch) command.reject(error);
+      for (const command of batch) command.reject(asStoreError(error));
       return;
     }
     const outcomes: Outcome[] = [];
@@ -84,7 +85,8 @@ export class PgGroupCommit {
       client.release(broken === undefined ? undefined : true);
     }
     if (broken !== undefined) {
-      for (const command of batch) command.reject(broken);
+      // The outcome of a COMMIT cut off mid-way is unknown: report it unacknowledged, never as done.
+      for (const command of batch) command.reject(asStoreError(broken));
       return;
     }
     batch.forEach((command, i) => {

@@ -1,7 +1,8 @@
 import type { FailureDecision } from '../../domain/retry-policy.ts';
 import type { InteractionRecord } from '../records.ts';
-import type { ExpiredLease, Fence, Publication, Store } from '../store-port.ts';
+import type { ExpiredLease, Fence, LeaderFence, Publication, Store } from '../store-port.ts';
 import { interactionFromRow, type InteractionRow } from '../rows.ts';
+import { stillLeads } from './leadership.ts';
 import { applyFailure } from './segment-commands.ts';
 import { exec, row, rows, type Db } from './sql.ts';
 
@@ -33,6 +34,7 @@ export async function findExpiredLeases(db: Db, nowMs: number, limit: number): P
 export async function reclaimLease(
   db: Db,
   c: Fence & {
+    leader: LeaderFence;
     decision: FailureDecision;
     publication: Publication | undefined;
     nowMs: number;
@@ -40,6 +42,7 @@ export async function reclaimLease(
     expiresAtMs: number;
   },
 ): Promise<boolean> {
+  if (!(await stillLeads(db, c.leader))) return false;
   const current = await row<{ step_index: number }>(
     db,
     'SELECT step_index FROM executions WHERE execution_id = @executionId',
@@ -78,6 +81,7 @@ export async function timeOutInteraction(
   db: Db,
   c: Parameters<Store['timeOutInteraction']>[0],
 ): Promise<boolean> {
+  if (!(await stillLeads(db, c.leader))) return false;
   const interaction = await row<InteractionRow>(
     db,
     `UPDATE await_interactions SET status = 'TIMED_OUT', updated_at = @nowMs
@@ -108,7 +112,9 @@ export async function timeOutInteraction(
 }
 
 /** Deletes terminal executions whose TTL passed: projection, checkpoints, interactions, journal. */
-export async function purgeExpired(db: Db, nowMs: number, limit: number): Promise<number> {
+export async function purgeExpired(db: Db, c: Parameters<Store['purgeExpired']>[0]): Promise<number> {
+  if (!(await stillLeads(db, c.leader))) return 0;
+  const { nowMs, limit } = c;
   const ids = (
     await rows<{ execution_id: string }>(
       db,

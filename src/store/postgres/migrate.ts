@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Pool } from 'pg';
-import { exec, rows, type Db } from './sql.ts';
+import { exec, row, rows, type Db } from './sql.ts';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -63,6 +63,34 @@ export async function migrate(pool: Pool, schema: string, nowMs: number): Promis
     client.release();
   }
   return done;
+}
+
+/**
+ * The migrations not applied yet in `schema`, in order (all of them when the schema or its
+ * `schema_migrations` table does not exist); creates and applies nothing.
+ */
+export async function listPendingMigrations(
+  db: Db,
+  schema: string,
+): Promise<{ version: number; name: string }[]> {
+  const table = await row<{ present: boolean }>(
+    db,
+    `SELECT to_regclass(quote_ident(@schema) || '.schema_migrations') IS NOT NULL AS present`,
+    { schema },
+  );
+  const applied = new Set(
+    table?.present
+      ? (
+          await rows<{ version: number }>(
+            db,
+            `SELECT version FROM ${checkSchemaName(schema)}.schema_migrations`,
+          )
+        ).map((r) => r.version)
+      : [],
+  );
+  return listMigrations()
+    .filter((m) => !applied.has(m.version))
+    .map(({ version, name }) => ({ version, name }));
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Store } from '../store-port.ts';
 import { claimDue } from './claim.ts';
 import { PgGroupCommit } from './group-commit.ts';
 import { completeInteraction } from './interaction-commands.ts';
+import { acquireLeadership, getLeadership, releaseLeadership } from './leadership.ts';
 import { listExecutions } from './list-executions.ts';
 import {
   findExpiredLeases,
@@ -12,12 +13,13 @@ import {
   reclaimLease,
   timeOutInteraction,
 } from './maintenance-commands.ts';
-import { checkSchemaName, migrate } from './migrate.ts';
+import { checkSchemaName, listPendingMigrations, migrate } from './migrate.ts';
 import { cancel, redrive } from './operator-commands.ts';
 import * as q from './queries.ts';
 import { rebuildProjections, snapshotProjections } from './rebuild.ts';
 import * as r from './release-records.ts';
 import { checkpointStep, fail, succeed, suspend } from './segment-commands.ts';
+import { PgSignals } from './signals.ts';
 import { query, row } from './sql.ts';
 import { submitExecution } from './submit.ts';
 
@@ -30,6 +32,8 @@ export interface PostgresStoreOptions {
   readonly poolSize?: number;
   /** The clock for bookkeeping the commands do not carry (migration timestamps). */
   readonly nowMs?: () => number;
+  /** How long acquiring a connection may take before a command fails `store_unavailable`. Default 5 s. */
+  readonly connectTimeoutMs?: number;
 }
 
 // BIGINT (epoch ms, identity ids) arrives as a string by default; every value the store keeps
@@ -55,6 +59,7 @@ export class PostgresStore implements Store {
   readonly #pool: Pool;
   readonly #writer: PgGroupCommit;
   readonly #nowMs: () => number;
+  readonly #signals: PgSignals;
   #closed: Promise<void> | undefined;
 
   constructor(options: PostgresStoreOptions) {
@@ -64,11 +69,25 @@ export class PostgresStore implements Store {
       max: options.poolSize ?? 10,
       options: `-c search_path=${this.schema}`,
       types: INT8_AS_NUMBER,
+      // An unreachable database fails a request in seconds (503), never holds it indefinitely.
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     });
     // An idle client that loses its connection must not crash the process; the next query reports it.
     this.#pool.on('error', () => undefined);
+    // Nor may a checked-out client between two statements: the statement in flight, or the
+    // next one, fails with the cause and reaches its caller as `store_unavailable`.
+    this.#pool.on('connect', (client) => client.on('error', () => undefined));
     this.#writer = new PgGroupCommit(this.#pool);
     this.#nowMs = options.nowMs ?? Date.now;
+    this.#signals = new PgSignals({
+      pool: this.#pool,
+      connectionString: options.connectionString,
+      schema: this.schema,
+    });
+  }
+
+  get signals(): PgSignals {
+    return this.#signals;
   }
 
   /** Transactions committed so far (group commit shares one among many commands). */
@@ -76,9 +95,10 @@ export class PostgresStore implements Store {
     return this.#writer.commits;
   }
 
-  async migrate(): Promise<void> {
-    await migrate(this.#pool, this.schema, this.#nowMs());
+  migrate(): Promise<number[]> {
+    return migrate(this.#pool, this.schema, this.#nowMs());
   }
+  pendingMigrations: Store['pendingMigrations'] = () => listPendingMigrations(this.#pool, this.schema);
   async ping(): Promise<void> {
     await this.#pool.query('SELECT 1');
   }
@@ -88,7 +108,10 @@ export class PostgresStore implements Store {
   }
   /** Commits what is queued, waits for batches in flight, then ends the pool; closing again is a no-op. */
   close(): Promise<void> {
-    this.#closed ??= this.#writer.close().then(() => this.#pool.end());
+    this.#closed ??= this.#writer
+      .close()
+      .then(() => this.#signals.close())
+      .then(() => this.#pool.end());
     return this.#closed;
   }
 
@@ -96,7 +119,23 @@ export class PostgresStore implements Store {
     return this.#writer.run(command);
   }
 
-  submit: Store['submit'] = (c) => this.#write((db) => submitExecution(db, c));
+  /** Tells peers an execution changed once the command committed and won its guard. */
+  async #changed(executionId: string, committed: Promise<boolean>): Promise<boolean> {
+    const won = await committed;
+    if (won) this.#signals.note({ kind: 'changed', executionIds: [executionId] });
+    return won;
+  }
+
+  #noteDue(executionId: string): void {
+    this.#signals.note({ kind: 'due' });
+    this.#signals.note({ kind: 'changed', executionIds: [executionId] });
+  }
+
+  submit: Store['submit'] = async (c) => {
+    const outcome = await this.#write((db) => submitExecution(db, c));
+    if (outcome.kind === 'created') this.#signals.note({ kind: 'due' });
+    return outcome;
+  };
   claimDue: Store['claimDue'] = (c) => this.#write((db) => claimDue(db, c));
   renewLeases: Store['renewLeases'] = (fences, untilMs) =>
     this.#write(async (db) => {
@@ -113,20 +152,52 @@ export class PostgresStore implements Store {
       return renewed;
     });
   checkpointStep: Store['checkpointStep'] = (c) => this.#write((db) => checkpointStep(db, c));
-  succeed: Store['succeed'] = (c) => this.#write((db) => succeed(db, c));
-  suspend: Store['suspend'] = (c) => this.#write((db) => suspend(db, c));
-  fail: Store['fail'] = (c) => this.#write((db) => fail(db, c));
-  completeInteraction: Store['completeInteraction'] = (c) => this.#write((db) => completeInteraction(db, c));
-  redrive: Store['redrive'] = (c) => this.#write((db) => redrive(db, c));
-  cancel: Store['cancel'] = (c) => this.#write((db) => cancel(db, c));
+  succeed: Store['succeed'] = (c) =>
+    this.#changed(
+      c.executionId,
+      this.#write((db) => succeed(db, c)),
+    );
+  suspend: Store['suspend'] = (c) =>
+    this.#changed(
+      c.executionId,
+      this.#write((db) => suspend(db, c)),
+    );
+  fail: Store['fail'] = (c) =>
+    this.#changed(
+      c.executionId,
+      this.#write((db) => fail(db, c)),
+    );
+  completeInteraction: Store['completeInteraction'] = async (c) => {
+    const outcome = await this.#write((db) => completeInteraction(db, c));
+    if (outcome.kind === 'completed') this.#noteDue(outcome.interaction.executionId);
+    return outcome;
+  };
+  redrive: Store['redrive'] = async (c) => {
+    const outcome = await this.#write((db) => redrive(db, c));
+    if (outcome.kind === 'redriven') this.#noteDue(c.executionId);
+    return outcome;
+  };
+  cancel: Store['cancel'] = async (c) => {
+    const outcome = await this.#write((db) => cancel(db, c));
+    if (outcome.kind === 'cancelled') this.#signals.note({ kind: 'changed', executionIds: [c.executionId] });
+    return outcome;
+  };
 
   findExpiredLeases: Store['findExpiredLeases'] = (nowMs, limit) =>
     findExpiredLeases(this.#pool, nowMs, limit);
-  reclaimLease: Store['reclaimLease'] = (c) => this.#write((db) => reclaimLease(db, c));
+  reclaimLease: Store['reclaimLease'] = async (c) => {
+    const won = await this.#write((db) => reclaimLease(db, c));
+    if (won) this.#noteDue(c.executionId);
+    return won;
+  };
   findPassedDeadlines: Store['findPassedDeadlines'] = (nowMs, limit) =>
     findPassedDeadlines(this.#pool, nowMs, limit);
   timeOutInteraction: Store['timeOutInteraction'] = (c) => this.#write((db) => timeOutInteraction(db, c));
-  purgeExpired: Store['purgeExpired'] = (nowMs, limit) => this.#write((db) => purgeExpired(db, nowMs, limit));
+  purgeExpired: Store['purgeExpired'] = (c) => this.#write((db) => purgeExpired(db, c));
+
+  acquireLeadership: Store['acquireLeadership'] = (c) => acquireLeadership(this.#pool, c);
+  releaseLeadership: Store['releaseLeadership'] = (fence) => releaseLeadership(this.#pool, fence);
+  getLeadership: Store['getLeadership'] = (role) => getLeadership(this.#pool, role);
 
   getExecution: Store['getExecution'] = (tenantId, id) => q.getExecution(this.#pool, tenantId, id);
   getStepOutput: Store['getStepOutput'] = (id, stepIndex) => q.getStepOutput(this.#pool, id, stepIndex);
@@ -144,13 +215,23 @@ export class PostgresStore implements Store {
 
   registerRelease: Store['registerRelease'] = (release) =>
     this.#write((db) => r.registerRelease(db, release));
-  activateRelease: Store['activateRelease'] = (a) => this.#write((db) => r.activateRelease(db, a));
+  activateRelease: Store['activateRelease'] = async (a) => {
+    const activated = await this.#write((db) => r.activateRelease(db, a));
+    if (activated) this.#signals.note({ kind: 'release', tenantId: a.tenantId, pipelineId: a.pipelineId });
+    return activated;
+  };
   getRelease: Store['getRelease'] = (t, p, v) => r.getRelease(this.#pool, t, p, v);
   getActiveRelease: Store['getActiveRelease'] = (t, p) => r.getActiveRelease(this.#pool, t, p);
   listReleases: Store['listReleases'] = (t, p) => r.listReleases(this.#pool, t, p);
   listActivations: Store['listActivations'] = (t, p) => r.listActivations(this.#pool, t, p);
-  appendWorkerEvent: Store['appendWorkerEvent'] = (e) => this.#write((db) => r.appendWorkerEvent(db, e));
+  appendWorkerEvent: Store['appendWorkerEvent'] = async (e) => {
+    await this.#write((db) => r.appendWorkerEvent(db, e));
+    // Heartbeats keep a worker HEALTHY where it already is; peers notice their absence by time.
+    if (e.type !== 'HEARTBEAT')
+      this.#signals.note({ kind: 'workers', tenantId: e.tenantId, pipelineId: e.pipelineId });
+  };
   listWorkerEvents: Store['listWorkerEvents'] = (t, p) => r.listWorkerEvents(this.#pool, t, p);
+  listWorkerPipelines: Store['listWorkerPipelines'] = () => r.listWorkerPipelines(this.#pool);
 
   rebuildProjections: Store['rebuildProjections'] = () => this.#write((db) => rebuildProjections(db));
   snapshotProjections: Store['snapshotProjections'] = () => snapshotProjections(this.#pool);

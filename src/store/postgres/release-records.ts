@@ -190,3 +190,12 @@ export async function markOutboxDelivered(db: Db, ids: readonly number[], nowMs:
     ids: [...ids],
   });
 }
+
+export async function listWorkerPipelines(db: Db): Promise<{ tenantId: string; pipelineId: string }[]> {
+  const found = await rows<{ tenant_id: string; pipeline_id: string }>(
+    db,
+    'SELECT DISTINCT tenant_id, pipeline_id FROM worker_events ORDER BY tenant_id, pipeline_id',
+    {},
+  );
+  return found.map((r) => ({ tenantId: r.tenant_id, pipelineId: r.pipeline_id }));
+}

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import { asStoreError } from './unavailable.ts';
 
 /** Where a statement runs: the pool (reads) or the group-commit transaction's client (commands). */
 export type Db = Pool | PoolClient;
@@ -41,7 +42,9 @@ export async function query<R extends QueryResultRow>(
     if (!(name in bound)) throw new Error(`statement parameter @${name} is not bound`);
     return bound[name] ?? null;
   });
-  const result = await db.query<R>(text, values);
+  const result = await db.query<R>(text, values).catch((error: unknown) => {
+    throw asStoreError(error);
+  });
   return { rows: result.rows, rowCount: result.rowCount ?? 0 };
 }
 

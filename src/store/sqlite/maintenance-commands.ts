@@ -1,7 +1,8 @@
 import type { FailureDecision } from '../../domain/retry-policy.ts';
-import type { ExpiredLease, Fence, Publication, Store } from '../store-port.ts';
+import type { ExpiredLease, Fence, LeaderFence, Publication, Store } from '../store-port.ts';
 import type { InteractionRecord } from '../records.ts';
 import { interactionFromRow, type InteractionRow } from '../rows.ts';
+import { stillLeads } from './leadership.ts';
 import { applyFailure } from './segment-commands.ts';
 import type { Statements } from './statements.ts';
 
@@ -33,6 +34,7 @@ export function findExpiredLeases(sql: Statements, nowMs: number, limit: number)
 export function reclaimLease(
   sql: Statements,
   c: Fence & {
+    leader: LeaderFence;
     decision: FailureDecision;
     publication: Publication | undefined;
     nowMs: number;
@@ -40,6 +42,7 @@ export function reclaimLease(
     expiresAtMs: number;
   },
 ): boolean {
+  if (!stillLeads(sql, c.leader)) return false;
   const current = sql.get('SELECT step_index FROM executions WHERE execution_id = ?').get(c.executionId) as
     { step_index: number } | undefined;
   if (!current) return false;
@@ -65,6 +68,7 @@ export function findPassedDeadlines(sql: Statements, nowMs: number, limit: numbe
 
 /** Times an interaction out and moves its parked execution to the DLQ (or FAILED), once. */
 export function timeOutInteraction(sql: Statements, c: Parameters<Store['timeOutInteraction']>[0]): boolean {
+  if (!stillLeads(sql, c.leader)) return false;
   const interaction = sql
     .get(
       `UPDATE await_interactions SET status = 'TIMED_OUT', updated_at = ?
@@ -95,7 +99,9 @@ export function timeOutInteraction(sql: Statements, c: Parameters<Store['timeOut
 }
 
 /** Deletes terminal executions whose TTL passed: projection, checkpoints, interactions, journal. */
-export function purgeExpired(sql: Statements, nowMs: number, limit: number): number {
+export function purgeExpired(sql: Statements, c: Parameters<Store['purgeExpired']>[0]): number {
+  if (!stillLeads(sql, c.leader)) return 0;
+  const { nowMs, limit } = c;
   const ids = (
     sql.get('SELECT execution_id FROM executions WHERE expires_at <= ? LIMIT ?').all(nowMs, limit) as {
       execution_id: string;

@@ -47,17 +47,26 @@ export function migrate(db: SqliteConnection, nowMs: number): number[] {
   return done;
 }
 
-export function pendingMigrations(db: SqliteConnection): number {
+/** The migrations not applied yet, in order (all of them on a fresh file); applies nothing. */
+export function listPendingMigrations(db: SqliteConnection): { version: number; name: string }[] {
   const hasTable = db
     .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
     .get();
-  if (!hasTable) return listMigrations().length;
   const applied = new Set(
-    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map(
-      (r) => r.version,
-    ),
+    hasTable
+      ? (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map(
+          (r) => r.version,
+        )
+      : [],
   );
-  return listMigrations().filter((m) => !applied.has(m.version)).length;
+  return listMigrations()
+    .filter((m) => !applied.has(m.version))
+    .map(({ version, name }) => ({ version, name }));
+}
+
+/** How many migrations are not applied yet. */
+export function pendingMigrations(db: SqliteConnection): number {
+  return listPendingMigrations(db).length;
 }
 
 /** The schema as SQLite reports it, normalised: what the committed snapshot is compared with. */

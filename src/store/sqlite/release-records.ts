@@ -178,3 +178,10 @@ export function markOutboxDelivered(sql: Statements, ids: readonly number[], now
     .get('UPDATE outbox SET delivered_at = ? WHERE id IN (SELECT value FROM json_each(?))')
     .run(nowMs, JSON.stringify(ids));
 }
+
+export function listWorkerPipelines(sql: Statements): { tenantId: string; pipelineId: string }[] {
+  const rows = sql
+    .get('SELECT DISTINCT tenant_id, pipeline_id FROM worker_events ORDER BY tenant_id, pipeline_id')
+    .all() as { tenant_id: string; pipeline_id: string }[];
+  return rows.map((r) => ({ tenantId: r.tenant_id, pipelineId: r.pipeline_id }));
+}

@@ -4,6 +4,7 @@ import type { Store } from '../store-port.ts';
 import { claimDue } from './claim.ts';
 import { SqliteGroupCommit } from './group-commit.ts';
 import { completeInteraction } from './interaction-commands.ts';
+import { acquireLeadership, getLeadership, releaseLeadership } from './leadership.ts';
 import { listExecutions } from './list-executions.ts';
 import {
   findExpiredLeases,
@@ -12,7 +13,7 @@ import {
   reclaimLease,
   timeOutInteraction,
 } from './maintenance-commands.ts';
-import { migrate } from './migrate.ts';
+import { listPendingMigrations, migrate } from './migrate.ts';
 import { cancel, redrive } from './operator-commands.ts';
 import * as q from './queries.ts';
 import { rebuildProjections, snapshotProjections } from './rebuild.ts';
@@ -77,9 +78,10 @@ export class SqliteStore implements Store {
     return this.#writer.commits;
   }
 
-  async migrate(): Promise<void> {
-    migrate(this.#db, this.#nowMs());
+  async migrate(): Promise<number[]> {
+    return migrate(this.#db, this.#nowMs());
   }
+  pendingMigrations: Store['pendingMigrations'] = async () => listPendingMigrations(this.#db);
   async ping(): Promise<void> {
     this.#db.prepare('SELECT 1').get();
   }
@@ -131,8 +133,12 @@ export class SqliteStore implements Store {
     findPassedDeadlines(this.#sql, nowMs, limit);
   timeOutInteraction: Store['timeOutInteraction'] = (c) =>
     this.#write(() => timeOutInteraction(this.#sql, c));
-  purgeExpired: Store['purgeExpired'] = (nowMs, limit) =>
-    this.#write(() => purgeExpired(this.#sql, nowMs, limit));
+  purgeExpired: Store['purgeExpired'] = (c) => this.#write(() => purgeExpired(this.#sql, c));
+
+  acquireLeadership: Store['acquireLeadership'] = (c) => this.#write(() => acquireLeadership(this.#sql, c));
+  releaseLeadership: Store['releaseLeadership'] = (fence) =>
+    this.#write(() => releaseLeadership(this.#sql, fence));
+  getLeadership: Store['getLeadership'] = async (role) => getLeadership(this.#sql, role);
 
   getExecution: Store['getExecution'] = async (tenantId, id) => q.getExecution(this.#sql, tenantId, id);
   getStepOutput: Store['getStepOutput'] = async (id, stepIndex) => q.getStepOutput(this.#sql, id, stepIndex);
@@ -159,6 +165,7 @@ export class SqliteStore implements Store {
   listActivations: Store['listActivations'] = async (t, p) => r.listActivations(this.#sql, t, p);
   appendWorkerEvent: Store['appendWorkerEvent'] = (e) => this.#write(() => r.appendWorkerEvent(this.#sql, e));
   listWorkerEvents: Store['listWorkerEvents'] = async (t, p) => r.listWorkerEvents(this.#sql, t, p);
+  listWorkerPipelines: Store['listWorkerPipelines'] = async () => r.listWorkerPipelines(this.#sql);
 
   rebuildProjections: Store['rebuildProjections'] = () => this.#write(() => rebuildProjections(this.#sql));
   snapshotProjections: Store['snapshotProjections'] = async () => snapshotProjections(this.#sql);

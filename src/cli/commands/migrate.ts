@@ -1,0 +1,112 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/load-config.ts';
+import { renderTable } from '../output.ts';
+import { configOptions, flagsOf } from './serve.ts';
+
+interface MigrateOptions {
+  config?: string;
+  dataDir?: string;
+  set?: string[];
+  status?: boolean;
+  json?: boolean;
+}
+
+interface Migration {
+  readonly version: number;
+  readonly name: string;
+}
+
+/** What `capstan migrate` prints with `--json`. */
+export interface MigrateReport {
+  readonly store: 'sqlite' | 'postgres';
+  /** Where: the SQLite data directory, or the PostgreSQL URL with its password masked. */
+  readonly target: string;
+  /** The PostgreSQL schema (absent for SQLite). */
+  readonly schema?: string;
+  /** The migrations applied by this run (absent with `--status`). */
+  readonly applied?: readonly Migration[];
+  /** The migrations still pending after this run (with `--status`: what a run would apply). */
+  readonly pending: readonly Migration[];
+}
+
+/**
+ * `capstan migrate`: applies the configured store's pending migrations (the same configuration
+ * `serve` reads), so coordinators can start with `postgres.migrate-on-start=false`. `--status`
+ * lists what is pending and applies nothing.
+ */
+export function migrateCommand(program: Command): void {
+  program
+    .command('migrate')
+    .description(
+      'Apply the configured store’s pending schema migrations (state-provider sqlite or postgres), or list them with --status',
+    )
+    .option(...configOptions.config)
+    .option(...configOptions.dataDir)
+    .option(...configOptions.set)
+    .option('--status', 'list the pending migrations without applying them')
+    .option('--json', 'print {store, target, schema?, applied?, pending} as JSON')
+    .action(async (options: MigrateOptions) => {
+      const report = await runMigrate(options);
+      console.log(options.json ? JSON.stringify(report, null, 2) : renderReport(report));
+    });
+}
+
+export async function runMigrate(options: MigrateOptions): Promise<MigrateReport> {
+  const { values } = loadConfig({ file: options.config, flags: flagsOf(options) });
+  const dataDir = resolve(values['capstan.data-dir']);
+  const sqliteFile = join(dataDir, 'capstan.db');
+  if (
+    options.status &&
+    values['pipeline.orchestrator.state-provider'] === 'sqlite' &&
+    !existsSync(sqliteFile)
+  ) {
+    // Nothing to open: every migration is pending, and a status check creates no database.
+    const { listMigrations } = await import('../../store/sqlite/migrate.ts');
+    const pending = listMigrations().map(({ version, name }) => ({ version, name }));
+    return { store: 'sqlite', target: `SQLite ${sqliteFile}`, pending };
+  }
+  // The stores (and their drivers) load only when this command runs, so other commands start fast.
+  const { openStore } = await import('../../store/open-store.ts');
+  const { firstContact, storeTarget, unreachable } = await import('../store-errors.ts');
+  const store = await openStore(values, { dataDir });
+  const target = storeTarget(values, store, dataDir);
+  const where = {
+    store: store.dialect,
+    target,
+    ...(store.dialect === 'postgres' ? { schema: store.schema } : {}),
+  };
+  try {
+    const pending = await firstContact(store.pendingMigrations(), target);
+    if (options.status) return { ...where, pending };
+    const versions = await store.migrate();
+    return {
+      ...where,
+      applied: pending.filter((m) => versions.includes(m.version)),
+      pending: await store.pendingMigrations(),
+    };
+  } catch (error) {
+    throw unreachable(error, target) ?? error;
+  } finally {
+    // Bounded: a pool still waiting for a connection would hold the exit up.
+    const closing = store.close().catch(() => undefined);
+    await Promise.race([closing, new Promise((done) => setTimeout(done, 5000).unref())]);
+  }
+}
+
+function renderReport(report: MigrateReport): string {
+  const where = report.target;
+  if (report.applied === undefined) {
+    if (report.pending.length === 0) return `schema is up to date: ${where}`;
+    return `${report.pending.length} pending migration(s) in ${where}:\n${table(report.pending)}`;
+  }
+  if (report.applied.length === 0) return `schema is up to date: ${where}`;
+  return `applied ${report.applied.length} migration(s) to ${where}:\n${table(report.applied)}`;
+}
+
+const table = (migrations: readonly Migration[]): string =>
+  renderTable(migrations, [
+    { header: 'version', value: (m) => m.version },
+    { header: 'name', value: (m) => m.name },
+  ]);

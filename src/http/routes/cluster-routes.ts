@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+import { buildInfo, PROTOCOLS } from '../../build/build-info.ts';
+import type { Coordinator } from '../../coordinator/coordinator.ts';
+
+/** The node id a lease holder names: holders are `<node id>#<incarnation>`. */
+const nodeOf = (holder: string): string => holder.replace(/#[^#]*$/, '');
+
+/**
+ * Discovery: what this node is and what the cluster looks like from it. Any role's token
+ * opens it, so workers and clients can check versions before they talk.
+ */
+export function clusterRoutes(app: FastifyInstance, coordinator: Coordinator): void {
+  app.get('/api/cluster/info', async () => {
+    const { isLeader, holder, leader } = await coordinator.leadership();
+    const config = coordinator.config;
+    return {
+      service: 'capstan',
+      build: buildInfo(),
+      nodeId: config.nodeId,
+      roles: ['api', 'control-plane', 'dispatcher', ...(isLeader ? ['maintenance-leader'] : [])],
+      store: { provider: coordinator.store.dialect, shared: !coordinator.store.exclusive },
+      protocols: PROTOCOLS,
+      capabilities: {
+        awaitInbox: true,
+        dlqRedrive: true,
+        releasePinning: true,
+        idempotencyPolicies: ['OPTIONAL_CLIENT_KEY', 'CLIENT_KEY_REQUIRED', 'SERVER_KEY_ONLY'],
+        crossNodeWakeups: coordinator.store.signals !== undefined,
+      },
+      maintenance: {
+        leaderLeaseMs: config.leaderLeaseMs,
+        thisNode: { holder, leader: isLeader },
+        leader: leader
+          ? {
+              nodeId: nodeOf(leader.holder),
+              holder: leader.holder,
+              epoch: leader.epoch,
+              since: new Date(leader.acquiredAtMs).toISOString(),
+              expiresAt: new Date(leader.expiresAtMs).toISOString(),
+            }
+          : null,
+      },
+    };
+  });
+}

@@ -1,0 +1,33 @@
+import { CapstanError } from '../../errors/catalog.ts';
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+]);
+// SQLSTATE: class 08 (connection exception), the server shutting down or not yet accepting.
+const SERVER_CODES = /^(08...|57P01|57P02|57P03|53300)$/;
+const DRIVER_MESSAGES =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|Client was closed/i;
+
+/** True when the database could not be reached, as opposed to refusing a statement. */
+export function isUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (NETWORK_CODES.has(code) || SERVER_CODES.test(code))) return true;
+  if (error instanceof AggregateError) return error.errors.some(isUnavailable);
+  return DRIVER_MESSAGES.test(error.message);
+}
+
+/**
+ * Reports an unreachable database as `store_unavailable` (503): the command was not
+ * acknowledged, and retrying it with the same idempotency key is safe. Other errors pass.
+ */
+export function asStoreError(error: unknown): unknown {
+  return isUnavailable(error)
+    ? new CapstanError('store_unavailable', undefined, undefined, { cause: error })
+    : error;
+}

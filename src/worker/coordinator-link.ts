@@ -1,0 +1,128 @@
+import type { Logger } from '../coordinator/logger.ts';
+import type { TimerHandle, Timers } from '../runtime/timers.ts';
+import type { WorkerRelease } from './hosted-releases.ts';
+
+export interface CoordinatorLinkOptions {
+  /** The coordinator's base URL (any node of a cluster). */
+  readonly url: string;
+  /** A worker-role token: it opens register and heartbeat, nothing else. */
+  readonly workerToken: string;
+  readonly tenantId: string;
+  readonly workerId: string;
+  /** This worker's base URL, as the coordinator will call it. */
+  readonly endpoint: string;
+  readonly releases: readonly WorkerRelease[];
+  readonly heartbeatEveryMs: number;
+  readonly timers: Timers;
+  readonly logger: Logger;
+  /** How long one call to the coordinator may take. */
+  readonly callTimeoutMs?: number;
+}
+
+/**
+ * Keeps this worker registered with its coordinator, by itself: it registers every release
+ * it hosts (protocol `rest`, its endpoint, the release identity) through the admin API's
+ * worker routes with a worker token, then heartbeats. Until a registration succeeds it
+ * retries every few seconds; a heartbeat the coordinator no longer knows (404) registers
+ * again, so a coordinator whose store was reset finds its workers back by itself.
+ */
+export class CoordinatorLink {
+  readonly #o: CoordinatorLinkOptions;
+  #timer: TimerHandle | undefined;
+  #running: Promise<void> | undefined;
+  #registered = false;
+  #stopped = false;
+
+  constructor(options: CoordinatorLinkOptions) {
+    this.#o = options;
+  }
+
+  get registered(): boolean {
+    return this.#registered;
+  }
+
+  start(): void {
+    this.#schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) this.#o.timers.clearTimeout(this.#timer);
+    await this.#running;
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#stopped) return;
+    this.#timer = this.#o.timers.setTimeout(() => {
+      this.#running = this.#beat().finally(() => (this.#running = undefined));
+    }, delayMs);
+  }
+
+  async #beat(): Promise<void> {
+    const o = this.#o;
+    try {
+      if (!this.#registered) {
+        for (const release of o.releases)
+          await this.#call(`${this.#workersPath(release)}/register`, this.#registration(release));
+        this.#registered = true;
+        o.logger.info(
+          { coordinator: o.url, workerId: o.workerId, endpoint: o.endpoint },
+          'registered with the coordinator',
+        );
+      } else {
+        for (const release of o.releases)
+          await this.#call(
+            `${this.#workersPath(release)}/${encodeURIComponent(o.workerId)}/heartbeat`,
+            undefined,
+          );
+      }
+      this.#schedule(o.heartbeatEveryMs);
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      if (status === 404) this.#registered = false;
+      o.logger.warn({ coordinator: o.url, err: String(error) }, 'coordinator call failed; retrying');
+      this.#schedule(Math.min(o.heartbeatEveryMs, 2_000));
+    }
+  }
+
+  #workersPath(release: WorkerRelease): string {
+    const tenant = encodeURIComponent(this.#o.tenantId);
+    return `/tpf/admin/tenants/${tenant}/pipelines/${encodeURIComponent(release.pipelineId)}/workers`;
+  }
+
+  #registration(release: WorkerRelease) {
+    return {
+      workerId: this.#o.workerId,
+      contractVersion: release.contractVersion,
+      releaseVersion: release.releaseVersion,
+      protocol: 'rest',
+      endpoint: this.#o.endpoint,
+      ...(release.artifactId ? { artifactId: release.artifactId } : {}),
+      ...(release.artifactDigest ? { artifactDigest: release.artifactDigest } : {}),
+    };
+  }
+
+  async #call(path: string, body: unknown): Promise<void> {
+    const o = this.#o;
+    const abort = new AbortController();
+    const timer = o.timers.setTimeout(() => abort.abort(), o.callTimeoutMs ?? 10_000);
+    try {
+      const response = await fetch(`${o.url.replace(/\/+$/, '')}${path}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${o.workerToken}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? null : JSON.stringify(body),
+        signal: abort.signal,
+      });
+      const text = await response.text();
+      if (!response.ok)
+        throw Object.assign(new Error(`${path}: ${response.status} ${text.slice(0, 300)}`), {
+          status: response.status,
+        });
+    } finally {
+      o.timers.clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,139 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from '../coordinator/logger.ts';
+import { errorCatalog, type ErrorCode } from '../errors/catalog.ts';
+import type { Clock } from '../runtime/clock.ts';
+import {
+  CAPABILITIES_PATH,
+  ENVELOPE_ENCODING,
+  EXECUTE_PATH,
+  WORKER_PROTOCOL_VERSION,
+  type Capability,
+} from '../worker-protocol/envelopes.ts';
+import type { KeyRing } from '../worker-protocol/key-ring.ts';
+import type { RequestVerifier } from '../worker-protocol/request-verifier.ts';
+import { signResponse } from '../worker-protocol/signed-messages.ts';
+import { executeTransition } from './execute-transition.ts';
+import type { HostedReleases } from './hosted-releases.ts';
+
+export interface RestWorkerServerOptions {
+  readonly hosted: HostedReleases;
+  /** The worker's id, known once the server listens (its default includes the port). */
+  readonly workerId: () => string;
+  readonly keys: KeyRing;
+  readonly verifier: RequestVerifier;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly bodyLimitBytes?: number;
+}
+
+const errorBody = (code: ErrorCode, message: string) => JSON.stringify({ error: { code, message } });
+
+/** TPF's `PipelineWorkerCapability`, listing every release this worker hosts. */
+export function capabilityOf(hosted: HostedReleases, workerId: string): Capability {
+  const releases = hosted.releases.map(
+    ({ pipelineId, contractVersion, releaseVersion, artifactId, artifactDigest }) => ({
+      pipelineId,
+      contractVersion,
+      releaseVersion,
+      artifactId,
+      artifactDigest,
+    }),
+  );
+  const first = releases[0];
+  if (!first) throw new Error('a worker hosts at least one release');
+  return {
+    protocolVersion: WORKER_PROTOCOL_VERSION,
+    providerName: 'rest',
+    ...first,
+    payloadEncodings: [ENVELOPE_ENCODING],
+    workerProtocols: ['local', 'rest'],
+    workerId,
+    tenantId: hosted.tenantId,
+    releases,
+  };
+}
+
+/**
+ * The worker's REST surface (`reference/tpf.md` §2.6): `POST /pipeline/worker/transitions/execute`
+ * and `GET /pipeline/worker/capabilities`, both signed. The signature is checked over the raw
+ * body before it is parsed; a bad or missing one is a 401 and nothing runs. Every answer to a
+ * verified request is signed with the key the request used, over the request's nonce.
+ * `/q/health/live` answers without a signature, for probes.
+ */
+export function createRestWorkerServer(options: RestWorkerServerOptions): FastifyInstance {
+  const { hosted, keys, verifier, clock, logger } = options;
+  const app = Fastify({ logger: false, bodyLimit: options.bodyLimitBytes ?? 16 * 1024 * 1024 });
+  // Raw bytes for every media type: the signature covers the body exactly as sent.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  /** Verifies the request; on failure the refusal is sent and undefined returned. */
+  const verified = (request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const verification = verifier.verify({ method: request.method, path, headers: request.headers, body });
+    if (verification.ok) return { ...verification, path, body };
+    logger.warn({ path, reason: verification.reason, remote: request.ip }, 'worker call refused');
+    const code = verification.status === 401 ? 'unauthorized' : 'replay_cache_full';
+    void reply.code(verification.status).type('application/json').send(errorBody(code, verification.reason));
+    return undefined;
+  };
+  const sendSigned = (
+    reply: FastifyReply,
+    call: { keyId: string | undefined; nonce: string; path: string },
+    status: number,
+    text: string,
+  ) => {
+    const secret = keys.secretFor(call.keyId) ?? '';
+    const headers = signResponse(secret, clock, {
+      status,
+      path: call.path,
+      requestNonce: call.nonce,
+      body: text,
+    });
+    return reply.code(status).headers(headers).type('application/json').send(text);
+  };
+
+  app.get('/q/health/live', async () => ({ status: 'UP', checks: [] }));
+
+  app.get(CAPABILITIES_PATH, async (request, reply) => {
+    const call = verified(request, reply);
+    if (!call) return reply;
+    return sendSigned(reply, call, 200, JSON.stringify(capabilityOf(hosted, options.workerId())));
+  });
+
+  app.post(EXECUTE_PATH, async (request, reply) => {
+    const call = verified(request, reply);
+    if (!call) return reply;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(call.body.toString('utf8'));
+    } catch {
+      return sendSigned(reply, call, 400, errorBody('invalid_json', 'The command is not valid JSON.'));
+    }
+    // A caller that goes away (its request timeout) aborts the segment between steps.
+    const abort = new AbortController();
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) abort.abort();
+    });
+    const answer = await executeTransition(raw, hosted, abort.signal);
+    if (answer.kind === 'result') {
+      const { executionId, transitionKey, envelope } = answer;
+      logger.debug({ executionId, transitionKey, outcome: envelope.outcome }, 'transition');
+    }
+    switch (answer.kind) {
+      case 'result':
+        return sendSigned(reply, call, 200, JSON.stringify(answer.envelope));
+      case 'invalid':
+        return sendSigned(reply, call, 400, errorBody(answer.code, answer.message));
+      case 'abandoned':
+        return sendSigned(
+          reply,
+          call,
+          503,
+          errorBody('segment_abandoned', errorCatalog.segment_abandoned.message),
+        );
+    }
+  });
+  return app;
+}

@@ -1,0 +1,104 @@
+import type { Pipeline, PipelineStep } from '../sdk/define-pipeline.ts';
+import type { StepContext } from '../sdk/step-context.ts';
+import { failureOf, parseWith } from './step-failure.ts';
+import type { SegmentCommand, SegmentHooks, SegmentResult } from './transition-worker.ts';
+
+/** JSON in, JSON out: a step sees the same input whether it runs in this segment or after a resume. */
+const asJson = (value: unknown): unknown => (value === undefined ? null : JSON.parse(JSON.stringify(value)));
+
+/**
+ * Runs one segment of a pipeline: from `currentStepIndex` to the next await or the end. Each
+ * step's output goes through `hooks.checkpoint` before the next step starts (the local worker
+ * commits it to the store; a remote worker collects it for its result), so a step that has
+ * completed never runs again. Every worker, in-process or remote, runs segments with this.
+ * The caller has already checked that `pipeline` is the command's pinned release.
+ */
+export async function runSegment(
+  pipeline: Pipeline,
+  command: SegmentCommand,
+  hooks: SegmentHooks,
+): Promise<SegmentResult> {
+  const steps = pipeline.steps;
+  let input: unknown = command.input;
+  for (let index = command.currentStepIndex; index < steps.length; index++) {
+    const step = steps[index] as PipelineStep;
+    const ctx = stepContext(pipeline, command, step, index, hooks);
+    let parsedInput: unknown;
+    try {
+      parsedInput = parseInput(pipeline, index, input);
+    } catch (error) {
+      return { outcome: 'FAILED', stepIndex: index, failure: failureOf(error, step, 'input_invalid') };
+    }
+    if (step.kind === 'await') {
+      try {
+        const requestPayload = asJson(await step.request(parsedInput, ctx));
+        return {
+          outcome: 'WAITING_EXTERNAL',
+          stepIndex: index,
+          suspension: {
+            stepId: step.id,
+            requestPayload,
+            deadlineMs: step.deadlineMs,
+            group: step.group ?? null,
+            assignee: step.assignee ?? null,
+            transportType: step.transport,
+          },
+        };
+      } catch (error) {
+        return { outcome: 'FAILED', stepIndex: index, failure: failureOf(error, step) };
+      }
+    }
+    let output: unknown;
+    try {
+      const raw: unknown = await step.run(parsedInput, ctx);
+      output = asJson(parseWith(step.output, raw, 'output_invalid'));
+    } catch (error) {
+      return { outcome: 'FAILED', stepIndex: index, failure: failureOf(error, step) };
+    }
+    if (index === steps.length - 1) return { outcome: 'COMPLETED', stepIndex: index, output };
+    if (!(await hooks.checkpoint(index, output))) return { outcome: 'ABANDONED' };
+    input = output;
+  }
+  return {
+    outcome: 'REFUSED',
+    reason: `step index ${command.currentStepIndex} is past the end of ${command.pipelineId}`,
+  };
+}
+
+/** The schema a step's input comes from: the pipeline input, or an await step's response. */
+function parseInput(pipeline: Pipeline, index: number, input: unknown): unknown {
+  if (index === 0) return parseWith(pipeline.input, input, 'input_invalid');
+  const previous = pipeline.steps[index - 1];
+  if (previous?.kind === 'await') return parseWith(previous.response, input, 'input_invalid');
+  return input;
+}
+
+function stepContext(
+  pipeline: Pipeline,
+  command: SegmentCommand,
+  step: PipelineStep,
+  index: number,
+  hooks: SegmentHooks,
+): StepContext {
+  const first = index === command.currentStepIndex;
+  const attempt = first ? command.attempt : 0;
+  // After tries whose outcome is unknown, the step keeps the key of the first of them, so a
+  // side effect that did happen is recognised rather than repeated.
+  const keyAttempt = first ? (command.idempotencyAttempt ?? command.attempt) : 0;
+  const stepIndexById = (id: string): number => {
+    const found = pipeline.steps.findIndex((s) => s.id === id);
+    if (found < 0 || found >= index) throw new Error(`no earlier step '${id}' in ${command.pipelineId}`);
+    return found;
+  };
+  return {
+    tenantId: command.tenantId,
+    executionId: command.executionId,
+    pipelineId: command.pipelineId,
+    stepId: step.id,
+    stepIndex: index,
+    attempt,
+    idempotencyKey: `${command.executionId}:${index}:${keyAttempt}`,
+    signal: hooks.signal,
+    outputOf: (stepId) => hooks.outputOf(stepIndexById(stepId)),
+  };
+}

@@ -1,0 +1,185 @@
+/**
+ * Remote transition workers over signed REST, as separate processes: a coordinator that runs
+ * nothing itself (`require-remote-worker=true`) and `capstan worker` processes that register
+ * themselves with a worker token and heartbeat.
+ */
+import assert from 'node:assert/strict';
+import { join, resolve } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  ADMIN_TOKEN,
+  apiClient,
+  OPERATOR_TOKEN,
+  startCoordinatorProcess,
+  type CoordinatorProcess,
+} from '../support/coordinator-process.ts';
+import { newOrder } from '../support/restaurant-order.ts';
+import { TpfDemoClient } from '../support/tpf-demo-client.ts';
+import { remoteCoordinatorEnv, startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const RESTAURANT = join(ROOT, 'examples/restaurant-approval/pipeline.ts');
+const RESTAURANT_V2 = join(ROOT, 'test/fixtures/restaurant-v2/pipeline.ts');
+const WORKERS = '/tpf/admin/tenants/default/pipelines/restaurant-approval/workers';
+
+interface WorkerDto {
+  workerId: string;
+  protocol: string;
+  endpoint: string;
+  releaseVersion: string;
+  state: string;
+}
+
+async function workersOf(coordinator: CoordinatorProcess): Promise<WorkerDto[]> {
+  return (await apiClient(coordinator.baseUrl, ADMIN_TOKEN).call('GET', WORKERS)).body as WorkerDto[];
+}
+
+/** Waits until the coordinator lists the worker in this state. */
+async function waitForState(
+  coordinator: CoordinatorProcess,
+  workerId: string,
+  state: string,
+): Promise<WorkerDto> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const found = (await workersOf(coordinator)).find((w) => w.workerId === workerId);
+    if (found?.state === state) return found;
+    if (Date.now() > deadline) throw new Error(`${workerId} is not ${state}: ${JSON.stringify(found)}`);
+    await sleep(100);
+  }
+}
+
+/** The executions a worker ran a segment of, from its `transition` log lines. */
+const executionsRunBy = (worker: WorkerProcess): Set<string> =>
+  new Set(
+    worker
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('"msg":"transition"'))
+      .map((line) => (JSON.parse(line) as { executionId: string }).executionId),
+  );
+
+function startCoordinator(t: TestContext, env: Record<string, string> = {}): Promise<CoordinatorProcess> {
+  // `--pipelines` registers and activates the restaurant release; nothing runs in this process.
+  return startCoordinatorProcess(t, { pipelines: [RESTAURANT], env: remoteCoordinatorEnv(env) });
+}
+
+test('coordinator + REST worker: accepted, declined and incident flows, as TPF’s client runs them', async (t) => {
+  const coordinator = await startCoordinator(t, { PIPELINE_ORCHESTRATOR_MAX_RETRIES: '0' });
+  const api = apiClient(coordinator.baseUrl);
+  const refused = await api.submit({ pipelineId: 'restaurant-approval', input: newOrder() });
+  assert.equal(refused.status, 503, 'no worker yet: the coordinator runs nothing itself');
+  assert.equal(refused.body.error.code, 'no_healthy_worker');
+
+  const worker = await startWorkerProcess(t, {
+    pipelines: [RESTAURANT],
+    coordinatorUrl: coordinator.baseUrl,
+  });
+  const registered = await waitForState(coordinator, worker.workerId, 'HEALTHY');
+  assert.equal(registered.protocol, 'rest');
+  assert.equal(registered.endpoint, worker.baseUrl);
+
+  const client = new TpfDemoClient({
+    baseUrl: coordinator.baseUrl,
+    controlPlaneToken: OPERATOR_TOKEN,
+    adminToken: ADMIN_TOKEN,
+    pipelineId: 'restaurant-approval',
+    awaitStepId: 'await-restaurant-decision',
+    log: (line) => t.diagnostic(line),
+  });
+  const flows = await client.runFlows();
+  assert.deepEqual(
+    flows.map((f) => [f.decision, f.result.outcome]),
+    [
+      ['accepted', 'APPROVED'],
+      ['declined', 'DECLINED'],
+    ],
+  );
+  const triage = await client.runIncident(async (executionId) => {
+    while (
+      !coordinator
+        .output()
+        .split('\n')
+        .some((l) => l.includes('Execution moved to DLQ') && l.includes(executionId))
+    )
+      await sleep(100);
+  });
+  assert.equal(triage.firstFailureStatus, 'DLQ');
+  assert.equal(triage.errorCode, 'decision_order_mismatch');
+  assert.equal(triage.redrive.previousStatus, 'DLQ');
+  assert.equal(triage.status, 'DLQ', 'the replay failed again, on the worker');
+
+  // Every segment ran on the worker, and its steps were checkpointed one by one.
+  const ran = executionsRunBy(worker);
+  for (const { executionId } of flows) assert.ok(ran.has(executionId), executionId);
+  assert.ok(ran.has(triage.executionId));
+  const history = await api.call(
+    'GET',
+    `/tpf/control-plane/tenants/default/executions/${flows[0]?.executionId}/history`,
+  );
+  assert.deepEqual(
+    (history.body.events as { type: string }[]).map((e) => e.type),
+    [
+      'submitted',
+      'attempt_started',
+      'step_completed',
+      'step_completed',
+      'suspended',
+      'interaction_completed',
+      'attempt_started',
+      'succeeded',
+    ],
+  );
+  assert.doesNotMatch(worker.output(), /worker call refused/);
+});
+
+test('routing: another release is no healthy worker (503); a drained worker gets no new segments', async (t) => {
+  const coordinator = await startCoordinator(t);
+  const api = apiClient(coordinator.baseUrl);
+  const admin = apiClient(coordinator.baseUrl, ADMIN_TOKEN);
+  const other = await startWorkerProcess(t, {
+    pipelines: [RESTAURANT_V2],
+    coordinatorUrl: coordinator.baseUrl,
+  });
+  const registered = await waitForState(coordinator, other.workerId, 'HEALTHY');
+  const active = (await admin.call('GET', `${WORKERS.replace('/workers', '/releases/active')}`)).body as {
+    releaseVersion: string;
+  };
+  assert.notEqual(registered.releaseVersion, active.releaseVersion, 'the worker hosts another release');
+  const refused = await api.submit({ pipelineId: 'restaurant-approval', input: newOrder() });
+  assert.equal(refused.status, 503);
+  assert.equal(refused.body.error.code, 'no_healthy_worker');
+
+  const [a, b] = await Promise.all(
+    ['worker-a', 'worker-b'].map((nodeId) =>
+      startWorkerProcess(t, { pipelines: [RESTAURANT], coordinatorUrl: coordinator.baseUrl, nodeId }),
+    ),
+  );
+  if (!a || !b) throw new Error('two workers');
+  await Promise.all([a, b].map((w) => waitForState(coordinator, w.workerId, 'HEALTHY')));
+  const drained = await admin.call('POST', `${WORKERS}/worker-a/drain`);
+  assert.equal(drained.body.state, 'DRAINING');
+
+  const submitFour = async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const submitted = await api.submit({ pipelineId: 'restaurant-approval', input: newOrder() });
+      assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
+      ids.push(submitted.body.executionId as string);
+    }
+    for (const id of ids) assert.equal((await api.result(id)).body.status.status, 'WAITING_EXTERNAL');
+    return ids;
+  };
+  const whileDrained = await submitFour();
+  for (const id of whileDrained) {
+    assert.ok(executionsRunBy(b).has(id), `${id} ran on worker-b`);
+    assert.ok(!executionsRunBy(a).has(id), `${id} did not run on the drained worker-a`);
+  }
+  assert.equal(executionsRunBy(other).size, 0, 'the other release never gets a segment');
+
+  assert.equal((await admin.call('POST', `${WORKERS}/worker-a/undrain`)).body.state, 'HEALTHY');
+  const afterUndrain = await submitFour();
+  const onA = afterUndrain.filter((id) => executionsRunBy(a).has(id));
+  assert.equal(onA.length, 2, 'load is spread across the healthy workers again');
+});

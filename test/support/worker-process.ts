@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import type { TestContext } from 'node:test';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/** The shared secret of the REST worker protocol, on coordinators and workers alike. */
+export const WORKER_SECRET = 'test-worker-secret-0123456789abcdef';
+export const WORKER_TOKEN = 'test-worker-token-0123456789';
+
+/** A coordinator's environment for remote workers: the secret, the worker token, no local worker. */
+export const remoteCoordinatorEnv = (extra: Record<string, string> = {}): Record<string, string> => ({
+  TEST_WORKER_SECRET: WORKER_SECRET,
+  TEST_WORKER_TOKEN: WORKER_TOKEN,
+  PIPELINE_ORCHESTRATOR_WORKER_REST_SHARED_SECRET_REF: 'env:TEST_WORKER_SECRET',
+  PIPELINE_ORCHESTRATOR_WORKER_TOKEN_REF: 'env:TEST_WORKER_TOKEN',
+  PIPELINE_ORCHESTRATOR_CONTROL_PLANE_REQUIRE_REMOTE_WORKER: 'true',
+  ...extra,
+});
+
+export interface WorkerProcess {
+  readonly baseUrl: string;
+  readonly workerId: string;
+  readonly child: ChildProcess;
+  /** Everything the process printed so far. */
+  output(): string;
+  /** Signals the process group and resolves with the exit code (null when killed by a signal). */
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Starts `capstan worker` as a real process on a free loopback port and waits for its banner.
+ * With `coordinatorUrl` it registers there and heartbeats every second; its debug log has a
+ * `transition` line per segment it ran.
+ */
+export async function startWorkerProcess(
+  t: TestContext,
+  options: {
+    pipelines: string[];
+    coordinatorUrl?: string;
+    nodeId?: string;
+    env?: Record<string, string>;
+  },
+): Promise<WorkerProcess> {
+  const args = [
+    join(ROOT, 'bin/capstan.mjs'),
+    'worker',
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--pipelines',
+    ...options.pipelines,
+    ...(options.coordinatorUrl ? ['--coordinator-url', options.coordinatorUrl] : []),
+    ...(options.nodeId ? ['--node-id', options.nodeId] : []),
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      CAPSTAN_LOG_LEVEL: 'debug',
+      TEST_WORKER_SECRET: WORKER_SECRET,
+      PIPELINE_ORCHESTRATOR_WORKER_REST_SHARED_SECRET_REF: 'env:TEST_WORKER_SECRET',
+      CAPSTAN_WORKER_TOKEN: WORKER_TOKEN,
+      CAPSTAN_WORKER_HEARTBEAT_INTERVAL: 'PT1S',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  const started = await new Promise<{ workerId: string; baseUrl: string }>((resolveStart, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${out}`)), 30_000);
+    const check = (): void => {
+      const match = /worker (\S+) listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (match?.[1] && match[2]) {
+        clearTimeout(timer);
+        resolveStart({ workerId: match[1], baseUrl: match[2] });
+      }
+    };
+    child.stdout.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited with ${String(code)}:\n${out}`));
+    });
+  });
+  const kill = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> => {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      process.kill(-child.pid, signal);
+    }
+    return exited;
+  };
+  t.after(() => kill('SIGKILL'));
+  return { ...started, child, output: () => out, kill };
+}
