@@ -1,0 +1,120 @@
+/**
+ * `npm run bench`: Capstan's W1–W3 on SQLite and PostgreSQL with durable settings, one scenario
+ * at a time (the machine has 2 cores: overlapping runs would measure each other), each on a fresh
+ * store. Prints tables, writes JSON; `--compare` adds the anchors and the ratios. See docs/performance.md.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { runAnchors, type AnchorRun } from './lib/anchors.ts';
+import { durabilitySettings } from './lib/durability.ts';
+import { parseOptions, USAGE, type BenchOptions, type StoreKind } from './lib/options.ts';
+import { ratios, type AnchorRatio } from './lib/ratios.ts';
+import { renderRatios, renderTables, type ScenarioResult } from './lib/report.ts';
+import { freshTarget } from './lib/store-target.ts';
+import { runW1 } from './scenarios/w1.ts';
+import { runW2 } from './scenarios/w2.ts';
+import { runW3 } from './scenarios/w3.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+async function runScenario(
+  scenario: ScenarioResult['scenario'],
+  store: StoreKind,
+  options: BenchOptions,
+): Promise<ScenarioResult> {
+  const target = freshTarget(store, options.pgUrl, scenario);
+  try {
+    switch (scenario) {
+      case 'w1':
+        return { scenario, store, ...(await runW1(target, options.n)) };
+      case 'w2':
+        return { scenario, store, ...(await runW2(target, options.n)) };
+      case 'w3':
+        return { scenario, store, ...(await runW3(target, options.n)) };
+    }
+  } finally {
+    await target.dispose();
+  }
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    platform: `${os.platform()} ${os.release()}`,
+    node: process.version,
+  };
+}
+
+function masked(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.href;
+}
+
+async function main(): Promise<void> {
+  let options: BenchOptions;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  const startedAt = new Date();
+  // Other work on the machine skews every figure; the load average says how busy it was.
+  const loadBefore = os.loadavg();
+  const durability: Partial<Record<StoreKind, Record<string, string>>> = {};
+  for (const store of options.stores) durability[store] = await durabilitySettings(store, options.pgUrl);
+
+  const results: ScenarioResult[] = [];
+  for (const scenario of options.scenarios) {
+    for (const store of options.stores) {
+      process.stderr.write(`${scenario} on ${store} (N = ${options.n})…\n`);
+      const t0 = performance.now();
+      results.push(await runScenario(scenario, store, options));
+      process.stderr.write(
+        `${scenario} on ${store} done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+      );
+    }
+  }
+  const loadAfter = os.loadavg();
+  console.log(`\n${renderTables(results)}`);
+
+  let compare: { anchors: Omit<AnchorRun, 'rows'>; ratios: AnchorRatio[] } | undefined;
+  if (options.compare) {
+    process.stderr.write(`anchors: ../shared/bench/anchors/run.sh ${options.n}…\n`);
+    const run = await runAnchors(options.n, options.quick);
+    compare = {
+      anchors: { rawFile: run.rawFile, wallS: run.wallS, env: run.env, node: run.node },
+      ratios: ratios(results, run.rows),
+    };
+    console.log(`\n${renderRatios(compare.ratios, options.stores)}`);
+    console.log(
+      `anchors ran on Node ${run.node}, Capstan on ${process.version}; they took ${run.wallS.toFixed(0)} s; raw results in ${run.rawFile}`,
+    );
+  }
+
+  const file = resolve(
+    options.json ?? join(ROOT, 'bench/results', `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`),
+  );
+  mkdirSync(dirname(file), { recursive: true });
+  const report = {
+    version: 1,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    command: ['npm', 'run', 'bench', '--', ...process.argv.slice(2)].join(' '),
+    machine: { ...machine(), loadAverage1mBefore: loadBefore[0], loadAverage1mAfter: loadAfter[0] },
+    // A password in the URL must not end up in a results file.
+    options: { ...options, pgUrl: masked(options.pgUrl) },
+    durability,
+    results,
+    ...(compare ? { compare } : {}),
+  };
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nresults: ${relative(process.cwd(), file)}`);
+}
+
+await main();
