@@ -14,7 +14,7 @@ import {
   startCoordinatorProcess,
   type CoordinatorProcess,
 } from '../support/coordinator-process.ts';
-import { newOrder } from '../support/restaurant-order.ts';
+import { APPROVED_ORDER_HISTORY, newOrder } from '../support/restaurant-order.ts';
 import { TpfDemoClient } from '../support/tpf-demo-client.ts';
 import { remoteCoordinatorEnv, startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
 
@@ -120,16 +120,7 @@ test('coordinator + REST worker: accepted, declined and incident flows, as TPFâ€
   );
   assert.deepEqual(
     (history.body.events as { type: string }[]).map((e) => e.type),
-    [
-      'submitted',
-      'attempt_started',
-      'step_completed',
-      'step_completed',
-      'suspended',
-      'interaction_completed',
-      'attempt_started',
-      'succeeded',
-    ],
+    APPROVED_ORDER_HISTORY,
   );
   assert.doesNotMatch(worker.output(), /worker call refused/);
 });

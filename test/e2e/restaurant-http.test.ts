@@ -7,6 +7,7 @@ import {
   startCoordinatorProcess,
   type ApiResponse,
 } from '../support/coordinator-process.ts';
+import { APPROVED_ORDER_HISTORY } from '../support/restaurant-order.ts';
 
 const orderInput = (customerName: string) => ({
   requestId: randomUUID(),
@@ -145,16 +146,7 @@ test('accepted (plain JSON) and declined (TPF envelopes) flows over HTTP', async
   );
   assert.deepEqual(
     (history.body.events as { type: string }[]).map((e) => e.type),
-    [
-      'submitted',
-      'attempt_started',
-      'step_completed',
-      'step_completed',
-      'suspended',
-      'interaction_completed',
-      'attempt_started',
-      'succeeded',
-    ],
+    APPROVED_ORDER_HISTORY,
   );
 });
 

@@ -10,3 +10,15 @@ export const newOrder = (overrides: Record<string, unknown> = {}) => ({
   currency: 'EUR',
   ...overrides,
 });
+
+/** The event types of an order that ran to its decision, was accepted and finished. */
+export const APPROVED_ORDER_HISTORY = [
+  'submitted',
+  'attempt_started',
+  'step_completed',
+  'step_completed',
+  'suspended',
+  'interaction_completed',
+  'attempt_started',
+  'succeeded',
+] as const;
