@@ -140,7 +140,8 @@ export class Dispatcher {
     const x = segment.execution;
     const fence = { executionId: x.executionId, leaseEpoch: x.leaseEpoch };
     const abort = new AbortController();
-    this.#d.watch.changed(x.executionId);
+    // The watch hears only of the segment's end: a claim or a checkpoint leaves the execution
+    // RUNNING, which no waiter waits for, and waking one would cost it a read for nothing.
     const done = this.#run(segment, fence, abort)
       .catch((error: unknown) =>
         this.#d.logger.error(
@@ -185,8 +186,7 @@ export class Dispatcher {
           signal: abort.signal,
           checkpoint: async (stepIndex, output) => {
             const won = await store.checkpointStep({ ...fence, stepIndex, output, nowMs: clock.now() });
-            if (won) this.#d.watch.changed(x.executionId);
-            else abort.abort();
+            if (!won) abort.abort();
             return won;
           },
           outputOf: async (stepIndex) => (await store.getStepOutput(x.executionId, stepIndex))?.output,

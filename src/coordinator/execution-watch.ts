@@ -19,28 +19,30 @@ export class ExecutionWatch {
     for (const wake of waiters) wake();
   }
 
-  /** Resolves on the next change of the execution, or after `timeoutMs`. */
-  next(executionId: string, timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      let set = this.#waiters.get(executionId);
-      if (!set) {
-        set = new Set();
-        this.#waiters.set(executionId, set);
-      }
-      const waiters = set;
-      const wake = (): void => {
-        this.#timers.clearTimeout(timer);
-        waiters.delete(wake);
-        resolve();
-      };
-      const timer = this.#timers.setTimeout(() => {
-        waiters.delete(wake);
-        if (waiters.size === 0 && this.#waiters.get(executionId) === waiters)
-          this.#waiters.delete(executionId);
-        resolve();
-      }, timeoutMs);
-      waiters.add(wake);
-    });
+  /**
+   * Listens from now on: `changed` resolves on the next change of the execution, or after
+   * `timeoutMs`; `stop` ends the listening early (its timer too). A waiter listens before it
+   * reads the store, so a change that commits while its read is in flight still wakes it.
+   */
+  listen(executionId: string, timeoutMs: number): { changed: Promise<void>; stop: () => void } {
+    let set = this.#waiters.get(executionId);
+    if (!set) {
+      set = new Set();
+      this.#waiters.set(executionId, set);
+    }
+    const waiters = set;
+    let wake: () => void = () => undefined;
+    const changed = new Promise<void>((resolve) => (wake = resolve));
+    const stop = (): void => {
+      this.#timers.clearTimeout(timer);
+      waiters.delete(done);
+      if (waiters.size === 0 && this.#waiters.get(executionId) === waiters) this.#waiters.delete(executionId);
+      wake();
+    };
+    const done = (): void => stop();
+    const timer = this.#timers.setTimeout(stop, timeoutMs);
+    waiters.add(done);
+    return { changed, stop };
   }
 
   /** Releases every waiter (at shutdown). */

@@ -1,69 +1,69 @@
 import { JournalEventType } from '../../domain/journal-events.ts';
 import type { ClaimedSegment } from '../store-port.ts';
-import { appendEvent } from './journal.ts';
 import { executionFromRow, parseJson, type ExecutionRow } from '../rows.ts';
-import { row, rows, type Db } from './sql.ts';
+import { rows, type Db } from './sql.ts';
+
+/**
+ * One statement for the whole claim: lock the due candidates, move them to RUNNING under a
+ * new epoch (a guarded UPDATE: the expected status), journal an `attempt_started` event each
+ * (its data built from the updated row), and return each with the checkpoint its segment
+ * starts from, in due order. The UPDATE and the checkpoint read look rows up by primary key
+ * (`= ANY(ARRAY(…))`, a correlated subquery), so the plan stays a few index probes per claimed
+ * row however many executions the table holds, also when the prepared statement runs with
+ * PostgreSQL's generic plan (which does not know `@limit`).
+ */
+const CLAIM = `WITH due AS (
+    SELECT execution_id, next_due_at FROM executions
+    WHERE status IN ('QUEUED', 'WAIT_RETRY') AND next_due_at <= @nowMs
+      AND release_version = ANY(@releaseVersions::text[])
+    ORDER BY next_due_at LIMIT @limit
+    FOR UPDATE SKIP LOCKED),
+  moved AS (
+    UPDATE executions SET status = 'RUNNING', lease_epoch = lease_epoch + 1, lease_owner = @owner,
+      lease_expires_at = @leaseExpiresAtMs, next_due_at = NULL, version = version + 1, updated_at = @nowMs
+    WHERE execution_id = ANY(ARRAY(SELECT execution_id FROM due)) AND status IN ('QUEUED', 'WAIT_RETRY')
+    RETURNING *),
+  event AS (
+    INSERT INTO journal (execution_id, seq, type, at, data_json)
+    SELECT execution_id, version, @eventType::text, @nowMs::bigint,
+      json_build_object('leaseEpoch', lease_epoch, 'leaseOwner', @owner::text,
+        'leaseExpiresAtMs', @leaseExpiresAtMs::bigint, 'stepIndex', step_index, 'attempt', attempt)::text
+    FROM moved)
+  SELECT moved.*, (
+      SELECT output_json FROM step_outputs AS previous
+      WHERE previous.execution_id = moved.execution_id AND previous.step_index = moved.step_index - 1
+    ) AS previous_output_json
+  FROM moved JOIN due ON due.execution_id = moved.execution_id
+  ORDER BY due.next_due_at, moved.execution_id`;
+
+type ClaimedRow = ExecutionRow & { previous_output_json: string | null };
 
 /**
  * Claims due executions: the candidates are locked `FOR UPDATE SKIP LOCKED`, so coordinator
  * nodes claiming at once split the due work instead of queueing behind each other; each claim
- * is still a guarded UPDATE (expected status and epoch) that bumps the fencing epoch, plus its
- * `attempt_started` event. Only executions pinned to a release some worker can run are claimed.
+ * is still a guarded UPDATE that bumps the fencing epoch, plus its `attempt_started` event.
+ * Only executions pinned to a release some worker can run are claimed.
  */
 export async function claimDue(
   db: Db,
   c: { nowMs: number; limit: number; owner: string; leaseMs: number; releaseVersions: readonly string[] },
 ): Promise<ClaimedSegment[]> {
   if (c.releaseVersions.length === 0 || c.limit <= 0) return [];
-  const candidates = await rows<Pick<ExecutionRow, 'execution_id' | 'status' | 'lease_epoch'>>(
-    db,
-    `SELECT execution_id, status, lease_epoch FROM executions
-     WHERE status IN ('QUEUED', 'WAIT_RETRY') AND next_due_at <= @nowMs
-       AND release_version = ANY(@releaseVersions::text[])
-     ORDER BY next_due_at LIMIT @limit
-     FOR UPDATE SKIP LOCKED`,
-    { nowMs: c.nowMs, releaseVersions: [...c.releaseVersions], limit: c.limit },
-  );
-  const claimed: ClaimedSegment[] = [];
-  const leaseExpiresAtMs = c.nowMs + c.leaseMs;
-  for (const candidate of candidates) {
-    const updated = await row<ExecutionRow>(
-      db,
-      `UPDATE executions SET status = 'RUNNING', lease_epoch = lease_epoch + 1, lease_owner = @owner,
-         lease_expires_at = @leaseExpiresAtMs, next_due_at = NULL, version = version + 1, updated_at = @nowMs
-       WHERE execution_id = @executionId AND status = @status AND lease_epoch = @leaseEpoch
-       RETURNING *`,
-      {
-        owner: c.owner,
-        leaseExpiresAtMs,
-        nowMs: c.nowMs,
-        executionId: candidate.execution_id,
-        status: candidate.status,
-        leaseEpoch: candidate.lease_epoch,
-      },
-    );
-    if (!updated) continue;
-    await appendEvent(db, updated.execution_id, updated.version, JournalEventType.ATTEMPT_STARTED, c.nowMs, {
-      leaseEpoch: updated.lease_epoch,
-      leaseOwner: c.owner,
-      leaseExpiresAtMs,
-      stepIndex: updated.step_index,
-      attempt: updated.attempt,
-    });
-    claimed.push({ execution: executionFromRow(updated), input: await stepInput(db, updated) });
-  }
-  return claimed;
+  const claimed = await rows<ClaimedRow>(db, CLAIM, {
+    nowMs: c.nowMs,
+    releaseVersions: [...c.releaseVersions],
+    limit: c.limit,
+    owner: c.owner,
+    leaseExpiresAtMs: c.nowMs + c.leaseMs,
+    eventType: JournalEventType.ATTEMPT_STARTED,
+  });
+  return claimed.map((r) => ({ execution: executionFromRow(r), input: stepInput(r) }));
 }
 
 /** The input of the step a segment starts at: the previous step's checkpoint, or the execution input. */
-async function stepInput(db: Db, r: ExecutionRow): Promise<unknown> {
+function stepInput(r: ClaimedRow): unknown {
   if (r.step_index === 0) return parseJson(r.input_json);
-  const previous = await row<{ output_json: string }>(
-    db,
-    'SELECT output_json FROM step_outputs WHERE execution_id = @executionId AND step_index = @stepIndex',
-    { executionId: r.execution_id, stepIndex: r.step_index - 1 },
-  );
-  if (!previous)
+  if (r.previous_output_json === null)
     throw new Error(`execution ${r.execution_id} has no checkpoint for step ${r.step_index - 1}`);
-  return parseJson(previous.output_json);
+  return parseJson(r.previous_output_json);
 }

@@ -1,8 +1,23 @@
 import type { Pool, PoolClient } from 'pg';
 import { asStoreError } from './unavailable.ts';
 
+/**
+ * Commands of one kind that run together: every one of a batch in one statement (multi-row,
+ * one guard per row), each with the outcome it would have had alone. `runAll` returns one
+ * result per input, in order. A guard that did not match is a result, not an error; `runAll`
+ * throws only when some command fails, which then fails alone when the batch is run again
+ * command by command.
+ */
+export interface CommandKind<I, O> {
+  readonly runAll: (db: PoolClient, inputs: readonly I[]) => Promise<O[]>;
+}
+
 interface QueuedCommand {
+  /** Runs this command alone. */
   readonly run: (db: PoolClient) => Promise<unknown>;
+  /** Set for a command that may run together with the batch's others of its kind. */
+  readonly kind: CommandKind<unknown, unknown> | undefined;
+  readonly input: unknown;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -15,10 +30,18 @@ const DEADLOCK_DETECTED = '40P01';
 
 /**
  * Group commit for PostgreSQL. Commands issued in the same turn of the event loop share one
- * transaction on one pooled client. Each command runs inside its own SAVEPOINT, so a command
- * that throws is rolled back alone (its row locks too) and reported alone; the others still
- * commit. Promises resolve only after COMMIT has returned. Batches flushed in later turns may
- * run concurrently on other pooled clients; row locks and the guards order them.
+ * transaction on one pooled client; promises resolve only after COMMIT has returned. Batches
+ * flushed in later turns may run concurrently on other pooled clients; row locks and the
+ * guards order them. Commands of one batch were issued concurrently, so none waits for
+ * another: they may run in any order.
+ *
+ * A batch first runs its commands back to back, with no savepoint, and the commands of one
+ * `CommandKind` together as one statement: round trips, not rows, are what a batch costs.
+ * When anything throws, the transaction may be aborted or hold a command's half-done writes,
+ * so the whole batch is rolled back (nothing of it was committed or acknowledged) and run
+ * again, each command alone in a SAVEPOINT of its own: a failing command is then rolled back
+ * and reported alone, and the others commit. Commands only read and write the database, so
+ * running one twice before a COMMIT has the effect of running it once.
  */
 export class PgGroupCommit {
   readonly #pool: Pool;
@@ -36,9 +59,26 @@ export class PgGroupCommit {
   }
 
   run<T>(command: (db: PoolClient) => Promise<T>): Promise<T> {
+    return this.#enqueue(command, undefined, undefined);
+  }
+
+  /** Runs a command of `kind`, together with the others of its kind in the same batch. */
+  runAs<I, O>(kind: CommandKind<I, O>, input: I): Promise<O> {
+    const alone = async (db: PoolClient): Promise<O> => {
+      const [result] = await kind.runAll(db, [input]);
+      return result as O;
+    };
+    return this.#enqueue(alone, kind as CommandKind<unknown, unknown>, input);
+  }
+
+  #enqueue<T>(
+    run: (db: PoolClient) => Promise<T>,
+    kind: CommandKind<unknown, unknown> | undefined,
+    input: unknown,
+  ): Promise<T> {
     if (this.#closed) return Promise.reject(new Error('store is closed'));
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ run: command, resolve: resolve as (value: unknown) => void, reject });
+      this.#queue.push({ run, kind, input, resolve: resolve as (value: unknown) => void, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
         setImmediate(() => this.#flush());
@@ -70,21 +110,24 @@ export class PgGroupCommit {
       for (const command of batch) command.reject(asStoreError(error));
       return;
     }
-    const outcomes: Outcome[] = [];
+    let outcomes: Outcome[] | undefined;
     let broken: unknown;
     try {
-      await client.query('BEGIN');
-      for (const command of batch) outcomes.push(await runInSavepoint(client, command));
+      outcomes = await runTogether(client, batch);
+      outcomes ??= await runInSavepoints(client, batch);
       await client.query('COMMIT');
       this.commits += 1;
     } catch (error) {
       broken = error;
       await client.query('ROLLBACK').catch(() => undefined);
     } finally {
-      // A client whose transaction failed outside any command is discarded, not reused.
-      client.release(broken === undefined ? undefined : true);
+      // A client whose transaction failed outside any command is discarded, not reused; so is
+      // one where a command failed, which may hold a prepared statement gone stale (a
+      // migration changed its result columns), as `pg.Pool` discards a client a read failed on.
+      const failed = outcomes?.some((outcome) => !outcome.ok) ?? false;
+      client.release(broken === undefined && !failed ? undefined : true);
     }
-    if (broken !== undefined) {
+    if (broken !== undefined || outcomes === undefined) {
       // The outcome of a COMMIT cut off mid-way is unknown: report it unacknowledged, never as done.
       for (const command of batch) command.reject(asStoreError(broken));
       return;
@@ -95,6 +138,45 @@ export class PgGroupCommit {
       else command.reject(outcome?.error);
     });
   }
+}
+
+/**
+ * Opens the batch's transaction and runs it without savepoints: each command alone, or with
+ * the batch's others of its kind at the place of the first of them. Returns the outcomes,
+ * ready to commit; or `undefined` once anything threw, after rolling the transaction back.
+ * Throws when the connection fails (the batch is then unacknowledged).
+ */
+async function runTogether(client: PoolClient, batch: QueuedCommand[]): Promise<Outcome[] | undefined> {
+  await client.query('BEGIN');
+  const values = new Map<QueuedCommand, unknown>();
+  try {
+    for (const command of batch) {
+      if (values.has(command)) continue;
+      if (!command.kind) {
+        values.set(command, await command.run(client));
+        continue;
+      }
+      const kind = command.kind;
+      const same = batch.filter((other) => other.kind === kind);
+      const results = await kind.runAll(
+        client,
+        same.map((c) => c.input),
+      );
+      same.forEach((c, i) => values.set(c, results[i]));
+    }
+  } catch {
+    await client.query('ROLLBACK');
+    return undefined;
+  }
+  return batch.map((command) => ({ ok: true, value: values.get(command) }));
+}
+
+/** Opens the batch's transaction again and runs each command alone, in a savepoint of its own. */
+async function runInSavepoints(client: PoolClient, batch: QueuedCommand[]): Promise<Outcome[]> {
+  await client.query('BEGIN');
+  const outcomes: Outcome[] = [];
+  for (const command of batch) outcomes.push(await runInSavepoint(client, command));
+  return outcomes;
 }
 
 async function runInSavepoint(client: PoolClient, command: QueuedCommand): Promise<Outcome> {

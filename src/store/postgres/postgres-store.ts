@@ -1,9 +1,10 @@
 import pg from 'pg';
 import type { Pool, PoolClient } from 'pg';
+import type { ExecutionRecord, InteractionRecord } from '../records.ts';
 import type { Store } from '../store-port.ts';
 import { claimDue } from './claim.ts';
 import { PgGroupCommit } from './group-commit.ts';
-import { completeInteraction } from './interaction-commands.ts';
+import { completions } from './interaction-commands.ts';
 import { acquireLeadership, getLeadership, releaseLeadership } from './leadership.ts';
 import { listExecutions } from './list-executions.ts';
 import {
@@ -16,12 +17,16 @@ import {
 import { checkSchemaName, listPendingMigrations, migrate } from './migrate.ts';
 import { cancel, redrive } from './operator-commands.ts';
 import * as q from './queries.ts';
+import { ReadBatch } from './read-batch.ts';
 import { rebuildProjections, snapshotProjections } from './rebuild.ts';
 import * as r from './release-records.ts';
-import { checkpointStep, fail, succeed, suspend } from './segment-commands.ts';
+import { fail } from './segment-commands.ts';
 import { PgSignals } from './signals.ts';
-import { query, row } from './sql.ts';
-import { submitExecution } from './submit.ts';
+import { checkpoints, succeeds } from './step-commits.ts';
+import { row } from './sql.ts';
+import { renewLeases } from './renew-leases.ts';
+import { submits } from './submit.ts';
+import { suspends } from './suspend.ts';
 
 export interface PostgresStoreOptions {
   /** `postgres://user@host:port/database` */
@@ -49,7 +54,7 @@ const INT8_AS_NUMBER: pg.CustomTypesConfig = {
  * The shared store: PostgreSQL through a `pg` pool, every table in `options.schema`. Several
  * coordinator nodes may share it (`exclusive = false`): commands are guarded UPDATEs, claims
  * lock their candidates `FOR UPDATE SKIP LOCKED`, and writes go through group commit (one
- * transaction per batch, a SAVEPOINT per command). Reads run on the pool and see what has
+ * transaction per batch; see `PgGroupCommit`). Reads run on the pool and see what has
  * been committed, which includes every command whose promise has resolved.
  */
 export class PostgresStore implements Store {
@@ -60,6 +65,9 @@ export class PostgresStore implements Store {
   readonly #writer: PgGroupCommit;
   readonly #nowMs: () => number;
   readonly #signals: PgSignals;
+  // Point reads by id, coalesced per turn (status reads and long-polls of concurrent requests).
+  readonly #executionReads: ReadBatch<string, ExecutionRecord>;
+  readonly #interactionReads: ReadBatch<string, InteractionRecord>;
   #closed: Promise<void> | undefined;
 
   constructor(options: PostgresStoreOptions) {
@@ -79,6 +87,8 @@ export class PostgresStore implements Store {
     this.#pool.on('connect', (client) => client.on('error', () => undefined));
     this.#writer = new PgGroupCommit(this.#pool);
     this.#nowMs = options.nowMs ?? Date.now;
+    this.#executionReads = new ReadBatch((ids) => q.getExecutions(this.#pool, ids));
+    this.#interactionReads = new ReadBatch((ids) => q.getInteractions(this.#pool, ids));
     this.#signals = new PgSignals({
       pool: this.#pool,
       connectionString: options.connectionString,
@@ -132,43 +142,23 @@ export class PostgresStore implements Store {
   }
 
   submit: Store['submit'] = async (c) => {
-    const outcome = await this.#write((db) => submitExecution(db, c));
+    const outcome = await this.#writer.runAs(submits, c);
     if (outcome.kind === 'created') this.#signals.note({ kind: 'due' });
     return outcome;
   };
   claimDue: Store['claimDue'] = (c) => this.#write((db) => claimDue(db, c));
   renewLeases: Store['renewLeases'] = (fences, untilMs) =>
-    this.#write(async (db) => {
-      let renewed = 0;
-      for (const f of fences) {
-        const result = await query(
-          db,
-          `UPDATE executions SET lease_expires_at = @untilMs
-           WHERE execution_id = @executionId AND status = 'RUNNING' AND lease_epoch = @leaseEpoch`,
-          { untilMs, executionId: f.executionId, leaseEpoch: f.leaseEpoch },
-        );
-        renewed += result.rowCount;
-      }
-      return renewed;
-    });
-  checkpointStep: Store['checkpointStep'] = (c) => this.#write((db) => checkpointStep(db, c));
-  succeed: Store['succeed'] = (c) =>
-    this.#changed(
-      c.executionId,
-      this.#write((db) => succeed(db, c)),
-    );
-  suspend: Store['suspend'] = (c) =>
-    this.#changed(
-      c.executionId,
-      this.#write((db) => suspend(db, c)),
-    );
+    this.#write((db) => renewLeases(db, fences, untilMs));
+  checkpointStep: Store['checkpointStep'] = (c) => this.#writer.runAs(checkpoints, c);
+  succeed: Store['succeed'] = (c) => this.#changed(c.executionId, this.#writer.runAs(succeeds, c));
+  suspend: Store['suspend'] = (c) => this.#changed(c.executionId, this.#writer.runAs(suspends, c));
   fail: Store['fail'] = (c) =>
     this.#changed(
       c.executionId,
       this.#write((db) => fail(db, c)),
     );
   completeInteraction: Store['completeInteraction'] = async (c) => {
-    const outcome = await this.#write((db) => completeInteraction(db, c));
+    const outcome = await this.#writer.runAs(completions, c);
     if (outcome.kind === 'completed') this.#noteDue(outcome.interaction.executionId);
     return outcome;
   };
@@ -199,9 +189,17 @@ export class PostgresStore implements Store {
   releaseLeadership: Store['releaseLeadership'] = (fence) => releaseLeadership(this.#pool, fence);
   getLeadership: Store['getLeadership'] = (role) => getLeadership(this.#pool, role);
 
-  getExecution: Store['getExecution'] = (tenantId, id) => q.getExecution(this.#pool, tenantId, id);
+  getExecution: Store['getExecution'] = async (tenantId, id) => {
+    const execution = await this.#executionReads.read(id);
+    return execution?.tenantId === tenantId ? execution : undefined;
+  };
   getStepOutput: Store['getStepOutput'] = (id, stepIndex) => q.getStepOutput(this.#pool, id, stepIndex);
-  findInteraction: Store['findInteraction'] = (tenantId, ref) => q.findInteraction(this.#pool, tenantId, ref);
+  findInteraction: Store['findInteraction'] = async (tenantId, ref) => {
+    if (!('interactionId' in ref))
+      return q.findInteractionByCorrelation(this.#pool, tenantId, ref.correlationId);
+    const interaction = await this.#interactionReads.read(ref.interactionId);
+    return interaction?.tenantId === tenantId ? interaction : undefined;
+  };
   listPendingInteractions: Store['listPendingInteractions'] = (tenantId, filter) =>
     q.listPendingInteractions(this.#pool, tenantId, filter);
   readJournal: Store['readJournal'] = (id, afterSeq, limit) => q.readJournal(this.#pool, id, afterSeq, limit);

@@ -9,17 +9,16 @@ import {
 } from '../rows.ts';
 import { row, rows, type Db } from './sql.ts';
 
-export async function getExecution(
-  db: Db,
-  tenantId: string,
-  executionId: string,
-): Promise<ExecutionRecord | undefined> {
-  const r = await row<ExecutionRow>(
+/** The executions of `executionIds` that exist, by id: one statement for many point reads. */
+export async function getExecutions(db: Db, executionIds: string[]): Promise<Map<string, ExecutionRecord>> {
+  const found = await rows<ExecutionRow>(
     db,
-    'SELECT * FROM executions WHERE tenant_id = @tenantId AND execution_id = @executionId',
-    { tenantId, executionId },
+    'SELECT * FROM executions WHERE execution_id = ANY(@ids::text[])',
+    {
+      ids: executionIds,
+    },
   );
-  return r && executionFromRow(r);
+  return new Map(found.map((r) => [r.execution_id, executionFromRow(r)]));
 }
 
 export async function getStepOutput(
@@ -35,23 +34,29 @@ export async function getStepOutput(
   return r && { output: parseJson(r.output_json) };
 }
 
-export async function findInteraction(
+/** The interactions of `interactionIds` that exist, by id: one statement for many point reads. */
+export async function getInteractions(
+  db: Db,
+  interactionIds: string[],
+): Promise<Map<string, InteractionRecord>> {
+  const found = await rows<InteractionRow>(
+    db,
+    'SELECT * FROM await_interactions WHERE interaction_id = ANY(@ids::text[])',
+    { ids: interactionIds },
+  );
+  return new Map(found.map((r) => [r.interaction_id, interactionFromRow(r)]));
+}
+
+export async function findInteractionByCorrelation(
   db: Db,
   tenantId: string,
-  ref: { interactionId: string } | { correlationId: string },
+  correlationId: string,
 ): Promise<InteractionRecord | undefined> {
-  const r =
-    'interactionId' in ref
-      ? await row<InteractionRow>(
-          db,
-          'SELECT * FROM await_interactions WHERE tenant_id = @tenantId AND interaction_id = @interactionId',
-          { tenantId, interactionId: ref.interactionId },
-        )
-      : await row<InteractionRow>(
-          db,
-          'SELECT * FROM await_interactions WHERE tenant_id = @tenantId AND correlation_id = @correlationId',
-          { tenantId, correlationId: ref.correlationId },
-        );
+  const r = await row<InteractionRow>(
+    db,
+    'SELECT * FROM await_interactions WHERE tenant_id = @tenantId AND correlation_id = @correlationId',
+    { tenantId, correlationId },
+  );
   return r && interactionFromRow(r);
 }
 

@@ -5,6 +5,8 @@ import { asStoreError } from './unavailable.ts';
 export type Db = Pool | PoolClient;
 
 interface Compiled {
+  /** The prepared statement's name on every connection that runs it; none for optional filters. */
+  readonly name: string | undefined;
   readonly text: string;
   readonly names: readonly string[];
 }
@@ -13,7 +15,12 @@ const compiled = new Map<string, Compiled>();
 
 /**
  * Rewrites `@name` parameters to PostgreSQL's `$n` (a repeated name reuses its number), so
- * the statements read like their SQLite twins. Compiled once per statement text.
+ * the statements read like their SQLite twins. Compiled once per statement text, and named:
+ * each connection prepares a statement the first time it runs it and afterwards only binds
+ * and executes it, so PostgreSQL does not parse and plan the hot statements again each time.
+ * Statement texts are fixed strings (values are always bound), so the set of names is bounded.
+ * A statement with optional filters (`@x IS NULL OR …`) stays unnamed: PostgreSQL may switch a
+ * prepared statement to one generic plan, which cannot pick the index the filters given call for.
  */
 function compile(sql: string): Compiled {
   let c = compiled.get(sql);
@@ -24,7 +31,8 @@ function compile(sql: string): Compiled {
       if (i < 0) i = names.push(name) - 1;
       return `$${i + 1}`;
     });
-    c = { text, names };
+    const name = /IS NULL OR/i.test(sql) ? undefined : `capstan_${compiled.size + 1}`;
+    c = { name, text, names };
     compiled.set(sql, c);
   }
   return c;
@@ -37,12 +45,12 @@ export async function query<R extends QueryResultRow>(
   params: object = {},
 ): Promise<{ rows: R[]; rowCount: number }> {
   const bound = params as Record<string, unknown>;
-  const { text, names } = compile(sql);
-  const values = names.map((name) => {
-    if (!(name in bound)) throw new Error(`statement parameter @${name} is not bound`);
-    return bound[name] ?? null;
+  const { name, text, names } = compile(sql);
+  const values = names.map((param) => {
+    if (!(param in bound)) throw new Error(`statement parameter @${param} is not bound`);
+    return bound[param] ?? null;
   });
-  const result = await db.query<R>(text, values).catch((error: unknown) => {
+  const result = await db.query<R>({ name, text, values }).catch((error: unknown) => {
     throw asStoreError(error);
   });
   return { rows: result.rows, rowCount: result.rowCount ?? 0 };

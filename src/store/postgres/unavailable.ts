@@ -10,8 +10,10 @@ const NETWORK_CODES = new Set([
 ]);
 // SQLSTATE: class 08 (connection exception), the server shutting down or not yet accepting.
 const SERVER_CODES = /^(08...|57P01|57P02|57P03|53300)$/;
+// The last: a prepared statement whose result columns a migration changed fails on its
+// connection, which is then discarded; the command was not applied and may be retried.
 const DRIVER_MESSAGES =
-  /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|Client was closed/i;
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|Client was closed|cached plan must not change result type/i;
 
 /** True when the database could not be reached, as opposed to refusing a statement. */
 export function isUnavailable(error: unknown): boolean {
