@@ -1,51 +1,86 @@
 /**
- * `npm run bench`: Capstan's W1–W3 on SQLite and PostgreSQL with durable settings, one scenario
- * at a time (the machine has 2 cores: overlapping runs would measure each other), each on a fresh
- * store. Prints tables, writes JSON; `--compare` adds the anchors and the ratios. See docs/performance.md.
+ * `npm run bench`: Capstan's W1–W4 and the scale runs on SQLite and PostgreSQL with durable
+ * settings, one run at a time (the machine has 2 cores: overlapping runs would measure each
+ * other), each W1–W4 run on a fresh store, `--repeats` times. Prints tables, writes JSON;
+ * `--compare` adds the anchors and the ratios. See docs/performance.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { runAnchors, type AnchorRun } from './lib/anchors.ts';
 import { durabilitySettings } from './lib/durability.ts';
-import { parseOptions, USAGE, type BenchOptions, type StoreKind } from './lib/options.ts';
+import { parseOptions, USAGE, type BenchOptions, type Scenario, type StoreKind } from './lib/options.ts';
 import { ratios, type AnchorRatio } from './lib/ratios.ts';
+import { repeated } from './lib/repeats.ts';
 import { renderRatios, renderTables, type ScenarioResult } from './lib/report.ts';
-import { freshTarget } from './lib/store-target.ts';
+import { nodeRuntime, ROOT, type NodeRuntime } from './lib/runtime.ts';
+import { freshTarget, type StoreTarget } from './lib/store-target.ts';
+import { runScale } from './scenarios/scale.ts';
 import { runW1 } from './scenarios/w1.ts';
 import { runW2 } from './scenarios/w2.ts';
 import { runW3 } from './scenarios/w3.ts';
+import { runW4 } from './scenarios/w4.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
-
-async function runScenario(
-  scenario: ScenarioResult['scenario'],
+/** One run of a W scenario, on a store of its own. */
+async function onFreshStore<T>(
+  scenario: string,
   store: StoreKind,
   options: BenchOptions,
-): Promise<ScenarioResult> {
+  run: (target: StoreTarget) => Promise<T>,
+): Promise<T> {
   const target = freshTarget(store, options.pgUrl, scenario);
   try {
-    switch (scenario) {
-      case 'w1':
-        return { scenario, store, ...(await runW1(target, options.n)) };
-      case 'w2':
-        return { scenario, store, ...(await runW2(target, options.n)) };
-      case 'w3':
-        return { scenario, store, ...(await runW3(target, options.n)) };
-    }
+    return await run(target);
   } finally {
     await target.dispose();
   }
 }
 
-function machine() {
+async function runScenario(
+  scenario: Scenario,
+  store: StoreKind,
+  options: BenchOptions,
+  runtime: NodeRuntime,
+): Promise<ScenarioResult> {
+  const { n, repeats } = options;
+  const each = <T extends object>(run: (target: StoreTarget) => Promise<T>) =>
+    repeated(repeats, () => onFreshStore(scenario, store, options, run));
+  switch (scenario) {
+    case 'w1':
+      return { scenario, store, ...(await each((t) => runW1(runtime, t, n))) };
+    case 'w2':
+      return { scenario, store, ...(await each((t) => runW2(runtime, t, n))) };
+    case 'w3':
+      return { scenario, store, ...(await each((t) => runW3(runtime, t, n))) };
+    case 'w4':
+      return { scenario, store, ...(await each((t) => runW4(runtime, t, n))) };
+    case 'scale':
+      return {
+        scenario,
+        store,
+        ...(await runScale(runtime, store, {
+          n,
+          repeats,
+          levels: options.scaleLevels,
+          pgUrl: options.pgUrl,
+        })),
+      };
+  }
+}
+
+function machine(runtime: NodeRuntime) {
   const cpus = os.cpus();
   return {
     cpus: cpus.length,
     cpuModel: cpus[0]?.model ?? 'unknown',
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     platform: `${os.platform()} ${os.release()}`,
+    /** The Node of the benchmark's own process (client, seeding). */
     node: process.version,
+    /** The Node Capstan's processes ran on, and the tree they ran from. */
+    capstanNode: runtime.version,
+    capstanNodeBinary: runtime.node,
+    capstanRoot: runtime.root,
   };
 }
 
@@ -63,6 +98,8 @@ async function main(): Promise<void> {
     console.error(`${(error as Error).message}\n\n${USAGE}`);
     process.exit(2);
   }
+  const runtime = nodeRuntime(options);
+  process.stderr.write(`Capstan's processes run on Node ${runtime.version} from ${runtime.root}\n`);
   const startedAt = new Date();
   // Other work on the machine skews every figure; the load average says how busy it was.
   const loadBefore = os.loadavg();
@@ -72,9 +109,9 @@ async function main(): Promise<void> {
   const results: ScenarioResult[] = [];
   for (const scenario of options.scenarios) {
     for (const store of options.stores) {
-      process.stderr.write(`${scenario} on ${store} (N = ${options.n})…\n`);
+      process.stderr.write(`${scenario} on ${store} (N = ${options.n}, ${options.repeats} run(s))…\n`);
       const t0 = performance.now();
-      results.push(await runScenario(scenario, store, options));
+      results.push(await runScenario(scenario, store, options, runtime));
       process.stderr.write(
         `${scenario} on ${store} done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
       );
@@ -93,7 +130,7 @@ async function main(): Promise<void> {
     };
     console.log(`\n${renderRatios(compare.ratios, options.stores)}`);
     console.log(
-      `anchors ran on Node ${run.node}, Capstan on ${process.version}; they took ${run.wallS.toFixed(0)} s; raw results in ${run.rawFile}`,
+      `anchors ran on Node ${run.node}, Capstan on ${runtime.version}; they took ${run.wallS.toFixed(0)} s; raw results in ${run.rawFile}`,
     );
   }
 
@@ -106,7 +143,7 @@ async function main(): Promise<void> {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     command: ['npm', 'run', 'bench', '--', ...process.argv.slice(2)].join(' '),
-    machine: { ...machine(), loadAverage1mBefore: loadBefore[0], loadAverage1mAfter: loadAfter[0] },
+    machine: { ...machine(runtime), loadAverage1mBefore: loadBefore[0], loadAverage1mAfter: loadAfter[0] },
     // A password in the URL must not end up in a results file.
     options: { ...options, pgUrl: masked(options.pgUrl) },
     durability,

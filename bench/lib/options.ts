@@ -1,7 +1,9 @@
 /** The command line of `npm run bench`. */
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['w1', 'w2', 'w3'] as const;
+export const SCENARIOS = ['w1', 'w2', 'w3', 'w4', 'scale'] as const;
+/** What runs without --scenarios: the scale runs seed millions of rows, so they run when named. */
+const DEFAULT_SCENARIOS: readonly Scenario[] = ['w1', 'w2', 'w3', 'w4'];
 export type Scenario = (typeof SCENARIOS)[number];
 export const STORES = ['sqlite', 'postgres'] as const;
 export type StoreKind = (typeof STORES)[number];
@@ -16,12 +18,26 @@ export interface BenchOptions {
   readonly json: string | undefined;
   readonly compare: boolean;
   readonly pgUrl: string;
+  /** Runs per scenario and store; tables and JSON show the median and min–max. */
+  readonly repeats: number;
+  /** Stored rows for the scale scenario: S finished and S parked executions per level. */
+  readonly scaleLevels: readonly number[];
+  /** Another node binary for Capstan's processes (this checkout's node_modules must suit it). */
+  readonly node: string | undefined;
+  /** A Node major for Capstan's processes, run from a copy prepared by bench/node-runtime.sh. */
+  readonly nodeMajor: number | undefined;
 }
 
 export const USAGE = `npm run bench -- [options]
   --quick                  a short run: N = 500
   --n <count>              executions per throughput run (default 5000)
-  --scenarios w1,w2,w3     which scenarios (default all)
+  --scenarios w1,w2,w3,w4,scale
+                           which scenarios (default w1,w2,w3,w4; scale seeds millions of rows)
+  --repeats <count>        runs of every scenario; the tables show median (min–max) (default 1)
+  --scale-levels <list>    stored executions for scale: S finished + S parked each (default 0,100000,1000000)
+  --node <path>            run Capstan's processes on this node binary, from this checkout
+  --node-major <M>         run them on Node M from the npm registry, from a copy of this working tree
+                           with its own npm ci (bench/node-runtime.sh; cached in /tmp)
   --stores sqlite,postgres which stores (default both)
   --json <file>            where to write the results (default bench/results/<timestamp>.json)
   --compare                also run ../shared/bench/anchors/run.sh <N> and print Capstan / anchor ratios
@@ -39,6 +55,13 @@ function listOf<T extends string>(raw: string | undefined, allowed: readonly T[]
   return allowed.filter((a) => items.includes(a));
 }
 
+function integer(raw: string | undefined, flag: string, fallback: number, min = 1): number {
+  if (raw === undefined) return fallback;
+  const x = Number(raw);
+  if (!Number.isInteger(x) || x < min) throw new Error(`${flag} must be an integer ≥ ${min}, got '${raw}'`);
+  return x;
+}
+
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const { values } = parseArgs({
     args: [...argv],
@@ -50,6 +73,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       json: { type: 'string' },
       compare: { type: 'boolean', default: false },
       'pg-url': { type: 'string' },
+      repeats: { type: 'string' },
+      'scale-levels': { type: 'string' },
+      node: { type: 'string' },
+      'node-major': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -58,16 +85,26 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     console.log(USAGE);
     process.exit(0);
   }
-  const n = values.n === undefined ? (values.quick ? 500 : 5000) : Number(values.n);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--n must be a positive integer, got '${values.n}'`);
+  const n = integer(values.n, '--n', values.quick ? 500 : 5000);
+  if (values.node !== undefined && values['node-major'] !== undefined)
+    throw new Error('--node and --node-major exclude each other');
+  const levels = (values['scale-levels'] ?? '0,100000,1000000')
+    .split(',')
+    .map((x) => integer(x.trim(), '--scale-levels', 0, 0));
   return {
     quick: values.quick,
     n,
-    scenarios: listOf(values.scenarios, SCENARIOS, 'scenario'),
+    scenarios:
+      values.scenarios === undefined ? DEFAULT_SCENARIOS : listOf(values.scenarios, SCENARIOS, 'scenario'),
     stores: listOf(values.stores, STORES, 'store'),
     json: values.json,
     compare: values.compare,
     pgUrl:
       values['pg-url'] ?? process.env.CAPSTAN_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    repeats: integer(values.repeats, '--repeats', 1),
+    scaleLevels: levels,
+    node: values.node,
+    nodeMajor:
+      values['node-major'] === undefined ? undefined : integer(values['node-major'], '--node-major', 0),
   };
 }

@@ -1,33 +1,36 @@
 /** The tables `npm run bench` prints: one per scenario, a row per store, and the anchor ratios. */
 import type { AnchorRatio } from './ratios.ts';
 import type { StoreKind } from './options.ts';
+import type { Repeated } from './repeats.ts';
+import { cell, num, table } from './table.ts';
+import { renderScale } from './scale-report.ts';
+import type { ScaleResult } from '../scenarios/scale.ts';
 import type { W1Result } from '../scenarios/w1.ts';
 import type { W2Result } from '../scenarios/w2.ts';
 import type { W3Result } from '../scenarios/w3.ts';
+import type { W4Result } from '../scenarios/w4.ts';
+
+type Tagged<S extends string, R> = { scenario: S; store: StoreKind } & Repeated<R>;
 
 export type ScenarioResult =
-  | ({ scenario: 'w1'; store: StoreKind } & W1Result)
-  | ({ scenario: 'w2'; store: StoreKind } & W2Result)
-  | ({ scenario: 'w3'; store: StoreKind } & W3Result);
+  | Tagged<'w1', W1Result>
+  | Tagged<'w2', W2Result>
+  | Tagged<'w3', W3Result>
+  | Tagged<'w4', W4Result>
+  | ({ scenario: 'scale'; store: StoreKind } & ScaleResult);
 
-const num = (x: number | null | undefined, digits = 0): string =>
-  x === null || x === undefined || !Number.isFinite(x)
-    ? '–'
-    : x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-
-function table(title: string, head: readonly string[], rows: readonly (readonly string[])[]): string {
-  if (rows.length === 0) return '';
-  const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
-  return [title, '', line(head), line(head.map(() => '---')), ...rows.map(line), ''].join('\n');
-}
+const repeats = (r: { repeats: readonly unknown[] }): string =>
+  r.repeats.length > 1 ? `, median (min–max) of ${r.repeats.length} runs` : '';
 
 export function renderTables(results: readonly ScenarioResult[]): string {
   const w1 = results.flatMap((r) => (r.scenario === 'w1' ? [r] : []));
   const w2 = results.flatMap((r) => (r.scenario === 'w2' ? [r] : []));
   const w3 = results.flatMap((r) => (r.scenario === 'w3' ? [r] : []));
+  const w4 = results.flatMap((r) => (r.scenario === 'w4' ? [r] : []));
+  const scale = results.flatMap((r) => (r.scenario === 'scale' ? [r] : []));
   return [
     table(
-      `W1: 3-step pipeline, N = ${w1[0]?.n ?? '–'}, in-process coordinator, 64 submitters`,
+      `W1: 3-step pipeline, N = ${w1[0]?.n ?? '–'}, in-process coordinator, 64 submitters${w1[0] ? repeats(w1[0]) : ''}`,
       [
         'store',
         'executions/s',
@@ -40,9 +43,9 @@ export function renderTables(results: readonly ScenarioResult[]): string {
       ],
       w1.map((r) => [
         r.store,
-        num(r.executionsPerS),
+        cell(r.executionsPerS, r.range.executionsPerS),
         num(r.stepsPerS),
-        num(r.wallMs / 1000, 2),
+        cell(r.wallMs / 1000, r.range.wallMs && [r.range.wallMs[0] / 1000, r.range.wallMs[1] / 1000], 2),
         num(r.submitMs / 1000, 2),
         num(r.commitsPerExecution, 3),
         num(r.coordinator.cpuS, 1),
@@ -50,7 +53,7 @@ export function renderTables(results: readonly ScenarioResult[]): string {
       ]),
     ),
     table(
-      `W2: human await, N = ${w2[0]?.n ?? '–'}, over HTTP (capstan serve), 64 clients`,
+      `W2: human await, N = ${w2[0]?.n ?? '–'}, over HTTP (capstan serve), 64 clients${w2[0] ? repeats(w2[0]) : ''}`,
       [
         'store',
         'completions/s',
@@ -63,9 +66,9 @@ export function renderTables(results: readonly ScenarioResult[]): string {
       ],
       w2.map((r) => [
         r.store,
-        num(r.completionsPerS),
+        cell(r.completionsPerS, r.range.completionsPerS),
         num(r.wallMs / 1000, 2),
-        num(r.parkedPerS),
+        cell(r.parkedPerS, r.range.parkedPerS),
         num(r.parkMs / 1000, 2),
         num(r.pendingListMs),
         num(r.coordinator.cpuS, 1),
@@ -73,22 +76,48 @@ export function renderTables(results: readonly ScenarioResult[]): string {
       ]),
     ),
     table(
-      'W3: submit → SUCCEEDED over HTTP, result long-poll, closed loop (ms)',
+      `W3: submit → SUCCEEDED over HTTP, result long-poll, closed loop (ms)${w3[0] ? repeats(w3[0]) : ''}`,
       ['store', 'concurrency', 'executions', 'p50', 'p90', 'p99', 'max', 'executions/s', 'peak RSS MB'],
       w3.flatMap((r) =>
-        r.runs.map((run) => [
+        r.runs.map((run, i) => [
           r.store,
           String(run.concurrency),
           String(run.count),
-          num(run.p50Ms, 1),
+          cell(run.p50Ms, r.range.runs?.[i]?.p50Ms, 1),
           num(run.p90Ms, 1),
-          num(run.p99Ms, 1),
+          cell(run.p99Ms, r.range.runs?.[i]?.p99Ms, 1),
           num(run.maxMs, 1),
           num(run.executionsPerS),
           num(r.coordinator.peakRssMb),
         ]),
       ),
     ),
+    table(
+      `W4: W1 with a REST worker process, N = ${w4[0]?.n ?? '–'}, 64 submitters${w4[0] ? repeats(w4[0]) : ''}`,
+      [
+        'store',
+        'executions/s',
+        'steps/s',
+        'wall s',
+        'commits/exec',
+        'coordinator CPU s',
+        'coordinator peak RSS MB',
+        'worker CPU s',
+        'worker peak RSS MB',
+      ],
+      w4.map((r) => [
+        r.store,
+        cell(r.executionsPerS, r.range.executionsPerS),
+        num(r.stepsPerS),
+        num(r.wallMs / 1000, 2),
+        num(r.commitsPerExecution, 3),
+        cell(r.coordinator.cpuS, r.range.coordinator?.cpuS, 1),
+        num(r.coordinator.peakRssMb),
+        cell(r.worker.cpuS, r.range.worker?.cpuS, 1),
+        num(r.worker.peakRssMb),
+      ]),
+    ),
+    renderScale(scale),
   ]
     .filter(Boolean)
     .join('\n');

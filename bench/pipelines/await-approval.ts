@@ -12,5 +12,5 @@ export const AWAIT_APPROVAL_ID = 'bench-await-approval';
 export default definePipeline({ id: AWAIT_APPROVAL_ID, input: z.object({ i: z.number().int() }) })
   .step('step1', { output: z.object({ x: z.number() }), run: ({ i }) => ({ x: i * 2 }) })
   // The deadline is far beyond any run, so no interaction times out during the benchmark.
-  .await('approve', { response: z.object({ ok: z.boolean() }), deadline: 'PT1H', group: 'bench' })
+  .await('approve', { response: z.object({ ok: z.boolean() }), deadline: 'P7D', group: 'bench' })
   .step('step2', { output: z.object({ approved: z.boolean() }), run: ({ ok }) => ({ approved: ok }) });

@@ -1,63 +1,46 @@
 /**
- * W1's coordinator process: a coordinator built as `capstan serve` builds it (same configuration
- * loading, store, engine settings, local worker), driven in-process as the anchors drive theirs
- * (DBOS.startWorkflow, boss.send): N submits from 64 concurrent submitters, timed from the first
- * submit to the last SUCCEEDED commit. In-process, because that is the like-for-like comparison
- * with the anchors and the only place the store's group-commit counter can be read; HTTP costs
- * are what W2 and W3 measure. Every result is checked afterwards, outside the timing. Prints one
- * JSON line.
+ * W1's (and W4's) coordinator process: a coordinator built as `capstan serve` builds it, driven
+ * in-process as the anchors drive theirs (DBOS.startWorkflow, boss.send): N submits from 64
+ * concurrent submitters, timed from the first submit to the last SUCCEEDED commit. In-process,
+ * because that is the like-for-like comparison with the anchors and the only place the store's
+ * group-commit counter can be read; HTTP costs are what W2 and W3 measure. Its segments run on
+ * the local worker (W1), or on the REST workers the settings name (W4). Every result is checked
+ * afterwards, outside the timing. Prints one JSON line.
  *
- *   node --import tsx bench/scenarios/w1-process.ts '<json: {n, dataDir, settings}>'
+ *   node --import tsx bench/scenarios/w1-process.ts '<json: {n, runTag, dataDir, settings, env}>'
  */
 import { resolve } from 'node:path';
-import { engineConfigOf } from '../../src/cli/commands/serve-coordinator.ts';
-import { loadConfig } from '../../src/config/load-config.ts';
-import {
-  createCoordinator,
-  hostLocalPipelines,
-  LocalWorker,
-  WorkerRegistry,
-} from '../../src/coordinator/index.ts';
-import { openStore } from '../../src/store/open-store.ts';
+import { startInProcessCoordinator, TENANT, type CoordinatorSpec } from '../lib/in-process-coordinator.ts';
 import { pool, progress } from '../lib/load.ts';
 import { ownResources } from '../lib/process-resources.ts';
 import { observeSucceeded } from '../lib/succeed-observer.ts';
 import threeSteps, { expectedZ, THREE_STEPS_ID } from '../pipelines/three-steps.ts';
 
 const SUBMITTERS = 64;
-const TENANT = 'default';
 
-interface Args {
+interface Args extends CoordinatorSpec {
   readonly n: number;
-  readonly dataDir: string;
-  readonly settings: Record<string, string>;
+  /** Makes the idempotency keys unique when runs share a store (the scale scenario's repeats). */
+  readonly runTag: string;
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as Args;
-const { values } = loadConfig({ env: {}, flags: { ...args.settings, 'capstan.data-dir': args.dataDir } });
-const store = await openStore(values, { dataDir: resolve(args.dataDir) });
 
 const shown = progress('w1 succeeded', args.n);
 let succeeded = 0;
 let allSucceeded: () => void = () => undefined;
 const finished = new Promise<void>((done) => (allSucceeded = done));
-const observed = observeSucceeded(store, () => {
-  shown.tick();
-  if (++succeeded === args.n) allSucceeded();
-});
-
-const workers = new WorkerRegistry();
-const worker = new LocalWorker('bench/local');
-workers.add(worker);
-const coordinator = createCoordinator({ store: observed, workers, config: engineConfigOf(values, 'bench') });
-await coordinator.start({ migrate: true });
-await hostLocalPipelines(
-  coordinator,
-  worker,
+const host = await startInProcessCoordinator(
+  args,
   [{ pipeline: threeSteps, sourceFile: resolve(import.meta.dirname, '../pipelines/three-steps.ts') }],
-  { tenantId: TENANT, nowMs: Date.now() },
+  (store) =>
+    observeSucceeded(store, () => {
+      shown.tick();
+      if (++succeeded === args.n) allSucceeded();
+    }),
 );
-coordinator.wake();
+const { coordinator, store } = host;
+await host.ready([THREE_STEPS_ID]);
 
 const durability = await store.durabilitySettings();
 const commits0 = store.commits;
@@ -68,7 +51,7 @@ await pool(args.n, SUBMITTERS, async (i) => {
   const { execution } = await coordinator.submit(TENANT, {
     pipelineId: THREE_STEPS_ID,
     input: { i },
-    idempotencyKey: `w1-${i}`,
+    idempotencyKey: `w1-${args.runTag}-${i}`,
   });
   ids[i] = execution.executionId;
 });
@@ -84,8 +67,7 @@ for (const [i, id] of ids.entries()) {
   if (x?.status !== 'SUCCEEDED' || (x.result as { z?: unknown } | null)?.z !== expectedZ(i))
     throw new Error(`execution ${i} is ${x?.status} with ${JSON.stringify(x?.result)}`);
 }
-await coordinator.stop();
-await store.close();
+await host.stop();
 console.log(
   JSON.stringify({
     n: args.n,

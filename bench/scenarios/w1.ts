@@ -1,10 +1,8 @@
 /** W1: N executions of the 3-step pipeline, in a fresh coordinator process of their own (see w1-process.ts). */
-import { spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { coordinatorNodeFlags } from '../lib/process-resources.ts';
+import { randomBytes } from 'node:crypto';
+import { runJsonProcess } from '../lib/json-process.ts';
+import type { NodeRuntime } from '../lib/runtime.ts';
 import type { StoreTarget } from '../lib/store-target.ts';
-
-const ROOT = resolve(import.meta.dirname, '../..');
 
 export interface W1Result {
   readonly n: number;
@@ -18,21 +16,18 @@ export interface W1Result {
   readonly durability: Record<string, string>;
 }
 
-export async function runW1(target: StoreTarget, n: number): Promise<W1Result> {
-  const args = JSON.stringify({ n, dataDir: target.dataDir, settings: target.settings });
-  // A process per run: its peak RSS is this run's alone, and no run inherits another's JIT or heap.
-  const child = spawn(
-    process.execPath,
-    [...coordinatorNodeFlags(), '--import', 'tsx', join(ROOT, 'bench/scenarios/w1-process.ts'), args],
-    {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const code = await new Promise<number | null>((done) => child.once('exit', done));
-  const last = out.trim().split('\n').pop() ?? '';
-  if (code !== 0) throw new Error(`w1 process exited with ${String(code)}:\n${out}`);
-  return JSON.parse(last) as W1Result;
+/** `extra` adds settings and secret env (W4's REST worker) to the target's. */
+export function runW1(
+  runtime: NodeRuntime,
+  target: StoreTarget,
+  n: number,
+  extra: { settings?: Record<string, string>; env?: Record<string, string> } = {},
+): Promise<W1Result> {
+  return runJsonProcess<W1Result>(runtime, 'bench/scenarios/w1-process.ts', {
+    n,
+    runTag: randomBytes(4).toString('hex'),
+    dataDir: target.dataDir,
+    settings: { ...target.settings, ...extra.settings },
+    env: extra.env ?? {},
+  });
 }

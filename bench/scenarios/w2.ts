@@ -6,6 +6,7 @@
  */
 import { apiClient, settledResult } from '../lib/api-client.ts';
 import { pool, progress } from '../lib/load.ts';
+import type { NodeRuntime } from '../lib/runtime.ts';
 import { startServer } from '../lib/server-process.ts';
 import type { StoreTarget } from '../lib/store-target.ts';
 import { AWAIT_APPROVAL_ID } from '../pipelines/await-approval.ts';
@@ -27,8 +28,8 @@ export interface W2Result {
   readonly coordinator: { mode: string; peakRssMb: number; cpuS: number };
 }
 
-export async function runW2(target: StoreTarget, n: number): Promise<W2Result> {
-  const server = await startServer(target, ['bench/pipelines/await-approval.ts']);
+export async function runW2(runtime: NodeRuntime, target: StoreTarget, n: number): Promise<W2Result> {
+  const server = await startServer(runtime, target, ['bench/pipelines/await-approval.ts']);
   const api = apiClient(server.baseUrl);
   try {
     const parking = progress('w2 parked', n);

@@ -6,6 +6,7 @@
  */
 import { apiClient, settledResult, type ApiClient } from '../lib/api-client.ts';
 import { latencyStats, pool, type LatencyStats } from '../lib/load.ts';
+import type { NodeRuntime } from '../lib/runtime.ts';
 import { startServer } from '../lib/server-process.ts';
 import type { StoreTarget } from '../lib/store-target.ts';
 import { expectedZ, THREE_STEPS_ID } from '../pipelines/three-steps.ts';
@@ -38,8 +39,8 @@ async function closedLoop(api: ApiClient, label: string, count: number, concurre
   return { concurrency, ...latencyStats(samples), executionsPerS: count / (wallMs / 1000) };
 }
 
-export async function runW3(target: StoreTarget, n: number): Promise<W3Result> {
-  const server = await startServer(target, ['bench/pipelines/three-steps.ts']);
+export async function runW3(runtime: NodeRuntime, target: StoreTarget, n: number): Promise<W3Result> {
+  const server = await startServer(runtime, target, ['bench/pipelines/three-steps.ts']);
   const api = apiClient(server.baseUrl);
   try {
     await closedLoop(api, 'warm', Math.min(WARM_UP, n), 10);

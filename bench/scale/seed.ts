@@ -1,0 +1,77 @@
+/**
+ * Seeds a scale target: a real template made by a coordinator (template-process.ts), then its
+ * rows cloned `count` times with set-based INSERTs (clone-sql.ts), in one transaction, straight
+ * into the store's tables. PostgreSQL is then vacuumed and analysed, as autovacuum would have
+ * done to a database that grew this large; SQLite gets no ANALYZE, since the store never runs one.
+ */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { runJsonProcess } from '../lib/json-process.ts';
+import type { NodeRuntime } from '../lib/runtime.ts';
+import type { StoreTarget } from '../lib/store-target.ts';
+import { cloneStatements, postgresClone, sqliteClone, type Template } from './clone-sql.ts';
+
+export interface Seeded {
+  readonly count: number;
+  /** Executions in the store afterwards (2 × count + the 2 templates). */
+  readonly executions: number;
+  readonly waitingInteractions: number;
+  readonly seedMs: number;
+}
+
+const TABLES = ['executions', 'step_outputs', 'journal', 'await_interactions'];
+
+export async function seed(runtime: NodeRuntime, target: StoreTarget, count: number): Promise<Seeded> {
+  const template = await runJsonProcess<Template>(runtime, 'bench/scale/template-process.ts', {
+    dataDir: target.dataDir,
+    settings: target.settings,
+  });
+  const t0 = performance.now();
+  const counts =
+    target.kind === 'sqlite'
+      ? seedSqlite(target, template, count)
+      : await seedPostgres(target, template, count);
+  return { count, ...counts, seedMs: performance.now() - t0 };
+}
+
+type Counts = Pick<Seeded, 'executions' | 'waitingInteractions'>;
+const COUNTS_SQL =
+  "SELECT (SELECT count(*) FROM executions) AS executions, (SELECT count(*) FROM await_interactions WHERE status = 'WAITING') AS waiting";
+
+function seedSqlite(target: StoreTarget, template: Template, count: number): Counts {
+  const db = new Database(join(target.dataDir, 'capstan.db'));
+  try {
+    // The seed is rebuilt if the machine crashes mid-way: no need to sync it row by row.
+    db.pragma('synchronous = OFF');
+    // 14 indexes grow with the clones: a page cache of 1 GiB keeps their inserts off the disk.
+    db.pragma('cache_size = -1048576');
+    if (count > 0)
+      db.transaction(() => cloneStatements(sqliteClone, template, count).forEach((s) => db.exec(s)))();
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const r = db.prepare(COUNTS_SQL).get() as { executions: number; waiting: number };
+    return { executions: r.executions, waitingInteractions: r.waiting };
+  } finally {
+    db.close();
+  }
+}
+
+async function seedPostgres(target: StoreTarget, template: Template, count: number): Promise<Counts> {
+  const schema = target.settings['pipeline.orchestrator.postgres.schema'];
+  const url = target.settings['pipeline.orchestrator.postgres.url'];
+  const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+  await client.connect();
+  try {
+    if (count > 0) {
+      await client.query('BEGIN');
+      await client.query('SET LOCAL synchronous_commit = off');
+      for (const statement of cloneStatements(postgresClone, template, count)) await client.query(statement);
+      await client.query('COMMIT');
+    }
+    await client.query(`VACUUM (ANALYZE) ${TABLES.join(', ')}`);
+    const r = await client.query<{ executions: string; waiting: string }>(COUNTS_SQL);
+    return { executions: Number(r.rows[0]?.executions), waitingInteractions: Number(r.rows[0]?.waiting) };
+  } finally {
+    await client.end();
+  }
+}

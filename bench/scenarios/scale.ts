@@ -1,0 +1,70 @@
+/**
+ * Scale: does W1 and the pending-interactions query stay as fast with a large store as with an
+ * empty one? For each level S (default 0, 100k, 1M) a fresh store is seeded with S finished
+ * 3-step executions and S executions parked at an await with a WAITING interaction (so 2S
+ * executions), cloned from real ones (bench/scale/seed.ts). On that store, each repeat times the
+ * pending query (pending-process.ts) and then runs W1 (new executions on top of the seeded ones;
+ * the store is not reseeded between repeats). The plans of the pending and claim queries are
+ * recorded at every level (explain.ts).
+ */
+import { runJsonProcess } from '../lib/json-process.ts';
+import type { StoreKind } from '../lib/options.ts';
+import { repeated, type Repeated } from '../lib/repeats.ts';
+import type { NodeRuntime } from '../lib/runtime.ts';
+import { freshTarget } from '../lib/store-target.ts';
+import { explainPlans, type Plans } from '../scale/explain.ts';
+import { seed, type Seeded } from '../scale/seed.ts';
+import { runW1, type W1Result } from './w1.ts';
+
+/** Sequential calls per filter and repeat; the repeat's figure is their median. */
+const PENDING_SAMPLES = 30;
+
+type PendingTimes = Record<'all' | 'group' | 'noMatch', { p50Ms: number; maxMs: number; rows: number }>;
+
+export interface ScaleLevel {
+  readonly seeded: Seeded;
+  readonly run: Repeated<{ w1: W1Result; pending: PendingTimes }>;
+  readonly plans: Plans;
+}
+
+export interface ScaleResult {
+  readonly levels: readonly ScaleLevel[];
+}
+
+export interface ScaleOptions {
+  readonly n: number;
+  readonly repeats: number;
+  readonly levels: readonly number[];
+  readonly pgUrl: string;
+}
+
+export async function runScale(
+  runtime: NodeRuntime,
+  store: StoreKind,
+  o: ScaleOptions,
+): Promise<ScaleResult> {
+  const levels: ScaleLevel[] = [];
+  for (const count of o.levels) {
+    const target = freshTarget(store, o.pgUrl, 'scale');
+    try {
+      process.stderr.write(
+        `  seeding ${count.toLocaleString('en-US')} + ${count.toLocaleString('en-US')} on ${store}…\n`,
+      );
+      const seeded = await seed(runtime, target, count);
+      process.stderr.write(`  seeded in ${(seeded.seedMs / 1000).toFixed(1)} s\n`);
+      const plans = await explainPlans(target);
+      const run = await repeated(o.repeats, async () => {
+        const pending = await runJsonProcess<PendingTimes>(runtime, 'bench/scale/pending-process.ts', {
+          dataDir: target.dataDir,
+          settings: target.settings,
+          samples: PENDING_SAMPLES,
+        });
+        return { pending, w1: await runW1(runtime, target, o.n) };
+      });
+      levels.push({ seeded, run, plans });
+    } finally {
+      await target.dispose();
+    }
+  }
+  return { levels };
+}
