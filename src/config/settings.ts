@@ -29,6 +29,16 @@ const s3Bucket = z
     'an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens',
   );
 const httpUrl = z.string().regex(/^https?:\/\/[^\s/]+/, 'an http:// or https:// URL');
+/** More signing keys by id, for rotation: `k2=env:NEW_SECRET,k1=file:/run/secrets/old`. */
+const secretRefList = z
+  .string()
+  .regex(
+    /^\s*$|^\s*[A-Za-z0-9._-]{1,64}=(env|file):[^,]+(\s*,\s*[A-Za-z0-9._-]{1,64}=(env|file):[^,]+)*\s*$/,
+    'comma-separated keyId=env:NAME or keyId=file:/path',
+  );
+const keyId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/);
+/** A gRPC target: `host:port`, the host a name, an IPv4 address or a bracketed IPv6 one. */
+const grpcEndpoint = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
 
 /**
  * Every setting: its key (the seeds' names, so their examples work verbatim), schema and
@@ -172,28 +182,55 @@ export const settings = {
     env: [],
   },
   /** More keys, by key id, for rotation: `k2=env:NEW_SECRET,k1=file:/run/secrets/old`. */
-  'pipeline.orchestrator.worker.rest.secret-refs': {
-    schema: z
-      .string()
-      .regex(
-        /^\s*$|^\s*[A-Za-z0-9._-]{1,64}=(env|file):[^,]+(\s*,\s*[A-Za-z0-9._-]{1,64}=(env|file):[^,]+)*\s*$/,
-        'comma-separated keyId=env:NAME or keyId=file:/path',
-      ),
-    default: '',
-    env: [],
-  },
+  'pipeline.orchestrator.worker.rest.secret-refs': { schema: secretRefList, default: '', env: [] },
   /** The key id this side signs requests with; unset: the default key, sent without a key id. */
   'pipeline.orchestrator.worker.rest.signing-key-id': {
-    schema: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]{1,64}$/)
-      .optional(),
+    schema: keyId.optional(),
     default: undefined,
     env: [],
   },
   'pipeline.orchestrator.worker.rest.signature-tolerance': { schema: duration, default: 'PT2M', env: [] },
   'pipeline.orchestrator.worker.rest.connect-timeout': { schema: duration, default: 'PT2S', env: [] },
   'pipeline.orchestrator.worker.rest.request-timeout': { schema: duration, default: 'PT30S', env: [] },
+  /**
+   * Remote gRPC workers (`TransitionWorkerService`), configured like REST ones with their own
+   * secret: the coordinator dispatches to the workers listed in `endpoint` (comma-separated
+   * `host:port`; it probes and registers them) and to those that register with protocol `grpc`.
+   * A worker (`capstan worker`) serves gRPC when `server-enabled`, on `capstan.worker.grpc-port`.
+   */
+  'pipeline.orchestrator.worker.grpc.endpoint': {
+    schema: z
+      .string()
+      .refine(
+        (csv) => csv.split(',').every((e) => !e.trim() || grpcEndpoint.test(e.trim())),
+        'comma-separated host:port endpoints',
+      ),
+    default: '',
+    env: [],
+  },
+  'pipeline.orchestrator.worker.grpc.server-enabled': { schema: bool, default: false, env: [] },
+  'pipeline.orchestrator.worker.grpc.shared-secret-ref': {
+    schema: secretRef.optional(),
+    default: undefined,
+    env: [],
+  },
+  'pipeline.orchestrator.worker.grpc.secret-refs': { schema: secretRefList, default: '', env: [] },
+  'pipeline.orchestrator.worker.grpc.signing-key-id': {
+    schema: keyId.optional(),
+    default: undefined,
+    env: [],
+  },
+  'pipeline.orchestrator.worker.grpc.signature-tolerance': { schema: duration, default: 'PT2M', env: [] },
+  'pipeline.orchestrator.worker.grpc.connect-timeout': { schema: duration, default: 'PT2S', env: [] },
+  'pipeline.orchestrator.worker.grpc.request-timeout': { schema: duration, default: 'PT30S', env: [] },
+  /** Only plaintext is implemented: `false` (TLS) is refused at start. Messages are signed, not encrypted. */
+  'pipeline.orchestrator.worker.grpc.plaintext': { schema: bool, default: true, env: [] },
+  /** The largest gRPC message a side accepts, in bytes: results on a coordinator, commands on a worker. */
+  'pipeline.orchestrator.worker.grpc.max-inbound-message-size': {
+    schema: int(1024, 2 ** 31 - 1),
+    default: 4 * 1_048_576,
+    env: [],
+  },
   /** After a remote call timed out once sent: `retry` (same idempotency key) or `dlq`. */
   'pipeline.orchestrator.remote-outcome-unknown-policy': {
     schema: z.enum(['retry', 'dlq']),
@@ -219,6 +256,14 @@ export const settings = {
     env: [],
   },
   'capstan.worker.heartbeat-interval': { schema: duration, default: 'PT30S', env: [] },
+  /** `capstan worker`: the gRPC port, with `worker.grpc.server-enabled` (`--grpc-port` sets both). */
+  'capstan.worker.grpc-port': { schema: int(0, 65535), default: 9090, env: [] },
+  /** `capstan worker`: the gRPC `host:port` it registers (default <host or hostname>:<grpc-port>). */
+  'capstan.worker.grpc-advertised-endpoint': {
+    schema: z.string().regex(grpcEndpoint, 'host:port').optional(),
+    default: undefined,
+    env: [],
+  },
   'pipeline.orchestrator.control-plane.enabled': { schema: bool, default: true, env: [] },
   /** Refuses to start without a remote worker protocol, and never runs segments in-process. */
   'pipeline.orchestrator.control-plane.require-remote-worker': { schema: bool, default: false, env: [] },

@@ -1,8 +1,8 @@
-import { KeyRing } from '../worker-protocol/key-ring.ts';
+import type { KeyRing } from '../worker-protocol/key-ring.ts';
 import { parseIsoDuration } from '../util/iso-duration.ts';
 import { ConfigError } from './load-config.ts';
-import { resolveSecretRef } from './secret-ref.ts';
 import type { Settings } from './settings.ts';
+import { hasProtocolSecret, protocolKeys } from './worker-protocol-keys.ts';
 
 const P = 'pipeline.orchestrator.worker.rest.';
 
@@ -28,40 +28,15 @@ export function restProtocolConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): RestProtocolConfig | undefined {
   const problems: string[] = [];
-  const resolve = (key: string, ref: string): string | undefined => {
-    try {
-      return resolveSecretRef(ref, env);
-    } catch (error) {
-      problems.push(`${key}: ${(error as Error).message}`);
-      return undefined;
-    }
-  };
-  const defaultRef = values[`${P}shared-secret-ref`];
-  const defaultSecret = defaultRef ? resolve(`${P}shared-secret-ref`, defaultRef) : undefined;
-  const keys = new Map<string, string>();
-  for (const pair of values[`${P}secret-refs`].split(',').filter((p) => p.trim())) {
-    const eq = pair.indexOf('=');
-    const keyId = pair.slice(0, eq).trim();
-    const secret = resolve(`${P}secret-refs (${keyId})`, pair.slice(eq + 1).trim());
-    if (secret !== undefined) keys.set(keyId, secret);
-  }
+  const ring = protocolKeys(values, P, env, problems);
   const baseUrls = values[`${P}base-url`]
     .split(',')
     .map((u) => u.trim())
     .filter(Boolean);
-  const configured = defaultRef !== undefined || keys.size > 0;
-  if (!configured && baseUrls.length > 0)
+  if (!hasProtocolSecret(values, P) && baseUrls.length > 0)
     problems.push(
       `${P}base-url is set, but no ${P}shared-secret-ref (or ${P}secret-refs) to sign calls with`,
     );
-  let ring: KeyRing | undefined;
-  if (configured && problems.length === 0) {
-    try {
-      ring = new KeyRing({ defaultSecret, keys, signingKeyId: values[`${P}signing-key-id`] });
-    } catch (error) {
-      problems.push(`${P}signing-key-id / ${P}secret-refs: ${(error as Error).message}`);
-    }
-  }
   if (problems.length > 0) throw new ConfigError(problems);
   if (!ring) return undefined;
   return {

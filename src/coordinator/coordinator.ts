@@ -9,9 +9,12 @@ import type { Clock } from '../runtime/clock.ts';
 import type { Random } from '../runtime/random.ts';
 import type { TimerHandle, Timers } from '../runtime/timers.ts';
 import { fingerprint, sha256Hex } from '../util/canonical-json.ts';
-import { RestTargetProber } from '../workers/rest-target-prober.ts';
-import { RestWorkerDirectory } from '../workers/rest-worker-directory.ts';
+import type { GrpcWorkerClient } from '../workers/grpc-worker-client.ts';
+import { grpcWorkerTransport } from '../workers/grpc-worker-transport.ts';
+import { RemoteWorkerDirectory } from '../workers/remote-worker-directory.ts';
+import { restWorkerTransport } from '../workers/rest-worker-transport.ts';
 import type { SignedRestClient } from '../workers/signed-rest-client.ts';
+import { WorkerTargetProber } from '../workers/worker-target-prober.ts';
 import { WorkerAvailability } from '../workers/worker-availability.ts';
 import { WorkerLifecycle } from '../workers/worker-lifecycle.ts';
 import type { WorkerRegistry } from '../workers/worker-registry.ts';
@@ -34,6 +37,8 @@ export interface CoordinatorDeps {
   readonly sinks?: ReadonlyMap<string, PublicationSink>;
   /** Remote REST workers: without it, REST registrations are listed but never dispatched to. */
   readonly restWorkers?: RestWorkersOptions;
+  /** Remote gRPC workers: without it, gRPC registrations are listed but never dispatched to. */
+  readonly grpcWorkers?: GrpcWorkersOptions;
 }
 
 export interface RestWorkersOptions {
@@ -41,6 +46,15 @@ export interface RestWorkersOptions {
   readonly client: SignedRestClient;
   /** Workers configured by base URL, probed and registered by the coordinator. */
   readonly baseUrls: readonly string[];
+  /** The tenant a probed worker hosts for when it does not say. */
+  readonly tenantId: string;
+}
+
+export interface GrpcWorkersOptions {
+  /** Signs calls to workers and checks their answers. */
+  readonly client: GrpcWorkerClient;
+  /** Workers configured by `host:port`, probed and registered by the coordinator. */
+  readonly endpoints: readonly string[];
   /** The tenant a probed worker hosts for when it does not say. */
   readonly tenantId: string;
 }
@@ -74,7 +88,7 @@ export class Coordinator {
   readonly #watch: ExecutionWatch;
   readonly #dispatcher: Dispatcher;
   readonly #availability: WorkerAvailability;
-  readonly #prober: RestTargetProber | undefined;
+  readonly #prober: WorkerTargetProber | undefined;
   #probing: Promise<void> | undefined;
   readonly #election: LeaderElection;
   #unsubscribe: (() => void) | undefined;
@@ -87,6 +101,8 @@ export class Coordinator {
   #stopped = false;
   #lastMaintenanceOkAtMs: number | undefined;
   #relaying: Promise<void> | undefined;
+  /** Availability syncs in flight: each applies what it read, however long ago that was. */
+  readonly #syncs = new Set<Promise<void>>();
 
   constructor(deps: CoordinatorDeps) {
     this.#d = deps;
@@ -98,23 +114,38 @@ export class Coordinator {
       clock: deps.clock,
       staleAfterMs: deps.config.workerStaleAfterMs,
     });
-    const rest = deps.restWorkers;
+    const remotes = [
+      deps.restWorkers && {
+        transport: restWorkerTransport(deps.restWorkers.client),
+        endpoints: deps.restWorkers.baseUrls,
+        tenantId: deps.restWorkers.tenantId,
+      },
+      deps.grpcWorkers && {
+        transport: grpcWorkerTransport(deps.grpcWorkers.client),
+        endpoints: deps.grpcWorkers.endpoints,
+        tenantId: deps.grpcWorkers.tenantId,
+      },
+    ].filter((remote) => remote !== undefined);
     this.#availability = new WorkerAvailability({
       workers: deps.workers,
       lifecycle: this.lifecycle,
       store: deps.store,
       clock: deps.clock,
       staleAfterMs: deps.config.workerStaleAfterMs,
-      directory: new RestWorkerDirectory({
+      directory: new RemoteWorkerDirectory({
         registry: deps.workers,
-        client: rest?.client,
+        transports: remotes.map((remote) => remote.transport),
         logger: deps.logger,
       }),
     });
+    const targets = remotes.flatMap(({ transport, endpoints }) =>
+      endpoints.map((endpoint) => ({ transport, endpoint })),
+    );
     this.#prober =
-      rest && rest.baseUrls.length > 0
-        ? new RestTargetProber({
-            ...rest,
+      targets.length > 0
+        ? new WorkerTargetProber({
+            targets,
+            tenantId: remotes[0]?.tenantId ?? 'default',
             lifecycle: this.lifecycle,
             clock: deps.clock,
             logger: deps.logger,
@@ -131,6 +162,10 @@ export class Coordinator {
       onWorkerUnreachable: async (worker, at, reason) => {
         this.workers.setAvailable(worker.workerId, at.tenantId, at.pipelineId, false);
         await this.lifecycle.markUnavailable(at.tenantId, at.pipelineId, worker.workerId, reason);
+        // A sync that read the lifecycle before this commit routes to the worker again when it
+        // lands: let those land, then take the worker out again (later syncs read UNAVAILABLE).
+        await Promise.allSettled([...this.#syncs]);
+        this.workers.setAvailable(worker.workerId, at.tenantId, at.pipelineId, false);
       },
     });
     this.#election = new LeaderElection({
@@ -227,7 +262,7 @@ export class Coordinator {
           )
         : { reclaimedLeases: 0, timedOutInteractions: 0, purgedExecutions: 0 };
       await this.#availability.heartbeatLocalWorkers();
-      this.#probeRestTargets();
+      this.#probeTargets();
       await this.syncWorkerAvailability();
       await this.#dispatcher.pump();
       this.#lastMaintenanceOkAtMs = this.#d.clock.now();
@@ -337,11 +372,21 @@ export class Coordinator {
   async awaitSettled(tenantId: string, executionId: string, waitMs: number): Promise<ExecutionRecord> {
     const deadline = this.#d.clock.now() + waitMs;
     for (;;) {
-      const execution = await this.status(tenantId, executionId);
       const remaining = deadline - this.#d.clock.now();
-      if (isSettled(execution.status) || remaining <= 0 || this.#stopped) return execution;
       // Another node may move it: its signal wakes this wait, and a bounded re-read covers a lost one.
-      await this.#watch.next(executionId, this.store.exclusive ? remaining : Math.min(remaining, 1000));
+      const listening = this.#watch.listen(
+        executionId,
+        this.store.exclusive ? remaining : Math.min(remaining, 1000),
+      );
+      const execution = await this.status(tenantId, executionId).catch((error: unknown) => {
+        listening.stop();
+        throw error;
+      });
+      if (isSettled(execution.status) || remaining <= 0 || this.#stopped) {
+        listening.stop();
+        return execution;
+      }
+      await listening.changed;
     }
   }
 
@@ -477,21 +522,27 @@ export class Coordinator {
    * HEALTHY ones take new work. Runs every maintenance pass, and at once after a lifecycle call.
    */
   async syncWorkerAvailability(only?: { tenantId: string; pipelineId: string }): Promise<void> {
-    await this.#availability.sync(only);
+    const sync = this.#availability.sync(only);
+    this.#syncs.add(sync);
+    try {
+      await sync;
+    } finally {
+      this.#syncs.delete(sync);
+    }
     this.#dispatcher.wake();
   }
 
   /**
-   * Probes the configured REST workers in the background (a dead one may take the connect
+   * Probes the configured remote workers in the background (a dead one may take the connect
    * timeout to answer, which a maintenance pass should not wait for), then routes by what
    * the probes registered.
    */
-  #probeRestTargets(): void {
+  #probeTargets(): void {
     if (!this.#prober || this.#probing || this.#stopped) return;
     this.#probing = this.#prober
       .probe()
       .then((probed) => (probed ? this.syncWorkerAvailability() : undefined))
-      .catch((error: unknown) => this.#d.logger.warn({ err: error }, 'REST worker probe failed'))
+      .catch((error: unknown) => this.#d.logger.warn({ err: error }, 'worker probe failed'))
       .finally(() => (this.#probing = undefined));
   }
 

@@ -4,7 +4,7 @@ import { systemRandom, type Random } from '../runtime/random.ts';
 import { systemTimers, type Timers } from '../runtime/timers.ts';
 import type { Store } from '../store/store-port.ts';
 import { WorkerRegistry } from '../workers/worker-registry.ts';
-import { Coordinator, type RestWorkersOptions } from './coordinator.ts';
+import { Coordinator, type GrpcWorkersOptions, type RestWorkersOptions } from './coordinator.ts';
 import { defaultEngineConfig, type EngineConfig } from './engine-config.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import type { PublicationSink } from '../dlq/outbox-relay.ts';
@@ -19,6 +19,7 @@ export interface CreateCoordinatorOptions {
   readonly workers?: WorkerRegistry;
   readonly sinks?: ReadonlyMap<string, PublicationSink>;
   readonly restWorkers?: RestWorkersOptions;
+  readonly grpcWorkers?: GrpcWorkersOptions;
 }
 
 export function createCoordinator(options: CreateCoordinatorOptions): Coordinator {
@@ -32,6 +33,7 @@ export function createCoordinator(options: CreateCoordinatorOptions): Coordinato
     workers: options.workers ?? new WorkerRegistry(),
     ...(options.sinks ? { sinks: options.sinks } : {}),
     ...(options.restWorkers ? { restWorkers: options.restWorkers } : {}),
+    ...(options.grpcWorkers ? { grpcWorkers: options.grpcWorkers } : {}),
   });
 }
 

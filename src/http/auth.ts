@@ -7,7 +7,7 @@ import { CapstanError } from '../errors/catalog.ts';
 export const SURFACES = {
   'control-plane': ['operator', 'admin'],
   admin: ['admin'],
-  /** Worker register and heartbeat: a worker token, or the admin token. */
+  /** Worker register and heartbeat, and reading a release to host: a worker token, or the admin token. */
   'worker-lifecycle': ['worker', 'admin'],
   /** Cluster discovery: any role's token. */
   discovery: ['operator', 'admin', 'worker'],

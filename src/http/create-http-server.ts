@@ -29,6 +29,8 @@ export interface HttpOptions {
 /** The admin routes a worker token may call: its own registration and heartbeat. */
 const WORKER_LIFECYCLE_PATH =
   /^\/tpf\/admin\/tenants\/[^/]+\/pipelines\/[^/]+\/workers\/(register|[^/]+\/heartbeat)$/;
+/** And one release, read: a worker told to host `<pipelineId>@<version>` learns its artifact there. */
+const WORKER_RELEASE_PATH = /^\/tpf\/admin\/tenants\/[^/]+\/pipelines\/[^/]+\/releases\/[^/]+$/;
 
 const body = (code: ErrorCode, message?: string, details?: unknown) => ({
   error: {
@@ -113,7 +115,9 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
       authorize(request, options.tokens, 'discovery');
     } else if (path.startsWith('/tpf/admin/')) {
       if (!options.adminEnabled) throw new CapstanError('route_not_found');
-      const workerCall = request.method === 'POST' && WORKER_LIFECYCLE_PATH.test(path);
+      const workerCall =
+        (request.method === 'POST' && WORKER_LIFECYCLE_PATH.test(path)) ||
+        (request.method === 'GET' && WORKER_RELEASE_PATH.test(path));
       authorize(request, options.tokens, workerCall ? 'worker-lifecycle' : 'admin');
     }
   });

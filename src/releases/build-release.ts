@@ -36,8 +36,7 @@ export async function buildRelease(
     schemaVersion: 1,
     pipelineId: pipeline.id,
     contractVersion: contract.contractVersion,
-    releaseVersion:
-      options.releaseVersion ?? `${contract.contractHash.slice(0, 12)}.${artifactHex.slice(0, 12)}`,
+    releaseVersion: options.releaseVersion ?? defaultReleaseVersion(contract.contractHash, artifactHex),
     artifacts: [
       {
         artifactId: `${pipeline.id}-bundle`,
@@ -50,6 +49,14 @@ export async function buildRelease(
     ],
   };
   return { contract, descriptor, artifact, artifactFileName };
+}
+
+/**
+ * `<first 12 hex of the contract>.<first 12 hex of the artifact digest>`: what a release is called
+ * unless its builder named it, so whoever holds the artifact can tell its default name.
+ */
+export function defaultReleaseVersion(contractHash: string, artifactHex: string): string {
+  return `${contractHash.slice(0, 12)}.${artifactHex.slice(0, 12)}`;
 }
 
 /** The descriptor's file bytes: canonical, indented for people, identical across builds. */

@@ -8,7 +8,8 @@ import type { Clock } from '../runtime/clock.ts';
 import type { ReleaseRecord } from '../store/records.ts';
 import type { Store } from '../store/store-port.ts';
 import type { ArtifactStore } from './artifact-store.ts';
-import { contractIsIntact, type PipelineContract } from './pipeline-contract.ts';
+import { readApplicationArchive } from './application-archive.ts';
+import type { PipelineContract } from './pipeline-contract.ts';
 import type { ReleaseCatalog } from './release-catalog.ts';
 import {
   releaseDescriptorSchema,
@@ -173,7 +174,10 @@ export class ReleaseRegistrar {
           `Artifact ${artifact.artifactId}: its content hashes to ${digest}, not ${artifact.digest}.`,
         );
       }
-      const found = artifact.kind === 'application-archive' ? await contractIn(bytes, artifact) : undefined;
+      const found =
+        artifact.kind === 'application-archive'
+          ? (await readApplicationArchive(bytes, artifact.artifactId)).contract
+          : undefined;
       if (found) {
         checkContract(found, descriptor);
         contract = found;
@@ -259,23 +263,6 @@ function parseJson(text: string, what: string): unknown {
 function resolveUri(uri: string, base: string): string {
   if (uri.startsWith('file://')) return fileURLToPath(uri);
   return resolve(base, uri);
-}
-
-async function contractIn(bytes: Buffer, artifact: ReleaseArtifact): Promise<PipelineContract | undefined> {
-  const files = await readTgz(bytes).catch(() => {
-    throw invalid(`Artifact ${artifact.artifactId} is not a gzip-compressed tar archive.`);
-  });
-  const text = files.get('pipeline-contract.json');
-  if (!text) return undefined;
-  const contract = parseJson(text.toString('utf8'), `pipeline-contract.json in ${artifact.artifactId}`);
-  if (
-    typeof contract !== 'object' ||
-    contract === null ||
-    !contractIsIntact(contract as Record<string, unknown>)
-  ) {
-    throw invalid(`pipeline-contract.json in ${artifact.artifactId} does not hash to its contractVersion.`);
-  }
-  return contract as PipelineContract;
 }
 
 function checkContract(contract: PipelineContract, descriptor: ReleaseDescriptor): void {

@@ -45,13 +45,31 @@ export class RequestVerifier {
     headers: Headers;
     body: string | Uint8Array;
   }): Verification {
+    const { headers } = request;
+    const timestamp = single(headers, SIGNATURE_HEADERS.timestamp);
+    const nonce = single(headers, SIGNATURE_HEADERS.nonce);
+    const signature = single(headers, SIGNATURE_HEADERS.signature);
+    if (!timestamp || !nonce || !signature)
+      return { ok: false, status: 401, reason: 'missing signature headers' };
+    const keyId = single(headers, SIGNATURE_HEADERS.keyId);
+    return this.verifyFields({ ...request, timestamp, nonce, signature, keyId });
+  }
+
+  /** `verify` for a protocol that carries the signature in fields of its messages (gRPC). */
+  verifyFields(request: {
+    method: string;
+    path: string;
+    timestamp: string | undefined;
+    nonce: string | undefined;
+    signature: string | undefined;
+    keyId: string | undefined;
+    body: string | Uint8Array;
+  }): Verification {
     const refuse = (reason: string): Verification => ({ ok: false, status: 401, reason });
-    const timestamp = single(request.headers, SIGNATURE_HEADERS.timestamp);
-    const nonce = single(request.headers, SIGNATURE_HEADERS.nonce);
-    const signature = single(request.headers, SIGNATURE_HEADERS.signature);
-    if (!timestamp || !nonce || !signature) return refuse('missing signature headers');
+    const { timestamp, nonce, signature } = request;
+    if (!timestamp || !nonce || !signature) return refuse('missing signature fields');
     if (nonce.length < 8 || nonce.length > 200) return refuse('malformed nonce');
-    const keyId = single(request.headers, SIGNATURE_HEADERS.keyId) || undefined;
+    const keyId = request.keyId || undefined;
     const secret = this.#keys.secretFor(keyId);
     if (secret === undefined) return refuse(keyId ? `unknown key id '${keyId}'` : 'no default key');
     const signedAtMs = parseTimestamp(timestamp);

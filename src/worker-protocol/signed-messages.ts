@@ -12,12 +12,23 @@ import {
   timestampOf,
 } from './signing.ts';
 
-/** The headers that sign a request with the ring's signing key; `nonce` is for matching the response. */
-export function signRequest(
+/**
+ * The parts of a signature, wherever a protocol carries them: REST in headers, gRPC in fields
+ * of its messages. `keyId` undefined means the default secret.
+ */
+export interface SignatureFields {
+  readonly timestamp: string;
+  readonly nonce: string;
+  readonly signature: string;
+  readonly keyId?: string | undefined;
+}
+
+/** Signs a request with the ring's signing key; its `nonce` is what the response must repeat. */
+export function requestSignature(
   keys: KeyRing,
   time: { clock: Clock; random: Random },
   request: { method: string; path: string; body: string | Uint8Array },
-): { headers: Record<string, string>; nonce: string; keyId: string | undefined } {
+): SignatureFields {
   const { keyId, secret } = keys.signingKey();
   const timestamp = timestampOf(time.clock.now());
   const nonce = time.random.uuid();
@@ -25,6 +36,16 @@ export function signRequest(
     secret,
     requestSigningString(request.method, request.path, timestamp, nonce, request.body),
   );
+  return { timestamp, nonce, signature, keyId };
+}
+
+/** The headers that sign a request with the ring's signing key; `nonce` is for matching the response. */
+export function signRequest(
+  keys: KeyRing,
+  time: { clock: Clock; random: Random },
+  request: { method: string; path: string; body: string | Uint8Array },
+): { headers: Record<string, string>; nonce: string; keyId: string | undefined } {
+  const { timestamp, nonce, signature, keyId } = requestSignature(keys, time, request);
   return {
     nonce,
     keyId,
@@ -37,20 +58,33 @@ export function signRequest(
   };
 }
 
+/**
+ * Signs a response with the secret its request was verified with. `status` is the HTTP status,
+ * or 0 (gRPC's OK) for a gRPC answer.
+ */
+export function responseSignature(
+  secret: string,
+  clock: Clock,
+  response: { status: number; path: string; requestNonce: string; body: string | Uint8Array },
+): SignatureFields {
+  const timestamp = timestampOf(clock.now());
+  const signature = hmacHex(
+    secret,
+    responseSigningString(response.status, response.path, timestamp, response.requestNonce, response.body),
+  );
+  return { timestamp, nonce: response.requestNonce, signature };
+}
+
 /** The headers that sign a response with the secret its request was verified with. */
 export function signResponse(
   secret: string,
   clock: Clock,
   response: { status: number; path: string; requestNonce: string; body: string | Uint8Array },
 ): Record<string, string> {
-  const timestamp = timestampOf(clock.now());
-  const signature = hmacHex(
-    secret,
-    responseSigningString(response.status, response.path, timestamp, response.requestNonce, response.body),
-  );
+  const { timestamp, nonce, signature } = responseSignature(secret, clock, response);
   return {
     [SIGNATURE_HEADERS.timestamp]: timestamp,
-    [SIGNATURE_HEADERS.nonce]: response.requestNonce,
+    [SIGNATURE_HEADERS.nonce]: nonce,
     [SIGNATURE_HEADERS.signature]: signature,
   };
 }
@@ -76,11 +110,33 @@ export function responseProblem(
     const value = response.headers[name];
     return typeof value === 'string' ? value : undefined;
   };
-  const timestamp = header(SIGNATURE_HEADERS.timestamp);
-  const signature = header(SIGNATURE_HEADERS.signature);
+  return responseSignatureProblem(keys, keyId, clock, toleranceMs, {
+    ...response,
+    timestamp: header(SIGNATURE_HEADERS.timestamp),
+    nonce: header(SIGNATURE_HEADERS.nonce),
+    signature: header(SIGNATURE_HEADERS.signature),
+  });
+}
+
+/** `responseProblem` for a protocol that carries the signature in fields of its answer. */
+export function responseSignatureProblem(
+  keys: KeyRing,
+  keyId: string | undefined,
+  clock: Clock,
+  toleranceMs: number,
+  response: {
+    status: number;
+    path: string;
+    requestNonce: string;
+    timestamp: string | undefined;
+    nonce: string | undefined;
+    signature: string | undefined;
+    body: string | Uint8Array;
+  },
+): string | undefined {
+  const { timestamp, signature } = response;
   if (!timestamp || !signature) return 'the response is not signed';
-  if (header(SIGNATURE_HEADERS.nonce) !== response.requestNonce)
-    return 'the response answers another request';
+  if (response.nonce !== response.requestNonce) return 'the response answers another request';
   const signedAtMs = parseTimestamp(timestamp);
   if (signedAtMs === undefined || Math.abs(clock.now() - signedAtMs) > toleranceMs)
     return 'the response timestamp is outside the tolerance';

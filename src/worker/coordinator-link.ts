@@ -9,7 +9,9 @@ export interface CoordinatorLinkOptions {
   readonly workerToken: string;
   readonly tenantId: string;
   readonly workerId: string;
-  /** This worker's base URL, as the coordinator will call it. */
+  /** The protocol the coordinator calls this worker with. */
+  readonly protocol: 'rest' | 'grpc';
+  /** Where the coordinator calls it: the REST base URL, or the gRPC `host:port`. */
   readonly endpoint: string;
   readonly releases: readonly WorkerRelease[];
   readonly heartbeatEveryMs: number;
@@ -21,7 +23,7 @@ export interface CoordinatorLinkOptions {
 
 /**
  * Keeps this worker registered with its coordinator, by itself: it registers every release
- * it hosts (protocol `rest`, its endpoint, the release identity) through the admin API's
+ * it hosts (its protocol and endpoint, the release identity) through the admin API's
  * worker routes with a worker token, then heartbeats. Until a registration succeeds it
  * retries every few seconds; a heartbeat the coordinator no longer knows (404) registers
  * again, so a coordinator whose store was reset finds its workers back by itself.
@@ -66,7 +68,7 @@ export class CoordinatorLink {
           await this.#call(`${this.#workersPath(release)}/register`, this.#registration(release));
         this.#registered = true;
         o.logger.info(
-          { coordinator: o.url, workerId: o.workerId, endpoint: o.endpoint },
+          { coordinator: o.url, workerId: o.workerId, protocol: o.protocol, endpoint: o.endpoint },
           'registered with the coordinator',
         );
       } else {
@@ -95,7 +97,7 @@ export class CoordinatorLink {
       workerId: this.#o.workerId,
       contractVersion: release.contractVersion,
       releaseVersion: release.releaseVersion,
-      protocol: 'rest',
+      protocol: this.#o.protocol,
       endpoint: this.#o.endpoint,
       ...(release.artifactId ? { artifactId: release.artifactId } : {}),
       ...(release.artifactDigest ? { artifactDigest: release.artifactDigest } : {}),

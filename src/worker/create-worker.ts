@@ -8,14 +8,32 @@ import type { ReleaseIdentity } from '../worker-protocol/envelopes.ts';
 import { KeyRing } from '../worker-protocol/key-ring.ts';
 import { RequestVerifier } from '../worker-protocol/request-verifier.ts';
 import { CoordinatorLink } from './coordinator-link.ts';
-import { buildWorkerReleases, HostedReleases } from './hosted-releases.ts';
+import { buildWorkerReleases, HostedReleases, type WorkerRelease } from './hosted-releases.ts';
 import { createRestWorkerServer } from './rest-server.ts';
+
+type Protocol = 'rest' | 'grpc';
 
 export interface CreateWorkerOptions {
   /** The pipelines to host: pipeline objects, or `{pipeline, sourceFile}` as `--pipelines` loads them. */
-  readonly pipelines: readonly (Pipeline | LocalPipelineSource)[];
+  readonly pipelines?: readonly (Pipeline | LocalPipelineSource)[];
+  /** Releases already identified, e.g. loaded from a registered artifact (`releaseFromArtifact`). */
+  readonly releases?: readonly WorkerRelease[];
   /** The REST server: port 0 picks a free one. `advertisedUrl` is what the coordinator calls. */
-  readonly rest: { readonly port: number; readonly host?: string; readonly advertisedUrl?: string };
+  readonly rest?: { readonly port: number; readonly host?: string; readonly advertisedUrl?: string };
+  /**
+   * The gRPC server, beside or instead of REST: port 0 picks a free one; `advertisedEndpoint`
+   * (`host:port`) is what the coordinator calls. When it is served, the worker registers over
+   * gRPC. `keys` default to the REST ones (TPF configures one secret per protocol).
+   */
+  readonly grpc?: {
+    readonly port: number;
+    readonly host?: string;
+    readonly advertisedEndpoint?: string;
+    readonly keys?: KeyRing;
+    readonly signatureToleranceMs?: number;
+    /** The largest request accepted; default 4 MiB. */
+    readonly maxInboundMessageBytes?: number;
+  };
   /** The default shared secret (requests without a key id). */
   readonly secret?: string;
   /** More secrets by key id, accepted during a key rotation. */
@@ -39,8 +57,12 @@ export interface CreateWorkerOptions {
 
 export interface CapstanWorker {
   readonly workerId: string;
-  /** The base URL the worker listens on (as advertised to the coordinator). */
-  readonly url: string;
+  /** The REST base URL, as advertised to the coordinator; undefined when REST is not served. */
+  readonly url: string | undefined;
+  /** The gRPC `host:port`, as advertised to the coordinator; undefined when gRPC is not served. */
+  readonly grpcEndpoint: string | undefined;
+  /** The protocol it registers with (gRPC when it serves gRPC). */
+  readonly protocol: Protocol;
   readonly releases: readonly ReleaseIdentity[];
   /** Stops heartbeating, then lets running segments finish before the server closes. */
   stop(): Promise<void>;
@@ -48,47 +70,43 @@ export interface CapstanWorker {
 
 /**
  * Starts a transition worker: builds the releases of its pipelines (the same release versions
- * a coordinator builds from the same sources), serves the signed REST worker protocol, and,
- * given a coordinator, registers itself there and heartbeats.
+ * a coordinator builds from the same sources), serves the signed worker protocol over REST,
+ * gRPC or both, and, given a coordinator, registers itself there and heartbeats.
  */
 export async function createWorker(options: CreateWorkerOptions): Promise<CapstanWorker> {
   const clock = options.clock ?? systemClock;
   const timers = options.timers ?? systemTimers;
   const logger = options.logger ?? silentLogger;
-  if (options.pipelines.length === 0) throw new Error('a worker needs at least one pipeline');
+  if (!options.pipelines?.length && !options.releases?.length)
+    throw new Error('a worker needs at least one pipeline');
+  if (!options.rest && !options.grpc) throw new Error('a worker serves REST, gRPC or both');
   if (!options.keys && !options.secret && Object.keys(options.secrets ?? {}).length === 0)
     throw new Error('a worker needs a shared secret: the protocol is never served unsigned');
   const keys = options.keys ?? new KeyRing({ defaultSecret: options.secret, keys: options.secrets ?? {} });
-  const releases = await buildWorkerReleases(options.pipelines);
+  const releases = await buildWorkerReleases(options.pipelines ?? [], options.releases);
   const hosted = new HostedReleases(options.tenantId ?? 'default', releases);
-  const host = options.rest.host ?? '0.0.0.0';
-  // The default id includes the port, known only once the server listens.
+  const served: Protocol[] = [
+    ...(options.rest ? ['rest' as const] : []),
+    ...(options.grpc ? ['grpc' as const] : []),
+  ];
+  // The default id includes a port, known only once the servers listen.
   let workerId = options.workerId ?? '';
-  const verifier = new RequestVerifier({ keys, clock, toleranceMs: options.signatureToleranceMs ?? 120_000 });
-  const server = createRestWorkerServer({
-    hosted,
-    keys,
-    verifier,
-    clock,
-    logger,
-    workerId: () => workerId,
-  });
-  await server.listen({ port: options.rest.port, host });
-  const address = server.server.address();
-  const port = typeof address === 'object' && address ? address.port : options.rest.port;
-  workerId ||= `${hostname()}:${port}`;
-  const reachableHost = host === '0.0.0.0' || host === '::' ? hostname() : host;
-  const url = (
-    options.rest.advertisedUrl ??
-    `http://${reachableHost.includes(':') ? `[${reachableHost}]` : reachableHost}:${port}`
-  ).replace(/\/+$/, '');
+  const toleranceMs = options.signatureToleranceMs ?? 120_000;
+  const rest = options.rest && (await serveRest(options.rest));
+  const grpc = options.grpc && (await serveGrpc(options.grpc));
+  workerId ||= `${hostname()}:${rest?.port ?? grpc?.port}`;
+  const url = rest?.url;
+  const grpcEndpoint = grpc?.endpoint;
+  const protocol: Protocol = grpcEndpoint ? 'grpc' : 'rest';
+  const endpoint = grpcEndpoint ?? url ?? '';
   const link = options.coordinator
     ? new CoordinatorLink({
         url: options.coordinator.url,
         workerToken: options.coordinator.workerToken,
         tenantId: hosted.tenantId,
         workerId,
-        endpoint: url,
+        protocol,
+        endpoint,
         releases,
         heartbeatEveryMs: options.coordinator.heartbeatEveryMs ?? 30_000,
         timers,
@@ -100,6 +118,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Capsta
     {
       workerId,
       url,
+      grpcEndpoint,
       releases: releases.map((r) => `${r.pipelineId}@${r.releaseVersion}`),
     },
     'worker ready',
@@ -107,10 +126,62 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Capsta
   return {
     workerId,
     url,
+    grpcEndpoint,
+    protocol,
     releases: releases.map(({ pipeline: _pipeline, ...identityOfRelease }) => identityOfRelease),
     async stop() {
       await link?.stop();
-      await server.close();
+      await Promise.all([rest?.close(), grpc?.close()]);
     },
   };
+
+  async function serveRest(o: NonNullable<CreateWorkerOptions['rest']>) {
+    const host = o.host ?? '0.0.0.0';
+    const verifier = new RequestVerifier({ keys, clock, toleranceMs });
+    const server = createRestWorkerServer({
+      hosted,
+      keys,
+      verifier,
+      clock,
+      logger,
+      workerId: () => workerId,
+      servedProtocols: served,
+    });
+    await server.listen({ port: o.port, host });
+    const address = server.server.address();
+    const port = typeof address === 'object' && address ? address.port : o.port;
+    const url = (o.advertisedUrl ?? `http://${hostPart(reachable(host))}:${port}`).replace(/\/+$/, '');
+    return { port, url, close: () => server.close() };
+  }
+
+  async function serveGrpc(o: NonNullable<CreateWorkerOptions['grpc']>) {
+    // Loaded only by workers that serve gRPC: the others never pull in grpc-js.
+    const { createGrpcWorkerServer } = await import('./grpc-server.ts');
+    const host = o.host ?? '0.0.0.0';
+    const grpcKeys = o.keys ?? keys;
+    const server = createGrpcWorkerServer({
+      hosted,
+      keys: grpcKeys,
+      verifier: new RequestVerifier({
+        keys: grpcKeys,
+        clock,
+        toleranceMs: o.signatureToleranceMs ?? toleranceMs,
+      }),
+      clock,
+      logger,
+      workerId: () => workerId,
+      servedProtocols: served,
+      ...(o.maxInboundMessageBytes ? { maxInboundMessageBytes: o.maxInboundMessageBytes } : {}),
+    });
+    const port = await server.listen(host, o.port);
+    return {
+      port,
+      endpoint: o.advertisedEndpoint ?? `${hostPart(reachable(host))}:${port}`,
+      close: () => server.close(),
+    };
+  }
 }
+
+/** A wildcard address is no address to call: the coordinator calls the host name instead. */
+const reachable = (host: string): string => (host === '0.0.0.0' || host === '::' ? hostname() : host);
+const hostPart = (host: string): string => (host.includes(':') ? `[${host}]` : host);

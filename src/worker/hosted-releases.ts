@@ -19,12 +19,19 @@ export interface CommandIdentity {
 /**
  * Builds each pipeline's release exactly as a coordinator hosting it locally does (same
  * contract, same deterministic artifact, hence the same `releaseVersion`), so a worker and a
- * coordinator built from the same sources agree on what an execution is pinned to.
+ * coordinator built from the same sources agree on what an execution is pinned to. `prebuilt`
+ * releases (loaded from a registered artifact) are hosted as they are; one release per pipeline.
  */
 export async function buildWorkerReleases(
   sources: readonly (Pipeline | LocalPipelineSource)[],
+  prebuilt: readonly WorkerRelease[] = [],
 ): Promise<WorkerRelease[]> {
   const releases: WorkerRelease[] = [];
+  for (const release of prebuilt) {
+    if (releases.some((r) => r.pipelineId === release.pipelineId))
+      throw new Error(`pipeline '${release.pipelineId}' is given twice`);
+    releases.push(release);
+  }
   for (const source of sources) {
     const { pipeline, sourceFile } = isPipeline(source)
       ? { pipeline: source, sourceFile: undefined }

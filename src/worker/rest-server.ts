@@ -2,18 +2,13 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Logger } from '../coordinator/logger.ts';
 import { errorCatalog, type ErrorCode } from '../errors/catalog.ts';
 import type { Clock } from '../runtime/clock.ts';
-import {
-  CAPABILITIES_PATH,
-  ENVELOPE_ENCODING,
-  EXECUTE_PATH,
-  WORKER_PROTOCOL_VERSION,
-  type Capability,
-} from '../worker-protocol/envelopes.ts';
+import { CAPABILITIES_PATH, EXECUTE_PATH } from '../worker-protocol/envelopes.ts';
 import type { KeyRing } from '../worker-protocol/key-ring.ts';
 import type { RequestVerifier } from '../worker-protocol/request-verifier.ts';
 import { signResponse } from '../worker-protocol/signed-messages.ts';
 import { executeTransition } from './execute-transition.ts';
 import type { HostedReleases } from './hosted-releases.ts';
+import { capabilityOf } from './worker-capability.ts';
 
 export interface RestWorkerServerOptions {
   readonly hosted: HostedReleases;
@@ -24,34 +19,11 @@ export interface RestWorkerServerOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly bodyLimitBytes?: number;
+  /** The remote protocols this worker serves, as its capabilities list them; default REST only. */
+  readonly servedProtocols?: readonly ('rest' | 'grpc')[];
 }
 
 const errorBody = (code: ErrorCode, message: string) => JSON.stringify({ error: { code, message } });
-
-/** TPF's `PipelineWorkerCapability`, listing every release this worker hosts. */
-export function capabilityOf(hosted: HostedReleases, workerId: string): Capability {
-  const releases = hosted.releases.map(
-    ({ pipelineId, contractVersion, releaseVersion, artifactId, artifactDigest }) => ({
-      pipelineId,
-      contractVersion,
-      releaseVersion,
-      artifactId,
-      artifactDigest,
-    }),
-  );
-  const first = releases[0];
-  if (!first) throw new Error('a worker hosts at least one release');
-  return {
-    protocolVersion: WORKER_PROTOCOL_VERSION,
-    providerName: 'rest',
-    ...first,
-    payloadEncodings: [ENVELOPE_ENCODING],
-    workerProtocols: ['local', 'rest'],
-    workerId,
-    tenantId: hosted.tenantId,
-    releases,
-  };
-}
 
 /**
  * The worker's REST surface (`reference/tpf.md` §2.6): `POST /pipeline/worker/transitions/execute`
@@ -62,6 +34,7 @@ export function capabilityOf(hosted: HostedReleases, workerId: string): Capabili
  */
 export function createRestWorkerServer(options: RestWorkerServerOptions): FastifyInstance {
   const { hosted, keys, verifier, clock, logger } = options;
+  const served = options.servedProtocols ?? ['rest'];
   const app = Fastify({ logger: false, bodyLimit: options.bodyLimitBytes ?? 16 * 1024 * 1024 });
   // Raw bytes for every media type: the signature covers the body exactly as sent.
   app.removeAllContentTypeParsers();
@@ -99,7 +72,12 @@ export function createRestWorkerServer(options: RestWorkerServerOptions): Fastif
   app.get(CAPABILITIES_PATH, async (request, reply) => {
     const call = verified(request, reply);
     if (!call) return reply;
-    return sendSigned(reply, call, 200, JSON.stringify(capabilityOf(hosted, options.workerId())));
+    return sendSigned(
+      reply,
+      call,
+      200,
+      JSON.stringify(capabilityOf(hosted, options.workerId(), 'rest', served)),
+    );
   });
 
   app.post(EXECUTE_PATH, async (request, reply) => {

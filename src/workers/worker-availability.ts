@@ -1,6 +1,6 @@
 import type { Clock } from '../runtime/clock.ts';
 import type { Store } from '../store/store-port.ts';
-import type { RestWorkerDirectory } from './rest-worker-directory.ts';
+import type { RemoteWorkerDirectory } from './remote-worker-directory.ts';
 import type { HostedRelease, TransitionWorker } from './transition-worker.ts';
 import type { WorkerLifecycle } from './worker-lifecycle.ts';
 import type { WorkerRegistry } from './worker-registry.ts';
@@ -28,7 +28,7 @@ export class WorkerAvailability {
   readonly #lifecycle: WorkerLifecycle;
   readonly #store: Store;
   readonly #clock: Clock;
-  readonly #directory: RestWorkerDirectory | undefined;
+  readonly #directory: RemoteWorkerDirectory | undefined;
   readonly #heartbeatEveryMs: number;
   #heartbeatAtMs = Number.NEGATIVE_INFINITY;
 
@@ -38,7 +38,7 @@ export class WorkerAvailability {
     store: Store;
     clock: Clock;
     staleAfterMs: number;
-    directory?: RestWorkerDirectory | undefined;
+    directory?: RemoteWorkerDirectory | undefined;
   }) {
     this.#workers = options.workers;
     this.#lifecycle = options.lifecycle;

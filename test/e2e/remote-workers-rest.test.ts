@@ -16,49 +16,13 @@ import {
 } from '../support/coordinator-process.ts';
 import { APPROVED_ORDER_HISTORY, newOrder } from '../support/restaurant-order.ts';
 import { TpfDemoClient } from '../support/tpf-demo-client.ts';
-import { remoteCoordinatorEnv, startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
+import { remoteCoordinatorEnv, startWorkerProcess } from '../support/worker-process.ts';
+import { executionsRunBy, waitForWorkerState as waitForState } from '../support/worker-routing.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const RESTAURANT = join(ROOT, 'examples/restaurant-approval/pipeline.ts');
 const RESTAURANT_V2 = join(ROOT, 'test/fixtures/restaurant-v2/pipeline.ts');
 const WORKERS = '/tpf/admin/tenants/default/pipelines/restaurant-approval/workers';
-
-interface WorkerDto {
-  workerId: string;
-  protocol: string;
-  endpoint: string;
-  releaseVersion: string;
-  state: string;
-}
-
-async function workersOf(coordinator: CoordinatorProcess): Promise<WorkerDto[]> {
-  return (await apiClient(coordinator.baseUrl, ADMIN_TOKEN).call('GET', WORKERS)).body as WorkerDto[];
-}
-
-/** Waits until the coordinator lists the worker in this state. */
-async function waitForState(
-  coordinator: CoordinatorProcess,
-  workerId: string,
-  state: string,
-): Promise<WorkerDto> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const found = (await workersOf(coordinator)).find((w) => w.workerId === workerId);
-    if (found?.state === state) return found;
-    if (Date.now() > deadline) throw new Error(`${workerId} is not ${state}: ${JSON.stringify(found)}`);
-    await sleep(100);
-  }
-}
-
-/** The executions a worker ran a segment of, from its `transition` log lines. */
-const executionsRunBy = (worker: WorkerProcess): Set<string> =>
-  new Set(
-    worker
-      .output()
-      .split('\n')
-      .filter((line) => line.includes('"msg":"transition"'))
-      .map((line) => (JSON.parse(line) as { executionId: string }).executionId),
-  );
 
 function startCoordinator(t: TestContext, env: Record<string, string> = {}): Promise<CoordinatorProcess> {
   // `--pipelines` registers and activates the restaurant release; nothing runs in this process.

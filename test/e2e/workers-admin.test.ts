@@ -32,7 +32,7 @@ test('workers: register and heartbeat with a worker token, drain and undrain, co
   assert.ok(local, JSON.stringify(listed));
   assert.equal(local.state, 'HEALTHY', 'the local worker heartbeats more often than stale-after');
 
-  // A worker token opens registration and heartbeat, and nothing else.
+  // A worker token opens registration, heartbeat and reading one release, and nothing else.
   const registration = {
     workerId: 'rest-1',
     contractVersion: active.contractVersion,
@@ -47,6 +47,12 @@ test('workers: register and heartbeat with a worker token, drain and undrain, co
   assert.equal((await worker.call('POST', `${workers}/rest-1/heartbeat`)).body.state, 'HEALTHY');
   assert.equal((await worker.call('POST', `${workers}/rest-1/drain`)).status, 403);
   assert.equal((await worker.call('GET', workers)).status, 403);
+  const releases = '/tpf/admin/tenants/default/pipelines/restaurant-approval/releases';
+  const release = await worker.call('GET', `${releases}/${active.releaseVersion}`);
+  assert.equal(release.status, 200, 'what `capstan worker --release` reads');
+  assert.equal(release.body.releaseVersion, active.releaseVersion);
+  assert.equal((await worker.call('GET', releases)).status, 403);
+  assert.equal((await worker.call('POST', `${releases}/${active.releaseVersion}/activate`)).status, 403);
   assert.equal((await worker.pending()).status, 403);
   assert.equal((await api.call('POST', `${workers}/register`, registration)).status, 403);
 

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { TestContext } from 'node:test';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -28,20 +29,17 @@ export interface WorkerProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/**
- * Starts `capstan worker` as a real process on a free loopback port and waits for its banner.
- * With `coordinatorUrl` it registers there and heartbeats every second; its debug log has a
- * `transition` line per segment it ran.
- */
-export async function startWorkerProcess(
-  t: TestContext,
-  options: {
-    pipelines: string[];
-    coordinatorUrl?: string;
-    nodeId?: string;
-    env?: Record<string, string>;
-  },
-): Promise<WorkerProcess> {
+export interface WorkerProcessOptions {
+  /** `--pipelines`: modules to host. */
+  pipelines?: string[];
+  /** More flags, e.g. `--release <pipelineId>@<version>` or `--artifact-digest <sha256:…>`. */
+  args?: string[];
+  coordinatorUrl?: string;
+  nodeId?: string;
+  env?: Record<string, string>;
+}
+
+function spawnWorker(options: WorkerProcessOptions): ChildProcess & { stdout: Readable; stderr: Readable } {
   const args = [
     join(ROOT, 'bin/capstan.mjs'),
     'worker',
@@ -49,12 +47,12 @@ export async function startWorkerProcess(
     '0',
     '--host',
     '127.0.0.1',
-    '--pipelines',
-    ...options.pipelines,
+    ...(options.pipelines ? ['--pipelines', ...options.pipelines] : []),
+    ...(options.args ?? []),
     ...(options.coordinatorUrl ? ['--coordinator-url', options.coordinatorUrl] : []),
     ...(options.nodeId ? ['--node-id', options.nodeId] : []),
   ];
-  const child = spawn(process.execPath, args, {
+  return spawn(process.execPath, args, {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -68,6 +66,32 @@ export async function startWorkerProcess(
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
+}
+
+/** Runs `capstan worker` expecting it to refuse to start: its exit code and everything it printed. */
+export async function workerRefusal(
+  options: WorkerProcessOptions,
+): Promise<{ code: number | null; output: string }> {
+  const child = spawnWorker(options);
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const timer = setTimeout(() => child.pid !== undefined && process.kill(-child.pid, 'SIGKILL'), 30_000);
+  const code = await new Promise<number | null>((resolveExit) => child.once('exit', resolveExit));
+  clearTimeout(timer);
+  return { code, output };
+}
+
+/**
+ * Starts `capstan worker` as a real process on a free loopback port and waits for its banner.
+ * With `coordinatorUrl` it registers there and heartbeats every second; its debug log has a
+ * `transition` line per segment it ran.
+ */
+export async function startWorkerProcess(
+  t: TestContext,
+  options: WorkerProcessOptions,
+): Promise<WorkerProcess> {
+  const child = spawnWorker(options);
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));

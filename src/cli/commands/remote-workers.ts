@@ -1,46 +1,69 @@
-import type { RestWorkersOptions } from '../../coordinator/coordinator.ts';
+import type { GrpcWorkersOptions, RestWorkersOptions } from '../../coordinator/coordinator.ts';
 import { ConfigError } from '../../config/load-config.ts';
 import type { Settings } from '../../config/settings.ts';
+import { grpcProtocolConfig } from '../../config/worker-grpc-config.ts';
 import { restProtocolConfig } from '../../config/worker-rest-config.ts';
 import { systemClock } from '../../runtime/clock.ts';
 import { systemRandom } from '../../runtime/random.ts';
 import { systemTimers } from '../../runtime/timers.ts';
+import { GrpcWorkerClient } from '../../workers/grpc-worker-client.ts';
 import { SignedRestClient } from '../../workers/signed-rest-client.ts';
 
+const system = { clock: systemClock, random: systemRandom, timers: systemTimers };
+
 /**
- * How a coordinator reaches its workers: remote REST workers when the protocol's secret is
- * configured, and its own in-process worker unless `require-remote-worker` forbids it. With
- * `require-remote-worker=true` and no remote protocol it refuses to start, since it could
- * then run nothing at all.
+ * How a coordinator reaches its workers: remote REST and gRPC workers when the protocol's
+ * secret is configured, and its own in-process worker unless `require-remote-worker` forbids
+ * it. With `require-remote-worker=true` and no remote protocol it refuses to start, since it
+ * could then run nothing at all.
  */
 export function remoteWorkerSetup(
   values: Settings,
   env: NodeJS.ProcessEnv = process.env,
 ): {
   restWorkers: RestWorkersOptions | undefined;
+  grpcWorkers: GrpcWorkersOptions | undefined;
   hostLocally: boolean;
 } {
-  const rest = restProtocolConfig(values, env);
+  const problems: string[] = [];
+  const attempt = <T>(configure: () => T): T | undefined => {
+    try {
+      return configure();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+      return undefined;
+    }
+  };
+  const rest = attempt(() => restProtocolConfig(values, env));
+  const grpc = attempt(() => grpcProtocolConfig(values, env));
+  if (problems.length > 0) throw new ConfigError(problems);
   const requireRemote = values['pipeline.orchestrator.control-plane.require-remote-worker'];
-  if (requireRemote && !rest)
+  if (requireRemote && !rest && !grpc)
     throw new ConfigError([
       'pipeline.orchestrator.control-plane.require-remote-worker=true, but no remote worker protocol is configured: ' +
-        'set pipeline.orchestrator.worker.rest.shared-secret-ref (for workers that register themselves) ' +
-        'and, for workers that do not, pipeline.orchestrator.worker.rest.base-url',
+        'set pipeline.orchestrator.worker.rest.shared-secret-ref (or …worker.grpc.shared-secret-ref) for workers that register themselves ' +
+        'and, for workers that do not, pipeline.orchestrator.worker.rest.base-url (or …worker.grpc.endpoint)',
     ]);
-  if (rest && !rest.keys.canSign)
-    throw new ConfigError([
-      'pipeline.orchestrator.worker.rest: the coordinator signs its calls with the shared-secret-ref, or the key signing-key-id names',
-    ]);
+  for (const [protocol, config] of [
+    ['rest', rest],
+    ['grpc', grpc],
+  ] as const)
+    if (config && !config.keys.canSign)
+      problems.push(
+        `pipeline.orchestrator.worker.${protocol}: the coordinator signs its calls with the shared-secret-ref, or the key signing-key-id names`,
+      );
+  if (problems.length > 0) throw new ConfigError(problems);
+  const tenantId = values['pipeline.orchestrator.default-tenant'];
   const restWorkers = rest && {
-    client: new SignedRestClient({
-      ...rest,
-      clock: systemClock,
-      random: systemRandom,
-      timers: systemTimers,
-    }),
+    client: new SignedRestClient({ ...rest, ...system }),
     baseUrls: rest.baseUrls,
-    tenantId: values['pipeline.orchestrator.default-tenant'],
+    tenantId,
   };
-  return { restWorkers, hostLocally: !requireRemote };
+  const grpcWorkers = grpc && {
+    client: new GrpcWorkerClient({ ...grpc, ...system }),
+    endpoints: grpc.endpoints,
+    tenantId,
+  };
+  return { restWorkers, grpcWorkers, hostLocally: !requireRemote };
 }

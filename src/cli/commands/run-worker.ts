@@ -1,12 +1,14 @@
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from '../../config/load-config.ts';
 import { resolveSecretRef } from '../../config/secret-ref.ts';
-import { restProtocolConfig } from '../../config/worker-rest-config.ts';
 import { parseIsoDuration } from '../../util/iso-duration.ts';
 import { createWorker } from '../../worker/create-worker.ts';
+import { CliError, localCodes } from '../cli-error.ts';
 import { loadPipelines } from '../load-pipelines.ts';
 import { flagsOf } from './serve.ts';
 import type { WorkerOptions } from './worker.ts';
+import { registeredReleasesToHost } from './worker-releases.ts';
+import { listeningLines, workerServers } from './worker-servers.ts';
 
 /** The coordinator's worker token: the flag, else CAPSTAN_WORKER_TOKEN, else the configured ref. */
 function workerTokenOf(options: WorkerOptions, ref: string | undefined): string | undefined {
@@ -24,37 +26,37 @@ function workerTokenOf(options: WorkerOptions, ref: string | undefined): string 
 export async function runWorker(options: WorkerOptions): Promise<void> {
   const config = loadConfig({
     file: options.config,
-    flags: { ...flagsOf(options), 'capstan.worker.coordinator-url': options.coordinatorUrl },
+    flags: {
+      ...flagsOf(options),
+      'capstan.worker.coordinator-url': options.coordinatorUrl,
+      ...(options.grpcPort === undefined
+        ? {}
+        : {
+            'capstan.worker.grpc-port': options.grpcPort,
+            'pipeline.orchestrator.worker.grpc.server-enabled': 'true',
+          }),
+    },
   });
   const { values } = config;
   const logger = pino({ level: values['capstan.log-level'], base: { service: 'capstan-worker' } });
   for (const warning of config.warnings) logger.warn({}, warning);
-  if (!values['pipeline.orchestrator.worker.rest.server-enabled'])
-    throw new ConfigError([
-      'pipeline.orchestrator.worker.rest.server-enabled=false leaves this worker no protocol to serve',
-    ]);
-  const rest = restProtocolConfig(values);
-  if (!rest)
-    throw new ConfigError([
-      'a worker needs pipeline.orchestrator.worker.rest.shared-secret-ref (or …secret-refs): the protocol is never served unsigned',
-    ]);
+  const servers = workerServers(config);
   const coordinatorUrl = values['capstan.worker.coordinator-url'];
   const workerToken = workerTokenOf(options, values['pipeline.orchestrator.worker.token-ref']);
   if (coordinatorUrl && !workerToken)
     throw new ConfigError([
       'capstan.worker.coordinator-url is set, but no worker token: --worker-token, CAPSTAN_WORKER_TOKEN or pipeline.orchestrator.worker.token-ref',
     ]);
+  const tenantId = values['pipeline.orchestrator.default-tenant'];
+  const wanted = { releases: options.release ?? [], digests: options.artifactDigest ?? [] };
+  const context = { values, coordinatorUrl, workerToken, tenantId, logger };
+  const registered = await registeredReleasesToHost(wanted, context);
+  if (!options.pipelines?.length && registered.length === 0)
+    throw new CliError(localCodes.invalidArgument, 'give --pipelines, --release or --artifact-digest');
   const worker = await createWorker({
-    pipelines: await loadPipelines(options.pipelines),
-    rest: {
-      port: values['capstan.port'],
-      host: values['capstan.host'],
-      ...(values['capstan.worker.advertised-url']
-        ? { advertisedUrl: values['capstan.worker.advertised-url'] }
-        : {}),
-    },
-    keys: rest.keys,
-    signatureToleranceMs: rest.toleranceMs,
+    pipelines: options.pipelines?.length ? await loadPipelines(options.pipelines) : [],
+    releases: registered,
+    ...servers,
     ...(coordinatorUrl && workerToken
       ? {
           coordinator: {
@@ -65,15 +67,16 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
         }
       : {}),
     ...(values['capstan.node-id'] ? { workerId: values['capstan.node-id'] } : {}),
-    tenantId: values['pipeline.orchestrator.default-tenant'],
+    tenantId,
     logger,
   });
+  const listening = listeningLines(worker);
   console.log(
     [
       '',
-      `Capstan worker ${worker.workerId} listening on ${worker.url}`,
+      ...listening.lines,
       ...worker.releases.map((r) => `  pipeline        ${r.pipelineId} @ ${r.releaseVersion}`),
-      `  coordinator     ${coordinatorUrl ?? 'none (it will not register; list it in the coordinator’s worker.rest.base-url)'}`,
+      `  coordinator     ${coordinatorUrl ?? `none (it will not register; list it in the coordinator’s ${listening.targetKey})`}`,
       '',
     ].join('\n'),
   );

@@ -77,7 +77,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     throw new ConfigError(warnings.map((w) => `strict-startup refuses: ${w}`));
   for (const warning of warnings) logger.warn({}, warning);
 
-  const { restWorkers, hostLocally } = remoteWorkerSetup(values);
+  const { restWorkers, grpcWorkers, hostLocally } = remoteWorkerSetup(values);
   // Before the database: a store that cannot be configured stops the start with nothing opened.
   const artifacts = await openArtifactStore(values, { dataDir });
   const store = await openStore(values, { dataDir });
@@ -90,6 +90,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     workers,
     config: engineConfigOf(values, nodeId),
     ...(restWorkers ? { restWorkers } : {}),
+    ...(grpcWorkers ? { grpcWorkers } : {}),
   });
   // SQLite belongs to this process alone, so it always migrates; PostgreSQL may leave it to `capstan migrate`.
   const migrate = store.dialect === 'sqlite' || values['pipeline.orchestrator.postgres.migrate-on-start'];

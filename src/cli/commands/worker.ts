@@ -4,9 +4,12 @@ import { configOptions } from './serve.ts';
 export interface WorkerOptions {
   config?: string;
   port?: string;
+  grpcPort?: string;
   host?: string;
   nodeId?: string;
-  pipelines: string[];
+  pipelines?: string[];
+  release?: string[];
+  artifactDigest?: string[];
   coordinatorUrl?: string;
   workerToken?: string;
   set?: string[];
@@ -16,13 +19,25 @@ export function workerCommand(program: Command): void {
   program
     .command('worker')
     .description(
-      'Run a transition worker: host the given pipelines behind the signed REST worker protocol, and register with a coordinator',
+      'Run a transition worker: host the given pipelines (or registered releases) behind the signed REST and/or gRPC worker protocol, and register with a coordinator',
     )
     .option(...configOptions.config)
     .option('--port <port>', 'HTTP port of the worker protocol (env PORT)')
+    .option(
+      '--grpc-port <port>',
+      'also serve the gRPC worker protocol on this port, and register over gRPC (needs worker.grpc.shared-secret-ref)',
+    )
     .option('--host <host>', 'address to listen on')
     .option('--node-id <id>', 'this worker’s id (env CAPSTAN_NODE_ID; default <hostname>:<port>)')
-    .requiredOption('--pipelines <module...>', 'pipeline modules or folders to host')
+    .option('--pipelines <module...>', 'pipeline modules or folders to host')
+    .option(
+      '--release <pipelineId@version...>',
+      'host a release registered on the coordinator: its artifact is fetched from the artifact store (releases.storage.*) and verified',
+    )
+    .option(
+      '--artifact-digest <sha256...>',
+      'host the artifact stored under this digest, under its default release version',
+    )
     .option(
       '--coordinator-url <url>',
       'register with this coordinator and heartbeat (env CAPSTAN_COORDINATOR_URL)',

@@ -1,8 +1,15 @@
 import type { Logger } from '../coordinator/logger.ts';
 import type { Clock } from '../runtime/clock.ts';
-import { CAPABILITIES_PATH, capabilitySchema } from '../worker-protocol/envelopes.ts';
-import type { SignedRestClient } from './signed-rest-client.ts';
+import { capabilitySchema } from '../worker-protocol/envelopes.ts';
+import type { WorkerTransport } from './remote-transition-worker.ts';
 import type { WorkerLifecycle } from './worker-lifecycle.ts';
+
+/** A worker the coordinator is configured to call: where, and over which protocol. */
+export interface WorkerTarget {
+  readonly transport: WorkerTransport;
+  /** A REST base URL or a gRPC `host:port`. */
+  readonly endpoint: string;
+}
 
 interface Probed {
   readonly tenantId: string;
@@ -11,15 +18,15 @@ interface Probed {
 }
 
 /**
- * The workers configured by `pipeline.orchestrator.worker.rest.base-url`, which need not know
- * the coordinator (a TPF worker does not register itself). Every third of `stale-after` the
- * coordinator asks each for its signed capabilities and registers what it hosts (or, when
- * nothing changed, records a heartbeat), so these workers join the same lifecycle registry
- * and routing table as self-registered ones. A worker that stops answering is UNAVAILABLE.
+ * The workers configured by `pipeline.orchestrator.worker.rest.base-url` and
+ * `…worker.grpc.endpoint`, which need not know the coordinator (a TPF worker does not
+ * register itself). Every third of `stale-after` the coordinator asks each for its signed
+ * capabilities and registers what it hosts (or, when nothing changed, records a heartbeat),
+ * so these workers join the same lifecycle registry and routing table as self-registered
+ * ones. A worker that stops answering is UNAVAILABLE.
  */
-export class RestTargetProber {
-  readonly #baseUrls: readonly string[];
-  readonly #client: SignedRestClient;
+export class WorkerTargetProber {
+  readonly #targets: readonly WorkerTarget[];
   readonly #lifecycle: WorkerLifecycle;
   readonly #clock: Clock;
   readonly #logger: Logger;
@@ -30,8 +37,7 @@ export class RestTargetProber {
   #probedAtMs = Number.NEGATIVE_INFINITY;
 
   constructor(options: {
-    baseUrls: readonly string[];
-    client: SignedRestClient;
+    targets: readonly WorkerTarget[];
     lifecycle: WorkerLifecycle;
     clock: Clock;
     logger: Logger;
@@ -39,8 +45,7 @@ export class RestTargetProber {
     tenantId: string;
     staleAfterMs: number;
   }) {
-    this.#baseUrls = options.baseUrls;
-    this.#client = options.client;
+    this.#targets = options.targets;
     this.#lifecycle = options.lifecycle;
     this.#clock = options.clock;
     this.#logger = options.logger;
@@ -53,7 +58,7 @@ export class RestTargetProber {
     const nowMs = this.#clock.now();
     if (nowMs - this.#probedAtMs < this.#everyMs) return false;
     this.#probedAtMs = nowMs;
-    await Promise.all(this.#baseUrls.map((baseUrl) => this.#probeOne(baseUrl)));
+    await Promise.all(this.#targets.map((target) => this.#probeOne(target)));
     return true;
   }
 
@@ -62,32 +67,30 @@ export class RestTargetProber {
     this.#stopping.abort();
   }
 
-  async #probeOne(baseUrl: string): Promise<void> {
-    const signal = this.#stopping.signal;
-    const outcome = await this.#client.call(baseUrl, { method: 'GET', path: CAPABILITIES_PATH, signal });
-    if (outcome.kind === 'aborted') return;
-    if (outcome.kind !== 'answered' || outcome.status !== 200) {
-      const reason = outcome.kind === 'answered' ? `status ${outcome.status}` : outcome.kind;
-      return this.#unreachable(baseUrl, 'reason' in outcome ? outcome.reason : reason);
-    }
+  async #probeOne({ transport, endpoint }: WorkerTarget): Promise<void> {
+    const { protocol } = transport;
+    const key = `${protocol} ${endpoint}`;
+    const answer = await transport.capabilities(endpoint, this.#stopping.signal);
+    if (answer.kind === 'aborted') return;
+    if (answer.kind === 'failed') return this.#unreachable(key, answer.reason);
     let parsed;
     try {
-      parsed = capabilitySchema.safeParse(JSON.parse(outcome.body));
+      parsed = capabilitySchema.safeParse(JSON.parse(answer.body));
     } catch {
       parsed = undefined;
     }
-    if (!parsed?.success) return this.#unreachable(baseUrl, 'malformed capabilities');
+    if (!parsed?.success) return this.#unreachable(key, 'malformed capabilities');
     const capability = parsed.data;
     const tenantId = capability.tenantId ?? this.#tenantId;
-    const workerId = capability.workerId ?? `rest:${baseUrl}`;
+    const workerId = capability.workerId ?? `${protocol}:${endpoint}`;
     const releases = capability.releases ?? [capability];
     for (const release of releases) {
       const known = (await this.#lifecycle.list(tenantId, release.pipelineId)).find(
         (w) => w.workerId === workerId,
       );
       const same =
-        known?.protocol === 'rest' &&
-        known.endpoint === baseUrl &&
+        known?.protocol === protocol &&
+        known.endpoint === endpoint &&
         known.contractVersion === release.contractVersion &&
         known.releaseVersion === release.releaseVersion;
       if (same) await this.#lifecycle.signal(tenantId, release.pipelineId, workerId, 'HEARTBEAT');
@@ -96,25 +99,25 @@ export class RestTargetProber {
           workerId,
           contractVersion: release.contractVersion,
           releaseVersion: release.releaseVersion,
-          protocol: 'rest',
-          endpoint: baseUrl,
+          protocol,
+          endpoint,
           artifactId: release.artifactId ?? undefined,
           artifactDigest: release.artifactDigest ?? undefined,
         });
         this.#logger.info(
-          { workerId, baseUrl, releaseVersion: release.releaseVersion },
-          'REST worker registered',
+          { workerId, protocol, endpoint, releaseVersion: release.releaseVersion },
+          'configured worker registered',
         );
       }
     }
-    this.#probed.set(baseUrl, { tenantId, workerId, pipelineIds: releases.map((r) => r.pipelineId) });
+    this.#probed.set(key, { tenantId, workerId, pipelineIds: releases.map((r) => r.pipelineId) });
   }
 
-  async #unreachable(baseUrl: string, reason: string): Promise<void> {
-    this.#logger.warn({ baseUrl, reason }, 'REST worker did not answer its capabilities probe');
-    const probed = this.#probed.get(baseUrl);
+  async #unreachable(key: string, reason: string): Promise<void> {
+    this.#logger.warn({ target: key, reason }, 'worker did not answer its capabilities probe');
+    const probed = this.#probed.get(key);
     if (!probed) return;
-    this.#probed.delete(baseUrl);
+    this.#probed.delete(key);
     for (const pipelineId of probed.pipelineIds)
       await this.#lifecycle.markUnavailable(probed.tenantId, pipelineId, probed.workerId, reason);
   }

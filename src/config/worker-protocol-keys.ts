@@ -1,0 +1,51 @@
+import { KeyRing } from '../worker-protocol/key-ring.ts';
+import { resolveSecretRef } from './secret-ref.ts';
+import type { Settings } from './settings.ts';
+
+/** The prefix of a worker protocol's keys; each protocol has its own secrets, as in TPF. */
+export type ProtocolPrefix = 'pipeline.orchestrator.worker.rest.' | 'pipeline.orchestrator.worker.grpc.';
+
+/**
+ * Resolves a worker protocol's secrets (refs only, read once at start): the default key
+ * (`shared-secret-ref`), more keys by id (`secret-refs`) and the key this side signs with
+ * (`signing-key-id`). Undefined when no secret is configured. Problems are appended to
+ * `problems`, so a caller can report them with its own.
+ */
+export function protocolKeys(
+  values: Settings,
+  prefix: ProtocolPrefix,
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+): KeyRing | undefined {
+  const P = prefix;
+  const before = problems.length;
+  const resolve = (key: string, ref: string): string | undefined => {
+    try {
+      return resolveSecretRef(ref, env);
+    } catch (error) {
+      problems.push(`${key}: ${(error as Error).message}`);
+      return undefined;
+    }
+  };
+  const defaultRef = values[`${P}shared-secret-ref`];
+  const defaultSecret = defaultRef ? resolve(`${P}shared-secret-ref`, defaultRef) : undefined;
+  const keys = new Map<string, string>();
+  for (const pair of values[`${P}secret-refs`].split(',').filter((p) => p.trim())) {
+    const eq = pair.indexOf('=');
+    const keyId = pair.slice(0, eq).trim();
+    const secret = resolve(`${P}secret-refs (${keyId})`, pair.slice(eq + 1).trim());
+    if (secret !== undefined) keys.set(keyId, secret);
+  }
+  const configured = defaultRef !== undefined || keys.size > 0;
+  if (!configured || problems.length > before) return undefined;
+  try {
+    return new KeyRing({ defaultSecret, keys, signingKeyId: values[`${P}signing-key-id`] });
+  } catch (error) {
+    problems.push(`${P}signing-key-id / ${P}secret-refs: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+/** Whether a protocol has any secret configured (resolvable or not). */
+export const hasProtocolSecret = (values: Settings, prefix: ProtocolPrefix): boolean =>
+  values[`${prefix}shared-secret-ref`] !== undefined || values[`${prefix}secret-refs`].trim() !== '';

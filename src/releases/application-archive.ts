@@ -1,0 +1,41 @@
+import { CapstanError } from '../errors/catalog.ts';
+import { contractIsIntact, type PipelineContract } from './pipeline-contract.ts';
+import { readTgz } from './read-tgz.ts';
+
+/** The bundled pipeline module of an artifact `buildRelease` wrote with its source file. */
+export const PIPELINE_MODULE = 'pipeline.mjs';
+
+/** What an `application-archive` artifact holds: its files, and the contract at its root if any. */
+export interface ApplicationArchive {
+  readonly files: ReadonlyMap<string, Buffer>;
+  readonly contract: PipelineContract | undefined;
+}
+
+const invalid = (message: string) => new CapstanError('release_invalid', message);
+
+/**
+ * Opens an `application-archive` (a `.tgz`), as the coordinator does when a release is registered
+ * and a worker does when it hosts a registered artifact: one reading, so both agree on what the
+ * artifact says. A `pipeline-contract.json` must hash to its own `contractVersion`.
+ */
+export async function readApplicationArchive(bytes: Buffer, artifactId: string): Promise<ApplicationArchive> {
+  const files = await readTgz(bytes).catch(() => {
+    throw invalid(`Artifact ${artifactId} is not a gzip-compressed tar archive.`);
+  });
+  const text = files.get('pipeline-contract.json');
+  if (!text) return { files, contract: undefined };
+  let contract: unknown;
+  try {
+    contract = JSON.parse(text.toString('utf8'));
+  } catch {
+    throw invalid(`pipeline-contract.json in ${artifactId} is not valid JSON.`);
+  }
+  if (
+    typeof contract !== 'object' ||
+    contract === null ||
+    !contractIsIntact(contract as Record<string, unknown>)
+  ) {
+    throw invalid(`pipeline-contract.json in ${artifactId} does not hash to its contractVersion.`);
+  }
+  return { files, contract: contract as PipelineContract };
+}

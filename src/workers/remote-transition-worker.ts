@@ -1,0 +1,95 @@
+import { encodeCommand } from '../worker-protocol/command-codec.ts';
+import { resultEnvelopeSchema } from '../worker-protocol/envelopes.ts';
+import { decodeResult } from '../worker-protocol/result-codec.ts';
+import type {
+  HostedRelease,
+  SegmentCommand,
+  SegmentHooks,
+  SegmentResult,
+  StepOutput,
+  TransitionWorker,
+} from './transition-worker.ts';
+
+export type RemoteProtocol = 'rest' | 'grpc';
+
+/** A worker's signed capabilities as JSON text, or why there are none. */
+export type CapabilitiesAnswer =
+  | { readonly kind: 'answered'; readonly body: string }
+  | { readonly kind: 'failed'; readonly reason: string }
+  | { readonly kind: 'aborted' };
+
+/**
+ * How the coordinator reaches the workers of one protocol: it carries a command envelope to a
+ * worker and says what came of it for the segment (a result, or UNREACHABLE, REFUSED,
+ * OUTCOME_UNKNOWN by what is known of the remote side), and asks a worker for its capabilities.
+ */
+export interface WorkerTransport {
+  readonly protocol: RemoteProtocol;
+  execute(endpoint: string, command: string, workerId: string, signal: AbortSignal): Promise<SegmentResult>;
+  capabilities(endpoint: string, signal: AbortSignal): Promise<CapabilitiesAnswer>;
+}
+
+/** A signed answer's result envelope; an answer that is none is an unknown outcome (it may have run). */
+export function resultOfAnswer(body: string, workerId: string): SegmentResult {
+  try {
+    const parsed = resultEnvelopeSchema.safeParse(JSON.parse(body));
+    if (parsed.success) return decodeResult(parsed.data);
+    return { outcome: 'OUTCOME_UNKNOWN', reason: `worker ${workerId} sent a malformed result` };
+  } catch (error) {
+    return {
+      outcome: 'OUTCOME_UNKNOWN',
+      reason: `worker ${workerId} sent an unreadable result: ${String(error)}`,
+    };
+  }
+}
+
+const releaseKey = (r: { tenantId: string; pipelineId: string }) => `${r.tenantId}\u0000${r.pipelineId}`;
+
+/**
+ * A transition worker in another process, reached over a remote protocol (REST or gRPC). What
+ * it hosts comes from its lifecycle registrations: per tenant and pipeline, one release at the
+ * endpoint it gave. Each segment is one signed call carrying a command envelope, answered by a
+ * signed result envelope.
+ */
+export class RemoteTransitionWorker implements TransitionWorker {
+  readonly workerId: string;
+  readonly #transport: WorkerTransport;
+  readonly #releases = new Map<string, { release: HostedRelease; endpoint: string }>();
+
+  constructor(workerId: string, transport: WorkerTransport) {
+    this.workerId = workerId;
+    this.#transport = transport;
+  }
+
+  get protocol(): RemoteProtocol {
+    return this.#transport.protocol;
+  }
+
+  /** Records the release the worker registered for a pipeline, and where to reach it. */
+  host(release: HostedRelease, endpoint: string): void {
+    this.#releases.set(releaseKey(release), { release, endpoint });
+  }
+
+  hostedReleases(): readonly HostedRelease[] {
+    return [...this.#releases.values()].map((r) => r.release);
+  }
+
+  async execute(command: SegmentCommand, hooks: SegmentHooks): Promise<SegmentResult> {
+    const hosted = this.#releases.get(releaseKey(command));
+    if (!hosted)
+      return {
+        outcome: 'REFUSED',
+        reason: `worker ${this.workerId} is not registered for ${command.pipelineId}`,
+      };
+    // The worker cannot read the store: the outputs `ctx.outputOf` may ask for travel along.
+    const prior = await Promise.all(
+      Array.from({ length: command.currentStepIndex }, async (_, stepIndex) => ({
+        stepIndex,
+        output: await hooks.outputOf(stepIndex),
+      })),
+    );
+    const priorOutputs: StepOutput[] = prior.filter((p) => p.output !== undefined);
+    const envelope = JSON.stringify(encodeCommand(command, priorOutputs));
+    return this.#transport.execute(hosted.endpoint, envelope, this.workerId, hooks.signal);
+  }
+}

@@ -1,0 +1,71 @@
+import type { Logger } from '../coordinator/logger.ts';
+import {
+  RemoteTransitionWorker,
+  type RemoteProtocol,
+  type WorkerTransport,
+} from './remote-transition-worker.ts';
+import type { WorkerRecord } from './worker-lifecycle.ts';
+import type { WorkerRegistry } from './worker-registry.ts';
+
+/**
+ * Turns remote registrations into dispatch targets. A worker that registered (itself, through
+ * the admin API, or through the coordinator's probe of a configured target) with protocol
+ * `rest` or `grpc` joins the one routing table as a RemoteTransitionWorker over that
+ * protocol's transport; its lifecycle state then decides, as for every worker, whether it
+ * takes new work. A protocol without a transport has no shared secret to sign calls with, so
+ * its registrations are listed but never dispatched to.
+ */
+export class RemoteWorkerDirectory {
+  readonly #registry: WorkerRegistry;
+  readonly #transports: Partial<Record<RemoteProtocol, WorkerTransport>>;
+  readonly #logger: Logger;
+  readonly #warned = new Set<string>();
+
+  constructor(options: { registry: WorkerRegistry; transports: readonly WorkerTransport[]; logger: Logger }) {
+    this.#registry = options.registry;
+    this.#transports = Object.fromEntries(options.transports.map((t) => [t.protocol, t]));
+    this.#logger = options.logger;
+  }
+
+  /** Routes to every remote worker registered for this pipeline, at its registered release. */
+  adopt(tenantId: string, pipelineId: string, records: readonly WorkerRecord[]): void {
+    for (const record of records) {
+      if (record.protocol !== 'rest' && record.protocol !== 'grpc') continue;
+      const worker = this.#workerFor(record.workerId, record.protocol);
+      worker?.host(
+        {
+          tenantId,
+          pipelineId,
+          contractVersion: record.contractVersion,
+          releaseVersion: record.releaseVersion,
+        },
+        record.endpoint,
+      );
+    }
+  }
+
+  #workerFor(workerId: string, protocol: RemoteProtocol): RemoteTransitionWorker | undefined {
+    const known = this.#registry.find(workerId);
+    if (known instanceof RemoteTransitionWorker && known.protocol === protocol) return known;
+    const transport = this.#transports[protocol];
+    const name = protocol === 'rest' ? 'REST' : 'gRPC';
+    if (known || !transport) {
+      this.#warnOnce(
+        workerId,
+        known
+          ? `${name} worker '${workerId}' has the id of a ${known.protocol} worker; it is not dispatched to`
+          : `${name} worker '${workerId}' registered, but no pipeline.orchestrator.worker.${protocol}.shared-secret-ref is configured to call it`,
+      );
+      return undefined;
+    }
+    const worker = new RemoteTransitionWorker(workerId, transport);
+    this.#registry.add(worker);
+    return worker;
+  }
+
+  #warnOnce(workerId: string, message: string): void {
+    if (this.#warned.has(workerId)) return;
+    this.#warned.add(workerId);
+    this.#logger.warn({ workerId }, message);
+  }
+}

@@ -1,0 +1,72 @@
+import { CAPABILITIES_PATH, EXECUTE_PATH } from '../worker-protocol/envelopes.ts';
+import { resultOfAnswer, type WorkerTransport } from './remote-transition-worker.ts';
+import type { RestCallOutcome, SignedRestClient } from './signed-rest-client.ts';
+import type { SegmentResult } from './transition-worker.ts';
+
+/** A short reason from a refusal body, which is `{error: {code, message}}` from a Capstan worker. */
+function refusalOf(status: number, body: string): string {
+  try {
+    const error = (JSON.parse(body) as { error?: { code?: unknown; message?: unknown } }).error;
+    if (error && typeof error.message === 'string')
+      return `${status} ${String(error.code)}: ${error.message}`;
+  } catch {
+    // Not JSON: the status says enough (the body may be a proxy's page).
+  }
+  return `${status}`;
+}
+
+/** What a call's outcome means for the segment. */
+function resultOf(outcome: RestCallOutcome, workerId: string): SegmentResult {
+  switch (outcome.kind) {
+    case 'aborted':
+      return { outcome: 'ABANDONED' };
+    case 'not-sent':
+      return { outcome: 'UNREACHABLE', reason: `worker ${workerId} unreachable: ${outcome.reason}` };
+    case 'unknown':
+      return { outcome: 'OUTCOME_UNKNOWN', reason: `worker ${workerId}: ${outcome.reason}` };
+    case 'answered':
+      break;
+  }
+  const { status, body } = outcome;
+  if (status >= 200 && status < 300) return resultOfAnswer(body, workerId);
+  // Refusals a worker makes before running anything: our credentials, its configuration, or
+  // its shutdown. It cannot take work from this coordinator now.
+  if (status === 401 || status === 403 || status === 404 || status === 503)
+    return {
+      outcome: 'UNREACHABLE',
+      reason: `worker ${workerId} refused the call: ${refusalOf(status, body)}`,
+    };
+  if (status >= 400 && status < 500)
+    return {
+      outcome: 'REFUSED',
+      reason: `worker ${workerId} rejected the command: ${refusalOf(status, body)}`,
+    };
+  // A server error may come from anywhere, also from after the segment ran.
+  return { outcome: 'OUTCOME_UNKNOWN', reason: `worker ${workerId} failed: ${refusalOf(status, body)}` };
+}
+
+/** The REST worker protocol: a signed POST of the command, a signed GET of the capabilities. */
+export function restWorkerTransport(client: SignedRestClient): WorkerTransport {
+  return {
+    protocol: 'rest',
+    async execute(baseUrl, command, workerId, signal) {
+      const outcome = await client.call(baseUrl, {
+        method: 'POST',
+        path: EXECUTE_PATH,
+        body: command,
+        signal,
+      });
+      return resultOf(outcome, workerId);
+    },
+    async capabilities(baseUrl, signal) {
+      const outcome = await client.call(baseUrl, { method: 'GET', path: CAPABILITIES_PATH, signal });
+      if (outcome.kind === 'aborted') return outcome;
+      if (outcome.kind === 'answered' && outcome.status === 200)
+        return { kind: 'answered', body: outcome.body };
+      return {
+        kind: 'failed',
+        reason: outcome.kind === 'answered' ? `status ${outcome.status}` : outcome.reason,
+      };
+    },
+  };
+}
