@@ -166,6 +166,8 @@ forEachStore('listPendingInteractions orders by deadline, then creation; filters
   assert.deepEqual(await ids({ limit: 10, group: 'ops' }), ['i-mid', 'i-late']);
   assert.deepEqual(await ids({ limit: 10, assignee: 'ann' }), ['i-soon']);
   assert.deepEqual(await ids({ limit: 10, stepId: 'review' }), ['i-mid']);
+  assert.deepEqual(await ids({ limit: 10, group: 'ops', stepId: 'review' }), ['i-mid']);
+  assert.deepEqual(await ids({ limit: 10, group: 'ops', assignee: 'ann' }), []);
   assert.deepEqual(await store.listPendingInteractions('other-tenant', { limit: 10 }), []);
 });
 

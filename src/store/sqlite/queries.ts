@@ -49,25 +49,35 @@ export function findInteraction(
 }
 
 /** Open interactions of a tenant in deadline order; each filter narrows through its own index. */
+const PENDING_INDEX: Record<string, string> = {
+  assignee: 'interactions_pending_by_assignee',
+  group_name: 'interactions_pending_by_group',
+  step_id: 'interactions_pending_by_step',
+};
+
 export function listPendingInteractions(
   sql: Statements,
   tenantId: string,
   f: PendingFilter,
 ): InteractionRecord[] {
+  // One statement text per combination of filters, not `(@group IS NULL OR …)`: SQLite plans
+  // a prepared statement without its parameters, so the generic form never uses the
+  // per-filter indexes and scans every waiting interaction of the tenant. Without statistics
+  // the planner also prefers the unfiltered index (it saves the sort), so the first filter's
+  // index is named.
+  const filters = { assignee: f.assignee, group_name: f.group, step_id: f.stepId };
+  const set = Object.keys(filters).filter((column) => filters[column as keyof typeof filters] !== undefined);
+  const conditions = set.map((column) => ` AND ${column} = @${column}`).join('');
+  const index = set[0] ? ` INDEXED BY ${PENDING_INDEX[set[0]]}` : '';
   const rows = sql
     .get(
-      `SELECT * FROM await_interactions
-       WHERE tenant_id = @tenantId AND status = 'WAITING'
-         AND (@assignee IS NULL OR assignee = @assignee)
-         AND (@group IS NULL OR group_name = @group)
-         AND (@stepId IS NULL OR step_id = @stepId)
+      `SELECT * FROM await_interactions${index}
+       WHERE tenant_id = @tenantId AND status = 'WAITING'${conditions}
        ORDER BY deadline_at, created_at, interaction_id LIMIT @limit`,
     )
     .all({
       tenantId,
-      assignee: f.assignee ?? null,
-      group: f.group ?? null,
-      stepId: f.stepId ?? null,
+      ...Object.fromEntries(set.map((column) => [column, filters[column as keyof typeof filters]])),
       limit: f.limit,
     }) as InteractionRow[];
   return rows.map(interactionFromRow);
