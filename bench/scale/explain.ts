@@ -6,8 +6,8 @@
  * src/store/{postgres,sqlite}/{queries,claim}.ts (which export no SQL text): keep them in step.
  */
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import pg from 'pg';
+import { openSqlite } from '../../src/store/sqlite/sqlite-driver.ts';
 import type { StoreTarget } from '../lib/store-target.ts';
 
 const PG_PENDING = `SELECT * FROM await_interactions
@@ -49,7 +49,8 @@ export async function explainPlans(target: StoreTarget): Promise<Plans> {
 }
 
 function explainSqlite(target: StoreTarget): Plans {
-  const db = new Database(join(target.dataDir, 'capstan.db'), { readonly: true });
+  // The store's own driver: better-sqlite3 is optional, and absent where node:sqlite serves.
+  const db = openSqlite(join(target.dataDir, 'capstan.db'));
   try {
     const releaseVersions = (db.prepare(RELEASES).all() as { release_version: string }[]).map(
       (r) => r.release_version,

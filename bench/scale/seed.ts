@@ -5,12 +5,12 @@
  * done to a database that grew this large; SQLite gets no ANALYZE, since the store never runs one.
  */
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import pg from 'pg';
 import { runJsonProcess } from '../lib/json-process.ts';
 import type { NodeRuntime } from '../lib/runtime.ts';
 import type { StoreTarget } from '../lib/store-target.ts';
 import { cloneStatements, postgresClone, sqliteClone, type Template } from './clone-sql.ts';
+import { openSqlite } from '../../src/store/sqlite/sqlite-driver.ts';
 
 export interface Seeded {
   readonly count: number;
@@ -40,15 +40,19 @@ const COUNTS_SQL =
   "SELECT (SELECT count(*) FROM executions) AS executions, (SELECT count(*) FROM await_interactions WHERE status = 'WAITING') AS waiting";
 
 function seedSqlite(target: StoreTarget, template: Template, count: number): Counts {
-  const db = new Database(join(target.dataDir, 'capstan.db'));
+  // The store's own driver: better-sqlite3 is optional, and absent where node:sqlite serves.
+  const db = openSqlite(join(target.dataDir, 'capstan.db'));
   try {
     // The seed is rebuilt if the machine crashes mid-way: no need to sync it row by row.
-    db.pragma('synchronous = OFF');
+    db.exec('PRAGMA synchronous = OFF');
     // 14 indexes grow with the clones: a page cache of 1 GiB keeps their inserts off the disk.
-    db.pragma('cache_size = -1048576');
-    if (count > 0)
-      db.transaction(() => cloneStatements(sqliteClone, template, count).forEach((s) => db.exec(s)))();
-    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.exec('PRAGMA cache_size = -1048576');
+    if (count > 0) {
+      db.exec('BEGIN');
+      for (const statement of cloneStatements(sqliteClone, template, count)) db.exec(statement);
+      db.exec('COMMIT');
+    }
+    db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
     const r = db.prepare(COUNTS_SQL).get() as { executions: number; waiting: number };
     return { executions: r.executions, waitingInteractions: r.waiting };
   } finally {
