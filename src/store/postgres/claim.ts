@@ -12,7 +12,7 @@ import { rows, type Db } from './sql.ts';
  * row however many executions the table holds, also when the prepared statement runs with
  * PostgreSQL's generic plan (which does not know `@limit`).
  */
-const CLAIM = `WITH due AS (
+export const CLAIM = `WITH due AS (
     SELECT execution_id, next_due_at FROM executions
     WHERE status IN ('QUEUED', 'WAIT_RETRY') AND next_due_at <= @nowMs
       AND release_version = ANY(@releaseVersions::text[])
@@ -44,21 +44,29 @@ type ClaimedRow = ExecutionRow & { previous_output_json: string | null };
  * is still a guarded UPDATE that bumps the fencing epoch, plus its `attempt_started` event.
  * Only executions pinned to a release some worker can run are claimed.
  */
-export async function claimDue(
-  db: Db,
-  c: { nowMs: number; limit: number; owner: string; leaseMs: number; releaseVersions: readonly string[] },
-): Promise<ClaimedSegment[]> {
+export async function claimDue(db: Db, c: ClaimRequest): Promise<ClaimedSegment[]> {
   if (c.releaseVersions.length === 0 || c.limit <= 0) return [];
-  const claimed = await rows<ClaimedRow>(db, CLAIM, {
-    nowMs: c.nowMs,
-    releaseVersions: [...c.releaseVersions],
-    limit: c.limit,
-    owner: c.owner,
-    leaseExpiresAtMs: c.nowMs + c.leaseMs,
-    eventType: JournalEventType.ATTEMPT_STARTED,
-  });
+  const claimed = await rows<ClaimedRow>(db, CLAIM, claimParams(c));
   return claimed.map((r) => ({ execution: executionFromRow(r), input: stepInput(r) }));
 }
+
+export interface ClaimRequest {
+  readonly nowMs: number;
+  readonly limit: number;
+  readonly owner: string;
+  readonly leaseMs: number;
+  readonly releaseVersions: readonly string[];
+}
+
+/** The claim statement's parameters (the benchmark explains the statement with them). */
+export const claimParams = (c: ClaimRequest): Record<string, unknown> => ({
+  nowMs: c.nowMs,
+  releaseVersions: [...c.releaseVersions],
+  limit: c.limit,
+  owner: c.owner,
+  leaseExpiresAtMs: c.nowMs + c.leaseMs,
+  eventType: JournalEventType.ATTEMPT_STARTED,
+});
 
 /** The input of the step a segment starts at: the previous step's checkpoint, or the execution input. */
 function stepInput(r: ClaimedRow): unknown {

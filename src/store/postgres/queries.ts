@@ -66,24 +66,28 @@ export async function listPendingInteractions(
   tenantId: string,
   f: PendingFilter,
 ): Promise<InteractionRecord[]> {
-  const found = await rows<InteractionRow>(
-    db,
-    `SELECT * FROM await_interactions
+  const found = await rows<InteractionRow>(db, PENDING_INTERACTIONS, pendingInteractionsParams(tenantId, f));
+  return found.map(interactionFromRow);
+}
+
+/**
+ * One text for every filter: the statement stays unnamed (see sql.ts), so PostgreSQL plans
+ * each call with its values and picks the filter's index.
+ */
+export const PENDING_INTERACTIONS = `SELECT * FROM await_interactions
      WHERE tenant_id = @tenantId AND status = 'WAITING'
        AND (@assignee::text IS NULL OR assignee = @assignee)
        AND (@group::text IS NULL OR group_name = @group)
        AND (@stepId::text IS NULL OR step_id = @stepId)
-     ORDER BY deadline_at, created_at, interaction_id LIMIT @limit`,
-    {
-      tenantId,
-      assignee: f.assignee ?? null,
-      group: f.group ?? null,
-      stepId: f.stepId ?? null,
-      limit: f.limit,
-    },
-  );
-  return found.map(interactionFromRow);
-}
+     ORDER BY deadline_at, created_at, interaction_id LIMIT @limit`;
+
+export const pendingInteractionsParams = (tenantId: string, f: PendingFilter): Record<string, unknown> => ({
+  tenantId,
+  assignee: f.assignee ?? null,
+  group: f.group ?? null,
+  stepId: f.stepId ?? null,
+  limit: f.limit,
+});
 
 export async function readJournal(
   db: Db,

@@ -44,16 +44,23 @@ export async function query<R extends QueryResultRow>(
   sql: string,
   params: object = {},
 ): Promise<{ rows: R[]; rowCount: number }> {
-  const bound = params as Record<string, unknown>;
-  const { name, text, names } = compile(sql);
-  const values = names.map((param) => {
-    if (!(param in bound)) throw new Error(`statement parameter @${param} is not bound`);
-    return bound[param] ?? null;
-  });
+  const { name } = compile(sql);
+  const { text, values } = bind(sql, params);
   const result = await db.query<R>({ name, text, values }).catch((error: unknown) => {
     throw asStoreError(error);
   });
   return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+}
+
+/** A statement's `$n` text and its values in order (`undefined` binds as NULL). */
+export function bind(sql: string, params: object = {}): { text: string; values: unknown[] } {
+  const bound = params as Record<string, unknown>;
+  const { text, names } = compile(sql);
+  const values = names.map((param) => {
+    if (!(param in bound)) throw new Error(`statement parameter @${param} is not bound`);
+    return bound[param] ?? null;
+  });
+  return { text, values };
 }
 
 export const rows = async <R extends QueryResultRow>(db: Db, sql: string, params?: object): Promise<R[]> =>

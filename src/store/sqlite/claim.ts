@@ -4,6 +4,12 @@ import { appendEvent } from './journal.ts';
 import { executionFromRow, parseJson, type ExecutionRow } from '../rows.ts';
 import type { Statements } from './statements.ts';
 
+/** Due executions of the given releases (a JSON array), in due order: `(nowMs, releases, limit)`. */
+export const CLAIM_CANDIDATES = `SELECT execution_id, status, lease_epoch FROM executions
+       WHERE status IN ('QUEUED', 'WAIT_RETRY') AND next_due_at <= ?
+         AND release_version IN (SELECT value FROM json_each(?))
+       ORDER BY next_due_at LIMIT ?`;
+
 /**
  * Claims due executions: each is a guarded UPDATE (expected status and epoch) that bumps the
  * fencing epoch, plus its `attempt_started` event. Only executions pinned to a release some
@@ -15,12 +21,7 @@ export function claimDue(
 ): ClaimedSegment[] {
   if (c.releaseVersions.length === 0 || c.limit <= 0) return [];
   const candidates = sql
-    .get(
-      `SELECT execution_id, status, lease_epoch FROM executions
-       WHERE status IN ('QUEUED', 'WAIT_RETRY') AND next_due_at <= ?
-         AND release_version IN (SELECT value FROM json_each(?))
-       ORDER BY next_due_at LIMIT ?`,
-    )
+    .get(CLAIM_CANDIDATES)
     .all(c.nowMs, JSON.stringify(c.releaseVersions), c.limit) as Pick<
     ExecutionRow,
     'execution_id' | 'status' | 'lease_epoch'

@@ -60,6 +60,15 @@ export function listPendingInteractions(
   tenantId: string,
   f: PendingFilter,
 ): InteractionRecord[] {
+  const q = pendingInteractionsQuery(tenantId, f);
+  return (sql.get(q.sql).all(q.params) as InteractionRow[]).map(interactionFromRow);
+}
+
+/** The pending-interactions statement and its parameters for a filter (the benchmark explains it). */
+export function pendingInteractionsQuery(
+  tenantId: string,
+  f: PendingFilter,
+): { sql: string; params: Record<string, unknown> } {
   // One statement text per combination of filters, not `(@group IS NULL OR …)`: SQLite plans
   // a prepared statement without its parameters, so the generic form never uses the
   // per-filter indexes and scans every waiting interaction of the tenant. Without statistics
@@ -69,18 +78,16 @@ export function listPendingInteractions(
   const set = Object.keys(filters).filter((column) => filters[column as keyof typeof filters] !== undefined);
   const conditions = set.map((column) => ` AND ${column} = @${column}`).join('');
   const index = set[0] ? ` INDEXED BY ${PENDING_INDEX[set[0]]}` : '';
-  const rows = sql
-    .get(
-      `SELECT * FROM await_interactions${index}
+  return {
+    sql: `SELECT * FROM await_interactions${index}
        WHERE tenant_id = @tenantId AND status = 'WAITING'${conditions}
        ORDER BY deadline_at, created_at, interaction_id LIMIT @limit`,
-    )
-    .all({
+    params: {
       tenantId,
       ...Object.fromEntries(set.map((column) => [column, filters[column as keyof typeof filters]])),
       limit: f.limit,
-    }) as InteractionRow[];
-  return rows.map(interactionFromRow);
+    },
+  };
 }
 
 export function readJournal(
