@@ -1,13 +1,27 @@
 /**
  * `--compare`: runs the anchors harness (../shared/bench/anchors/run.sh <N>) in this invocation
  * and reads its raw results back. The harness installs its own dependencies, starts its own
- * PostgreSQL (port 55432) and Redis, and runs every anchor on Node 22 from npm; see its README.
+ * PostgreSQL and Redis (on ports 25432 and 26379 here, below the ephemeral range), and runs every anchor on Node 22 from npm; see its README.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
-export const ANCHORS_DIR = resolve(import.meta.dirname, '../../../shared/bench/anchors');
+/**
+ * Where the anchors harness is: `$CAPSTAN_ANCHORS_DIR`, else `shared/bench/anchors` in the
+ * checkout's parent folder or the nearest ancestor that has one (a fresh clone may sit deeper
+ * than the team's checkout beside `shared/`).
+ */
+export function anchorsDir(): string {
+  const configured = process.env.CAPSTAN_ANCHORS_DIR;
+  if (configured) return resolve(configured);
+  const checkout = resolve(import.meta.dirname, '../..');
+  for (let folder = dirname(checkout); ; folder = dirname(folder)) {
+    const candidate = join(folder, 'shared/bench/anchors');
+    if (existsSync(join(candidate, 'run.sh'))) return candidate;
+    if (dirname(folder) === folder) return join(dirname(checkout), 'shared/bench/anchors');
+  }
+}
 
 /** One `RESULT` line of the harness, as run.sh tags it into raw.jsonl. */
 export interface AnchorRow {
@@ -28,16 +42,32 @@ export interface AnchorRun {
   readonly rows: readonly AnchorRow[];
 }
 
+/** The harness's run.sh; throws, saying where it looked, when there is none. */
+export function anchorsScript(): string {
+  const script = join(anchorsDir(), 'run.sh');
+  if (!existsSync(script))
+    throw new Error(`--compare needs the anchors harness: no ${script} (set CAPSTAN_ANCHORS_DIR)`);
+  return script;
+}
+
 export async function runAnchors(n: number, quick: boolean): Promise<AnchorRun> {
-  const script = join(ANCHORS_DIR, 'run.sh');
-  if (!existsSync(script)) throw new Error(`--compare needs ${script}`);
+  const script = anchorsScript();
+  const dir = dirname(script);
   // The ratios need only the anchors' W1/W2, so the physical-limit measurements (minutes of
   // pgbench and fsync tests) are skipped unless the caller sets SKIP_LIMITS itself.
-  const env: Record<string, string> = { SKIP_LIMITS: process.env.SKIP_LIMITS ?? '1' };
+  const env: Record<string, string> = {
+    SKIP_LIMITS: process.env.SKIP_LIMITS ?? '1',
+    // The harness's own ports (55432, 56379) lie in Linux's ephemeral range (32768–60999): after
+    // Capstan's scenarios have opened tens of thousands of loopback connections, one of them
+    // may still hold the port (TIME_WAIT) and the harness's PostgreSQL cannot bind it. Ports
+    // below the range are never handed to a client socket.
+    PG_PORT: process.env.PG_PORT ?? '25432',
+    REDIS_PORT: process.env.REDIS_PORT ?? '26379',
+  };
   if (quick && process.env.REPEATS === undefined) env.REPEATS = '1';
   const t0 = performance.now();
   const child = spawn('bash', [script, String(n)], {
-    cwd: ANCHORS_DIR,
+    cwd: dir,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -51,7 +81,7 @@ export async function runAnchors(n: number, quick: boolean): Promise<AnchorRun> 
   // run.sh ends with "raw results: results/<run-id>/raw.jsonl; …".
   const relative = /raw results: (\S+raw\.jsonl)/.exec(out)?.[1];
   if (!relative) throw new Error(`${script} did not say where its raw results are`);
-  const rawFile = join(ANCHORS_DIR, relative);
+  const rawFile = join(dir, relative);
   const rows = readFileSync(rawFile, 'utf8')
     .split('\n')
     .filter((line) => line.trim())

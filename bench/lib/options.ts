@@ -34,13 +34,14 @@ export const USAGE = `npm run bench -- [options]
   --scenarios w1,w2,w3,w4,scale
                            which scenarios (default w1,w2,w3,w4; scale seeds millions of rows)
   --repeats <count>        runs of every scenario; the tables show median (min–max) (default 1)
-  --scale-levels <list>    stored executions for scale: S finished + S parked each (default 0,100000,1000000)
+  --scale-levels <list>    stored executions for scale: S finished + S parked each (default 0,1000,100000,1000000)
   --node <path>            run Capstan's processes on this node binary, from this checkout
   --node-major <M>         run them on Node M from the npm registry, from a copy of this working tree
                            with its own npm ci (bench/node-runtime.sh; cached in /tmp)
   --stores sqlite,postgres which stores (default both)
   --json <file>            where to write the results (default bench/results/<timestamp>.json)
-  --compare                also run ../shared/bench/anchors/run.sh <N> and print Capstan / anchor ratios
+  --compare                also run the anchors (shared/bench/anchors/run.sh <N>, beside the checkout
+                           or $CAPSTAN_ANCHORS_DIR) and print Capstan / anchor ratios
   --pg-url <url>           PostgreSQL for the postgres runs (default $CAPSTAN_BENCH_POSTGRES_URL or
                            postgres://postgres@127.0.0.1:5432/test); each scenario gets a fresh schema
 Environment: CAPSTAN_BENCH_NODE_FLAGS adds Node flags to every coordinator process (e.g. --cpu-prof);
@@ -88,7 +89,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const n = integer(values.n, '--n', values.quick ? 500 : 5000);
   if (values.node !== undefined && values['node-major'] !== undefined)
     throw new Error('--node and --node-major exclude each other');
-  const levels = (values['scale-levels'] ?? '0,100000,1000000')
+  const levels = (values['scale-levels'] ?? '0,1000,100000,1000000')
     .split(',')
     .map((x) => integer(x.trim(), '--scale-levels', 0, 0));
   return {

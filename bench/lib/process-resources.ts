@@ -22,10 +22,18 @@ export function processResources(pid: number): ProcessResources {
   return { peakRssMb: hwmKb / 1024, cpuS: ticks / ticksPerSecond };
 }
 
-/** The same figures for this process (the in-process W1 coordinator). */
+/**
+ * The same figures for this process (the in-process W1 coordinator). Not `resourceUsage().maxRSS`:
+ * Linux carries the high-water mark of the forked parent's memory across exec into it, so a W1
+ * process started by a benchmark that had just seeded a million rows (a 1 GiB page cache)
+ * reported the benchmark's 405 MB as its own. VmHWM belongs to this process's memory alone.
+ */
 export function ownResources(): ProcessResources {
   const u = process.resourceUsage();
-  return { peakRssMb: u.maxRSS / 1024, cpuS: (u.userCPUTime + u.systemCPUTime) / 1e6 };
+  return {
+    peakRssMb: processResources(process.pid).peakRssMb,
+    cpuS: (u.userCPUTime + u.systemCPUTime) / 1e6,
+  };
 }
 
 /**

@@ -4,7 +4,8 @@
  * 3-step executions and S executions parked at an await with a WAITING interaction (so 2S
  * executions), cloned from real ones (bench/scale/seed.ts). On that store, each repeat times the
  * pending query (pending-process.ts) and then runs W1 (new executions on top of the seeded ones;
- * the store is not reseeded between repeats). The plans of the pending and claim queries are
+ * the store is not reseeded between repeats), each W1 run starting from a store flushed to disk
+ * (on PostgreSQL right after a CHECKPOINT, so every level pays the same full-page writes). The plans of the pending and claim queries are
  * recorded at every level (explain.ts).
  */
 import { runJsonProcess } from '../lib/json-process.ts';
@@ -13,7 +14,7 @@ import { repeated, type Repeated } from '../lib/repeats.ts';
 import type { NodeRuntime } from '../lib/runtime.ts';
 import { freshTarget } from '../lib/store-target.ts';
 import { explainPlans, type Plans } from '../scale/explain.ts';
-import { seed, type Seeded } from '../scale/seed.ts';
+import { flushToDisk, seed, type Seeded } from '../scale/seed.ts';
 import { runW1, type W1Result } from './w1.ts';
 
 /** Sequential calls per filter and repeat; the repeat's figure is their median. */
@@ -59,6 +60,7 @@ export async function runScale(
           settings: target.settings,
           samples: PENDING_SAMPLES,
         });
+        await flushToDisk(target);
         return { pending, w1: await runW1(runtime, target, o.n) };
       });
       levels.push({ seeded, run, plans });
