@@ -1,4 +1,6 @@
 import { KeyRing } from '../worker-protocol/key-ring.ts';
+import { parseIsoDuration } from '../util/iso-duration.ts';
+import { ConfigError } from './load-config.ts';
 import { resolveSecretRef } from './secret-ref.ts';
 import type { Settings } from './settings.ts';
 
@@ -49,3 +51,51 @@ export function protocolKeys(
 /** Whether a protocol has any secret configured (resolvable or not). */
 export const hasProtocolSecret = (values: Settings, prefix: ProtocolPrefix): boolean =>
   values[`${prefix}shared-secret-ref`] !== undefined || values[`${prefix}secret-refs`].trim() !== '';
+
+/** What every worker protocol's configuration has, whatever carries it. */
+export interface ProtocolCommon {
+  readonly keys: KeyRing;
+  readonly toleranceMs: number;
+  readonly connectTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+}
+
+/** A comma-separated list of targets (`base-url`, `endpoint`), blanks dropped. */
+export const targetList = (value: string): string[] =>
+  value
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+
+/**
+ * Resolves a protocol's secrets and timings. `usedBy` names the setting that puts the protocol
+ * to use (targets listed, a server enabled), if one is set: without a secret that is a problem,
+ * since a worker protocol is never used unsigned. `more` are the caller's own problems. Every
+ * problem is thrown at once, as a ConfigError; undefined when no secret is configured.
+ */
+export function protocolCommon(
+  values: Settings,
+  prefix: ProtocolPrefix,
+  env: NodeJS.ProcessEnv,
+  usedBy: string | undefined,
+  more: readonly string[] = [],
+): ProtocolCommon | undefined {
+  const P = prefix;
+  const problems: string[] = [];
+  const keys = protocolKeys(values, P, env, problems);
+  if (usedBy && !hasProtocolSecret(values, P))
+    problems.push(
+      `${usedBy} is set, but no ${P}shared-secret-ref (or ${P}secret-refs): ` +
+        'the worker protocol is never used unsigned',
+    );
+  problems.push(...more);
+  if (problems.length > 0) throw new ConfigError(problems);
+  if (!keys) return undefined;
+  const ms = (iso: string): number => parseIsoDuration(iso) ?? 0;
+  return {
+    keys,
+    toleranceMs: ms(values[`${P}signature-tolerance`]),
+    connectTimeoutMs: ms(values[`${P}connect-timeout`]),
+    requestTimeoutMs: ms(values[`${P}request-timeout`]),
+  };
+}

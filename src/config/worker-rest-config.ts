@@ -1,22 +1,13 @@
-import type { KeyRing } from '../worker-protocol/key-ring.ts';
-import { parseIsoDuration } from '../util/iso-duration.ts';
-import { ConfigError } from './load-config.ts';
 import type { Settings } from './settings.ts';
-import { hasProtocolSecret, protocolKeys } from './worker-protocol-keys.ts';
+import { protocolCommon, targetList, type ProtocolCommon } from './worker-protocol-keys.ts';
 
 const P = 'pipeline.orchestrator.worker.rest.';
 
 /** The REST worker protocol as configured: the same keys on coordinators and workers. */
-export interface RestProtocolConfig {
-  readonly keys: KeyRing;
-  readonly toleranceMs: number;
-  readonly connectTimeoutMs: number;
-  readonly requestTimeoutMs: number;
+export interface RestProtocolConfig extends ProtocolCommon {
   /** Workers the coordinator calls without their registering first. */
   readonly baseUrls: readonly string[];
 }
-
-const ms = (iso: string): number => parseIsoDuration(iso) ?? 0;
 
 /**
  * Resolves the REST protocol's secrets (refs only, read once at start) and timeouts.
@@ -27,23 +18,7 @@ export function restProtocolConfig(
   values: Settings,
   env: NodeJS.ProcessEnv = process.env,
 ): RestProtocolConfig | undefined {
-  const problems: string[] = [];
-  const ring = protocolKeys(values, P, env, problems);
-  const baseUrls = values[`${P}base-url`]
-    .split(',')
-    .map((u) => u.trim())
-    .filter(Boolean);
-  if (!hasProtocolSecret(values, P) && baseUrls.length > 0)
-    problems.push(
-      `${P}base-url is set, but no ${P}shared-secret-ref (or ${P}secret-refs) to sign calls with`,
-    );
-  if (problems.length > 0) throw new ConfigError(problems);
-  if (!ring) return undefined;
-  return {
-    keys: ring,
-    toleranceMs: ms(values[`${P}signature-tolerance`]),
-    connectTimeoutMs: ms(values[`${P}connect-timeout`]),
-    requestTimeoutMs: ms(values[`${P}request-timeout`]),
-    baseUrls,
-  };
+  const baseUrls = targetList(values[`${P}base-url`]);
+  const common = protocolCommon(values, P, env, baseUrls.length > 0 ? `${P}base-url` : undefined);
+  return common && { ...common, baseUrls };
 }

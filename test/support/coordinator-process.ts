@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
+import { spawnProcess } from './spawned-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -58,42 +59,19 @@ export async function startCoordinatorProcess(
         PIPELINE_ORCHESTRATOR_ADMIN_ADMIN_TOKEN_REF: 'env:TEST_ADMIN_TOKEN',
       };
   // Its own process group, so a signal reaches the coordinator behind `npm start` too.
-  const child = spawn(command, args, {
+  const coordinator = spawnProcess(command, args, {
     cwd: ROOT,
     env: { ...process.env, CAPSTAN_LOG_LEVEL: 'info', ...tokenRefs, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
   });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
-  const baseUrl = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`coordinator did not start:\n${out}`)), 30_000);
-    const check = (): void => {
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolveUrl(match[1]);
-      }
-    };
-    child.stdout.on('data', check);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`coordinator exited with ${String(code)}:\n${out}`));
-    });
-  });
-  const kill = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> => {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      process.kill(-child.pid, signal);
-    }
-    return exited;
-  };
   t.after(async () => {
-    await kill('SIGKILL');
+    await coordinator.kill('SIGKILL');
     if (!options.keepDataDir && !options.dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
-  return { baseUrl, dataDir, child, output: () => out, kill };
+  const [, baseUrl = ''] = await coordinator.waitFor(
+    /listening on (http:\/\/127\.0\.0\.1:\d+)/,
+    'coordinator',
+  );
+  return { baseUrl, dataDir, child: coordinator.child, output: coordinator.output, kill: coordinator.kill };
 }
 
 export interface ApiResponse {

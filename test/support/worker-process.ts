@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import type { Readable } from 'node:stream';
 import type { TestContext } from 'node:test';
+import { spawnProcess, type SpawnedProcess } from './spawned-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -39,7 +39,7 @@ export interface WorkerProcessOptions {
   env?: Record<string, string>;
 }
 
-function spawnWorker(options: WorkerProcessOptions): ChildProcess & { stdout: Readable; stderr: Readable } {
+function spawnWorker(options: WorkerProcessOptions): SpawnedProcess {
   const args = [
     join(ROOT, 'bin/capstan.mjs'),
     'worker',
@@ -52,7 +52,7 @@ function spawnWorker(options: WorkerProcessOptions): ChildProcess & { stdout: Re
     ...(options.coordinatorUrl ? ['--coordinator-url', options.coordinatorUrl] : []),
     ...(options.nodeId ? ['--node-id', options.nodeId] : []),
   ];
-  return spawn(process.execPath, args, {
+  return spawnProcess(process.execPath, args, {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -63,8 +63,6 @@ function spawnWorker(options: WorkerProcessOptions): ChildProcess & { stdout: Re
       CAPSTAN_WORKER_HEARTBEAT_INTERVAL: 'PT1S',
       ...options.env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
   });
 }
 
@@ -72,14 +70,11 @@ function spawnWorker(options: WorkerProcessOptions): ChildProcess & { stdout: Re
 export async function workerRefusal(
   options: WorkerProcessOptions,
 ): Promise<{ code: number | null; output: string }> {
-  const child = spawnWorker(options);
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const timer = setTimeout(() => child.pid !== undefined && process.kill(-child.pid, 'SIGKILL'), 30_000);
-  const code = await new Promise<number | null>((resolveExit) => child.once('exit', resolveExit));
+  const worker = spawnWorker(options);
+  const timer = setTimeout(() => void worker.kill('SIGKILL'), 30_000);
+  const code = await worker.exited;
   clearTimeout(timer);
-  return { code, output };
+  return { code, output: worker.output() };
 }
 
 /**
@@ -91,32 +86,11 @@ export async function startWorkerProcess(
   t: TestContext,
   options: WorkerProcessOptions,
 ): Promise<WorkerProcess> {
-  const child = spawnWorker(options);
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
-  const started = await new Promise<{ workerId: string; baseUrl: string }>((resolveStart, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${out}`)), 30_000);
-    const check = (): void => {
-      const match = /worker (\S+) listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (match?.[1] && match[2]) {
-        clearTimeout(timer);
-        resolveStart({ workerId: match[1], baseUrl: match[2] });
-      }
-    };
-    child.stdout.on('data', check);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`worker exited with ${String(code)}:\n${out}`));
-    });
-  });
-  const kill = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> => {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      process.kill(-child.pid, signal);
-    }
-    return exited;
-  };
-  t.after(() => kill('SIGKILL'));
-  return { ...started, child, output: () => out, kill };
+  const worker = spawnWorker(options);
+  t.after(() => worker.kill('SIGKILL'));
+  const [, workerId = '', baseUrl = ''] = await worker.waitFor(
+    /worker (\S+) listening on (http:\/\/127\.0\.0\.1:\d+)/,
+    'worker',
+  );
+  return { workerId, baseUrl, child: worker.child, output: worker.output, kill: worker.kill };
 }

@@ -1,0 +1,61 @@
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+
+/** A process a test started in its own process group, with everything it prints captured. */
+export interface SpawnedProcess {
+  readonly child: ChildProcess;
+  /** Everything the process printed so far, stdout and stderr interleaved. */
+  readonly output: () => string;
+  /** Resolves with the exit code (null when killed by a signal). */
+  readonly exited: Promise<number | null>;
+  /** Signals the process group (so what `npm` started goes too) and resolves with the exit code. */
+  readonly kill: (signal?: NodeJS.Signals) => Promise<number | null>;
+  /** Resolves once the output matches `pattern`; rejects if the process exits first or in 30 s. */
+  readonly waitFor: (pattern: RegExp, what: string) => Promise<RegExpExecArray>;
+}
+
+const START_TIMEOUT_MS = 30_000;
+
+export function spawnProcess(
+  command: string,
+  args: readonly string[],
+  options: SpawnOptions,
+): SpawnedProcess {
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let out = '';
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  const kill = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> => {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      process.kill(-child.pid, signal);
+    }
+    return exited;
+  };
+  const waitFor = (pattern: RegExp, what: string): Promise<RegExpExecArray> =>
+    new Promise((resolveMatch, reject) => {
+      const timer = setTimeout(() => {
+        finish();
+        reject(new Error(`${what} did not start:\n${out}`));
+      }, START_TIMEOUT_MS);
+      const check = (): void => {
+        const match = pattern.exec(out);
+        if (match) {
+          finish();
+          resolveMatch(match);
+        }
+      };
+      const onExit = (code: number | null): void => {
+        finish();
+        reject(new Error(`${what} exited with ${String(code)}:\n${out}`));
+      };
+      const finish = (): void => {
+        clearTimeout(timer);
+        child.stdout?.off('data', check);
+        child.off('exit', onExit);
+      };
+      child.stdout?.on('data', check);
+      child.once('exit', onExit);
+      check();
+    });
+  return { child, output: () => out, exited, kill, waitFor };
+}
