@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { systemClock } from '../../src/runtime/clock.ts';
 import { systemRandom } from '../../src/runtime/random.ts';
@@ -27,14 +26,12 @@ import {
 import { KeyRing } from '../../src/worker-protocol/key-ring.ts';
 import { requestSignature, responseSignatureProblem } from '../../src/worker-protocol/signed-messages.ts';
 import {
-  ADMIN_TOKEN,
   apiClient,
-  OPERATOR_TOKEN,
   startCoordinatorProcess,
   type CoordinatorProcess,
 } from '../support/coordinator-process.ts';
-import { APPROVED_ORDER_HISTORY, newOrder } from '../support/restaurant-order.ts';
-import { TpfDemoClient } from '../support/tpf-demo-client.ts';
+import { newOrder } from '../support/restaurant-order.ts';
+import { runTpfFlowsOnWorker } from '../support/tpf-flows.ts';
 import {
   remoteCoordinatorEnv,
   startWorkerProcess,
@@ -109,48 +106,7 @@ describe('remote workers over gRPC', { concurrency: true }, () => {
     const registered = await waitForWorkerState(coordinator, worker.workerId, 'HEALTHY');
     assert.deepEqual([registered.protocol, registered.endpoint], ['grpc', worker.grpcEndpoint]);
 
-    const client = new TpfDemoClient({
-      baseUrl: coordinator.baseUrl,
-      controlPlaneToken: OPERATOR_TOKEN,
-      adminToken: ADMIN_TOKEN,
-      pipelineId: 'restaurant-approval',
-      awaitStepId: 'await-restaurant-decision',
-      log: (line) => t.diagnostic(line),
-    });
-    const flows = await client.runFlows();
-    assert.deepEqual(
-      flows.map((f) => [f.decision, f.result.outcome]),
-      [
-        ['accepted', 'APPROVED'],
-        ['declined', 'DECLINED'],
-      ],
-    );
-    const triage = await client.runIncident(async (executionId) => {
-      while (
-        !coordinator
-          .output()
-          .split('\n')
-          .some((l) => l.includes('Execution moved to DLQ') && l.includes(executionId))
-      )
-        await sleep(100);
-    });
-    assert.equal(triage.firstFailureStatus, 'DLQ');
-    assert.equal(triage.errorCode, 'decision_order_mismatch');
-    assert.equal(triage.redrive.previousStatus, 'DLQ');
-    assert.equal(triage.status, 'DLQ', 'the replay failed again, on the worker');
-
-    // Every segment ran on the worker, and its steps were checkpointed one by one.
-    for (const { executionId } of [...flows, triage])
-      assert.ok(await ranOn(worker, executionId), executionId);
-    const history = await apiClient(coordinator.baseUrl).call(
-      'GET',
-      `/tpf/control-plane/tenants/default/executions/${flows[0]?.executionId}/history`,
-    );
-    assert.deepEqual(
-      (history.body.events as { type: string }[]).map((e) => e.type),
-      APPROVED_ORDER_HISTORY,
-    );
-    assert.doesNotMatch(worker.output(), /worker call refused/);
+    await runTpfFlowsOnWorker(t, coordinator, worker);
   });
 
   test('signed gRPC calls: forged, stale, tampered and replayed calls run nothing; the coordinator finds a worker by endpoint', async (t) => {

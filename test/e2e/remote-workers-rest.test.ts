@@ -6,16 +6,14 @@
 import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ADMIN_TOKEN,
   apiClient,
-  OPERATOR_TOKEN,
   startCoordinatorProcess,
   type CoordinatorProcess,
 } from '../support/coordinator-process.ts';
-import { APPROVED_ORDER_HISTORY, newOrder } from '../support/restaurant-order.ts';
-import { TpfDemoClient } from '../support/tpf-demo-client.ts';
+import { newOrder } from '../support/restaurant-order.ts';
+import { runTpfFlowsOnWorker } from '../support/tpf-flows.ts';
 import { remoteCoordinatorEnv, startWorkerProcess } from '../support/worker-process.ts';
 import { executionsRunBy, waitForWorkerState as waitForState } from '../support/worker-routing.ts';
 
@@ -44,49 +42,7 @@ test('coordinator + REST worker: accepted, declined and incident flows, as TPFâ€
   assert.equal(registered.protocol, 'rest');
   assert.equal(registered.endpoint, worker.baseUrl);
 
-  const client = new TpfDemoClient({
-    baseUrl: coordinator.baseUrl,
-    controlPlaneToken: OPERATOR_TOKEN,
-    adminToken: ADMIN_TOKEN,
-    pipelineId: 'restaurant-approval',
-    awaitStepId: 'await-restaurant-decision',
-    log: (line) => t.diagnostic(line),
-  });
-  const flows = await client.runFlows();
-  assert.deepEqual(
-    flows.map((f) => [f.decision, f.result.outcome]),
-    [
-      ['accepted', 'APPROVED'],
-      ['declined', 'DECLINED'],
-    ],
-  );
-  const triage = await client.runIncident(async (executionId) => {
-    while (
-      !coordinator
-        .output()
-        .split('\n')
-        .some((l) => l.includes('Execution moved to DLQ') && l.includes(executionId))
-    )
-      await sleep(100);
-  });
-  assert.equal(triage.firstFailureStatus, 'DLQ');
-  assert.equal(triage.errorCode, 'decision_order_mismatch');
-  assert.equal(triage.redrive.previousStatus, 'DLQ');
-  assert.equal(triage.status, 'DLQ', 'the replay failed again, on the worker');
-
-  // Every segment ran on the worker, and its steps were checkpointed one by one.
-  const ran = executionsRunBy(worker);
-  for (const { executionId } of flows) assert.ok(ran.has(executionId), executionId);
-  assert.ok(ran.has(triage.executionId));
-  const history = await api.call(
-    'GET',
-    `/tpf/control-plane/tenants/default/executions/${flows[0]?.executionId}/history`,
-  );
-  assert.deepEqual(
-    (history.body.events as { type: string }[]).map((e) => e.type),
-    APPROVED_ORDER_HISTORY,
-  );
-  assert.doesNotMatch(worker.output(), /worker call refused/);
+  await runTpfFlowsOnWorker(t, coordinator, worker);
 });
 
 test('routing: another release is no healthy worker (503); a drained worker gets no new segments', async (t) => {

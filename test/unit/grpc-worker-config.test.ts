@@ -2,20 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { remoteWorkerSetup } from '../../src/cli/commands/remote-workers.ts';
 import { workerServers } from '../../src/cli/commands/worker-servers.ts';
-import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
+import { loadConfig } from '../../src/config/load-config.ts';
 import { grpcProtocolConfig } from '../../src/config/worker-grpc-config.ts';
+import { problemsOf, valuesOf } from '../support/config-problems.ts';
 
 const P = 'PIPELINE_ORCHESTRATOR_WORKER_GRPC_';
-const valuesOf = (env: Record<string, string>) => loadConfig({ env }).values;
-const problemsOf = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.join('\n');
-    throw error;
-  }
-  return '';
-};
 
 test('gRPC protocol settings from the environment: TPF defaults, endpoints, keys by id', () => {
   assert.equal(grpcProtocolConfig(valuesOf({}), {}), undefined, 'no secret, no gRPC');

@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { remoteWorkerSetup } from '../../src/cli/commands/remote-workers.ts';
-import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
 import { restProtocolConfig } from '../../src/config/worker-rest-config.ts';
+import { problemsOf, valuesOf } from '../support/config-problems.ts';
 
 const P = 'PIPELINE_ORCHESTRATOR_';
-const valuesOf = (env: Record<string, string>) => loadConfig({ env }).values;
-const problemsOf = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.join('\n');
-    throw error;
-  }
-  return '';
-};
 
 test('REST protocol settings: TPF defaults, keys by id, every problem at once', () => {
   assert.equal(restProtocolConfig(valuesOf({}), {}), undefined, 'no secret, no REST');
