@@ -30,18 +30,7 @@ test('nodes share artifacts through S3: registered on A, verified from the bucke
   const schema = freshSchema(t, url);
   const s3 = await startS3Server(t);
   const Bucket = await s3.freshBucket();
-  const env = {
-    PIPELINE_ORCHESTRATOR_RELEASES_STORAGE_PROVIDER: 's3',
-    PIPELINE_ORCHESTRATOR_RELEASES_STORAGE_S3_BUCKET: Bucket,
-    PIPELINE_ORCHESTRATOR_RELEASES_STORAGE_S3_PREFIX: PREFIX,
-    PIPELINE_ORCHESTRATOR_RELEASES_STORAGE_S3_REGION: 'us-east-1',
-    PIPELINE_ORCHESTRATOR_RELEASES_STORAGE_S3_ENDPOINT: s3.endpoint,
-    PIPELINE_ORCHESTRATOR_RELEASES_STORAGE_S3_PATH_STYLE: 'true',
-    PIPELINE_ORCHESTRATOR_RELEASES_STORAGE_S3_ACCESS_KEY_ID_REF: 'env:TEST_S3_KEY_ID',
-    PIPELINE_ORCHESTRATOR_RELEASES_STORAGE_S3_SECRET_ACCESS_KEY_REF: 'env:TEST_S3_SECRET',
-    TEST_S3_KEY_ID: S3_CREDENTIALS.accessKeyId,
-    TEST_S3_SECRET: S3_CREDENTIALS.secretAccessKey,
-  };
+  const env = s3.storageEnv(Bucket, PREFIX);
   const a = await startNode(t, { url, schema, nodeId: 'node-a', env });
   const b = await startNode(t, { url, schema, nodeId: 'node-b', env });
   const adminA = apiClient(a.baseUrl, ADMIN_TOKEN);

@@ -16,7 +16,7 @@ import { EXIT } from '../../src/cli/exit-codes.ts';
 import { LocalArtifactStore } from '../../src/releases/local-artifact-store.ts';
 import { ADMIN_TOKEN, apiClient, startCoordinatorProcess } from '../support/coordinator-process.ts';
 import { newOrder } from '../support/restaurant-order.ts';
-import { S3_CREDENTIALS, startS3Server } from '../support/s3-server.ts';
+import { startS3Server } from '../support/s3-server.ts';
 import { remoteCoordinatorEnv, startWorkerProcess, workerRefusal } from '../support/worker-process.ts';
 import { ranOn, waitForWorkerState } from '../support/worker-routing.ts';
 
@@ -29,18 +29,7 @@ test('S3: the coordinator registers the artifact, a worker fetches it by digest 
   const s3 = await startS3Server(t);
   const Bucket = await s3.freshBucket();
   // The same storage settings on both sides, as an operator would share them.
-  const storage = {
-    PIPELINE_ORCHESTRATOR_RELEASES_STORAGE_PROVIDER: 's3',
-    PIPELINE_ORCHESTRATOR_RELEASES_STORAGE_S3_BUCKET: Bucket,
-    PIPELINE_ORCHESTRATOR_RELEASES_STORAGE_S3_PREFIX: PREFIX,
-    PIPELINE_ORCHESTRATOR_RELEASES_STORAGE_S3_REGION: 'us-east-1',
-    PIPELINE_ORCHESTRATOR_RELEASES_STORAGE_S3_ENDPOINT: s3.endpoint,
-    PIPELINE_ORCHESTRATOR_RELEASES_STORAGE_S3_PATH_STYLE: 'true',
-    PIPELINE_ORCHESTRATOR_RELEASES_STORAGE_S3_ACCESS_KEY_ID_REF: 'env:TEST_S3_KEY_ID',
-    PIPELINE_ORCHESTRATOR_RELEASES_STORAGE_S3_SECRET_ACCESS_KEY_REF: 'env:TEST_S3_SECRET',
-    TEST_S3_KEY_ID: S3_CREDENTIALS.accessKeyId,
-    TEST_S3_SECRET: S3_CREDENTIALS.secretAccessKey,
-  };
+  const storage = s3.storageEnv(Bucket, PREFIX);
   const coordinator = await startCoordinatorProcess(t, {
     pipelines: [RESTAURANT],
     env: remoteCoordinatorEnv(storage),

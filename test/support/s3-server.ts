@@ -29,6 +29,8 @@ export interface S3TestServer {
   writesOf(key: string): number;
   /** A bucket of the test's own, named at random; emptied and removed when the test ends. */
   freshBucket(): Promise<string>;
+  /** The environment that points a coordinator's or worker's artifact store at `bucket` here. */
+  storageEnv(bucket: string, prefix: string): Record<string, string>;
   /** Stops answering, as an outage would; `start()` brings it back on the same port and data. */
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -83,7 +85,27 @@ export async function startS3Server(t: TestContext): Promise<S3TestServer> {
     await stop();
     rmSync(directory, { recursive: true, force: true });
   });
-  return { endpoint, client, writesOf: (key) => writes.get(key) ?? 0, freshBucket, stop, start };
+  const storageEnv = (bucket: string, prefix: string): Record<string, string> => ({
+    PIPELINE_ORCHESTRATOR_RELEASES_STORAGE_PROVIDER: 's3',
+    PIPELINE_ORCHESTRATOR_RELEASES_STORAGE_S3_BUCKET: bucket,
+    PIPELINE_ORCHESTRATOR_RELEASES_STORAGE_S3_PREFIX: prefix,
+    PIPELINE_ORCHESTRATOR_RELEASES_STORAGE_S3_REGION: S3_REGION,
+    PIPELINE_ORCHESTRATOR_RELEASES_STORAGE_S3_ENDPOINT: endpoint,
+    PIPELINE_ORCHESTRATOR_RELEASES_STORAGE_S3_PATH_STYLE: 'true',
+    PIPELINE_ORCHESTRATOR_RELEASES_STORAGE_S3_ACCESS_KEY_ID_REF: 'env:TEST_S3_KEY_ID',
+    PIPELINE_ORCHESTRATOR_RELEASES_STORAGE_S3_SECRET_ACCESS_KEY_REF: 'env:TEST_S3_SECRET',
+    TEST_S3_KEY_ID: S3_CREDENTIALS.accessKeyId,
+    TEST_S3_SECRET: S3_CREDENTIALS.secretAccessKey,
+  });
+  return {
+    endpoint,
+    client,
+    writesOf: (key) => writes.get(key) ?? 0,
+    freshBucket,
+    storageEnv,
+    stop,
+    start,
+  };
 }
 
 async function removeBucket(client: S3Client, bucket: string): Promise<void> {
