@@ -49,22 +49,23 @@ export async function runScale(
   store: StoreKind,
   o: ScaleOptions,
 ): Promise<ScaleResult> {
-  const prepared: { target: StoreTarget; seeded?: Seeded; plans?: Plans }[] = [];
+  const targets: StoreTarget[] = [];
   try {
+    const prepared: { target: StoreTarget; seeded: Seeded; plans: Plans }[] = [];
     for (const count of o.levels) {
-      const level: (typeof prepared)[number] = { target: freshTarget(store, o.pgUrl, 'scale') };
-      prepared.push(level);
+      const target = freshTarget(store, o.pgUrl, 'scale');
+      targets.push(target);
       process.stderr.write(
         `  seeding ${count.toLocaleString('en-US')} + ${count.toLocaleString('en-US')} on ${store}…\n`,
       );
-      level.seeded = await seed(runtime, level.target, count);
-      process.stderr.write(`  seeded in ${(level.seeded.seedMs / 1000).toFixed(1)} s\n`);
-      level.plans = await explainPlans(level.target);
+      const seeded = await seed(runtime, target, count);
+      process.stderr.write(`  seeded in ${(seeded.seedMs / 1000).toFixed(1)} s\n`);
+      prepared.push({ target, seeded, plans: await explainPlans(target) });
       // One untimed W1 first: the first run on a fresh store (or schema) pays for cold caches
       // (PostgreSQL's catalog and buffers, the page cache), which would count against whichever
       // level happens to be measured cold, not against the size of the store.
-      await flushToDisk(level.target);
-      await runW1(runtime, level.target, Math.min(o.n, WARM_UP_N));
+      await flushToDisk(target);
+      await runW1(runtime, target, Math.min(o.n, WARM_UP_N));
     }
     // Round-robin: each round runs every level once, so whatever drifts on the machine over
     // the minutes of a run (other load, write-back, PostgreSQL's own work) falls on all levels
@@ -82,13 +83,9 @@ export async function runScale(
       }
     }
     return {
-      levels: prepared.map((level, i) => ({
-        seeded: level.seeded as Seeded,
-        plans: level.plans as Plans,
-        run: summarise(runs[i] ?? []),
-      })),
+      levels: prepared.map(({ seeded, plans }, i) => ({ seeded, plans, run: summarise(runs[i] ?? []) })),
     };
   } finally {
-    for (const level of prepared) await level.target.dispose();
+    for (const target of targets) await target.dispose();
   }
 }

@@ -11,6 +11,21 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Runs a configuration step and returns its result, or, when it throws a ConfigError, adds that
+ * error's problems to `problems` and returns undefined: so several steps' problems can be
+ * reported at once.
+ */
+export function attemptConfig<T>(problems: string[], configure: () => T): T | undefined {
+  try {
+    return configure();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+    return undefined;
+  }
+}
+
 export type ConfigSource = 'default' | 'file' | 'env' | 'flag';
 
 export interface LoadedConfig {
@@ -92,13 +107,9 @@ function crossCheck(values: Record<string, unknown>, sources: Record<string, Con
 
 /** The file's settings; what makes it unusable joins the other problems instead of hiding them. */
 function readFile(path: string, problems: string[]): ConfigFile | undefined {
-  try {
+  return attemptConfig(problems, () => {
     const file = readConfigFile(path);
     problems.push(...file.problems);
     return file;
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    problems.push(...error.problems);
-    return undefined;
-  }
+  });
 }

@@ -14,6 +14,7 @@ import {
 } from '../worker-protocol/grpc-service.ts';
 import type { KeyRing } from '../worker-protocol/key-ring.ts';
 import { requestSignature, responseSignatureProblem } from '../worker-protocol/signed-messages.ts';
+import type { NoAnswer } from './remote-transition-worker.ts';
 
 export interface GrpcWorkerClientOptions {
   readonly keys: KeyRing;
@@ -43,9 +44,7 @@ export interface GrpcWorkerClientOptions {
 export type GrpcCallOutcome =
   | { readonly kind: 'answered'; readonly body: string }
   | { readonly kind: 'status'; readonly code: status; readonly details: string }
-  | { readonly kind: 'not-sent'; readonly reason: string }
-  | { readonly kind: 'unknown'; readonly reason: string }
-  | { readonly kind: 'aborted' };
+  | NoAnswer;
 
 /** Statuses a call ends with when it never got an answer from the worker's code. */
 const TRANSPORT_FAILURES = new Set([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.CANCELLED]);

@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import type { GrpcCallOutcome, GrpcWorkerClient } from './grpc-worker-client.ts';
-import { resultOfAnswer, type WorkerTransport } from './remote-transition-worker.ts';
+import { resultOfAnswer, resultOfNoAnswer, type WorkerTransport } from './remote-transition-worker.ts';
 import type { SegmentResult } from './transition-worker.ts';
 
 /** Statuses a worker answers before running anything, when it cannot take work from us now. */
@@ -12,11 +12,9 @@ const REJECTED = new Set([status.INVALID_ARGUMENT, status.FAILED_PRECONDITION, s
 function resultOf(outcome: GrpcCallOutcome, workerId: string): SegmentResult {
   switch (outcome.kind) {
     case 'aborted':
-      return { outcome: 'ABANDONED' };
     case 'not-sent':
-      return { outcome: 'UNREACHABLE', reason: `worker ${workerId} unreachable: ${outcome.reason}` };
     case 'unknown':
-      return { outcome: 'OUTCOME_UNKNOWN', reason: `worker ${workerId}: ${outcome.reason}` };
+      return resultOfNoAnswer(outcome, workerId);
     case 'answered':
       return resultOfAnswer(outcome.body, workerId);
     case 'status': {

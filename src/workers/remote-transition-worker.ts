@@ -29,6 +29,24 @@ export interface WorkerTransport {
   capabilities(endpoint: string, signal: AbortSignal): Promise<CapabilitiesAnswer>;
 }
 
+/** How a call to a worker can end without an answer, over any transport. */
+export type NoAnswer =
+  | { readonly kind: 'not-sent'; readonly reason: string }
+  | { readonly kind: 'unknown'; readonly reason: string }
+  | { readonly kind: 'aborted' };
+
+/** What a call that got no answer means for the segment: never sent, maybe run, or given up. */
+export function resultOfNoAnswer(outcome: NoAnswer, workerId: string): SegmentResult {
+  switch (outcome.kind) {
+    case 'aborted':
+      return { outcome: 'ABANDONED' };
+    case 'not-sent':
+      return { outcome: 'UNREACHABLE', reason: `worker ${workerId} unreachable: ${outcome.reason}` };
+    case 'unknown':
+      return { outcome: 'OUTCOME_UNKNOWN', reason: `worker ${workerId}: ${outcome.reason}` };
+  }
+}
+
 /** A signed answer's result envelope; an answer that is none is an unknown outcome (it may have run). */
 export function resultOfAnswer(body: string, workerId: string): SegmentResult {
   try {

@@ -1,5 +1,5 @@
 import { CAPABILITIES_PATH, EXECUTE_PATH } from '../worker-protocol/envelopes.ts';
-import { resultOfAnswer, type WorkerTransport } from './remote-transition-worker.ts';
+import { resultOfAnswer, resultOfNoAnswer, type WorkerTransport } from './remote-transition-worker.ts';
 import type { RestCallOutcome, SignedRestClient } from './signed-rest-client.ts';
 import type { SegmentResult } from './transition-worker.ts';
 
@@ -17,16 +17,7 @@ function refusalOf(status: number, body: string): string {
 
 /** What a call's outcome means for the segment. */
 function resultOf(outcome: RestCallOutcome, workerId: string): SegmentResult {
-  switch (outcome.kind) {
-    case 'aborted':
-      return { outcome: 'ABANDONED' };
-    case 'not-sent':
-      return { outcome: 'UNREACHABLE', reason: `worker ${workerId} unreachable: ${outcome.reason}` };
-    case 'unknown':
-      return { outcome: 'OUTCOME_UNKNOWN', reason: `worker ${workerId}: ${outcome.reason}` };
-    case 'answered':
-      break;
-  }
+  if (outcome.kind !== 'answered') return resultOfNoAnswer(outcome, workerId);
   const { status, body } = outcome;
   if (status >= 200 && status < 300) return resultOfAnswer(body, workerId);
   // Refusals a worker makes before running anything: our credentials, its configuration, or

@@ -5,6 +5,7 @@ import type { Random } from '../runtime/random.ts';
 import type { TimerHandle, Timers } from '../runtime/timers.ts';
 import type { KeyRing } from '../worker-protocol/key-ring.ts';
 import { responseProblem, signRequest } from '../worker-protocol/signed-messages.ts';
+import type { NoAnswer } from './remote-transition-worker.ts';
 
 export interface SignedRestClientOptions {
   readonly keys: KeyRing;
@@ -30,10 +31,7 @@ export interface SignedRestClientOptions {
  * - aborted: the caller gave up (the execution was cancelled).
  */
 export type RestCallOutcome =
-  | { readonly kind: 'answered'; readonly status: number; readonly body: string }
-  | { readonly kind: 'not-sent'; readonly reason: string }
-  | { readonly kind: 'unknown'; readonly reason: string }
-  | { readonly kind: 'aborted' };
+  { readonly kind: 'answered'; readonly status: number; readonly body: string } | NoAnswer;
 
 /** `base` may carry a path prefix (`http://host/workers/a`); `path` goes under it. */
 function endpointUrl(base: string, path: string): URL {

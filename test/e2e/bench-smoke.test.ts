@@ -113,3 +113,18 @@ test('npm run bench runs W1–W4 and the scale runs on SQLite and PostgreSQL and
     assert.ok(level.plans.claim.length > 0 && level.plans['pending noMatch'].length > 0, 'plans recorded');
   }
 });
+
+test('--compare without the anchors harness says where it looked and exits 2 before running anything', async () => {
+  const missing = join(tmpdir(), 'capstan-no-anchors-here');
+  const failed = await run(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--compare', '--n', '20'], {
+    cwd: ROOT,
+    env: { ...process.env, CAPSTAN_ANCHORS_DIR: missing },
+  }).then(
+    () => undefined,
+    (error: { code?: number; stdout?: string; stderr?: string }) => error,
+  );
+  assert.ok(failed, 'the benchmark must refuse to start');
+  assert.equal(failed.code, 2);
+  assert.match(failed.stderr ?? '', /needs the anchors harness: no .*capstan-no-anchors-here\/run\.sh/);
+  assert.doesNotMatch(failed.stderr ?? '', /w1 on sqlite/, 'no scenario ran');
+});

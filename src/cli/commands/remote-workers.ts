@@ -1,5 +1,5 @@
 import type { GrpcWorkersOptions, RestWorkersOptions } from '../../coordinator/coordinator.ts';
-import { ConfigError } from '../../config/load-config.ts';
+import { attemptConfig, ConfigError } from '../../config/load-config.ts';
 import type { Settings } from '../../config/settings.ts';
 import { grpcProtocolConfig } from '../../config/worker-grpc-config.ts';
 import { restProtocolConfig } from '../../config/worker-rest-config.ts';
@@ -26,15 +26,7 @@ export function remoteWorkerSetup(
   hostLocally: boolean;
 } {
   const problems: string[] = [];
-  const attempt = <T>(configure: () => T): T | undefined => {
-    try {
-      return configure();
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      problems.push(...error.problems);
-      return undefined;
-    }
-  };
+  const attempt = <T>(configure: () => T): T | undefined => attemptConfig(problems, configure);
   const rest = attempt(() => restProtocolConfig(values, env));
   const grpc = attempt(() => grpcProtocolConfig(values, env));
   if (problems.length > 0) throw new ConfigError(problems);

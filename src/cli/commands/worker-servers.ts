@@ -1,4 +1,4 @@
-import { ConfigError, type LoadedConfig } from '../../config/load-config.ts';
+import { attemptConfig, ConfigError, type LoadedConfig } from '../../config/load-config.ts';
 import { grpcProtocolConfig } from '../../config/worker-grpc-config.ts';
 import { hasProtocolSecret } from '../../config/worker-protocol-keys.ts';
 import { restProtocolConfig } from '../../config/worker-rest-config.ts';
@@ -28,15 +28,7 @@ export function workerServers(
       `${REST}server-enabled=false and ${GRPC}server-enabled=false leave this worker no protocol to serve`,
     ]);
   const problems: string[] = [];
-  const attempt = <T>(configure: () => T): T | undefined => {
-    try {
-      return configure();
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      problems.push(...error.problems);
-      return undefined;
-    }
-  };
+  const attempt = <T>(configure: () => T): T | undefined => attemptConfig(problems, configure);
   const rest = restEnabled ? attempt(() => restProtocolConfig(values, env)) : undefined;
   if (restEnabled && !rest && problems.length === 0)
     problems.push(

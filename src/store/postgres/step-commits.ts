@@ -60,18 +60,23 @@ const SUCCEEDS = `WITH input AS (
   ${OUTPUT_AND_EVENT}
   SELECT ord FROM moved`;
 
+/** The columns every fenced step commit has, one array element per command. */
+const fencedStepColumns = (cs: readonly (Fence & { stepIndex: number; nowMs: number })[]) => ({
+  executionIds: cs.map((c) => c.executionId),
+  leaseEpochs: cs.map((c) => c.leaseEpoch),
+  stepIndexes: cs.map((c) => c.stepIndex),
+  nowsMs: cs.map((c) => c.nowMs),
+});
+
 /** Checkpoints a step's output; true when the fence still held. */
 export const checkpoints: CommandKind<CheckpointCommand, boolean> = {
   runAll: async (db, cs) =>
     matchedByOrd(
       cs.length,
       await rows<{ ord: number }>(db, CHECKPOINTS, {
-        executionIds: cs.map((c) => c.executionId),
-        leaseEpochs: cs.map((c) => c.leaseEpoch),
-        stepIndexes: cs.map((c) => c.stepIndex),
+        ...fencedStepColumns(cs),
         outputJsons: cs.map((c) => JSON.stringify(c.output ?? null)),
         dataJsons: cs.map((c) => JSON.stringify({ stepIndex: c.stepIndex, output: c.output })),
-        nowsMs: cs.map((c) => c.nowMs),
         eventType: JournalEventType.STEP_COMPLETED,
       }),
     ),
@@ -83,16 +88,13 @@ export const succeeds: CommandKind<SucceedCommand, boolean> = {
     matchedByOrd(
       cs.length,
       await rows<{ ord: number }>(db, SUCCEEDS, {
-        executionIds: cs.map((c) => c.executionId),
-        leaseEpochs: cs.map((c) => c.leaseEpoch),
-        stepIndexes: cs.map((c) => c.stepIndex),
+        ...fencedStepColumns(cs),
         outputJsons: cs.map((c) => JSON.stringify(c.result ?? null)),
         resultJsons: cs.map((c) => toJson(c.result)),
         expiresAtMs: cs.map((c) => c.expiresAtMs),
         dataJsons: cs.map((c) =>
           JSON.stringify({ stepIndex: c.stepIndex, result: c.result ?? null, expiresAtMs: c.expiresAtMs }),
         ),
-        nowsMs: cs.map((c) => c.nowMs),
         eventType: JournalEventType.SUCCEEDED,
       }),
     ),
