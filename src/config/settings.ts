@@ -47,7 +47,8 @@ const grpcEndpoint = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
  */
 export const settings = {
   'capstan.port': { schema: int(0, 65535), default: 8080, env: ['PORT'] },
-  'capstan.host': { schema: z.string().min(1), default: '0.0.0.0', env: [] },
+  /** Loopback unless widened on purpose (`--host 0.0.0.0`): nothing listens on a network by accident. */
+  'capstan.host': { schema: z.string().min(1), default: '127.0.0.1', env: [] },
   'capstan.data-dir': { schema: z.string().min(1), default: './.capstan', env: ['CAPSTAN_DATA_DIR'] },
   'capstan.node-id': { schema: z.string().min(1).optional(), default: undefined, env: ['CAPSTAN_NODE_ID'] },
   'capstan.log-level': {
@@ -56,6 +57,12 @@ export const settings = {
     env: ['CAPSTAN_LOG_LEVEL'],
   },
   'capstan.http.body-limit-bytes': { schema: int(1024), default: 1_048_576, env: [] },
+  /** How deep a JSON body may nest objects and arrays; deeper is a 400 `json_too_deep`. */
+  'capstan.http.max-json-depth': { schema: int(2, 10_000), default: 64, env: [] },
+  /** Result long-polls (`?waitMs=`) waiting at once on a node; past it a poll answers at once. */
+  'capstan.http.max-long-polls': { schema: int(0), default: 1000, env: [] },
+  /** Submissions per second per tenant on a node (429 `rate_limited` past it); 0: no limit. */
+  'capstan.http.submit-rate-per-second': { schema: int(0), default: 0, env: [] },
   'capstan.durability': { schema: z.enum(['full', 'relaxed']), default: 'full', env: [] },
   /** Absolute folders a `releaseDescriptorPath` (and its artifacts) may be read from; comma-separated. */
   'capstan.releases.allowed-roots': { schema: z.string(), default: '', env: [] },

@@ -369,7 +369,16 @@ export class Coordinator {
   }
 
   /** The execution once settled (terminal or parked), waiting up to `waitMs` for that. */
-  async awaitSettled(tenantId: string, executionId: string, waitMs: number): Promise<ExecutionRecord> {
+  /**
+   * The execution once it settles, or as it is when `waitMs` has passed or `signal` aborts (the
+   * caller hung up: its waiter is released at once rather than held to the deadline).
+   */
+  async awaitSettled(
+    tenantId: string,
+    executionId: string,
+    waitMs: number,
+    signal?: AbortSignal,
+  ): Promise<ExecutionRecord> {
     const deadline = this.#d.clock.now() + waitMs;
     for (;;) {
       const remaining = deadline - this.#d.clock.now();
@@ -382,11 +391,13 @@ export class Coordinator {
         listening.stop();
         throw error;
       });
-      if (isSettled(execution.status) || remaining <= 0 || this.#stopped) {
+      if (isSettled(execution.status) || remaining <= 0 || this.#stopped || signal?.aborted) {
         listening.stop();
         return execution;
       }
+      signal?.addEventListener('abort', listening.stop, { once: true });
       await listening.changed;
+      signal?.removeEventListener('abort', listening.stop);
     }
   }
 

@@ -6,6 +6,10 @@
 export const errorCatalog = {
   invalid_request: { status: 400, message: 'The request is malformed or a field is invalid.' },
   invalid_json: { status: 400, message: 'The request body is not valid JSON.' },
+  json_too_deep: {
+    status: 400,
+    message: 'The JSON body nests deeper than the configured limit (capstan.http.max-json-depth).',
+  },
   invalid_tenant_id: { status: 400, message: 'The tenant id must match [A-Za-z0-9._-]{1,128}.' },
   invalid_input: { status: 400, message: "The input does not match the pipeline's input schema." },
   invalid_response: { status: 400, message: "The response does not match the await step's response schema." },
@@ -54,8 +58,16 @@ export const errorCatalog = {
     status: 409,
     message: 'The execution changed: its version is not the expected one.',
   },
+  request_timeout: { status: 408, message: 'The request was not received in time.' },
   payload_too_large: { status: 413, message: 'The request body exceeds the configured limit.' },
+  uri_too_long: { status: 414, message: 'A path segment of the request URI is too long.' },
   unsupported_media_type: { status: 415, message: 'The request body must be application/json.' },
+  rate_limited: {
+    status: 429,
+    message: 'Too many requests of this kind; retry after the number of seconds in Retry-After.',
+    retryAfterSeconds: 1,
+  },
+  request_header_too_large: { status: 431, message: 'The request headers are too large.' },
   no_healthy_worker: { status: 503, message: 'No healthy worker hosts the active release.' },
   replay_cache_full: {
     status: 503,
@@ -69,6 +81,7 @@ export const errorCatalog = {
     status: 503,
     message:
       'The coordinator cannot reach its database; the request was not acknowledged. Retry it (with the same idempotency key).',
+    retryAfterSeconds: 2,
   },
   artifact_store_unavailable: {
     status: 503,
@@ -76,7 +89,7 @@ export const errorCatalog = {
       'The coordinator cannot use its artifact store (S3); nothing was registered or activated. Retry it once the store answers.',
   },
   internal_error: { status: 500, message: 'An unexpected error occurred; it has been logged.' },
-} as const satisfies Record<string, { status: number; message: string }>;
+} as const satisfies Record<string, { status: number; message: string; retryAfterSeconds?: number }>;
 
 export type ErrorCode = keyof typeof errorCatalog;
 
@@ -85,6 +98,8 @@ export class CapstanError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly details: unknown;
+  /** Sent as `Retry-After` when the catalogue says the caller should come back later. */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(code: ErrorCode, message?: string, details?: unknown, options?: ErrorOptions) {
     super(message ?? errorCatalog[code].message, options);
@@ -92,5 +107,7 @@ export class CapstanError extends Error {
     this.code = code;
     this.status = errorCatalog[code].status;
     this.details = details;
+    const entry = errorCatalog[code];
+    this.retryAfterSeconds = 'retryAfterSeconds' in entry ? entry.retryAfterSeconds : undefined;
   }
 }

@@ -1,10 +1,13 @@
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { AccessTokens } from '../config/access-tokens.ts';
 import type { Coordinator } from '../coordinator/coordinator.ts';
 import type { Logger } from '../coordinator/logger.ts';
-import { CapstanError, errorCatalog, type ErrorCode } from '../errors/catalog.ts';
-import { authorize } from './auth.ts';
+import { CapstanError } from '../errors/catalog.ts';
+import { clientErrorHandler, frameworkErrors, installErrorReplies } from '../errors/http-error-replies.ts';
 import type { ReleaseRegistrar } from '../releases/release-registrar.ts';
+import { guardRoutes, type Surface } from './auth.ts';
+import { jsonNestsDeeperThan } from './json-depth.ts';
+import { LongPollGate } from './long-poll-gate.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { clusterRoutes } from './routes/cluster-routes.ts';
 import { controlPlaneRoutes } from './routes/control-plane-routes.ts';
@@ -24,55 +27,48 @@ export interface HttpOptions {
   readonly allowedTenants: ReadonlySet<string>;
   readonly controlPlaneEnabled: boolean;
   readonly adminEnabled: boolean;
-}
-
-/** The admin routes a worker token may call: its own registration and heartbeat. */
-const WORKER_LIFECYCLE_PATH =
-  /^\/tpf\/admin\/tenants\/[^/]+\/pipelines\/[^/]+\/workers\/(register|[^/]+\/heartbeat)$/;
-/** And one release, read: a worker told to host `<pipelineId>@<version>` learns its artifact there. */
-const WORKER_RELEASE_PATH = /^\/tpf\/admin\/tenants\/[^/]+\/pipelines\/[^/]+\/releases\/[^/]+$/;
-
-const body = (code: ErrorCode, message?: string, details?: unknown) => ({
-  error: {
-    code,
-    message: message ?? errorCatalog[code].message,
-    ...(details === undefined ? {} : { details }),
-  },
-});
-
-/** Maps Fastify's own request errors (parsing, size, media type) onto the catalogue. */
-function frameworkErrorCode(error: FastifyError): ErrorCode | undefined {
-  switch (error.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return 'payload_too_large';
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type' : 'invalid_request';
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return 'invalid_json';
-    default:
-      if (error.statusCode === 413) return 'payload_too_large';
-      if (error.statusCode === 415) return 'unsupported_media_type';
-      if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)
-        return 'invalid_request';
-      return undefined;
-  }
+  /** How deep a JSON body may nest objects and arrays. Default 64. */
+  readonly maxJsonDepth?: number;
+  /** How many result long-polls (`?waitMs=`) may wait at once; past it they answer at once. Default 1000. */
+  readonly maxLongPolls?: number;
+  /** Submissions per second per tenant on this node; 0 (the default) sets no limit. */
+  readonly submitRatePerSecond?: number;
 }
 
 /**
+ * Path parameters may be long enough for our own checks to refuse them in the catalogue
+ * shape (tenant ids go to 128, execution ids to 200); the router's 100-character default
+ * would answer first.
+ */
+const MAX_PARAM_LENGTH = 2048;
+
+/**
  * The HTTP API: TPF's paths, JSON everywhere, `{error: {code, message, details?}}` for every
- * refusal. Nothing reaches a route without its role's bearer token; nothing is acknowledged
- * before the store has committed it.
+ * refusal. Nothing reaches a route without its surface's bearer token (see `guardRoutes`);
+ * nothing is acknowledged before the store has committed it.
  */
 export function createHttpServer(options: HttpOptions): FastifyInstance {
-  const app = Fastify({ bodyLimit: options.bodyLimitBytes, logger: false, return503OnClosing: true });
+  const app = Fastify({
+    bodyLimit: options.bodyLimitBytes,
+    logger: false,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
+    clientErrorHandler,
+  });
+  const maxJsonDepth = options.maxJsonDepth ?? 64;
 
   // JSON bodies are parsed here so a malformed one is our `invalid_json`, and an empty one is "no body".
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
     const source = typeof text === 'string' ? text : text.toString('utf8');
     if (source.trim() === '') return done(null, undefined);
+    if (jsonNestsDeeperThan(source, maxJsonDepth)) {
+      return done(
+        new CapstanError('json_too_deep', `The JSON body nests deeper than ${maxJsonDepth} levels.`),
+        undefined,
+      );
+    }
     try {
       done(null, JSON.parse(source));
     } catch {
@@ -87,45 +83,30 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
     (_request, bytes, done) => done(null, bytes),
   );
 
-  app.setErrorHandler((error: FastifyError | CapstanError, request, reply) => {
-    if (error instanceof CapstanError) {
-      if (error.code === 'store_unavailable') void reply.header('retry-after', '2');
-      return reply.code(error.status).send(body(error.code, error.message, error.details ?? undefined));
-    }
-    const code = frameworkErrorCode(error);
-    if (code) return reply.code(errorCatalog[code].status).send(body(code, error.message));
+  installErrorReplies(app, (error, request) =>
     options.logger.error(
       { err: error, method: request.method, url: request.url },
       'unhandled error in request',
-    );
-    return reply.code(500).send(body('internal_error'));
-  });
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .send(body('route_not_found', `No route ${request.method} ${request.url.split('?')[0] ?? ''}.`)),
+    ),
   );
 
-  app.addHook('onRequest', async (request) => {
-    const path = request.url.split('?')[0] ?? '';
-    if (path.startsWith('/tpf/control-plane/')) {
-      if (!options.controlPlaneEnabled) throw new CapstanError('route_not_found');
-      authorize(request, options.tokens, 'control-plane');
-    } else if (path === '/api/cluster/info') {
-      authorize(request, options.tokens, 'discovery');
-    } else if (path.startsWith('/tpf/admin/')) {
-      if (!options.adminEnabled) throw new CapstanError('route_not_found');
-      const workerCall =
-        (request.method === 'POST' && WORKER_LIFECYCLE_PATH.test(path)) ||
-        (request.method === 'GET' && WORKER_RELEASE_PATH.test(path));
-      authorize(request, options.tokens, workerCall ? 'worker-lifecycle' : 'admin');
-    }
-  });
+  const disabled = new Set<Surface>([
+    ...(options.controlPlaneEnabled ? [] : (['control-plane'] as const)),
+    ...(options.adminEnabled ? [] : (['admin', 'worker-lifecycle'] as const)),
+  ]);
+  guardRoutes(app, { tokens: options.tokens, disabled });
 
   const tenantOf = (raw: string) => checkTenant(raw, options.allowedTenants);
   healthRoutes(app, options.coordinator);
   clusterRoutes(app, options.coordinator);
-  controlPlaneRoutes(app, options.coordinator, tenantOf);
+  const longPolls = new LongPollGate(options.maxLongPolls ?? 1000);
+  // In a scope of its own: the submit rate limit's hooks apply to these routes only.
+  void app.register(async (scope) =>
+    controlPlaneRoutes(scope, options.coordinator, tenantOf, {
+      longPolls,
+      submitRatePerSecond: options.submitRatePerSecond ?? 0,
+    }),
+  );
   adminRoutes(app, options.coordinator, tenantOf);
   releaseRoutes(app, options.coordinator.store, options.registrar, tenantOf);
   workerRoutes(app, options.coordinator, tenantOf);

@@ -136,7 +136,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Capsta
   };
 
   async function serveRest(o: NonNullable<CreateWorkerOptions['rest']>) {
-    const host = o.host ?? '0.0.0.0';
+    const host = o.host ?? '127.0.0.1';
     const verifier = new RequestVerifier({ keys, clock, toleranceMs });
     const server = createRestWorkerServer({
       hosted,
@@ -157,7 +157,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Capsta
   async function serveGrpc(o: NonNullable<CreateWorkerOptions['grpc']>) {
     // Loaded only by workers that serve gRPC: the others never pull in grpc-js.
     const { createGrpcWorkerServer } = await import('./grpc-server.ts');
-    const host = o.host ?? '0.0.0.0';
+    const host = o.host ?? '127.0.0.1';
     const grpcKeys = o.keys ?? keys;
     const server = createGrpcWorkerServer({
       hosted,

@@ -1,6 +1,12 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '../coordinator/logger.ts';
 import { errorCatalog, type ErrorCode } from '../errors/catalog.ts';
+import {
+  clientErrorHandler,
+  errorBody,
+  frameworkErrors,
+  installErrorReplies,
+} from '../errors/http-error-replies.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { CAPABILITIES_PATH, EXECUTE_PATH } from '../worker-protocol/envelopes.ts';
 import type { KeyRing } from '../worker-protocol/key-ring.ts';
@@ -23,7 +29,7 @@ export interface RestWorkerServerOptions {
   readonly servedProtocols?: readonly ('rest' | 'grpc')[];
 }
 
-const errorBody = (code: ErrorCode, message: string) => JSON.stringify({ error: { code, message } });
+const errorText = (code: ErrorCode, message: string) => JSON.stringify(errorBody(code, message));
 
 /**
  * The worker's REST surface (`reference/tpf.md` §2.6): `POST /pipeline/worker/transitions/execute`
@@ -35,7 +41,19 @@ const errorBody = (code: ErrorCode, message: string) => JSON.stringify({ error: 
 export function createRestWorkerServer(options: RestWorkerServerOptions): FastifyInstance {
   const { hosted, keys, verifier, clock, logger } = options;
   const served = options.servedProtocols ?? ['rest'];
-  const app = Fastify({ logger: false, bodyLimit: options.bodyLimitBytes ?? 16 * 1024 * 1024 });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimitBytes ?? 16 * 1024 * 1024,
+    frameworkErrors,
+    clientErrorHandler,
+  });
+  // Refusals the framework makes (an oversized body, a bad URL) answer in the catalogue shape too.
+  installErrorReplies(app, (error, request) =>
+    logger.error(
+      { err: error, method: request.method, url: request.url },
+      'unhandled error in worker request',
+    ),
+  );
   // Raw bytes for every media type: the signature covers the body exactly as sent.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
@@ -48,7 +66,7 @@ export function createRestWorkerServer(options: RestWorkerServerOptions): Fastif
     if (verification.ok) return { ...verification, path, body };
     logger.warn({ path, reason: verification.reason, remote: request.ip }, 'worker call refused');
     const code = verification.status === 401 ? 'unauthorized' : 'replay_cache_full';
-    void reply.code(verification.status).type('application/json').send(errorBody(code, verification.reason));
+    void reply.code(verification.status).type('application/json').send(errorText(code, verification.reason));
     return undefined;
   };
   const sendSigned = (
@@ -87,7 +105,7 @@ export function createRestWorkerServer(options: RestWorkerServerOptions): Fastif
     try {
       raw = JSON.parse(call.body.toString('utf8'));
     } catch {
-      return sendSigned(reply, call, 400, errorBody('invalid_json', 'The command is not valid JSON.'));
+      return sendSigned(reply, call, 400, errorText('invalid_json', 'The command is not valid JSON.'));
     }
     // A caller that goes away (its request timeout) aborts the segment between steps.
     const abort = new AbortController();
@@ -103,13 +121,13 @@ export function createRestWorkerServer(options: RestWorkerServerOptions): Fastif
       case 'result':
         return sendSigned(reply, call, 200, JSON.stringify(answer.envelope));
       case 'invalid':
-        return sendSigned(reply, call, 400, errorBody(answer.code, answer.message));
+        return sendSigned(reply, call, 400, errorText(answer.code, answer.message));
       case 'abandoned':
         return sendSigned(
           reply,
           call,
           503,
-          errorBody('segment_abandoned', errorCatalog.segment_abandoned.message),
+          errorText('segment_abandoned', errorCatalog.segment_abandoned.message),
         );
     }
   });

@@ -29,6 +29,10 @@ const notReachableOverHttpYet = {
     'the answer to a coordinator fault (a bug): no well-formed or malformed request should cause one',
   store_unavailable:
     'needs a database that goes away: test/e2e/postgres-failover.test.ts stops PostgreSQL under load and checks it',
+  rate_limited:
+    'needs capstan.http.submit-rate-per-second, which would refuse the submissions below: test/e2e/http-edges.test.ts sets it and checks it',
+  request_timeout:
+    "Node's HTTP server answers it to a client that sends its headers too slowly (headersTimeout, 60 s)",
   artifact_store_unavailable:
     'needs an S3 artifact store that goes away: test/e2e/s3-artifact-store.test.ts stops its S3 server and checks it',
 } as const satisfies Partial<Record<ErrorCode, string>>;
@@ -176,6 +180,11 @@ test('every row of the error catalogue over HTTP; the coordinator stays healthy'
       assert.equal(dlq.status, 'DLQ');
       return admin.redrive(executionId, { expectedVersion: dlq.version - 1 });
     },
+    json_too_deep: () =>
+      submit({ ...orderInput(), items: JSON.parse(`${'['.repeat(100)}${']'.repeat(100)}`) }),
+    uri_too_long: () => api.status('x'.repeat(3000)),
+    request_header_too_large: () =>
+      api.call('GET', `${cp}/interactions/pending`, undefined, { 'x-big': 'a'.repeat(20_000) }),
     payload_too_large: () => submit({ ...orderInput(), items: 'x'.repeat(8_000) }),
     unsupported_media_type: () => api.submit('pipelineId=x', { 'content-type': 'text/plain' }),
     no_healthy_worker: async () => {

@@ -34,11 +34,19 @@ export async function startCoordinatorProcess(
     dataDir?: string;
     keepDataDir?: boolean;
     npmStart?: boolean;
+    /** True starts it without `--host`, on the address it binds by default. */
+    defaultHost?: boolean;
   } = {},
 ): Promise<CoordinatorProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'capstan-e2e-'));
   const pipelines = options.pipelines ?? [join(ROOT, 'examples/restaurant-approval/pipeline.ts')];
-  const network = ['--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir];
+  const network = [
+    '--port',
+    '0',
+    ...(options.defaultHost ? [] : ['--host', '127.0.0.1']),
+    '--data-dir',
+    dataDir,
+  ];
   const [command, args] = options.npmStart
     ? ['npm', ['start', '--', ...network]]
     : [

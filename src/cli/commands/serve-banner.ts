@@ -9,10 +9,12 @@ export function printBanner(p: {
   hosted: readonly HostedPipeline[];
   tenantId: string;
 }): void {
-  const url = p.address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
+  // The banner names the address really bound; a wildcard one is tried through loopback.
+  const wildcard = /^http:\/\/(0\.0\.0\.0|\[::\])(:|$)/.test(p.address);
+  const url = wildcard ? p.address.replace(/^http:\/\/(0\.0\.0\.0|\[::\])/, 'http://127.0.0.1') : p.address;
   const lines = [
     '',
-    `Capstan coordinator listening on ${url}`,
+    `Capstan coordinator listening on ${p.address}${wildcard ? ' (every network interface)' : ''}`,
     `  data directory  ${p.dataDir}`,
     `  operator token  ${p.tokens.operator}${p.tokens.generated.includes('operator') ? '   (generated, kept in tokens.json)' : ''}`,
     `  admin token     ${p.tokens.admin}${p.tokens.generated.includes('admin') ? '   (generated, kept in tokens.json)' : ''}`,

@@ -131,6 +131,9 @@ export async function serve(options: ServeOptions): Promise<void> {
     allowedTenants: new Set(listOf(allowed)),
     controlPlaneEnabled: values['pipeline.orchestrator.control-plane.enabled'],
     adminEnabled: values['pipeline.orchestrator.admin.enabled'],
+    maxJsonDepth: values['capstan.http.max-json-depth'],
+    maxLongPolls: values['capstan.http.max-long-polls'],
+    submitRatePerSecond: values['capstan.http.submit-rate-per-second'],
   });
   const address = await http.listen({ port, host: values['capstan.host'] });
   printBanner({ address, dataDir, tokens, hosted, tenantId });

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Coordinator } from '../../coordinator/coordinator.ts';
+import { opaqueId } from '../ids.ts';
 import { parseOr400 } from '../parse.ts';
 
-const executionParams = z.object({ tenantId: z.string(), executionId: z.string().min(1).max(200) });
+const executionParams = z.object({ tenantId: z.string(), executionId: opaqueId() });
 const redriveBody = z.object({
   expectedVersion: z.number().int().min(0).nullish(),
   reason: z.string().max(1000).nullish(),
@@ -16,27 +17,31 @@ export function adminRoutes(
   coordinator: Coordinator,
   tenantOf: (raw: string) => string,
 ): void {
-  app.post('/tpf/admin/tenants/:tenantId/executions/:executionId/redrive', async (request) => {
-    const p = parseOr400(executionParams, request.params, 'path');
-    const tenantId = tenantOf(p.tenantId);
-    const body = parseOr400(redriveBody, request.body ?? {}, 'redrive request');
-    const { previousStatus, execution } = await coordinator.redrive(tenantId, p.executionId, {
-      expectedVersion: body.expectedVersion ?? undefined,
-      reason: body.reason ?? undefined,
-      allowFailed: body.allowFailed ?? undefined,
-    });
-    return {
-      tenantId,
-      executionId: execution.executionId,
-      previousStatus,
-      status: execution.status,
-      version: execution.version,
-      currentStepIndex: execution.stepIndex,
-      attempt: execution.attempt,
-      pipelineId: execution.pipelineId,
-      contractVersion: execution.contractVersion,
-      releaseVersion: execution.releaseVersion,
-      updatedAtEpochMs: execution.updatedAtMs,
-    };
-  });
+  app.post(
+    '/tpf/admin/tenants/:tenantId/executions/:executionId/redrive',
+    { config: { surface: 'admin' } },
+    async (request) => {
+      const p = parseOr400(executionParams, request.params, 'path');
+      const tenantId = tenantOf(p.tenantId);
+      const body = parseOr400(redriveBody, request.body ?? {}, 'redrive request');
+      const { previousStatus, execution } = await coordinator.redrive(tenantId, p.executionId, {
+        expectedVersion: body.expectedVersion ?? undefined,
+        reason: body.reason ?? undefined,
+        allowFailed: body.allowFailed ?? undefined,
+      });
+      return {
+        tenantId,
+        executionId: execution.executionId,
+        previousStatus,
+        status: execution.status,
+        version: execution.version,
+        currentStepIndex: execution.stepIndex,
+        attempt: execution.attempt,
+        pipelineId: execution.pipelineId,
+        contractVersion: execution.contractVersion,
+        releaseVersion: execution.releaseVersion,
+        updatedAtEpochMs: execution.updatedAtMs,
+      };
+    },
+  );
 }

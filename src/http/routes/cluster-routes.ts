@@ -10,7 +10,7 @@ const nodeOf = (holder: string): string => holder.replace(/#[^#]*$/, '');
  * opens it, so workers and clients can check versions before they talk.
  */
 export function clusterRoutes(app: FastifyInstance, coordinator: Coordinator): void {
-  app.get('/api/cluster/info', async () => {
+  app.get('/api/cluster/info', { config: { surface: 'discovery' } }, async () => {
     const { isLeader, holder, leader } = await coordinator.leadership();
     const config = coordinator.config;
     return {

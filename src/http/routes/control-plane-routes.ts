@@ -1,3 +1,4 @@
+import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Coordinator } from '../../coordinator/coordinator.ts';
@@ -7,17 +8,19 @@ import { decodeEnvelope, encodeEnvelope, payloadEnvelopeSchema } from '../../pay
 import type { PipelineContract } from '../../releases/pipeline-contract.ts';
 import type { ExecutionRecord } from '../../store/records.ts';
 import { executionStatusDto, interactionDto } from '../dto.ts';
+import { idempotencyKey, opaqueId, pipelineId, plainText } from '../ids.ts';
+import type { LongPollGate } from '../long-poll-gate.ts';
 import { parseOr400 } from '../parse.ts';
 
 const tenantParams = z.object({ tenantId: z.string() });
-const executionParams = tenantParams.extend({ executionId: z.string().min(1).max(200) });
+const executionParams = tenantParams.extend({ executionId: opaqueId() });
 
 const submitBody = z.object({
-  pipelineId: z.string().min(1).max(200),
+  pipelineId,
   input: z.unknown().optional(),
   inputShape: z.enum(['UNI', 'MULTI', 'RAW']).optional(),
   inputPayload: payloadEnvelopeSchema.optional(),
-  idempotencyKey: z.string().min(1).max(512).optional(),
+  idempotencyKey: idempotencyKey.optional(),
   outputStreaming: z.boolean().optional(),
 });
 
@@ -27,14 +30,10 @@ const historyQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 const pendingQuery = z.object({
-  assignee: z.string().min(1).optional(),
-  group: z.string().min(1).optional(),
-  stepId: z.string().min(1).optional(),
-  limit: z.coerce
-    .number()
-    .int()
-    .default(100)
-    .transform((n) => Math.min(1000, Math.max(1, n))),
+  assignee: opaqueId().optional(),
+  group: opaqueId().optional(),
+  stepId: opaqueId().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 const EXECUTION_STATUSES = Object.values(ExecutionStatus) as [ExecutionStatus, ...ExecutionStatus[]];
 const epochMs = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -47,9 +46,9 @@ const listQuery = z.object({
       z.array(z.enum(EXECUTION_STATUSES)).min(1),
     )
     .optional(),
-  pipelineId: z.string().min(1).max(200).optional(),
-  releaseVersion: z.string().min(1).max(200).optional(),
-  errorCode: z.string().min(1).max(200).optional(),
+  pipelineId: pipelineId.optional(),
+  releaseVersion: opaqueId().optional(),
+  errorCode: opaqueId().optional(),
   /** Created at or after (epoch ms, inclusive). */
   createdFrom: epochMs.optional(),
   /** Created before (epoch ms, exclusive). */
@@ -59,7 +58,7 @@ const listQuery = z.object({
 });
 
 /** The keyset position after a page's last execution, opaque to clients: base64url JSON. */
-const listCursor = z.object({ c: z.number().int().min(0), i: z.string().min(1).max(200) }).strict();
+const listCursor = z.object({ c: z.number().int().min(0), i: opaqueId() }).strict();
 
 function encodeCursor(x: ExecutionRecord): string {
   return Buffer.from(JSON.stringify({ c: x.createdAtMs, i: x.executionId })).toString('base64url');
@@ -79,25 +78,57 @@ function decodeCursor(cursor: string): { createdAtMs: number; executionId: strin
 }
 
 const completeBody = z.object({
-  interactionId: z.string().min(1).nullish(),
-  correlationId: z.string().min(1).nullish(),
-  resumeToken: z.string().min(1).nullish(),
-  idempotencyKey: z.string().min(1).max(512).nullish(),
+  interactionId: opaqueId().nullish(),
+  correlationId: opaqueId(512).nullish(),
+  resumeToken: z.string().min(1).max(4096).nullish(),
+  idempotencyKey: idempotencyKey.nullish(),
   response: z.unknown().optional(),
   responsePayload: payloadEnvelopeSchema.nullish(),
-  actor: z.string().max(200).nullish(),
+  actor: plainText(200).nullish(),
 });
 
+/** The `Idempotency-Key` header, held to the same shape as the body's key. */
+const idempotencyHeader = z.object({ 'idempotency-key': idempotencyKey.optional() });
+
+export interface ControlPlaneLimits {
+  /** Bounds the result long-polls waiting at once. */
+  readonly longPolls: LongPollGate;
+  /** Submissions per second per tenant on this node; 0 sets no limit. */
+  readonly submitRatePerSecond: number;
+}
+
 /** The control plane (operator role): submit, list, status, result, history, cancel, the await inbox. */
-export function controlPlaneRoutes(
+export async function controlPlaneRoutes(
   app: FastifyInstance,
   coordinator: Coordinator,
   tenantOf: (raw: string) => string,
-): void {
+  limits: ControlPlaneLimits,
+): Promise<void> {
   const base = '/tpf/control-plane/tenants/:tenantId';
   const status = (x: ExecutionRecord) => executionStatusDto(x, coordinator.hasWorkerFor(x));
+  const surface = { surface: 'control-plane' } as const;
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new CapstanError(
+        'rate_limited',
+        `More than ${context.max} submissions per second for this tenant on this node; retry after ${context.after}.`,
+      ),
+  });
+  const submitLimit =
+    limits.submitRatePerSecond > 0
+      ? {
+          rateLimit: {
+            max: limits.submitRatePerSecond,
+            timeWindow: 1000,
+            // Per tenant, so one tenant's flood does not refuse another's submissions.
+            keyGenerator: (request: { params: unknown }) =>
+              z.object({ tenantId: z.string() }).safeParse(request.params).data?.tenantId ?? '',
+          },
+        }
+      : {};
 
-  app.post(`${base}/executions`, async (request) => {
+  app.post(`${base}/executions`, { config: { ...surface, ...submitLimit } }, async (request) => {
     const tenantId = tenantOf(parseOr400(tenantParams, request.params, 'path').tenantId);
     const body = parseOr400(submitBody, request.body ?? {}, 'submit request');
     if (body.outputStreaming)
@@ -106,13 +137,11 @@ export function controlPlaneRoutes(
       throw new CapstanError('invalid_request', 'One of input or inputPayload is required.');
     }
     const input = body.inputPayload ? decodeEnvelope(body.inputPayload) : body.input;
-    const header = request.headers['idempotency-key'];
-    const idempotencyKey =
-      body.idempotencyKey ?? (typeof header === 'string' && header.length > 0 ? header : undefined);
+    const header = parseOr400(idempotencyHeader, request.headers, 'Idempotency-Key header');
     const { execution, duplicate } = await coordinator.submit(tenantId, {
       pipelineId: body.pipelineId,
       input,
-      idempotencyKey,
+      idempotencyKey: body.idempotencyKey ?? header['idempotency-key'],
     });
     return {
       executionId: execution.executionId,
@@ -125,7 +154,7 @@ export function controlPlaneRoutes(
     };
   });
 
-  app.get(`${base}/executions`, async (request) => {
+  app.get(`${base}/executions`, { config: surface }, async (request) => {
     const tenantId = tenantOf(parseOr400(tenantParams, request.params, 'path').tenantId);
     const q = parseOr400(listQuery, request.query, 'query');
     const items = await coordinator.store.listExecutions(tenantId, {
@@ -146,15 +175,18 @@ export function controlPlaneRoutes(
     };
   });
 
-  app.get(`${base}/executions/:executionId`, async (request) => {
+  app.get(`${base}/executions/:executionId`, { config: surface }, async (request) => {
     const p = parseOr400(executionParams, request.params, 'path');
     return status(await coordinator.status(tenantOf(p.tenantId), p.executionId));
   });
 
-  app.get(`${base}/executions/:executionId/result`, async (request) => {
+  app.get(`${base}/executions/:executionId/result`, { config: surface }, async (request, reply) => {
     const p = parseOr400(executionParams, request.params, 'path');
+    const tenantId = tenantOf(p.tenantId);
     const { waitMs } = parseOr400(resultQuery, request.query, 'query');
-    const execution = await coordinator.awaitSettled(tenantOf(p.tenantId), p.executionId, waitMs);
+    const execution = await limits.longPolls.run(reply, waitMs, (wait, signal) =>
+      coordinator.awaitSettled(tenantId, p.executionId, wait, signal),
+    );
     if (execution.status !== 'SUCCEEDED')
       return { status: status(execution), result: null, resultPayload: null };
     const validators = await coordinator.catalog.validatorsFor(
@@ -171,7 +203,7 @@ export function controlPlaneRoutes(
     };
   });
 
-  app.get(`${base}/executions/:executionId/history`, async (request) => {
+  app.get(`${base}/executions/:executionId/history`, { config: surface }, async (request) => {
     const p = parseOr400(executionParams, request.params, 'path');
     const q = parseOr400(historyQuery, request.query, 'query');
     const events = await coordinator.history(tenantOf(p.tenantId), p.executionId, q.afterSeq, q.limit);
@@ -181,18 +213,18 @@ export function controlPlaneRoutes(
     };
   });
 
-  app.post(`${base}/executions/:executionId/cancel`, async (request) => {
+  app.post(`${base}/executions/:executionId/cancel`, { config: surface }, async (request) => {
     const p = parseOr400(executionParams, request.params, 'path');
     return status(await coordinator.cancel(tenantOf(p.tenantId), p.executionId));
   });
 
-  app.get(`${base}/interactions/pending`, async (request) => {
+  app.get(`${base}/interactions/pending`, { config: surface }, async (request) => {
     const tenantId = tenantOf(parseOr400(tenantParams, request.params, 'path').tenantId);
     const q = parseOr400(pendingQuery, request.query, 'query');
     return (await coordinator.pendingInteractions(tenantId, q)).map(interactionDto);
   });
 
-  app.post(`${base}/interactions/complete`, async (request) => {
+  app.post(`${base}/interactions/complete`, { config: surface }, async (request) => {
     const tenantId = tenantOf(parseOr400(tenantParams, request.params, 'path').tenantId);
     const body = parseOr400(completeBody, request.body ?? {}, 'completion request');
     if (!body.interactionId && !body.correlationId) {

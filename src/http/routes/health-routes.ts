@@ -3,9 +3,9 @@ import type { Coordinator } from '../../coordinator/coordinator.ts';
 
 /** Liveness and readiness: no token, so load balancers and orchestrators can probe. */
 export function healthRoutes(app: FastifyInstance, coordinator: Coordinator): void {
-  app.get('/api/health', async () => ({ status: 'UP' }));
-  app.get('/q/health/live', async () => ({ status: 'UP', checks: [] }));
-  app.get('/api/ready', async (_request, reply) => {
+  app.get('/api/health', { config: { surface: 'public' } }, async () => ({ status: 'UP' }));
+  app.get('/q/health/live', { config: { surface: 'public' } }, async () => ({ status: 'UP', checks: [] }));
+  app.get('/api/ready', { config: { surface: 'public' } }, async (_request, reply) => {
     let database = 'UP';
     try {
       await coordinator.store.ping();

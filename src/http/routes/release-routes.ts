@@ -4,13 +4,11 @@ import { CapstanError } from '../../errors/catalog.ts';
 import type { ReleaseRegistrar } from '../../releases/release-registrar.ts';
 import type { ReleaseActivation, ReleaseRecord } from '../../store/records.ts';
 import type { Store } from '../../store/store-port.ts';
+import { opaqueId, pipelineId } from '../ids.ts';
 import { parseOr400 } from '../parse.ts';
 
-const pipelineParams = z.object({
-  tenantId: z.string(),
-  pipelineId: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,127}$/i, 'a pipeline id'),
-});
-const releaseParams = pipelineParams.extend({ releaseVersion: z.string().min(1).max(200) });
+const pipelineParams = z.object({ tenantId: z.string(), pipelineId });
+const releaseParams = pipelineParams.extend({ releaseVersion: opaqueId() });
 const registerBody = z.union([
   z.object({ releaseDescriptorPath: z.string().min(1) }).strict(),
   z
@@ -60,6 +58,7 @@ export function releaseRoutes(
   tenantOf: (raw: string) => string,
 ): void {
   const base = '/tpf/admin/tenants/:tenantId/pipelines/:pipelineId/releases';
+  const admin = { config: { surface: 'admin' } } as const;
   const context = async (params: unknown) => {
     const p = parseOr400(pipelineParams, params, 'path');
     const tenantId = tenantOf(p.tenantId);
@@ -75,7 +74,7 @@ export function releaseRoutes(
     };
   };
 
-  app.post(`${base}/register`, async (request) => {
+  app.post(`${base}/register`, admin, async (request) => {
     const p = parseOr400(pipelineParams, request.params, 'path');
     const tenantId = tenantOf(p.tenantId);
     const { release } = Buffer.isBuffer(request.body)
@@ -89,18 +88,18 @@ export function releaseRoutes(
     return (await context(request.params)).dto(release);
   });
 
-  app.get(base, async (request) => {
+  app.get(base, admin, async (request) => {
     const c = await context(request.params);
     return (await store.listReleases(c.tenantId, c.pipelineId)).map(c.dto);
   });
 
-  app.get(`${base}/active`, async (request) => {
+  app.get(`${base}/active`, admin, async (request) => {
     const c = await context(request.params);
     if (!c.active) throw new CapstanError('release_not_found', `No release of '${c.pipelineId}' is active.`);
     return c.dto(c.active);
   });
 
-  app.get(`${base}/activations`, async (request) => {
+  app.get(`${base}/activations`, admin, async (request) => {
     const c = await context(request.params);
     return (await store.listActivations(c.tenantId, c.pipelineId)).map((a) => ({
       seq: a.seq,
@@ -112,7 +111,8 @@ export function releaseRoutes(
     }));
   });
 
-  app.get(`${base}/:releaseVersion`, async (request) => {
+  // A worker told to host `<pipelineId>@<version>` reads that one release, and nothing else here.
+  app.get(`${base}/:releaseVersion`, { config: { surface: 'worker-lifecycle' } }, async (request) => {
     const p = parseOr400(releaseParams, request.params, 'path');
     const c = await context(request.params);
     const release = await store.getRelease(c.tenantId, c.pipelineId, p.releaseVersion);
@@ -120,7 +120,7 @@ export function releaseRoutes(
     return c.dto(release);
   });
 
-  app.post(`${base}/:releaseVersion/activate`, async (request) => {
+  app.post(`${base}/:releaseVersion/activate`, admin, async (request) => {
     const p = parseOr400(releaseParams, request.params, 'path');
     const tenantId = tenantOf(p.tenantId);
     const release = await registrar.activate(tenantId, p.pipelineId, p.releaseVersion, 'admin-api');

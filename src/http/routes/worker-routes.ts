@@ -2,28 +2,27 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Coordinator } from '../../coordinator/coordinator.ts';
 import type { WorkerRecord } from '../../workers/worker-lifecycle.ts';
+import type { Surface } from '../auth.ts';
+import { opaqueId, pipelineId } from '../ids.ts';
 import { parseOr400 } from '../parse.ts';
 
-const pipelineParams = z.object({
-  tenantId: z.string(),
-  pipelineId: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,127}$/i, 'a pipeline id'),
-});
-const workerParams = pipelineParams.extend({ workerId: z.string().min(1).max(200) });
+const pipelineParams = z.object({ tenantId: z.string(), pipelineId });
+const workerParams = pipelineParams.extend({ workerId: opaqueId() });
 const registerBody = z.object({
-  workerId: z.string().min(1).max(200),
-  contractVersion: z.string().min(1),
-  releaseVersion: z.string().min(1),
+  workerId: opaqueId(),
+  contractVersion: opaqueId(),
+  releaseVersion: opaqueId(),
   protocol: z.enum(['local', 'rest', 'grpc', 'sqs', 'pull', 'LOCAL', 'REST', 'GRPC', 'SQS', 'PULL']),
   endpoint: z.string().min(1).max(2000),
-  artifactId: z.string().min(1).nullish(),
+  artifactId: opaqueId().nullish(),
   artifactDigest: z
     .string()
     .regex(/^sha256:[0-9a-f]{64}$/)
     .nullish(),
 });
 const listQuery = z.object({
-  contractVersion: z.string().min(1).optional(),
-  releaseVersion: z.string().min(1).optional(),
+  contractVersion: opaqueId().optional(),
+  releaseVersion: opaqueId().optional(),
 });
 
 /** A worker as the admin API returns it (TPF's `PipelineWorkerRecord`), its state computed now. */
@@ -57,7 +56,11 @@ export function workerRoutes(
   const base = '/tpf/admin/tenants/:tenantId/pipelines/:pipelineId/workers';
   const { lifecycle } = coordinator;
 
-  app.post(`${base}/register`, async (request) => {
+  // A worker registers and heartbeats itself with the worker token; drain and undrain are the operator's call.
+  const workerCall: { config: { surface: Surface } } = { config: { surface: 'worker-lifecycle' } };
+  const admin: { config: { surface: Surface } } = { config: { surface: 'admin' } };
+
+  app.post(`${base}/register`, workerCall, async (request) => {
     const p = parseOr400(pipelineParams, request.params, 'path');
     const tenantId = tenantOf(p.tenantId);
     const b = parseOr400(registerBody, request.body ?? {}, 'worker registration');
@@ -71,12 +74,12 @@ export function workerRoutes(
     return workerDto(worker);
   });
 
-  for (const [action, type] of [
-    ['heartbeat', 'HEARTBEAT'],
-    ['drain', 'DRAIN'],
-    ['undrain', 'UNDRAIN'],
+  for (const [action, type, options] of [
+    ['heartbeat', 'HEARTBEAT', workerCall],
+    ['drain', 'DRAIN', admin],
+    ['undrain', 'UNDRAIN', admin],
   ] as const) {
-    app.post(`${base}/:workerId/${action}`, async (request) => {
+    app.post(`${base}/:workerId/${action}`, options, async (request) => {
       const p = parseOr400(workerParams, request.params, 'path');
       const tenantId = tenantOf(p.tenantId);
       const worker = await lifecycle.signal(tenantId, p.pipelineId, p.workerId, type);
@@ -85,7 +88,7 @@ export function workerRoutes(
     });
   }
 
-  app.get(base, async (request) => {
+  app.get(base, admin, async (request) => {
     const p = parseOr400(pipelineParams, request.params, 'path');
     const q = parseOr400(listQuery, request.query, 'query');
     return (await lifecycle.list(tenantOf(p.tenantId), p.pipelineId, q)).map(workerDto);
