@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -180,13 +180,14 @@ test('every registered route refuses a missing, wrong and wrong-role token, howe
   }
 });
 
-test('the reviewed bypasses answer 401 on a real coordinator process, and it binds loopback by default', async (t) => {
-  const coordinator = await startCoordinatorProcess(t, {
-    env: { TEST_WORKER_TOKEN: WORKER_TOKEN, PIPELINE_ORCHESTRATOR_WORKER_TOKEN_REF: 'env:TEST_WORKER_TOKEN' },
-    defaultHost: true,
-  });
+test('the reviewed bypasses answer 401 on `npm start`, which binds loopback by default', async (t) => {
+  const coordinator = await startCoordinatorProcess(t, { npmStart: true, defaultHost: true });
   assert.match(coordinator.output(), /listening on http:\/\/127\.0\.0\.1:\d+\n/);
   assert.doesNotMatch(coordinator.output(), /every network interface/);
+  const stored = JSON.parse(readFileSync(join(coordinator.dataDir, 'tokens.json'), 'utf8')) as Record<
+    TokenRole,
+    string
+  >;
   const port = Number(new URL(coordinator.baseUrl).port);
   const admin = '/tpf/admin/tenants/default/pipelines/restaurant-approval';
   for (const [method, path] of [
@@ -208,10 +209,10 @@ test('the reviewed bypasses answer 401 on a real coordinator process, and it bin
     `${admin}/releases`,
     `${admin}/workers`,
   ]) {
-    const answer = await send(port, 'GET', path, WORKER_TOKEN);
+    const answer = await send(port, 'GET', path, stored.worker);
     assert.equal(answer.status, 403, `GET ${path} with the worker token`);
   }
-  assert.equal((await send(port, 'GET', `${admin}/releases/active`, ADMIN_TOKEN)).status, 200);
-  const release = await send(port, 'GET', `${admin}/releases/no-such-release`, WORKER_TOKEN);
+  assert.equal((await send(port, 'GET', `${admin}/releases/active`, stored.admin)).status, 200);
+  const release = await send(port, 'GET', `${admin}/releases/no-such-release`, stored.worker);
   assert.equal(release.code, 'release_not_found', 'a worker may read one release by version');
 });
