@@ -55,6 +55,10 @@ export const errorCatalog = {
     message: 'The execution changed: its version is not the expected one.',
   },
   payload_too_large: { status: 413, message: 'The request body exceeds the configured limit.' },
+  release_archive_too_large: {
+    status: 413,
+    message: 'The release archive unpacks past a configured limit (capstan.releases.archive.*).',
+  },
   unsupported_media_type: { status: 415, message: 'The request body must be application/json.' },
   no_healthy_worker: { status: 503, message: 'No healthy worker hosts the active release.' },
   replay_cache_full: {

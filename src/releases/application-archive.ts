@@ -1,5 +1,6 @@
 import { CapstanError } from '../errors/catalog.ts';
 import { contractIsIntact, type PipelineContract } from './pipeline-contract.ts';
+import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './archive-limits.ts';
 import { readTgz } from './read-tgz.ts';
 
 /** The bundled pipeline module of an artifact `buildRelease` wrote with its source file. */
@@ -18,8 +19,13 @@ const invalid = (message: string) => new CapstanError('release_invalid', message
  * and a worker does when it hosts a registered artifact: one reading, so both agree on what the
  * artifact says. A `pipeline-contract.json` must hash to its own `contractVersion`.
  */
-export async function readApplicationArchive(bytes: Buffer, artifactId: string): Promise<ApplicationArchive> {
-  const files = await readTgz(bytes).catch(() => {
+export async function readApplicationArchive(
+  bytes: Buffer,
+  artifactId: string,
+  limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
+): Promise<ApplicationArchive> {
+  const files = await readTgz(bytes, limits).catch((error: unknown) => {
+    if (error instanceof CapstanError && error.code === 'release_archive_too_large') throw error;
     throw invalid(`Artifact ${artifactId} is not a gzip-compressed tar archive.`);
   });
   const text = files.get('pipeline-contract.json');

@@ -9,6 +9,7 @@ import type { ReleaseRecord } from '../store/records.ts';
 import type { Store } from '../store/store-port.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { readApplicationArchive } from './application-archive.ts';
+import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './archive-limits.ts';
 import type { PipelineContract } from './pipeline-contract.ts';
 import type { ReleaseCatalog } from './release-catalog.ts';
 import {
@@ -51,6 +52,7 @@ export class ReleaseRegistrar {
   readonly #catalog: ReleaseCatalog;
   readonly #clock: Clock;
   readonly #allowedRoots: readonly string[];
+  readonly #archiveLimits: ArchiveLimits;
 
   constructor(options: {
     store: Store;
@@ -59,12 +61,15 @@ export class ReleaseRegistrar {
     clock: Clock;
     /** Absolute folders descriptor paths and artifact paths may be read from. */
     allowedRoots: readonly string[];
+    /** Caps on unpacking an uploaded archive and each application-archive artifact. */
+    archiveLimits?: ArchiveLimits;
   }) {
     this.#store = options.store;
     this.#artifacts = options.artifacts;
     this.#catalog = options.catalog;
     this.#clock = options.clock;
     this.#allowedRoots = options.allowedRoots.map((root) => resolve(root));
+    this.#archiveLimits = options.archiveLimits ?? DEFAULT_ARCHIVE_LIMITS;
   }
 
   /** From a `pipeline-release.json` on the coordinator's filesystem, under an allowed root. */
@@ -102,7 +107,8 @@ export class ReleaseRegistrar {
 
   /** From an uploaded `.tgz` of a release folder, as `capstan release build` writes one. */
   async registerArchive(tenantId: string, pipelineId: string, archive: Buffer): Promise<RegisteredRelease> {
-    const files = await readTgz(archive).catch(() => {
+    const files = await readTgz(archive, this.#archiveLimits).catch((error: unknown) => {
+      if (error instanceof CapstanError && error.code === 'release_archive_too_large') throw error;
       throw invalid('The uploaded body is not a gzip-compressed tar archive.');
     });
     const name = [...files.keys()].find(
@@ -176,7 +182,7 @@ export class ReleaseRegistrar {
       }
       const found =
         artifact.kind === 'application-archive'
-          ? (await readApplicationArchive(bytes, artifact.artifactId)).contract
+          ? (await readApplicationArchive(bytes, artifact.artifactId, this.#archiveLimits)).contract
           : undefined;
       if (found) {
         checkContract(found, descriptor);

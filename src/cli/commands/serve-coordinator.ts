@@ -119,6 +119,11 @@ export async function serve(options: ServeOptions): Promise<void> {
     catalog: coordinator.catalog,
     clock: systemClock,
     allowedRoots: listOf(values['capstan.releases.allowed-roots']).map((root) => resolve(root)),
+    archiveLimits: {
+      maxUnpackedBytes: values['capstan.releases.archive.max-unpacked-bytes'],
+      maxEntries: values['capstan.releases.archive.max-entries'],
+      maxEntryBytes: values['capstan.releases.archive.max-entry-bytes'],
+    },
   });
   const allowed = values['pipeline.orchestrator.tenancy.allowed-tenants'];
   const http = createHttpServer({
