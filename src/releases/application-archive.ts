@@ -2,6 +2,7 @@ import { CapstanError } from '../errors/catalog.ts';
 import { contractIsIntact, type PipelineContract } from './pipeline-contract.ts';
 import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './archive-limits.ts';
 import { readTgz } from './read-tgz.ts';
+import { nestsDeeperThan } from '../util/json-nesting.ts';
 
 /** The bundled pipeline module of an artifact `buildRelease` wrote with its source file. */
 export const PIPELINE_MODULE = 'pipeline.mjs';
@@ -11,6 +12,12 @@ export interface ApplicationArchive {
   readonly files: ReadonlyMap<string, Buffer>;
   readonly contract: PipelineContract | undefined;
 }
+
+/**
+ * Far deeper than any JSON Schema zod writes; a contract deeper than this would overflow the
+ * stack of the schema compiler and of `JSON.stringify` when it is stored.
+ */
+const MAX_CONTRACT_DEPTH = 256;
 
 const invalid = (message: string) => new CapstanError('release_invalid', message);
 
@@ -36,6 +43,8 @@ export async function readApplicationArchive(
   } catch {
     throw invalid(`pipeline-contract.json in ${artifactId} is not valid JSON.`);
   }
+  if (nestsDeeperThan(contract, MAX_CONTRACT_DEPTH))
+    throw invalid(`pipeline-contract.json in ${artifactId} nests deeper than ${MAX_CONTRACT_DEPTH} levels.`);
   if (
     typeof contract !== 'object' ||
     contract === null ||
