@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { makePrivateDir, PRIVATE_FILE_MODE } from '../util/private-files.ts';
 import { resolveSecretRef } from './secret-ref.ts';
 
 export type TokenRole = 'operator' | 'admin' | 'worker';
@@ -73,9 +74,9 @@ export function resolveAccessTokens(options: {
     tokens[role] = token;
   }
   if (changed) {
-    mkdirSync(options.dataDir, { recursive: true });
-    writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
-    chmodSync(file, 0o600);
+    makePrivateDir(options.dataDir);
+    writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
+    chmodSync(file, PRIVATE_FILE_MODE);
   }
   return { ...tokens, generated, origins };
 }

@@ -18,6 +18,7 @@ import { ReleaseRegistrar } from '../../releases/release-registrar.ts';
 import { systemClock } from '../../runtime/clock.ts';
 import { openStore, storeLogFields } from '../../store/open-store.ts';
 import { parseIsoDuration } from '../../util/iso-duration.ts';
+import { makePrivateDir } from '../../util/private-files.ts';
 import { firstContact, storeTarget, unreachable } from '../store-errors.ts';
 import { loadPipelines } from '../load-pipelines.ts';
 import { remoteWorkerSetup } from './remote-workers.ts';
@@ -61,6 +62,8 @@ export async function serve(options: ServeOptions): Promise<void> {
   const port = values['capstan.port'];
   const nodeId = values['capstan.node-id'] ?? `${hostname()}:${port}`;
   const strict = values['pipeline.orchestrator.strict-startup'];
+  // Owner-only when this start creates it: it holds the database, tokens and artifacts.
+  makePrivateDir(dataDir);
 
   const tokens = resolveAccessTokens({
     operatorRef: values['pipeline.orchestrator.control-plane.admin-token-ref'],
