@@ -1,10 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { makePrivateDir, PRIVATE_FILE_MODE } from '../util/private-files.ts';
 import { resolveSecretRef } from './secret-ref.ts';
 
 export type TokenRole = 'operator' | 'admin' | 'worker';
+
+/** Where a token came from: a configured ref, generated at this start, or kept from an earlier one. */
+export type TokenOrigin =
+  | { readonly kind: 'ref'; readonly ref: string }
+  | { readonly kind: 'generated-now' }
+  | { readonly kind: 'stored' };
 
 export interface AccessTokens {
   /** Opens the control plane (`/tpf/control-plane/...`). */
@@ -13,8 +20,10 @@ export interface AccessTokens {
   readonly admin: string;
   /** Opens worker register and heartbeat only, so workers never hold admin tokens. */
   readonly worker: string;
-  /** Which tokens were generated because none was configured. */
+  /** Which tokens were generated because none was configured (now or on an earlier start). */
   readonly generated: readonly TokenRole[];
+  /** Where each token came from: only one generated at this start may be shown in full. */
+  readonly origins: Readonly<Record<TokenRole, TokenOrigin>>;
 }
 
 const PREFIX: Record<TokenRole, string> = { operator: 'op', admin: 'adm', worker: 'wrk' };
@@ -44,26 +53,30 @@ export function resolveAccessTokens(options: {
   const stored = existsSync(file) ? storedTokens.parse(JSON.parse(readFileSync(file, 'utf8'))) : {};
   const generated: TokenRole[] = [];
   const tokens = {} as Record<TokenRole, string>;
+  const origins = {} as Record<TokenRole, TokenOrigin>;
   let changed = false;
   for (const role of ['operator', 'admin', 'worker'] as const) {
     const ref = refs[role];
     if (ref) {
       tokens[role] = resolveSecretRef(ref, options.env);
+      origins[role] = { kind: 'ref', ref };
       continue;
     }
     generated.push(role);
     let token = stored[role];
+    origins[role] = { kind: 'stored' };
     if (!token) {
       token = `${PREFIX[role]}_${randomBytes(24).toString('base64url')}`;
       stored[role] = token;
       changed = true;
+      origins[role] = { kind: 'generated-now' };
     }
     tokens[role] = token;
   }
   if (changed) {
-    mkdirSync(options.dataDir, { recursive: true });
-    writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
-    chmodSync(file, 0o600);
+    makePrivateDir(options.dataDir);
+    writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
+    chmodSync(file, PRIVATE_FILE_MODE);
   }
-  return { ...tokens, generated };
+  return { ...tokens, generated, origins };
 }

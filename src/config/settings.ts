@@ -67,6 +67,10 @@ export const settings = {
   /** Absolute folders a `releaseDescriptorPath` (and its artifacts) may be read from; comma-separated. */
   'capstan.releases.allowed-roots': { schema: z.string(), default: '', env: [] },
   'capstan.releases.upload-limit-bytes': { schema: int(1024), default: 64 * 1_048_576, env: [] },
+  /** Caps on unpacking one release archive (uploaded, or an application-archive artifact). */
+  'capstan.releases.archive.max-unpacked-bytes': { schema: int(1024), default: 64 * 1_048_576, env: [] },
+  'capstan.releases.archive.max-entries': { schema: int(1), default: 10_000, env: [] },
+  'capstan.releases.archive.max-entry-bytes': { schema: int(1), default: 32 * 1_048_576, env: [] },
   /** Where registered artifacts are kept: `local` (one node's disk) or `s3` (shared by every node). */
   'pipeline.orchestrator.releases.storage.provider': {
     schema: z.enum(['local', 's3']),

@@ -60,6 +60,10 @@ export const errorCatalog = {
   },
   request_timeout: { status: 408, message: 'The request was not received in time.' },
   payload_too_large: { status: 413, message: 'The request body exceeds the configured limit.' },
+  release_archive_too_large: {
+    status: 413,
+    message: 'The release archive unpacks past a configured limit (capstan.releases.archive.*).',
+  },
   uri_too_long: { status: 414, message: 'A path segment of the request URI is too long.' },
   unsupported_media_type: { status: 415, message: 'The request body must be application/json.' },
   rate_limited: {

@@ -19,6 +19,10 @@ const CONTAINER_TYPES = new Set(['java.util.Map', 'java.util.List', 'java.util.S
  * element as an envelope of its own (recursively); an element that is not envelope-shaped is
  * taken as plain JSON. Any other type id is plain JSON. Nothing below an envelope boundary is
  * guessed at, so user data that happens to have an `items` key is left alone.
+ *
+ * The recursion is bounded by the body: a nested envelope lives inside its parent's `payload`
+ * string, escaped once more per level, so each level at least doubles the bytes a body needs;
+ * a megabyte holds fewer than twenty levels.
  */
 export function decodeEnvelope(envelope: PayloadEnvelope): unknown {
   if (envelope.payloadEncoding && envelope.payloadEncoding !== TPF_PAYLOAD_ENCODING) {

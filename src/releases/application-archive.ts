@@ -1,6 +1,8 @@
 import { CapstanError } from '../errors/catalog.ts';
 import { contractIsIntact, type PipelineContract } from './pipeline-contract.ts';
+import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './archive-limits.ts';
 import { readTgz } from './read-tgz.ts';
+import { nestsDeeperThan } from '../util/json-nesting.ts';
 
 /** The bundled pipeline module of an artifact `buildRelease` wrote with its source file. */
 export const PIPELINE_MODULE = 'pipeline.mjs';
@@ -11,6 +13,12 @@ export interface ApplicationArchive {
   readonly contract: PipelineContract | undefined;
 }
 
+/**
+ * Far deeper than any JSON Schema zod writes; a contract deeper than this would overflow the
+ * stack of the schema compiler and of `JSON.stringify` when it is stored.
+ */
+const MAX_CONTRACT_DEPTH = 256;
+
 const invalid = (message: string) => new CapstanError('release_invalid', message);
 
 /**
@@ -18,8 +26,13 @@ const invalid = (message: string) => new CapstanError('release_invalid', message
  * and a worker does when it hosts a registered artifact: one reading, so both agree on what the
  * artifact says. A `pipeline-contract.json` must hash to its own `contractVersion`.
  */
-export async function readApplicationArchive(bytes: Buffer, artifactId: string): Promise<ApplicationArchive> {
-  const files = await readTgz(bytes).catch(() => {
+export async function readApplicationArchive(
+  bytes: Buffer,
+  artifactId: string,
+  limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
+): Promise<ApplicationArchive> {
+  const files = await readTgz(bytes, limits).catch((error: unknown) => {
+    if (error instanceof CapstanError && error.code === 'release_archive_too_large') throw error;
     throw invalid(`Artifact ${artifactId} is not a gzip-compressed tar archive.`);
   });
   const text = files.get('pipeline-contract.json');
@@ -30,6 +43,8 @@ export async function readApplicationArchive(bytes: Buffer, artifactId: string):
   } catch {
     throw invalid(`pipeline-contract.json in ${artifactId} is not valid JSON.`);
   }
+  if (nestsDeeperThan(contract, MAX_CONTRACT_DEPTH))
+    throw invalid(`pipeline-contract.json in ${artifactId} nests deeper than ${MAX_CONTRACT_DEPTH} levels.`);
   if (
     typeof contract !== 'object' ||
     contract === null ||

@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makePrivateDirAsync, PRIVATE_FILE_MODE } from '../util/private-files.ts';
 import { digestOf, hexOf, verified, type ArtifactStore } from './artifact-store.ts';
 
 const isMissing = (error: unknown): boolean => (error as { code?: unknown }).code === 'ENOENT';
@@ -7,7 +8,8 @@ const isMissing = (error: unknown): boolean => (error as { code?: unknown }).cod
 /**
  * Content-addressed artifacts on the local filesystem: `<root>/sha256/<hex>`. Writing the same
  * bytes twice is a no-op; a file is renamed into place only once complete, so a reader never
- * sees half an artifact. One node's disk: nodes of a cluster share artifacts through S3 instead.
+ * sees half an artifact. Directories it makes are 0700 and artifacts 0600, for its owner only.
+ * One node's disk: nodes of a cluster share artifacts through S3 instead.
  */
 export class LocalArtifactStore implements ArtifactStore {
   readonly #root: string;
@@ -26,9 +28,11 @@ export class LocalArtifactStore implements ArtifactStore {
     const digest = digestOf(bytes);
     if (await this.has(digest)) return digest;
     const path = this.pathOf(digest);
-    await mkdir(join(this.#root, 'sha256'), { recursive: true });
+    await makePrivateDirAsync(this.#root);
+    await makePrivateDirAsync(join(this.#root, 'sha256'));
     const temp = `${path}.${process.pid}.tmp`;
-    await writeFile(temp, bytes);
+    await writeFile(temp, bytes, { mode: PRIVATE_FILE_MODE });
+    await chmod(temp, PRIVATE_FILE_MODE);
     await rename(temp, path);
     return digest;
   }

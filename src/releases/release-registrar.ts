@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile, realpath } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CapstanError } from '../errors/catalog.ts';
@@ -9,6 +9,7 @@ import type { ReleaseRecord } from '../store/records.ts';
 import type { Store } from '../store/store-port.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { readApplicationArchive } from './application-archive.ts';
+import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './archive-limits.ts';
 import type { PipelineContract } from './pipeline-contract.ts';
 import type { ReleaseCatalog } from './release-catalog.ts';
 import {
@@ -17,6 +18,7 @@ import {
   type ReleaseDescriptor,
 } from './release-descriptor.ts';
 import { readTgz } from './read-tgz.ts';
+import { readRegularFile } from './read-regular-file.ts';
 
 /** Artifact kinds whose bytes the coordinator holds, checks and stores. */
 const STORED_KINDS = new Set(['application-archive', 'local-file', 'jar', 'native-binary', 'lambda-zip']);
@@ -51,6 +53,7 @@ export class ReleaseRegistrar {
   readonly #catalog: ReleaseCatalog;
   readonly #clock: Clock;
   readonly #allowedRoots: readonly string[];
+  readonly #archiveLimits: ArchiveLimits;
 
   constructor(options: {
     store: Store;
@@ -59,12 +62,15 @@ export class ReleaseRegistrar {
     clock: Clock;
     /** Absolute folders descriptor paths and artifact paths may be read from. */
     allowedRoots: readonly string[];
+    /** Caps on unpacking an uploaded archive and each application-archive artifact. */
+    archiveLimits?: ArchiveLimits;
   }) {
     this.#store = options.store;
     this.#artifacts = options.artifacts;
     this.#catalog = options.catalog;
     this.#clock = options.clock;
     this.#allowedRoots = options.allowedRoots.map((root) => resolve(root));
+    this.#archiveLimits = options.archiveLimits ?? DEFAULT_ARCHIVE_LIMITS;
   }
 
   /** From a `pipeline-release.json` on the coordinator's filesystem, under an allowed root. */
@@ -75,12 +81,13 @@ export class ReleaseRegistrar {
   ): Promise<RegisteredRelease> {
     if (!isAbsolute(descriptorPath)) throw invalid('releaseDescriptorPath must be an absolute path.');
     const path = await this.#allowedPath(descriptorPath);
-    const text = await readFile(path, 'utf8').catch(() => {
+    const text = await readRegularFile(path).catch((error: unknown) => {
+      if (error instanceof CapstanError) throw error;
       throw invalid(`Cannot read ${descriptorPath}.`);
     });
     const base = dirname(path);
-    return this.#register(tenantId, pipelineId, parseJson(text, descriptorPath), async (uri) =>
-      readFile(await this.#allowedPath(resolveUri(uri, base))).catch(() => undefined),
+    return this.#register(tenantId, pipelineId, parseJson(text.toString('utf8'), descriptorPath), (uri) =>
+      this.#readAllowed(resolveUri(uri, base)),
     );
   }
 
@@ -96,13 +103,14 @@ export class ReleaseRegistrar {
       const bytes = inline.get(uri);
       if (bytes) return bytes;
       if (!isAbsolute(resolveUri(uri, '/'))) return undefined;
-      return readFile(await this.#allowedPath(resolveUri(uri, '/'))).catch(() => undefined);
+      return this.#readAllowed(resolveUri(uri, '/'));
     });
   }
 
   /** From an uploaded `.tgz` of a release folder, as `capstan release build` writes one. */
   async registerArchive(tenantId: string, pipelineId: string, archive: Buffer): Promise<RegisteredRelease> {
-    const files = await readTgz(archive).catch(() => {
+    const files = await readTgz(archive, this.#archiveLimits).catch((error: unknown) => {
+      if (error instanceof CapstanError && error.code === 'release_archive_too_large') throw error;
       throw invalid('The uploaded body is not a gzip-compressed tar archive.');
     });
     const name = [...files.keys()].find(
@@ -176,7 +184,7 @@ export class ReleaseRegistrar {
       }
       const found =
         artifact.kind === 'application-archive'
-          ? (await readApplicationArchive(bytes, artifact.artifactId)).contract
+          ? (await readApplicationArchive(bytes, artifact.artifactId, this.#archiveLimits)).contract
           : undefined;
       if (found) {
         checkContract(found, descriptor);
@@ -235,20 +243,39 @@ export class ReleaseRegistrar {
     if (!bytes) throw refuse('is missing from the artifact store');
   }
 
-  /** The real path, refused unless it lies under one of the allowed roots. */
+  /** An artifact's bytes from under an allowed root; undefined when it cannot be read. */
+  async #readAllowed(path: string): Promise<Buffer | undefined> {
+    const real = await this.#allowedPath(path);
+    return readRegularFile(real).catch((error: unknown) => {
+      if (error instanceof CapstanError) throw error;
+      return undefined;
+    });
+  }
+
+  /**
+   * The real path, refused unless it lies under one of the allowed roots. The path as given is
+   * checked before anything is looked up, so a path outside the roots has one answer
+   * (`release_path_not_allowed`) whether or not it exists; the real path is checked again after
+   * symlinks are followed, so a link inside a root cannot lead out of it.
+   */
   async #allowedPath(path: string): Promise<string> {
+    const notAllowed = () =>
+      new CapstanError('release_path_not_allowed', `${path} is not under an allowed release root.`);
+    const realRoots = await Promise.all(this.#allowedRoots.map((root) => realpath(root).catch(() => root)));
+    if (!isUnderAny([...this.#allowedRoots, ...realRoots], resolve(path))) throw notAllowed();
     const real = await realpath(path).catch(() => {
       throw invalid(`Cannot read ${path}.`);
     });
-    const roots = await Promise.all(this.#allowedRoots.map((root) => realpath(root).catch(() => root)));
-    const inside = roots.some((root) => {
-      const rel = relative(root, real);
-      return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
-    });
-    if (!inside)
-      throw new CapstanError('release_path_not_allowed', `${path} is not under an allowed release root.`);
+    if (!isUnderAny(realRoots, real)) throw notAllowed();
     return real;
   }
+}
+
+function isUnderAny(roots: readonly string[], path: string): boolean {
+  return roots.some((root) => {
+    const rel = relative(root, path);
+    return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+  });
 }
 
 function parseJson(text: string, what: string): unknown {

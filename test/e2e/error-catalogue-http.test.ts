@@ -13,6 +13,7 @@ import {
   startCoordinatorProcess,
   type ApiResponse,
 } from '../support/coordinator-process.ts';
+import { gzipBomb } from '../support/gzip-bomb.ts';
 
 /**
  * Catalogue codes no request to one coordinator process can provoke today, each with why.
@@ -62,6 +63,7 @@ test('every row of the error catalogue over HTTP; the coordinator stays healthy'
       PIPELINE_ORCHESTRATOR_TENANCY_ALLOWED_TENANTS: 'default',
       PIPELINE_ORCHESTRATOR_IDEMPOTENCY_POLICY: 'CLIENT_KEY_REQUIRED',
       CAPSTAN_HTTP_BODY_LIMIT_BYTES: '4096',
+      CAPSTAN_RELEASES_ARCHIVE_MAX_UNPACKED_BYTES: String(1_048_576),
     },
   });
   const api = apiClient(coordinator.baseUrl);
@@ -186,6 +188,10 @@ test('every row of the error catalogue over HTTP; the coordinator stays healthy'
     request_header_too_large: () =>
       api.call('GET', `${cp}/interactions/pending`, undefined, { 'x-big': 'a'.repeat(20_000) }),
     payload_too_large: () => submit({ ...orderInput(), items: 'x'.repeat(8_000) }),
+    release_archive_too_large: async () =>
+      admin.call('POST', `${releases('restaurant-approval')}/register`, await gzipBomb(4 * 1_048_576), {
+        'content-type': 'application/gzip',
+      }),
     unsupported_media_type: () => api.submit('pipelineId=x', { 'content-type': 'text/plain' }),
     no_healthy_worker: async () => {
       assert.equal((await register('unhosted')).registered.status, 200);

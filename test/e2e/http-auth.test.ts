@@ -21,6 +21,7 @@ const tokens: AccessTokens = {
   admin: ADMIN_TOKEN,
   worker: WORKER_TOKEN,
   generated: [],
+  origins: { operator: { kind: 'stored' }, admin: { kind: 'stored' }, worker: { kind: 'stored' } },
 };
 const ROLES: readonly TokenRole[] = ['operator', 'admin', 'worker'];
 

@@ -82,6 +82,11 @@ test('secret refs read env: and file: values; tokens are generated once and kept
     admin: 'from-a-file',
     worker: 'worker-token',
     generated: [],
+    origins: {
+      operator: { kind: 'ref', ref: 'env:OP' },
+      admin: { kind: 'ref', ref: `file:${join(dir, 'admin.token')}` },
+      worker: { kind: 'ref', ref: 'env:WRK' },
+    },
   });
 
   const dataDir = join(dir, 'data');
@@ -91,6 +96,8 @@ test('secret refs read env: and file: values; tokens are generated once and kept
   assert.equal(statSync(join(dataDir, 'tokens.json')).mode & 0o777, 0o600);
   const again = resolveAccessTokens({ operatorRef: undefined, adminRef: undefined, dataDir });
   assert.equal(again.operator, generated.operator, 'kept across restarts');
+  assert.equal(generated.origins.operator.kind, 'generated-now');
+  assert.equal(again.origins.operator.kind, 'stored', 'generated on the first start only');
   assert.match(readFileSync(join(dataDir, 'tokens.json'), 'utf8'), new RegExp(generated.admin));
 });
 

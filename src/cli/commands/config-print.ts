@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.ts';
-import { redactUrl } from '../../config/redact.ts';
+import { redactUrl, redactUrlsIn } from '../../config/redact.ts';
 import { renderTable } from '../output.ts';
 import { flagsOf } from './serve.ts';
 
@@ -21,15 +21,16 @@ const urlSuffixes = ['postgres.url'];
 /**
  * What `config print` shows for a value: a secret-looking key shows `****`, unless its value is a
  * ref (`env:NAME`, `file:/path`), which says where the secret lives and is not secret itself. A
- * connection URL is shown with its password masked.
+ * connection URL is shown with its password masked, and so is any URL in any other value (a list
+ * of worker base URLs, a coordinator URL): credentials can ride in whatever a URL is set in.
  */
 export function displayValue(key: string, value: unknown): unknown {
   const isRef = typeof value === 'string' && /^(env|file):./.test(value);
   if (value === undefined || isRef) return value;
   if (urlSuffixes.some((suffix) => key.endsWith(suffix)))
     return typeof value === 'string' ? redactUrl(value) : '****';
-  if (!secretSuffixes.some((suffix) => key.endsWith(suffix))) return value;
-  return '****';
+  if (secretSuffixes.some((suffix) => key.endsWith(suffix))) return '****';
+  return typeof value === 'string' ? redactUrlsIn(value) : value;
 }
 
 /** `capstan config print`: the effective configuration, from the same sources `serve` reads. */

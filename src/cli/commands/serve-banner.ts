@@ -1,5 +1,19 @@
-import type { AccessTokens } from '../../config/access-tokens.ts';
+import { join } from 'node:path';
+import type { AccessTokens, TokenRole } from '../../config/access-tokens.ts';
 import type { HostedPipeline } from '../../coordinator/host-local-pipelines.ts';
+
+/**
+ * How the banner speaks of a token. Its value is printed only when it was generated at this
+ * start, so the person who started the coordinator learns it once; a configured token (env:,
+ * file:) or one kept from an earlier start is named by where it lives, never echoed into logs.
+ */
+function tokenLine(tokens: AccessTokens, role: TokenRole, dataDir: string): string {
+  const origin = tokens.origins[role];
+  if (origin.kind === 'ref') return `from ${origin.ref}`;
+  const file = join(dataDir, 'tokens.json');
+  if (origin.kind === 'stored') return `in ${file} (generated on an earlier start)`;
+  return `${tokens[role]}   (generated now, kept in ${file}; shown this once)`;
+}
 
 /** What a person sees when the coordinator starts: where it listens, its tokens, how to try it. */
 export function printBanner(p: {
@@ -16,10 +30,12 @@ export function printBanner(p: {
     '',
     `Capstan coordinator listening on ${p.address}${wildcard ? ' (every network interface)' : ''}`,
     `  data directory  ${p.dataDir}`,
-    `  operator token  ${p.tokens.operator}${p.tokens.generated.includes('operator') ? '   (generated, kept in tokens.json)' : ''}`,
-    `  admin token     ${p.tokens.admin}${p.tokens.generated.includes('admin') ? '   (generated, kept in tokens.json)' : ''}`,
-    `  worker token    ${p.tokens.worker}${p.tokens.generated.includes('worker') ? '   (generated, kept in tokens.json)' : ''}`,
+    `  operator token  ${tokenLine(p.tokens, 'operator', p.dataDir)}`,
+    `  admin token     ${tokenLine(p.tokens, 'admin', p.dataDir)}`,
+    `  worker token    ${tokenLine(p.tokens, 'worker', p.dataDir)}`,
   ];
+  const operatorToken =
+    p.tokens.origins.operator.kind === 'generated-now' ? p.tokens.operator : '<the operator token>';
   for (const h of p.hosted)
     lines.push(`  pipeline        ${h.pipelineId} @ ${h.releaseVersion}${h.activated ? ' (activated)' : ''}`);
   if (p.hosted.some((h) => h.pipelineId === 'restaurant-approval')) {
@@ -27,7 +43,7 @@ export function printBanner(p: {
     lines.push(
       '',
       'Try it:',
-      `  export CAPSTAN_TOKEN=${p.tokens.operator}`,
+      `  export CAPSTAN_TOKEN=${operatorToken}`,
       `  curl -s -X POST ${cp}/executions -H "Authorization: Bearer $CAPSTAN_TOKEN" -H 'Content-Type: application/json' \\`,
       `    -d '{"pipelineId":"restaurant-approval","idempotencyKey":"order-1","input":{"requestId":"6f1c2a9e-3b4d-4e5f-8a7b-1c2d3e4f5a6b","customerName":"Ada Lovelace","restaurantName":"Cafe Capstan","items":"2x pasta","totalAmount":"27.50","currency":"EUR"}}'`,
       `  curl -s ${cp}/interactions/pending -H "Authorization: Bearer $CAPSTAN_TOKEN"`,

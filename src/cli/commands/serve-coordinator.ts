@@ -18,6 +18,7 @@ import { ReleaseRegistrar } from '../../releases/release-registrar.ts';
 import { systemClock } from '../../runtime/clock.ts';
 import { openStore, storeLogFields } from '../../store/open-store.ts';
 import { parseIsoDuration } from '../../util/iso-duration.ts';
+import { makePrivateDir } from '../../util/private-files.ts';
 import { firstContact, storeTarget, unreachable } from '../store-errors.ts';
 import { loadPipelines } from '../load-pipelines.ts';
 import { remoteWorkerSetup } from './remote-workers.ts';
@@ -61,6 +62,8 @@ export async function serve(options: ServeOptions): Promise<void> {
   const port = values['capstan.port'];
   const nodeId = values['capstan.node-id'] ?? `${hostname()}:${port}`;
   const strict = values['pipeline.orchestrator.strict-startup'];
+  // Owner-only when this start creates it: it holds the database, tokens and artifacts.
+  makePrivateDir(dataDir);
 
   const tokens = resolveAccessTokens({
     operatorRef: values['pipeline.orchestrator.control-plane.admin-token-ref'],
@@ -119,6 +122,11 @@ export async function serve(options: ServeOptions): Promise<void> {
     catalog: coordinator.catalog,
     clock: systemClock,
     allowedRoots: listOf(values['capstan.releases.allowed-roots']).map((root) => resolve(root)),
+    archiveLimits: {
+      maxUnpackedBytes: values['capstan.releases.archive.max-unpacked-bytes'],
+      maxEntries: values['capstan.releases.archive.max-entries'],
+      maxEntryBytes: values['capstan.releases.archive.max-entry-bytes'],
+    },
   });
   const allowed = values['pipeline.orchestrator.tenancy.allowed-tenants'];
   const http = createHttpServer({

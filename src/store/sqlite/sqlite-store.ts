@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Store } from '../store-port.ts';
 import { claimDue } from './claim.ts';
@@ -21,6 +20,7 @@ import * as r from './release-records.ts';
 import { checkpointStep, fail, succeed, suspend } from './segment-commands.ts';
 import { openSqlite, scalar, type SqliteConnection, type SqliteDriverName } from './sqlite-driver.ts';
 import { Statements } from './statements.ts';
+import { makeFilesPrivate, makePrivateDir, makePrivateFile } from '../../util/private-files.ts';
 import { submitExecution } from './submit.ts';
 
 export interface SqliteStoreOptions {
@@ -53,7 +53,9 @@ export class SqliteStore implements Store {
   #closed = false;
 
   constructor(options: SqliteStoreOptions) {
-    mkdirSync(dirname(options.file), { recursive: true });
+    makePrivateDir(dirname(options.file));
+    // Created owner-only before SQLite opens it; SQLite gives its -wal and -shm files the same mode.
+    makePrivateFile(options.file);
     this.#db = openSqlite(options.file, options.driver);
     try {
       this.#db.exec('PRAGMA locking_mode = EXCLUSIVE');
@@ -67,6 +69,8 @@ export class SqliteStore implements Store {
         ? new Error(`${options.file} is in use by another coordinator process`, { cause: error })
         : error;
     }
+    // Files an earlier version left readable to others are made owner-only too.
+    makeFilesPrivate([`${options.file}-wal`, `${options.file}-shm`, `${options.file}-journal`]);
     this.#db.exec('PRAGMA busy_timeout = 5000');
     this.#sql = new Statements(this.#db);
     this.#writer = new SqliteGroupCommit(this.#db);
