@@ -5,8 +5,8 @@ import type { Logger } from '../coordinator/logger.ts';
 import { CapstanError } from '../errors/catalog.ts';
 import { clientErrorHandler, frameworkErrors, installErrorReplies } from '../errors/http-error-replies.ts';
 import type { ReleaseRegistrar } from '../releases/release-registrar.ts';
+import { textNestsDeeperThan } from '../util/json-nesting.ts';
 import { guardRoutes, type Surface } from './auth.ts';
-import { jsonNestsDeeperThan } from './json-depth.ts';
 import { LongPollGate } from './long-poll-gate.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { clusterRoutes } from './routes/cluster-routes.ts';
@@ -63,7 +63,7 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
     const source = typeof text === 'string' ? text : text.toString('utf8');
     if (source.trim() === '') return done(null, undefined);
-    if (jsonNestsDeeperThan(source, maxJsonDepth)) {
+    if (textNestsDeeperThan(source, maxJsonDepth)) {
       return done(
         new CapstanError('json_too_deep', `The JSON body nests deeper than ${maxJsonDepth} levels.`),
         undefined,

@@ -4,7 +4,7 @@ import { CapstanError } from '../../src/errors/catalog.ts';
 import { readApplicationArchive } from '../../src/releases/application-archive.ts';
 import { deterministicTgz } from '../../src/releases/artifact-bundle.ts';
 import { canonicalJson, sha256Hex } from '../../src/util/canonical-json.ts';
-import { nestsDeeperThan } from '../../src/util/json-nesting.ts';
+import { nestsDeeperThan, textNestsDeeperThan } from '../../src/util/json-nesting.ts';
 
 const nested = (depth: number): unknown => {
   let value: unknown = { type: 'string' };
@@ -38,4 +38,17 @@ test('an intact contract nested 50,000 deep is release_invalid, not a stack over
     (error: unknown) =>
       error instanceof CapstanError && error.code === 'release_invalid' && /nests deeper/.test(error.message),
   );
+});
+
+test('textNestsDeeperThan: counts brackets outside strings, agrees with the parsed value', () => {
+  assert.equal(textNestsDeeperThan('{"a":[1,{"b":2}]}', 3), false);
+  assert.equal(textNestsDeeperThan('{"a":[1,{"b":2}]}', 2), true);
+  // Brackets inside strings, escaped quotes included, are text.
+  assert.equal(textNestsDeeperThan('{"a":"[[[[\\"[[[["}', 1), false);
+  assert.equal(textNestsDeeperThan(`${'['.repeat(100_000)}${']'.repeat(100_000)}`, 64), true);
+  for (const value of [{ a: [[[]]] }, [{ x: { y: [1, '[', { z: '}' }] } }], 'plain', 3]) {
+    const text = JSON.stringify(value);
+    for (const max of [0, 1, 2, 3, 4, 5])
+      assert.equal(textNestsDeeperThan(text, max), nestsDeeperThan(value, max), `${text} at ${max}`);
+  }
 });
