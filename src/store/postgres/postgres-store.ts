@@ -105,6 +105,11 @@ export class PostgresStore implements Store {
     return this.#writer.commits;
   }
 
+  /** Group-commit batches re-run in savepoints because a command in them threw. */
+  get batchReruns(): number {
+    return this.#writer.reruns;
+  }
+
   migrate(): Promise<number[]> {
     return migrate(this.#pool, this.schema, this.#nowMs());
   }
