@@ -236,10 +236,14 @@ export interface MaintenanceCommands {
   findExpiredLeases(nowMs: number, limit: number): Promise<ExpiredLease[]>;
   /**
    * Takes back a lease that ran out by `asOfMs` (a renewal that got there first wins); the
-   * lost try counts as a retryable failure of the step.
+   * lost try counts as a retryable failure of the step. The decision was taken on the
+   * `stepIndex` and `attempt` `findExpiredLeases` returned: when the holder has moved on
+   * since (a checkpoint), nothing is written and the next pass decides again.
    */
   reclaimLease(
     command: Fence & {
+      stepIndex: number;
+      attempt: number;
       leader: LeaderFence;
       asOfMs: number;
       decision: FailureDecision;
