@@ -34,10 +34,7 @@ export async function findExpiredLeases(db: Db, nowMs: number, limit: number): P
  * holds the step and attempt the decision was taken on: a holder that checkpointed in between
  * left a new step whose budget the decision knows nothing of.
  */
-export async function reclaimLease(
-  db: Db,
-  c: Parameters<Store['reclaimLease']>[0],
-): Promise<boolean> {
+export async function reclaimLease(db: Db, c: Parameters<Store['reclaimLease']>[0]): Promise<boolean> {
   if (!(await stillLeads(db, c.leader))) return false;
   const guard = `execution_id = @executionId AND status = 'RUNNING' AND lease_epoch = @leaseEpoch
     AND step_index = @stepIndex AND attempt = @lostAttempt AND lease_expires_at <= @asOfMs`;

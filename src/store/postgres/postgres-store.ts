@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Pool, PoolClient } from 'pg';
+import { CapstanError } from '../../errors/catalog.ts';
 import type { ExecutionRecord, InteractionRecord } from '../records.ts';
 import type { Store } from '../store-port.ts';
 import { claimDue } from './claim.ts';
@@ -87,8 +88,11 @@ export class PostgresStore implements Store {
     this.#pool.on('connect', (client) => client.on('error', () => undefined));
     this.#writer = new PgGroupCommit(this.#pool);
     this.#nowMs = options.nowMs ?? Date.now;
-    this.#executionReads = new ReadBatch((ids) => q.getExecutions(this.#pool, ids));
-    this.#interactionReads = new ReadBatch((ids) => q.getInteractions(this.#pool, ids));
+    // A batch that failed for want of a database fails everyone; any other failure may be one key's.
+    const isolate = (error: unknown) =>
+      !(error instanceof CapstanError && error.code === 'store_unavailable');
+    this.#executionReads = new ReadBatch((ids) => q.getExecutions(this.#pool, ids), isolate);
+    this.#interactionReads = new ReadBatch((ids) => q.getInteractions(this.#pool, ids), isolate);
     this.#signals = new PgSignals({
       pool: this.#pool,
       connectionString: options.connectionString,
