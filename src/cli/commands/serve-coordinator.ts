@@ -17,6 +17,7 @@ import { openArtifactStore } from '../../releases/open-artifact-store.ts';
 import { ReleaseRegistrar } from '../../releases/release-registrar.ts';
 import { systemClock } from '../../runtime/clock.ts';
 import { openStore, storeLogFields } from '../../store/open-store.ts';
+import { StoreNotDurableError } from '../../store/postgres/durable-connection.ts';
 import { parseIsoDuration } from '../../util/iso-duration.ts';
 import { firstContact, storeTarget, unreachable } from '../store-errors.ts';
 import { loadPipelines } from '../load-pipelines.ts';
@@ -101,6 +102,8 @@ export async function serve(options: ServeOptions): Promise<void> {
   } catch (error) {
     // Not awaited: a pool still waiting for a connection would hold the exit up.
     void store.close().catch(() => undefined);
+    // A database whose commits a crash could lose is one to fix before serving (exit 78).
+    if (error instanceof StoreNotDurableError) throw new ConfigError([`${target}: ${error.message}`]);
     throw unreachable(error, target) ?? error;
   }
   const tenantId = values['pipeline.orchestrator.default-tenant'];
@@ -135,7 +138,15 @@ export async function serve(options: ServeOptions): Promise<void> {
   const address = await http.listen({ port, host: values['capstan.host'] });
   printBanner({ address, dataDir, tokens, hosted, tenantId });
   logger.info(
-    { address, nodeId, dataDir, ...storeLogFields(store), ...artifacts.description, pipelines: hosted },
+    {
+      address,
+      nodeId,
+      dataDir,
+      ...storeLogFields(store),
+      durability: await store.durabilitySettings(),
+      ...artifacts.description,
+      pipelines: hosted,
+    },
     'coordinator ready',
   );
 

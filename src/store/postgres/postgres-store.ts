@@ -5,6 +5,7 @@ import type { ExecutionRecord, InteractionRecord } from '../records.ts';
 import type { Store } from '../store-port.ts';
 import { claimDue } from './claim.ts';
 import { PgGroupCommit } from './group-commit.ts';
+import { assertSynchronousCommit, connectionConfig } from './durable-connection.ts';
 import { completions } from './interaction-commands.ts';
 import { acquireLeadership, getLeadership, releaseLeadership } from './leadership.ts';
 import { listExecutions } from './list-executions.ts';
@@ -74,10 +75,14 @@ export class PostgresStore implements Store {
   constructor(options: PostgresStoreOptions) {
     this.schema = checkSchemaName(options.schema);
     this.#pool = new pg.Pool({
-      connectionString: options.connectionString,
+      ...connectionConfig(options.connectionString, this.schema),
       max: options.poolSize ?? 10,
-      options: `-c search_path=${this.schema}`,
       types: INT8_AS_NUMBER,
+      // Checked once per connection, before its first statement: a connection whose commits
+      // a server crash could lose is closed and its caller fails, so no write is acknowledged on it.
+      // pg-pool awaits the hook's promise; @types/pg still declares it as returning void.
+      // eslint-disable-next-line @typescript-eslint/no-misused-promises
+      onConnect: assertSynchronousCommit,
       // An unreachable database fails a request in seconds (503), never holds it indefinitely.
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     });
