@@ -108,7 +108,10 @@ export class Coordinator {
     this.#d = deps;
     this.store = deps.store;
     this.workers = deps.workers;
-    this.catalog = new ReleaseCatalog(deps.store);
+    this.catalog = new ReleaseCatalog(deps.store, {
+      clock: deps.clock,
+      ttlMs: deps.config.activeReleaseTtlMs,
+    });
     this.lifecycle = new WorkerLifecycle({
       store: deps.store,
       clock: deps.clock,

@@ -50,6 +50,8 @@ export function engineConfigOf(values: Settings, nodeId: string): EngineConfig {
     remoteOutcomeUnknownPolicy: values[`${p}remote-outcome-unknown-policy`],
     workerStaleAfterMs: ms(values[`${p}worker.lifecycle.stale-after`]),
     leaderLeaseMs: ms(values[`${p}cluster.leader-lease`]),
+    maxClockSkewMs: ms(values[`${p}cluster.max-clock-skew`]),
+    activeReleaseTtlMs: ms(values[`${p}releases.active-cache-ttl`]),
   };
 }
 
