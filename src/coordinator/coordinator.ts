@@ -3,7 +3,13 @@ import type { Leadership, PendingFilter, Store, StoreSignal } from '../store/sto
 import { CapstanError } from '../errors/catalog.ts';
 import { isSettled } from '../domain/execution-status.ts';
 import { DLQ_TOPIC } from '../dlq/dead-letter.ts';
-import { logDlqSink, relayOutbox, type PublicationSink } from '../dlq/outbox-relay.ts';
+import {
+  defaultRelayPolicy,
+  logDlqSink,
+  relayOutbox,
+  type PublicationSink,
+  type RelayPolicy,
+} from '../dlq/outbox-relay.ts';
 import { ReleaseCatalog, schemaIssues } from '../releases/release-catalog.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Random } from '../runtime/random.ts';
@@ -35,6 +41,8 @@ export interface CoordinatorDeps {
   readonly workers: WorkerRegistry;
   /** Where outbox publications go, by topic; defaults to the log DLQ sink. */
   readonly sinks?: ReadonlyMap<string, PublicationSink>;
+  /** How the outbox relay retries and parks a message its sink refuses. */
+  readonly relayPolicy?: RelayPolicy;
   /** Remote REST workers: without it, REST registrations are listed but never dispatched to. */
   readonly restWorkers?: RestWorkersOptions;
   /** Remote gRPC workers: without it, gRPC registrations are listed but never dispatched to. */
@@ -587,9 +595,20 @@ export class Coordinator {
     );
   }
 
-  /** Relays the outbox; concurrent requests share one run (delivery is at least once anyway). */
+  /**
+   * Relays the outbox; concurrent requests share one run. The maintenance leader alone relays
+   * (a follower's DLQ moves wait for it): nodes relaying side by side would deliver twice.
+   */
   #relay(): Promise<void> {
-    this.#relaying ??= relayOutbox(this.store, this.#sinks, this.#d.clock.now(), this.#d.config.sweepLimit)
+    if (!this.#election.isLeader) return Promise.resolve();
+    this.#relaying ??= relayOutbox(
+      this.store,
+      this.#sinks,
+      this.#d.clock.now(),
+      this.#d.config.sweepLimit,
+      this.#d.relayPolicy ?? defaultRelayPolicy,
+      this.#d.logger,
+    )
       .then(() => undefined)
       .catch((error: unknown) =>
         this.#d.logger.error({ err: error }, 'outbox relay failed; it will be retried'),

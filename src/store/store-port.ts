@@ -268,8 +268,27 @@ export interface MaintenanceCommands {
 }
 
 export interface OutboxStore {
+  /** Messages neither delivered nor parked, oldest first (whatever their next attempt). */
   readOutbox(limit: number): Promise<OutboxMessage[]>;
+  /** Parked messages (the relay gave up on them), oldest first. */
+  listParkedOutbox(limit: number): Promise<OutboxMessage[]>;
+  /**
+   * Claims up to `limit` messages due for delivery by `nowMs` (neither delivered nor parked,
+   * next attempt due, not claimed by another relay) until `nowMs + claimMs`, oldest first.
+   * Two relays claiming at once get disjoint sets.
+   */
+  claimOutbox(command: { nowMs: number; limit: number; claimMs: number }): Promise<OutboxMessage[]>;
   markOutboxDelivered(ids: readonly number[], nowMs: number): Promise<void>;
+  /**
+   * Records a failed delivery: one more attempt and its error, then either the next attempt
+   * at `retryAtMs` or, without one, the message parked for good.
+   */
+  failOutboxDelivery(command: {
+    id: number;
+    error: string;
+    nowMs: number;
+    retryAtMs: number | undefined;
+  }): Promise<void>;
 }
 
 export type RegisterReleaseOutcome = 'created' | 'identical' | 'conflict';

@@ -18,6 +18,7 @@ import {
 } from './maintenance-commands.ts';
 import { checkSchemaName, listPendingMigrations, migrate } from './migrate.ts';
 import { cancel, redrive } from './operator-commands.ts';
+import * as o from './outbox-commands.ts';
 import * as q from './queries.ts';
 import { ReadBatch } from './read-batch.ts';
 import { rebuildProjections, snapshotProjections } from './rebuild.ts';
@@ -216,9 +217,12 @@ export class PostgresStore implements Store {
   listExecutions: Store['listExecutions'] = (tenantId, filter) =>
     listExecutions(this.#pool, tenantId, filter);
 
-  readOutbox: Store['readOutbox'] = (limit) => r.readOutbox(this.#pool, limit);
+  readOutbox: Store['readOutbox'] = (limit) => o.readOutbox(this.#pool, limit);
+  listParkedOutbox: Store['listParkedOutbox'] = (limit) => o.listParkedOutbox(this.#pool, limit);
+  claimOutbox: Store['claimOutbox'] = (c) => this.#write((db) => o.claimOutbox(db, c));
   markOutboxDelivered: Store['markOutboxDelivered'] = (ids, nowMs) =>
-    this.#write((db) => r.markOutboxDelivered(db, ids, nowMs));
+    this.#write((db) => o.markOutboxDelivered(db, ids, nowMs));
+  failOutboxDelivery: Store['failOutboxDelivery'] = (c) => this.#write((db) => o.failOutboxDelivery(db, c));
 
   registerRelease: Store['registerRelease'] = (release) =>
     this.#write((db) => r.registerRelease(db, release));
