@@ -26,6 +26,7 @@ import { WorkerLifecycle } from '../workers/worker-lifecycle.ts';
 import type { WorkerRegistry } from '../workers/worker-registry.ts';
 import { Dispatcher } from './dispatcher.ts';
 import type { EngineConfig } from './engine-config.ts';
+import { ClockSkewMonitor } from './clock-skew.ts';
 import { ExecutionWatch } from './execution-watch.ts';
 import type { Logger } from './logger.ts';
 import { LeaderElection, MAINTENANCE_ROLE } from './leader-election.ts';
@@ -99,6 +100,7 @@ export class Coordinator {
   readonly #prober: WorkerTargetProber | undefined;
   #probing: Promise<void> | undefined;
   readonly #election: LeaderElection;
+  readonly #clockSkew: ClockSkewMonitor;
   #unsubscribe: (() => void) | undefined;
   readonly #sinks: ReadonlyMap<string, PublicationSink>;
   #wakeTimer: TimerHandle | undefined;
@@ -179,11 +181,17 @@ export class Coordinator {
         this.workers.setAvailable(worker.workerId, at.tenantId, at.pipelineId, false);
       },
     });
+    this.#clockSkew = new ClockSkewMonitor({
+      store: deps.store,
+      clock: deps.clock,
+      maxSkewMs: deps.config.maxClockSkewMs,
+    });
     this.#election = new LeaderElection({
       ...deps,
       nodeId: deps.config.nodeId,
       leaseMs: deps.config.leaderLeaseMs,
       onElected: () => this.wake(),
+      mayLead: () => this.#clockTrusted(),
     });
   }
 
@@ -205,6 +213,8 @@ export class Coordinator {
             `(${pending.map((m) => m.name).join(', ')}); run \`capstan migrate\` with the same configuration first`,
         );
     } else await this.store.migrate();
+    // A clock too far off the database's would misjudge every lease and due time: refuse.
+    await this.#clockSkew.assertWithinBound();
     this.#started = true;
     this.#unsubscribe = this.store.signals?.subscribe((signal) => this.#onSignal(signal));
     // A store this process owns alone: every lease in it belongs to a process that is gone.
@@ -315,6 +325,34 @@ export class Coordinator {
         this.wake();
         return;
     }
+  }
+
+  /**
+   * Measures this node's clock against the database's; true while within the bound. A store
+   * that cannot answer now leaves the last reading in force (it cannot be acted on anyway).
+   */
+  async #clockTrusted(): Promise<boolean> {
+    try {
+      const reading = await this.#clockSkew.measure();
+      if (reading && !reading.withinBound)
+        this.#d.logger.warn(
+          { skewMs: Math.round(reading.skewMs), maxSkewMs: this.#clockSkew.maxSkewMs },
+          "this node's clock is too far off the database's: not ready, not leading",
+        );
+    } catch {
+      // The renewal that follows reports the unreachable store.
+    }
+    return this.#clockSkew.healthy;
+  }
+
+  /** The clock check of readiness: DOWN while the last measured skew was beyond the bound. */
+  clockCheck(): { status: 'UP' | 'DOWN'; skewMs: number | null; maxSkewMs: number } {
+    const last = this.#clockSkew.last;
+    return {
+      status: this.#clockSkew.healthy ? 'UP' : 'DOWN',
+      skewMs: last ? Math.round(last.skewMs) : null,
+      maxSkewMs: this.#clockSkew.maxSkewMs,
+    };
   }
 
   /** True while the maintenance loop has run within a few sweep intervals. */

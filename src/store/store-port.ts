@@ -36,6 +36,11 @@ export interface Store
   pendingMigrations(): Promise<{ version: number; name: string }[]>;
   /** Throws when the database cannot answer. */
   ping(): Promise<void>;
+  /**
+   * The database server's own clock (epoch ms), where nodes share the store and so compare
+   * each other's instants; absent on a store one process owns.
+   */
+  databaseTimeMs?(): Promise<number>;
   /** The durability settings in force (e.g. `journal_mode`, `synchronous`). */
   durabilitySettings(): Promise<Record<string, string>>;
   /** Rebuilds every projection (executions, step outputs, interactions) from the journal. */

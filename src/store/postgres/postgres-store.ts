@@ -122,6 +122,15 @@ export class PostgresStore implements Store {
   async ping(): Promise<void> {
     await this.#pool.query('SELECT 1');
   }
+  async databaseTimeMs(): Promise<number> {
+    // clock_timestamp(), not now(): the instant of the statement, not of its transaction.
+    const r = await row<{ now_ms: number }>(
+      this.#pool,
+      'SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now_ms',
+    );
+    if (!r) throw new Error('the database did not tell its time');
+    return r.now_ms;
+  }
   async durabilitySettings(): Promise<Record<string, string>> {
     const r = await row<{ synchronous_commit: string }>(this.#pool, 'SHOW synchronous_commit');
     return { synchronous_commit: r?.synchronous_commit ?? 'unknown' };
