@@ -25,11 +25,13 @@ export function connectionConfig(
   connectionString: string,
   schema: string,
 ): { connectionString: string; options: string } {
+  const ours = `-c search_path=${schema} -c synchronous_commit=on`;
   const url = new URL(connectionString);
   const own = url.searchParams.get('options');
+  // The URL's `options` would replace the store's (pg reads the URL last): move it in front.
+  if (own === null) return { connectionString, options: ours };
   url.searchParams.delete('options');
-  const options = [own, `-c search_path=${schema}`, '-c synchronous_commit=on'].filter(Boolean).join(' ');
-  return { connectionString: url.toString(), options };
+  return { connectionString: url.toString(), options: `${own} ${ours}` };
 }
 
 /** Refuses a connection on which commits are not synchronous (see `StoreNotDurableError`). */
