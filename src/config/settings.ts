@@ -163,6 +163,18 @@ export const settings = {
     default: 'PT15S',
     env: [],
   },
+  /**
+   * How far this node's clock may be from the database's (PostgreSQL) before it reports not
+   * ready, stops leading maintenance and refuses to start: leases and due times are compared
+   * across nodes, so a clock ahead would reclaim live leases.
+   */
+  'pipeline.orchestrator.cluster.max-clock-skew': {
+    schema: duration.refine((s) => (parseIsoDuration(s) ?? 1) > 0, 'more than zero'),
+    default: 'PT2S',
+    env: [],
+  },
+  /** How long a node trusts its cached active release when no activation signal reaches it. */
+  'pipeline.orchestrator.releases.active-cache-ttl': { schema: duration, default: 'PT5S', env: [] },
   'pipeline.orchestrator.dispatcher-provider': { schema: z.enum(['event']), default: 'event', env: [] },
   'pipeline.orchestrator.dlq-provider': { schema: z.enum(['log', 'none']), default: 'log', env: [] },
   'pipeline.orchestrator.worker.max-in-flight': { schema: int(1, 100_000), default: 64, env: [] },

@@ -3,7 +3,13 @@ import type { Leadership, PendingFilter, Store, StoreSignal } from '../store/sto
 import { CapstanError } from '../errors/catalog.ts';
 import { isSettled } from '../domain/execution-status.ts';
 import { DLQ_TOPIC } from '../dlq/dead-letter.ts';
-import { logDlqSink, relayOutbox, type PublicationSink } from '../dlq/outbox-relay.ts';
+import {
+  defaultRelayPolicy,
+  logDlqSink,
+  relayOutbox,
+  type PublicationSink,
+  type RelayPolicy,
+} from '../dlq/outbox-relay.ts';
 import { ReleaseCatalog, schemaIssues } from '../releases/release-catalog.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Random } from '../runtime/random.ts';
@@ -20,6 +26,7 @@ import { WorkerLifecycle } from '../workers/worker-lifecycle.ts';
 import type { WorkerRegistry } from '../workers/worker-registry.ts';
 import { Dispatcher } from './dispatcher.ts';
 import type { EngineConfig } from './engine-config.ts';
+import { ClockSkewMonitor } from './clock-skew.ts';
 import { ExecutionWatch } from './execution-watch.ts';
 import type { Logger } from './logger.ts';
 import { LeaderElection, MAINTENANCE_ROLE } from './leader-election.ts';
@@ -35,6 +42,8 @@ export interface CoordinatorDeps {
   readonly workers: WorkerRegistry;
   /** Where outbox publications go, by topic; defaults to the log DLQ sink. */
   readonly sinks?: ReadonlyMap<string, PublicationSink>;
+  /** How the outbox relay retries and parks a message its sink refuses. */
+  readonly relayPolicy?: RelayPolicy;
   /** Remote REST workers: without it, REST registrations are listed but never dispatched to. */
   readonly restWorkers?: RestWorkersOptions;
   /** Remote gRPC workers: without it, gRPC registrations are listed but never dispatched to. */
@@ -91,6 +100,7 @@ export class Coordinator {
   readonly #prober: WorkerTargetProber | undefined;
   #probing: Promise<void> | undefined;
   readonly #election: LeaderElection;
+  readonly #clockSkew: ClockSkewMonitor;
   #unsubscribe: (() => void) | undefined;
   readonly #sinks: ReadonlyMap<string, PublicationSink>;
   #wakeTimer: TimerHandle | undefined;
@@ -108,7 +118,10 @@ export class Coordinator {
     this.#d = deps;
     this.store = deps.store;
     this.workers = deps.workers;
-    this.catalog = new ReleaseCatalog(deps.store);
+    this.catalog = new ReleaseCatalog(deps.store, {
+      clock: deps.clock,
+      ttlMs: deps.config.activeReleaseTtlMs,
+    });
     this.lifecycle = new WorkerLifecycle({
       store: deps.store,
       clock: deps.clock,
@@ -168,11 +181,17 @@ export class Coordinator {
         this.workers.setAvailable(worker.workerId, at.tenantId, at.pipelineId, false);
       },
     });
+    this.#clockSkew = new ClockSkewMonitor({
+      store: deps.store,
+      clock: deps.clock,
+      maxSkewMs: deps.config.maxClockSkewMs,
+    });
     this.#election = new LeaderElection({
       ...deps,
       nodeId: deps.config.nodeId,
       leaseMs: deps.config.leaderLeaseMs,
       onElected: () => this.wake(),
+      mayLead: () => this.#clockTrusted(),
     });
   }
 
@@ -194,6 +213,8 @@ export class Coordinator {
             `(${pending.map((m) => m.name).join(', ')}); run \`capstan migrate\` with the same configuration first`,
         );
     } else await this.store.migrate();
+    // A clock too far off the database's would misjudge every lease and due time: refuse.
+    await this.#clockSkew.assertWithinBound();
     this.#started = true;
     this.#unsubscribe = this.store.signals?.subscribe((signal) => this.#onSignal(signal));
     // A store this process owns alone: every lease in it belongs to a process that is gone.
@@ -304,6 +325,34 @@ export class Coordinator {
         this.wake();
         return;
     }
+  }
+
+  /**
+   * Measures this node's clock against the database's; true while within the bound. A store
+   * that cannot answer now leaves the last reading in force (it cannot be acted on anyway).
+   */
+  async #clockTrusted(): Promise<boolean> {
+    try {
+      const reading = await this.#clockSkew.measure();
+      if (reading && !reading.withinBound)
+        this.#d.logger.warn(
+          { skewMs: Math.round(reading.skewMs), maxSkewMs: this.#clockSkew.maxSkewMs },
+          "this node's clock is too far off the database's: not ready, not leading",
+        );
+    } catch {
+      // The renewal that follows reports the unreachable store.
+    }
+    return this.#clockSkew.healthy;
+  }
+
+  /** The clock check of readiness: DOWN while the last measured skew was beyond the bound. */
+  clockCheck(): { status: 'UP' | 'DOWN'; skewMs: number | null; maxSkewMs: number } {
+    const last = this.#clockSkew.last;
+    return {
+      status: this.#clockSkew.healthy ? 'UP' : 'DOWN',
+      skewMs: last ? Math.round(last.skewMs) : null,
+      maxSkewMs: this.#clockSkew.maxSkewMs,
+    };
   }
 
   /** True while the maintenance loop has run within a few sweep intervals. */
@@ -595,9 +644,20 @@ export class Coordinator {
     );
   }
 
-  /** Relays the outbox; concurrent requests share one run (delivery is at least once anyway). */
+  /**
+   * Relays the outbox; concurrent requests share one run. The maintenance leader alone relays
+   * (a follower's DLQ moves wait for it): nodes relaying side by side would deliver twice.
+   */
   #relay(): Promise<void> {
-    this.#relaying ??= relayOutbox(this.store, this.#sinks, this.#d.clock.now(), this.#d.config.sweepLimit)
+    if (!this.#election.isLeader) return Promise.resolve();
+    this.#relaying ??= relayOutbox(
+      this.store,
+      this.#sinks,
+      this.#d.clock.now(),
+      this.#d.config.sweepLimit,
+      this.#d.relayPolicy ?? defaultRelayPolicy,
+      this.#d.logger,
+    )
       .then(() => undefined)
       .catch((error: unknown) =>
         this.#d.logger.error({ err: error }, 'outbox relay failed; it will be retried'),

@@ -37,6 +37,13 @@ export interface EngineConfig extends RetryPolicy {
    * maintenance leader; when it dies another takes over within about this long.
    */
   readonly leaderLeaseMs: number;
+  /**
+   * How far this node's clock may be from the database's before it reports not ready and
+   * stops leading maintenance (leases are compared across nodes); checked on PostgreSQL.
+   */
+  readonly maxClockSkewMs: number;
+  /** How long the cached active release of a pipeline is trusted without a signal. */
+  readonly activeReleaseTtlMs: number;
 }
 
 export const defaultEngineConfig: EngineConfig = {
@@ -56,4 +63,6 @@ export const defaultEngineConfig: EngineConfig = {
   remoteOutcomeUnknownPolicy: 'retry',
   workerStaleAfterMs: 120_000,
   leaderLeaseMs: 15_000,
+  maxClockSkewMs: 2000,
+  activeReleaseTtlMs: 5000,
 };

@@ -7,7 +7,7 @@ import { WorkerRegistry } from '../workers/worker-registry.ts';
 import { Coordinator, type GrpcWorkersOptions, type RestWorkersOptions } from './coordinator.ts';
 import { defaultEngineConfig, type EngineConfig } from './engine-config.ts';
 import { silentLogger, type Logger } from './logger.ts';
-import type { PublicationSink } from '../dlq/outbox-relay.ts';
+import type { PublicationSink, RelayPolicy } from '../dlq/outbox-relay.ts';
 
 export interface CreateCoordinatorOptions {
   readonly store: Store;
@@ -18,6 +18,7 @@ export interface CreateCoordinatorOptions {
   readonly config?: Partial<EngineConfig>;
   readonly workers?: WorkerRegistry;
   readonly sinks?: ReadonlyMap<string, PublicationSink>;
+  readonly relayPolicy?: RelayPolicy;
   readonly restWorkers?: RestWorkersOptions;
   readonly grpcWorkers?: GrpcWorkersOptions;
 }
@@ -32,6 +33,7 @@ export function createCoordinator(options: CreateCoordinatorOptions): Coordinato
     config: { ...defaultEngineConfig, ...options.config },
     workers: options.workers ?? new WorkerRegistry(),
     ...(options.sinks ? { sinks: options.sinks } : {}),
+    ...(options.relayPolicy ? { relayPolicy: options.relayPolicy } : {}),
     ...(options.restWorkers ? { restWorkers: options.restWorkers } : {}),
     ...(options.grpcWorkers ? { grpcWorkers: options.grpcWorkers } : {}),
   });

@@ -16,6 +16,11 @@ export interface LeaderElectionDeps {
   readonly leaseMs: number;
   /** Called when the renewal timer wins the lease, so maintenance runs at once, not at the next pass. */
   readonly onElected: () => void;
+  /**
+   * Asked before every take or renewal; false (this node's clock is too far off) gives the
+   * lease up, so a node that cannot be trusted with lease expiries does not lead.
+   */
+  readonly mayLead?: () => Promise<boolean>;
 }
 
 /**
@@ -59,6 +64,11 @@ export class LeaderElection {
     if (this.#stopped) return undefined;
     const { store, clock, logger } = this.#d;
     const wasLeader = this.isLeader;
+    if (this.#d.mayLead && !(await this.#mayLead())) {
+      await this.#resign();
+      if (wasLeader) logger.warn({ holder: this.holder }, 'this node gave up the maintenance leadership');
+      return undefined;
+    }
     try {
       this.#held = await store.acquireLeadership({
         role: MAINTENANCE_ROLE,
@@ -98,6 +108,20 @@ export class LeaderElection {
     this.#stopped = true;
     if (this.#timer) this.#d.timers.clearTimeout(this.#timer);
     this.#timer = undefined;
+    await this.#resign();
+  }
+
+  /** A check that cannot be made (the store unreachable) does not let the node lead either. */
+  async #mayLead(): Promise<boolean> {
+    try {
+      return (await this.#d.mayLead?.()) ?? true;
+    } catch (error) {
+      this.#d.logger.warn({ err: error }, 'could not check whether this node may lead');
+      return false;
+    }
+  }
+
+  async #resign(): Promise<void> {
     const fence = this.fence;
     this.#held = undefined;
     if (fence) await this.#d.store.releaseLeadership(fence).catch(() => undefined);

@@ -78,6 +78,8 @@ export async function runMaintenance(
       leader,
       executionId: lease.executionId,
       leaseEpoch: lease.leaseEpoch,
+      stepIndex: lease.stepIndex,
+      attempt: lease.attempt,
       asOfMs: leaseCutoff,
       decision,
       publication,

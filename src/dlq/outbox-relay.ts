@@ -22,26 +22,82 @@ export function logDlqSink(logger: Logger): PublicationSink {
   };
 }
 
+/** How the relay retries a message its sink refuses, and when it gives up on it. */
+export interface RelayPolicy {
+  /** Failed deliveries after which a message is parked (kept, flagged, no longer relayed). */
+  readonly maxAttempts: number;
+  /** The wait after the first failure; it doubles with each further one, up to `maxDelayMs`. */
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** How long a relay holds the messages it claimed before another may take them. */
+  readonly claimMs: number;
+}
+
+export const defaultRelayPolicy: RelayPolicy = {
+  maxAttempts: 10,
+  baseDelayMs: 1000,
+  maxDelayMs: 300_000,
+  claimMs: 60_000,
+};
+
+export interface RelayReport {
+  readonly delivered: number;
+  readonly failed: number;
+  readonly parked: number;
+}
+
 /**
- * Delivers what the outbox holds, oldest first, at least once: a message is marked delivered
- * only after its sink accepted it, so a crash in between delivers it again.
+ * Delivers the outbox's due messages, oldest first, at least once: each is marked delivered
+ * on its own, right after its sink accepted it, so a crash in between delivers that one
+ * again and nothing else. A message its sink refuses (or with no sink for its topic) waits
+ * with exponential backoff and is parked after `maxAttempts`, holding up no other message.
+ * Messages are claimed first, so two relays racing deliver each once.
  */
 export async function relayOutbox(
   store: Store,
   sinks: ReadonlyMap<string, PublicationSink>,
   nowMs: number,
   limit: number,
-): Promise<number> {
-  const messages = await store.readOutbox(limit);
-  const delivered: number[] = [];
+  policy: RelayPolicy = defaultRelayPolicy,
+  logger?: Logger,
+): Promise<RelayReport> {
+  const messages = await store.claimOutbox({ nowMs, limit, claimMs: policy.claimMs });
+  let delivered = 0;
+  let failed = 0;
+  let parked = 0;
   for (const message of messages) {
     const sink = sinks.get(message.topic);
-    if (!sink) continue;
-    await sink.deliver(message);
-    delivered.push(message.id);
+    try {
+      if (!sink) throw new Error(`no sink for topic '${message.topic}'`);
+      await sink.deliver(message);
+    } catch (error) {
+      const attempts = message.attempts + 1;
+      const park = attempts >= policy.maxAttempts;
+      const reason = error instanceof Error ? error.message : String(error);
+      await store.failOutboxDelivery({
+        id: message.id,
+        error: reason,
+        nowMs,
+        retryAtMs: park ? undefined : nowMs + relayBackoffMs(policy, attempts),
+      });
+      if (park) {
+        parked++;
+        logger?.error(
+          { outboxId: message.id, topic: message.topic, attempts, reason },
+          'outbox message parked: its sink refused it too many times',
+        );
+      } else failed++;
+      continue;
+    }
+    await store.markOutboxDelivered([message.id], nowMs);
+    delivered++;
   }
-  if (delivered.length > 0) await store.markOutboxDelivered(delivered, nowMs);
-  return delivered.length;
+  return { delivered, failed, parked };
+}
+
+/** The wait before the next delivery of a message that failed `attempts` times. */
+export function relayBackoffMs(policy: RelayPolicy, attempts: number): number {
+  return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempts - 1));
 }
 
 export { DLQ_TOPIC };

@@ -1,7 +1,12 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { ReleaseRecord } from '../store/records.ts';
 import type { Store } from '../store/store-port.ts';
+import { systemClock } from '../runtime/clock.ts';
+import { ActiveReleaseCache, type ActiveReleaseCacheOptions } from './active-release-cache.ts';
 import type { PipelineContract } from './pipeline-contract.ts';
+
+/** How long a node trusts its answer to "which release is active" when no signal arrives. */
+export const DEFAULT_ACTIVE_RELEASE_TTL_MS = 5000;
 
 export interface ContractValidators {
   readonly contract: PipelineContract;
@@ -19,33 +24,41 @@ export interface SchemaIssue {
  * Releases as the hot path needs them: the active release per pipeline and compiled contract
  * validators per contract version, cached so a submit does no registry lookup, no artifact
  * hashing and no schema compilation. Releases are immutable, so they are cached by version;
- * the active-release cache is invalidated by activation.
+ * the active-release cache is invalidated by activation and expires after a short TTL (see
+ * `ActiveReleaseCache`).
  */
 export class ReleaseCatalog {
   readonly #store: Store;
-  readonly #active = new Map<string, ReleaseRecord | null>();
+  readonly #active: ActiveReleaseCache;
   readonly #validators = new Map<string, ContractValidators>();
   readonly #releases = new Map<string, ReleaseRecord>();
   readonly #ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
 
-  constructor(store: Store) {
+  constructor(store: Store, options: Partial<ActiveReleaseCacheOptions> = {}) {
     this.#store = store;
+    this.#active = new ActiveReleaseCache({
+      clock: options.clock ?? systemClock,
+      ttlMs: options.ttlMs ?? DEFAULT_ACTIVE_RELEASE_TTL_MS,
+      maxMisses: options.maxMisses ?? 1000,
+    });
   }
 
-  async active(tenantId: string, pipelineId: string): Promise<ReleaseRecord | undefined> {
-    const key = `${tenantId}\u0000${pipelineId}`;
-    if (!this.#active.has(key))
-      this.#active.set(key, (await this.#store.getActiveRelease(tenantId, pipelineId)) ?? null);
-    return this.#active.get(key) ?? undefined;
+  active(tenantId: string, pipelineId: string): Promise<ReleaseRecord | undefined> {
+    return this.#active.get(tenantId, pipelineId, () => this.#store.getActiveRelease(tenantId, pipelineId));
   }
 
   invalidate(tenantId: string, pipelineId: string): void {
-    this.#active.delete(`${tenantId}\u0000${pipelineId}`);
+    this.#active.invalidate(tenantId, pipelineId);
   }
 
   /** Forgets every active release (another node may have activated any of them). */
   invalidateAll(): void {
-    this.#active.clear();
+    this.#active.invalidateAll();
+  }
+
+  /** Pipelines remembered as having no active release (bounded). */
+  get cachedMisses(): number {
+    return this.#active.misses;
   }
 
   validators(contract: PipelineContract): ContractValidators {

@@ -69,6 +69,12 @@ export interface OutboxMessage {
   readonly topic: string;
   readonly payload: Record<string, unknown>;
   readonly createdAtMs: number;
+  /** Failed deliveries so far. */
+  readonly attempts: number;
+  /** When the relay gave up on it (too many failures); null while it is still relayed. */
+  readonly parkedAtMs: number | null;
+  /** Why the last delivery failed. */
+  readonly lastError: string | null;
 }
 
 export interface ReleaseRecord {

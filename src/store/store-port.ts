@@ -36,6 +36,11 @@ export interface Store
   pendingMigrations(): Promise<{ version: number; name: string }[]>;
   /** Throws when the database cannot answer. */
   ping(): Promise<void>;
+  /**
+   * The database server's own clock (epoch ms), where nodes share the store and so compare
+   * each other's instants; absent on a store one process owns.
+   */
+  databaseTimeMs?(): Promise<number>;
   /** The durability settings in force (e.g. `journal_mode`, `synchronous`). */
   durabilitySettings(): Promise<Record<string, string>>;
   /** Rebuilds every projection (executions, step outputs, interactions) from the journal. */
@@ -236,10 +241,14 @@ export interface MaintenanceCommands {
   findExpiredLeases(nowMs: number, limit: number): Promise<ExpiredLease[]>;
   /**
    * Takes back a lease that ran out by `asOfMs` (a renewal that got there first wins); the
-   * lost try counts as a retryable failure of the step.
+   * lost try counts as a retryable failure of the step. The decision was taken on the
+   * `stepIndex` and `attempt` `findExpiredLeases` returned: when the holder has moved on
+   * since (a checkpoint), nothing is written and the next pass decides again.
    */
   reclaimLease(
     command: Fence & {
+      stepIndex: number;
+      attempt: number;
       leader: LeaderFence;
       asOfMs: number;
       decision: FailureDecision;
@@ -264,8 +273,27 @@ export interface MaintenanceCommands {
 }
 
 export interface OutboxStore {
+  /** Messages neither delivered nor parked, oldest first (whatever their next attempt). */
   readOutbox(limit: number): Promise<OutboxMessage[]>;
+  /** Parked messages (the relay gave up on them), oldest first. */
+  listParkedOutbox(limit: number): Promise<OutboxMessage[]>;
+  /**
+   * Claims up to `limit` messages due for delivery by `nowMs` (neither delivered nor parked,
+   * next attempt due, not claimed by another relay) until `nowMs + claimMs`, oldest first.
+   * Two relays claiming at once get disjoint sets.
+   */
+  claimOutbox(command: { nowMs: number; limit: number; claimMs: number }): Promise<OutboxMessage[]>;
   markOutboxDelivered(ids: readonly number[], nowMs: number): Promise<void>;
+  /**
+   * Records a failed delivery: one more attempt and its error, then either the next attempt
+   * at `retryAtMs` or, without one, the message parked for good.
+   */
+  failOutboxDelivery(command: {
+    id: number;
+    error: string;
+    nowMs: number;
+    retryAtMs: number | undefined;
+  }): Promise<void>;
 }
 
 export type RegisterReleaseOutcome = 'created' | 'identical' | 'conflict';

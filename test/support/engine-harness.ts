@@ -58,7 +58,8 @@ export async function startEngine(
     timers: time,
     random: seededRandom(7),
     workers,
-    config: { retryDelayMs: 1000, ...config },
+    // Simulated time is far from the database's clock on purpose: no skew bound.
+    config: { retryDelayMs: 1000, maxClockSkewMs: Number.POSITIVE_INFINITY, ...config },
     sinks: new Map([['dlq', { deliver: (m: OutboxMessage) => Promise.resolve(void dlq.push(m)) }]]),
   });
   // One hook, in this order: the coordinator stops before its store closes and is deleted.

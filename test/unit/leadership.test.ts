@@ -56,6 +56,8 @@ forEachStore('a deposed leader cannot reclaim, time out or purge', async (t, kin
       leader,
       executionId: 'x',
       leaseEpoch: claimed.execution.leaseEpoch,
+      stepIndex: 0,
+      attempt: 0,
       asOfMs: nowMs,
       decision: { kind: 'retry', attempt: 1, dueAtMs: nowMs },
       publication: undefined,

@@ -105,6 +105,8 @@ forEachStore('an expired lease is reclaimed to WAIT_RETRY; a renewed one is not'
     store.reclaimLease({
       executionId,
       leaseEpoch: o.leaseEpoch ?? 1,
+      stepIndex: 0,
+      attempt: 0,
       leader: fence,
       asOfMs: o.asOfMs ?? T0 + LEASE_MS,
       decision: { kind: 'retry', attempt: 1, dueAtMs: nowMs + 500 },
@@ -257,3 +259,46 @@ forEachStore('group commit: each command in a batch wins or loses on its own', a
   assert.deepEqual(await journalTypes(store, 'c'), ['submitted', 'attempt_started']);
   assert.equal((await get(store, 'd'))?.status, 'QUEUED');
 });
+
+forEachStore(
+  'a reclaim decided on a step the holder has since checkpointed does not fail the next step',
+  async (t, kind) => {
+    const db = await openTestStore(t, kind, { nowMs: () => T0 });
+    const { store } = db;
+    const fence = await leader(store);
+    await submitted(store, 'x1');
+    const { execution } = await claimOne(store);
+    const [lease] = await store.findExpiredLeases(T0 + LEASE_MS, 10);
+    assert.ok(lease);
+    assert.equal(lease.stepIndex, 0);
+    // The stalled holder wakes up and checkpoints step 0 under its (still current) epoch,
+    // through another node's handle on PostgreSQL (SQLite has one owner: the same handle).
+    const holder = kind === 'postgres' ? await db.more() : store;
+    const checkpointed = await holder.checkpointStep({
+      executionId: 'x1',
+      leaseEpoch: execution.leaseEpoch,
+      stepIndex: 0,
+      output: { done: 0 },
+      nowMs: T0 + LEASE_MS + 1,
+    });
+    assert.equal(checkpointed, true);
+    const nowMs = T0 + LEASE_MS + 10;
+    // The decision was taken on step 0's exhausted budget: it must not land on step 1.
+    const won = await store.reclaimLease({
+      ...lease,
+      leader: fence,
+      asOfMs: T0 + LEASE_MS,
+      decision: { kind: 'dlq', reason: 'lease_lost_exhausted' },
+      publication: { topic: 'dlq', payload: { executionId: 'x1' } },
+      nowMs,
+      expiresAtMs: nowMs + 1e6,
+    });
+    assert.equal(won, false, 'the reclaim decided on step 0 does not apply to step 1');
+    const after = await get(store, 'x1');
+    assert.equal(after?.status, 'RUNNING');
+    assert.equal(after?.stepIndex, 1);
+    assert.deepEqual(await journalTypes(store, 'x1'), ['submitted', 'attempt_started', 'step_completed']);
+    const [again] = await store.findExpiredLeases(T0 + LEASE_MS, 10);
+    assert.deepEqual([again?.stepIndex, again?.attempt], [1, 0], 'the next pass decides on step 1');
+  },
+);

@@ -17,6 +17,7 @@ import { openArtifactStore } from '../../releases/open-artifact-store.ts';
 import { ReleaseRegistrar } from '../../releases/release-registrar.ts';
 import { systemClock } from '../../runtime/clock.ts';
 import { openStore, storeLogFields } from '../../store/open-store.ts';
+import { StoreNotDurableError } from '../../store/postgres/durable-connection.ts';
 import { parseIsoDuration } from '../../util/iso-duration.ts';
 import { makePrivateDir } from '../../util/private-files.ts';
 import { firstContact, storeTarget, unreachable } from '../store-errors.ts';
@@ -50,6 +51,8 @@ export function engineConfigOf(values: Settings, nodeId: string): EngineConfig {
     remoteOutcomeUnknownPolicy: values[`${p}remote-outcome-unknown-policy`],
     workerStaleAfterMs: ms(values[`${p}worker.lifecycle.stale-after`]),
     leaderLeaseMs: ms(values[`${p}cluster.leader-lease`]),
+    maxClockSkewMs: ms(values[`${p}cluster.max-clock-skew`]),
+    activeReleaseTtlMs: ms(values[`${p}releases.active-cache-ttl`]),
   };
 }
 
@@ -104,6 +107,8 @@ export async function serve(options: ServeOptions): Promise<void> {
   } catch (error) {
     // Not awaited: a pool still waiting for a connection would hold the exit up.
     void store.close().catch(() => undefined);
+    // A database whose commits a crash could lose is one to fix before serving (exit 78).
+    if (error instanceof StoreNotDurableError) throw new ConfigError([`${target}: ${error.message}`]);
     throw unreachable(error, target) ?? error;
   }
   const tenantId = values['pipeline.orchestrator.default-tenant'];
@@ -146,7 +151,15 @@ export async function serve(options: ServeOptions): Promise<void> {
   const address = await http.listen({ port, host: values['capstan.host'] });
   printBanner({ address, dataDir, tokens, hosted, tenantId });
   logger.info(
-    { address, nodeId, dataDir, ...storeLogFields(store), ...artifacts.description, pipelines: hosted },
+    {
+      address,
+      nodeId,
+      dataDir,
+      ...storeLogFields(store),
+      durability: await store.durabilitySettings(),
+      ...artifacts.description,
+      pipelines: hosted,
+    },
     'coordinator ready',
   );
 

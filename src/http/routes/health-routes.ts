@@ -13,12 +13,15 @@ export function healthRoutes(app: FastifyInstance, coordinator: Coordinator): vo
       database = 'DOWN';
     }
     const maintenance = coordinator.maintenanceHealthy() ? 'UP' : 'DOWN';
-    const ready = database === 'UP' && maintenance === 'UP';
+    // A node whose clock is too far off the database's would misjudge leases: not ready.
+    const clock = coordinator.clockCheck();
+    const ready = database === 'UP' && maintenance === 'UP' && clock.status === 'UP';
     return reply.code(ready ? 200 : 503).send({
       status: ready ? 'UP' : 'DOWN',
       checks: [
         { name: 'database', status: database },
         { name: 'maintenance-loop', status: maintenance },
+        { name: 'clock', ...clock },
       ],
     });
   });

@@ -1,6 +1,5 @@
-import type { FailureDecision } from '../../domain/retry-policy.ts';
 import type { InteractionRecord } from '../records.ts';
-import type { ExpiredLease, Fence, LeaderFence, Publication, Store } from '../store-port.ts';
+import type { ExpiredLease, Store } from '../store-port.ts';
 import { interactionFromRow, type InteractionRow } from '../rows.ts';
 import { stillLeads } from './leadership.ts';
 import { applyFailure } from './segment-commands.ts';
@@ -30,32 +29,20 @@ export async function findExpiredLeases(db: Db, nowMs: number, limit: number): P
   }));
 }
 
-/** Takes back a lease that ran out by `asOfMs`; a renewal that got there first wins. */
-export async function reclaimLease(
-  db: Db,
-  c: Fence & {
-    leader: LeaderFence;
-    decision: FailureDecision;
-    publication: Publication | undefined;
-    nowMs: number;
-    asOfMs: number;
-    expiresAtMs: number;
-  },
-): Promise<boolean> {
+/**
+ * Takes back a lease that ran out by `asOfMs`; a renewal that got there first wins. The guard
+ * holds the step and attempt the decision was taken on: a holder that checkpointed in between
+ * left a new step whose budget the decision knows nothing of.
+ */
+export async function reclaimLease(db: Db, c: Parameters<Store['reclaimLease']>[0]): Promise<boolean> {
   if (!(await stillLeads(db, c.leader))) return false;
-  const current = await row<{ step_index: number }>(
-    db,
-    'SELECT step_index FROM executions WHERE execution_id = @executionId',
-    { executionId: c.executionId },
-  );
-  if (!current) return false;
-  // The guard re-checks the step too: the step read above may have moved on before the UPDATE.
   const guard = `execution_id = @executionId AND status = 'RUNNING' AND lease_epoch = @leaseEpoch
-    AND step_index = @stepIndex AND lease_expires_at <= @asOfMs`;
+    AND step_index = @stepIndex AND attempt = @lostAttempt AND lease_expires_at <= @asOfMs`;
   return (
     (await applyFailure(db, guard, {
       ...c,
-      stepIndex: current.step_index,
+      // Not `attempt`: that name is the decision's next attempt in the UPDATE.
+      guardParams: { lostAttempt: c.attempt },
       errorCode: 'lease_expired',
       errorMessage: 'The lease expired before the segment reported an outcome (worker or coordinator lost).',
     })) !== undefined

@@ -1,9 +1,11 @@
 import pg from 'pg';
 import type { Pool, PoolClient } from 'pg';
+import { CapstanError } from '../../errors/catalog.ts';
 import type { ExecutionRecord, InteractionRecord } from '../records.ts';
 import type { Store } from '../store-port.ts';
 import { claimDue } from './claim.ts';
 import { PgGroupCommit } from './group-commit.ts';
+import { assertSynchronousCommit, connectionConfig } from './durable-connection.ts';
 import { completions } from './interaction-commands.ts';
 import { acquireLeadership, getLeadership, releaseLeadership } from './leadership.ts';
 import { listExecutions } from './list-executions.ts';
@@ -16,6 +18,7 @@ import {
 } from './maintenance-commands.ts';
 import { checkSchemaName, listPendingMigrations, migrate } from './migrate.ts';
 import { cancel, redrive } from './operator-commands.ts';
+import * as o from './outbox-commands.ts';
 import * as q from './queries.ts';
 import { ReadBatch } from './read-batch.ts';
 import { rebuildProjections, snapshotProjections } from './rebuild.ts';
@@ -73,10 +76,14 @@ export class PostgresStore implements Store {
   constructor(options: PostgresStoreOptions) {
     this.schema = checkSchemaName(options.schema);
     this.#pool = new pg.Pool({
-      connectionString: options.connectionString,
+      ...connectionConfig(options.connectionString, this.schema),
       max: options.poolSize ?? 10,
-      options: `-c search_path=${this.schema}`,
       types: INT8_AS_NUMBER,
+      // Checked once per connection, before its first statement: a connection whose commits
+      // a server crash could lose is closed and its caller fails, so no write is acknowledged on it.
+      // pg-pool awaits the hook's promise; @types/pg still declares it as returning void.
+      // eslint-disable-next-line @typescript-eslint/no-misused-promises
+      onConnect: assertSynchronousCommit,
       // An unreachable database fails a request in seconds (503), never holds it indefinitely.
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     });
@@ -87,8 +94,11 @@ export class PostgresStore implements Store {
     this.#pool.on('connect', (client) => client.on('error', () => undefined));
     this.#writer = new PgGroupCommit(this.#pool);
     this.#nowMs = options.nowMs ?? Date.now;
-    this.#executionReads = new ReadBatch((ids) => q.getExecutions(this.#pool, ids));
-    this.#interactionReads = new ReadBatch((ids) => q.getInteractions(this.#pool, ids));
+    // A batch that failed for want of a database fails everyone; any other failure may be one key's.
+    const isolate = (error: unknown) =>
+      !(error instanceof CapstanError && error.code === 'store_unavailable');
+    this.#executionReads = new ReadBatch((ids) => q.getExecutions(this.#pool, ids), isolate);
+    this.#interactionReads = new ReadBatch((ids) => q.getInteractions(this.#pool, ids), isolate);
     this.#signals = new PgSignals({
       pool: this.#pool,
       connectionString: options.connectionString,
@@ -116,6 +126,15 @@ export class PostgresStore implements Store {
   pendingMigrations: Store['pendingMigrations'] = () => listPendingMigrations(this.#pool, this.schema);
   async ping(): Promise<void> {
     await this.#pool.query('SELECT 1');
+  }
+  async databaseTimeMs(): Promise<number> {
+    // clock_timestamp(), not now(): the instant of the statement, not of its transaction.
+    const r = await row<{ now_ms: number }>(
+      this.#pool,
+      'SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now_ms',
+    );
+    if (!r) throw new Error('the database did not tell its time');
+    return r.now_ms;
   }
   async durabilitySettings(): Promise<Record<string, string>> {
     const r = await row<{ synchronous_commit: string }>(this.#pool, 'SHOW synchronous_commit');
@@ -212,9 +231,12 @@ export class PostgresStore implements Store {
   listExecutions: Store['listExecutions'] = (tenantId, filter) =>
     listExecutions(this.#pool, tenantId, filter);
 
-  readOutbox: Store['readOutbox'] = (limit) => r.readOutbox(this.#pool, limit);
+  readOutbox: Store['readOutbox'] = (limit) => o.readOutbox(this.#pool, limit);
+  listParkedOutbox: Store['listParkedOutbox'] = (limit) => o.listParkedOutbox(this.#pool, limit);
+  claimOutbox: Store['claimOutbox'] = (c) => this.#write((db) => o.claimOutbox(db, c));
   markOutboxDelivered: Store['markOutboxDelivered'] = (ids, nowMs) =>
-    this.#write((db) => r.markOutboxDelivered(db, ids, nowMs));
+    this.#write((db) => o.markOutboxDelivered(db, ids, nowMs));
+  failOutboxDelivery: Store['failOutboxDelivery'] = (c) => this.#write((db) => o.failOutboxDelivery(db, c));
 
   registerRelease: Store['registerRelease'] = (release) =>
     this.#write((db) => r.registerRelease(db, release));

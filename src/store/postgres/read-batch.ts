@@ -7,12 +7,18 @@
  */
 export class ReadBatch<K, V> {
   readonly #readAll: (keys: K[]) => Promise<Map<K, V>>;
+  readonly #isolate: (error: unknown) => boolean;
   #pending = new Map<K, { resolve: (value: V | undefined) => void; reject: (error: unknown) => void }[]>();
   #scheduled = false;
 
-  /** `readAll` returns the value of every key it found; a key it did not find reads as undefined. */
-  constructor(readAll: (keys: K[]) => Promise<Map<K, V>>) {
+  /**
+   * `readAll` returns the value of every key it found; a key it did not find reads as
+   * undefined. When a batch fails with an error `isolate` accepts (default: any), each key is
+   * read again on its own; an unreachable database fails every caller at once instead.
+   */
+  constructor(readAll: (keys: K[]) => Promise<Map<K, V>>, isolate: (error: unknown) => boolean = () => true) {
     this.#readAll = readAll;
+    this.#isolate = isolate;
   }
 
   read(key: K): Promise<V | undefined> {
@@ -36,7 +42,22 @@ export class ReadBatch<K, V> {
         for (const [key, waiting] of batch) for (const w of waiting) w.resolve(found.get(key));
       },
       (error: unknown) => {
-        for (const waiting of batch.values()) for (const w of waiting) w.reject(error);
+        if (batch.size === 1 || !this.#isolate(error)) {
+          for (const waiting of batch.values()) for (const w of waiting) w.reject(error);
+          return;
+        }
+        // One key the database refuses (a NUL byte in an id) fails the whole statement: read
+        // each key on its own, so only that key's callers see the error.
+        for (const [key, waiting] of batch) {
+          this.#readAll([key]).then(
+            (found) => {
+              for (const w of waiting) w.resolve(found.get(key));
+            },
+            (alone: unknown) => {
+              for (const w of waiting) w.reject(alone);
+            },
+          );
+        }
       },
     );
   }

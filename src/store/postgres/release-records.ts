@@ -1,6 +1,6 @@
 import type { PipelineContract } from '../../releases/pipeline-contract.ts';
 import { canonicalJson } from '../../util/canonical-json.ts';
-import type { OutboxMessage, ReleaseActivation, ReleaseRecord, WorkerEvent } from '../records.ts';
+import type { ReleaseActivation, ReleaseRecord, WorkerEvent } from '../records.ts';
 import type { RegisterReleaseOutcome } from '../store-port.ts';
 import { parseJson } from '../rows.ts';
 import { exec, row, rows, type Db } from './sql.ts';
@@ -168,27 +168,6 @@ export async function listWorkerEvents(db: Db, tenantId: string, pipelineId: str
     data: parseJson(r.data_json) as Record<string, unknown>,
     atMs: r.at,
   }));
-}
-
-export async function readOutbox(db: Db, limit: number): Promise<OutboxMessage[]> {
-  const found = await rows<{ id: number; topic: string; payload_json: string; created_at: number }>(
-    db,
-    'SELECT * FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT @limit',
-    { limit },
-  );
-  return found.map((r) => ({
-    id: r.id,
-    topic: r.topic,
-    payload: parseJson(r.payload_json) as Record<string, unknown>,
-    createdAtMs: r.created_at,
-  }));
-}
-
-export async function markOutboxDelivered(db: Db, ids: readonly number[], nowMs: number): Promise<void> {
-  await exec(db, 'UPDATE outbox SET delivered_at = @nowMs WHERE id = ANY(@ids::bigint[])', {
-    nowMs,
-    ids: [...ids],
-  });
 }
 
 export async function listWorkerPipelines(db: Db): Promise<{ tenantId: string; pipelineId: string }[]> {

@@ -2,7 +2,7 @@ CREATE TABLE await_interactions (interaction_id text COLLATE "C" NOT NULL, tenan
 CREATE TABLE executions (execution_id text COLLATE "C" NOT NULL, tenant_id text NOT NULL, pipeline_id text NOT NULL, contract_version text NOT NULL, release_version text NOT NULL, execution_key text NOT NULL, input_fingerprint text NOT NULL, input_json text NOT NULL, status text NOT NULL, version integer NOT NULL, step_index integer NOT NULL, attempt integer NOT NULL, lease_epoch integer NOT NULL, lease_owner text, lease_expires_at bigint, next_due_at bigint, await_unit_id text, result_json text, error_code text, error_message text, dlq_reason text, created_at bigint NOT NULL, updated_at bigint NOT NULL, expires_at bigint);
 CREATE TABLE journal (execution_id text COLLATE "C" NOT NULL, seq integer NOT NULL, type text NOT NULL, at bigint NOT NULL, data_json text NOT NULL);
 CREATE TABLE leadership (role text NOT NULL, holder text NOT NULL, epoch bigint NOT NULL, acquired_at bigint NOT NULL, expires_at bigint NOT NULL);
-CREATE TABLE outbox (id bigint NOT NULL GENERATED ALWAYS AS IDENTITY, topic text NOT NULL, payload_json text NOT NULL, created_at bigint NOT NULL, delivered_at bigint);
+CREATE TABLE outbox (id bigint NOT NULL GENERATED ALWAYS AS IDENTITY, topic text NOT NULL, payload_json text NOT NULL, created_at bigint NOT NULL, delivered_at bigint, attempts integer NOT NULL DEFAULT 0, next_attempt_at bigint NOT NULL DEFAULT 0, claimed_until bigint NOT NULL DEFAULT 0, parked_at bigint, last_error text);
 CREATE TABLE release_activations (seq bigint NOT NULL GENERATED ALWAYS AS IDENTITY, tenant_id text NOT NULL, pipeline_id text NOT NULL, release_version text NOT NULL, activated_at bigint NOT NULL, actor text NOT NULL);
 CREATE TABLE releases (tenant_id text NOT NULL, pipeline_id text NOT NULL, release_version text COLLATE "C" NOT NULL, contract_version text NOT NULL, descriptor_json text NOT NULL, contract_json text NOT NULL, primary_artifact_digest text NOT NULL, created_at bigint NOT NULL);
 CREATE TABLE schema_migrations (version integer NOT NULL, name text NOT NULL, applied_at bigint NOT NULL);
@@ -25,8 +25,8 @@ CREATE INDEX interactions_pending_by_group ON await_interactions USING btree (te
 CREATE INDEX interactions_pending_by_step ON await_interactions USING btree (tenant_id, step_id, deadline_at, created_at) WHERE (status = 'WAITING'::text);
 CREATE UNIQUE INDEX journal_pkey ON journal USING btree (execution_id, seq);
 CREATE UNIQUE INDEX leadership_pkey ON leadership USING btree (role);
+CREATE INDEX outbox_pending ON outbox USING btree (id) WHERE ((delivered_at IS NULL) AND (parked_at IS NULL));
 CREATE UNIQUE INDEX outbox_pkey ON outbox USING btree (id);
-CREATE INDEX outbox_undelivered ON outbox USING btree (id) WHERE (delivered_at IS NULL);
 CREATE INDEX release_activations_latest ON release_activations USING btree (tenant_id, pipeline_id, seq);
 CREATE UNIQUE INDEX release_activations_pkey ON release_activations USING btree (seq);
 CREATE UNIQUE INDEX releases_pkey ON releases USING btree (tenant_id, pipeline_id, release_version);

@@ -1,4 +1,5 @@
 import { CapstanError } from '../../errors/catalog.ts';
+import { isRefusedValue, refusedValueError } from './refused-value.ts';
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -26,10 +27,11 @@ export function isUnavailable(error: unknown): boolean {
 
 /**
  * Reports an unreachable database as `store_unavailable` (503): the command was not
- * acknowledged, and retrying it with the same idempotency key is safe. Other errors pass.
+ * acknowledged, and retrying it with the same idempotency key is safe. A value the database
+ * cannot hold (a NUL byte) is the caller's `invalid_request` (400). Other errors pass.
  */
 export function asStoreError(error: unknown): unknown {
-  return isUnavailable(error)
-    ? new CapstanError('store_unavailable', undefined, undefined, { cause: error })
-    : error;
+  if (isUnavailable(error))
+    return new CapstanError('store_unavailable', undefined, undefined, { cause: error });
+  return isRefusedValue(error) ? refusedValueError(error) : error;
 }

@@ -1,5 +1,4 @@
-import type { FailureDecision } from '../../domain/retry-policy.ts';
-import type { ExpiredLease, Fence, LeaderFence, Publication, Store } from '../store-port.ts';
+import type { ExpiredLease, Store } from '../store-port.ts';
 import type { InteractionRecord } from '../records.ts';
 import { interactionFromRow, type InteractionRow } from '../rows.ts';
 import { stillLeads } from './leadership.ts';
@@ -30,27 +29,20 @@ export function findExpiredLeases(sql: Statements, nowMs: number, limit: number)
   }));
 }
 
-/** Takes back a lease that ran out by `asOfMs`; a renewal that got there first wins. */
-export function reclaimLease(
-  sql: Statements,
-  c: Fence & {
-    leader: LeaderFence;
-    decision: FailureDecision;
-    publication: Publication | undefined;
-    nowMs: number;
-    asOfMs: number;
-    expiresAtMs: number;
-  },
-): boolean {
+/**
+ * Takes back a lease that ran out by `asOfMs`; a renewal that got there first wins. The guard
+ * holds the step and attempt the decision was taken on: a holder that checkpointed in between
+ * left a new step whose budget the decision knows nothing of.
+ */
+export function reclaimLease(sql: Statements, c: Parameters<Store['reclaimLease']>[0]): boolean {
   if (!stillLeads(sql, c.leader)) return false;
-  const current = sql.get('SELECT step_index FROM executions WHERE execution_id = ?').get(c.executionId) as
-    { step_index: number } | undefined;
-  if (!current) return false;
-  const guard = `execution_id = @executionId AND status = 'RUNNING' AND lease_epoch = @leaseEpoch AND lease_expires_at <= @asOfMs`;
+  const guard = `execution_id = @executionId AND status = 'RUNNING' AND lease_epoch = @leaseEpoch
+    AND step_index = @stepIndex AND attempt = @lostAttempt AND lease_expires_at <= @asOfMs`;
   return (
     applyFailure(sql, guard, {
       ...c,
-      stepIndex: current.step_index,
+      // Not `attempt`: that name is the decision's next attempt in the UPDATE.
+      guardParams: { lostAttempt: c.attempt },
       errorCode: 'lease_expired',
       errorMessage: 'The lease expired before the segment reported an outcome (worker or coordinator lost).',
     }) !== undefined

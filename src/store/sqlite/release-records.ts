@@ -1,6 +1,6 @@
 import type { PipelineContract } from '../../releases/pipeline-contract.ts';
 import { canonicalJson } from '../../util/canonical-json.ts';
-import type { OutboxMessage, ReleaseActivation, ReleaseRecord, WorkerEvent } from '../records.ts';
+import type { ReleaseActivation, ReleaseRecord, WorkerEvent } from '../records.ts';
 import type { RegisterReleaseOutcome } from '../store-port.ts';
 import { parseJson } from '../rows.ts';
 import type { Statements } from './statements.ts';
@@ -156,27 +156,6 @@ export function listWorkerEvents(sql: Statements, tenantId: string, pipelineId: 
     data: parseJson(r.data_json) as Record<string, unknown>,
     atMs: r.at,
   }));
-}
-
-export function readOutbox(sql: Statements, limit: number): OutboxMessage[] {
-  const rows = sql.get('SELECT * FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT ?').all(limit) as {
-    id: number;
-    topic: string;
-    payload_json: string;
-    created_at: number;
-  }[];
-  return rows.map((r) => ({
-    id: r.id,
-    topic: r.topic,
-    payload: parseJson(r.payload_json) as Record<string, unknown>,
-    createdAtMs: r.created_at,
-  }));
-}
-
-export function markOutboxDelivered(sql: Statements, ids: readonly number[], nowMs: number): void {
-  sql
-    .get('UPDATE outbox SET delivered_at = ? WHERE id IN (SELECT value FROM json_each(?))')
-    .run(nowMs, JSON.stringify(ids));
 }
 
 export function listWorkerPipelines(sql: Statements): { tenantId: string; pipelineId: string }[] {

@@ -2,7 +2,7 @@ CREATE TABLE await_interactions ( interaction_id TEXT PRIMARY KEY, tenant_id TEX
 CREATE TABLE executions ( execution_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, pipeline_id TEXT NOT NULL, contract_version TEXT NOT NULL, release_version TEXT NOT NULL, execution_key TEXT NOT NULL, input_fingerprint TEXT NOT NULL, input_json TEXT NOT NULL, status TEXT NOT NULL, version INTEGER NOT NULL, step_index INTEGER NOT NULL, attempt INTEGER NOT NULL, lease_epoch INTEGER NOT NULL, lease_owner TEXT, lease_expires_at INTEGER, next_due_at INTEGER, await_unit_id TEXT, result_json TEXT, error_code TEXT, error_message TEXT, dlq_reason TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, expires_at INTEGER );
 CREATE TABLE journal ( execution_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, at INTEGER NOT NULL, data_json TEXT NOT NULL, PRIMARY KEY (execution_id, seq) ) WITHOUT ROWID;
 CREATE TABLE leadership ( role TEXT PRIMARY KEY, holder TEXT NOT NULL, epoch INTEGER NOT NULL, acquired_at INTEGER NOT NULL, expires_at INTEGER NOT NULL );
-CREATE TABLE outbox ( id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, payload_json TEXT NOT NULL, created_at INTEGER NOT NULL, delivered_at INTEGER );
+CREATE TABLE outbox ( id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, payload_json TEXT NOT NULL, created_at INTEGER NOT NULL, delivered_at INTEGER , attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL DEFAULT 0, claimed_until INTEGER NOT NULL DEFAULT 0, parked_at INTEGER, last_error TEXT);
 CREATE TABLE release_activations ( seq INTEGER PRIMARY KEY AUTOINCREMENT, tenant_id TEXT NOT NULL, pipeline_id TEXT NOT NULL, release_version TEXT NOT NULL, activated_at INTEGER NOT NULL, actor TEXT NOT NULL );
 CREATE TABLE releases ( tenant_id TEXT NOT NULL, pipeline_id TEXT NOT NULL, release_version TEXT NOT NULL, contract_version TEXT NOT NULL, descriptor_json TEXT NOT NULL, contract_json TEXT NOT NULL, primary_artifact_digest TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (tenant_id, pipeline_id, release_version) );
 CREATE TABLE schema_migrations ( version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);
@@ -21,6 +21,6 @@ CREATE INDEX interactions_pending ON await_interactions (tenant_id, deadline_at,
 CREATE INDEX interactions_pending_by_assignee ON await_interactions (tenant_id, assignee, deadline_at, created_at) WHERE status = 'WAITING';
 CREATE INDEX interactions_pending_by_group ON await_interactions (tenant_id, group_name, deadline_at, created_at) WHERE status = 'WAITING';
 CREATE INDEX interactions_pending_by_step ON await_interactions (tenant_id, step_id, deadline_at, created_at) WHERE status = 'WAITING';
-CREATE INDEX outbox_undelivered ON outbox (id) WHERE delivered_at IS NULL;
+CREATE INDEX outbox_pending ON outbox (id) WHERE delivered_at IS NULL AND parked_at IS NULL;
 CREATE INDEX release_activations_latest ON release_activations (tenant_id, pipeline_id, seq);
 CREATE INDEX worker_events_by_pipeline ON worker_events (tenant_id, pipeline_id, seq);

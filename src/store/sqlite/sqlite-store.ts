@@ -14,6 +14,7 @@ import {
 } from './maintenance-commands.ts';
 import { listPendingMigrations, migrate } from './migrate.ts';
 import { cancel, redrive } from './operator-commands.ts';
+import * as o from './outbox-commands.ts';
 import * as q from './queries.ts';
 import { rebuildProjections, snapshotProjections } from './rebuild.ts';
 import * as r from './release-records.ts';
@@ -156,9 +157,13 @@ export class SqliteStore implements Store {
   listExecutions: Store['listExecutions'] = async (tenantId, filter) =>
     listExecutions(this.#sql, tenantId, filter);
 
-  readOutbox: Store['readOutbox'] = async (limit) => r.readOutbox(this.#sql, limit);
+  readOutbox: Store['readOutbox'] = async (limit) => o.readOutbox(this.#sql, limit);
+  listParkedOutbox: Store['listParkedOutbox'] = async (limit) => o.listParkedOutbox(this.#sql, limit);
+  claimOutbox: Store['claimOutbox'] = (c) => this.#write(() => o.claimOutbox(this.#sql, c));
   markOutboxDelivered: Store['markOutboxDelivered'] = (ids, nowMs) =>
-    this.#write(() => r.markOutboxDelivered(this.#sql, ids, nowMs));
+    this.#write(() => o.markOutboxDelivered(this.#sql, ids, nowMs));
+  failOutboxDelivery: Store['failOutboxDelivery'] = (c) =>
+    this.#write(() => o.failOutboxDelivery(this.#sql, c));
 
   registerRelease: Store['registerRelease'] = (release) =>
     this.#write(() => r.registerRelease(this.#sql, release));
