@@ -13,7 +13,16 @@ const files = tiers.flatMap((tier) =>
 );
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+  // Every test has a deadline: a regression that hangs fails its test instead of stalling the run.
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=2',
+    `--test-timeout=${process.env.CAPSTAN_TEST_TIMEOUT_MS ?? 300_000}`,
+    '--test-reporter=spec',
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { openSqlite } from '../../src/store/sqlite/sqlite-driver.ts';
 import { apiClient, startCoordinatorProcess } from '../support/coordinator-process.ts';
+import { until } from '../support/eventually.ts';
 
 const PIPELINE = resolve(import.meta.dirname, '../fixtures/crash-pipeline/pipeline.ts');
 
@@ -40,7 +41,10 @@ test('kill -9 under load loses no acknowledged submit or completion, and reruns 
     }
   };
   const load = [submitter(1), submitter(2), submitter(3), completer()];
-  while (acknowledgedCompletions.size < 20) await new Promise((r) => setTimeout(r, 20));
+  await until('20 acknowledged completions under load', () => acknowledgedCompletions.size >= 20, {
+    timeoutMs: 60_000,
+    intervalMs: 20,
+  });
   await first.kill('SIGKILL');
   running = false;
   await Promise.all(load);
@@ -71,19 +75,20 @@ test('kill -9 under load loses no acknowledged submit or completion, and reruns 
   }
   // Finish everything: complete what is still waiting, then every execution succeeds.
   for (const executionId of acknowledgedSubmits.values()) {
-    for (;;) {
+    await until(`execution ${executionId} succeeds`, async () => {
       const settled = await api2.result(executionId);
       const status = settled.body.status.status as string;
-      if (status === 'SUCCEEDED') break;
+      if (status === 'SUCCEEDED') return true;
       assert.ok(!['DLQ', 'FAILED', 'CANCELLED'].includes(status), `execution ${executionId} is ${status}`);
-      if (status !== 'WAITING_EXTERNAL') continue;
+      if (status !== 'WAITING_EXTERNAL') return false;
       const pending = (await api2.pending('?limit=1000')).body as {
         interactionId: string;
         executionId: string;
       }[];
       const mine = pending.find((i) => i.executionId === executionId);
       if (mine) await api2.complete({ interactionId: mine.interactionId, response: { ok: true } });
-    }
+      return false;
+    });
   }
   const reruns = readFileSync(stepLog, 'utf8')
     .trim()

@@ -7,6 +7,7 @@ import {
   startCoordinatorProcess,
   type ApiResponse,
 } from '../support/coordinator-process.ts';
+import { eventually, until } from '../support/eventually.ts';
 import { APPROVED_ORDER_HISTORY } from '../support/restaurant-order.ts';
 
 const orderInput = (customerName: string) => ({
@@ -178,7 +179,8 @@ test('incident: a wrong-order decision goes to the DLQ, is logged, re-driven, an
   assert.equal(terminal.dlqReason, 'non_retryable');
   assert.equal(terminal.errorCode, 'decision_order_mismatch');
   assert.ok(terminal.errorMessage.length > 0);
-  await waitFor(
+  await until(
+    'the DLQ log line for the execution',
     () =>
       coordinator.output().includes('Execution moved to DLQ') &&
       coordinator.output().includes(submitted.body.executionId),
@@ -198,9 +200,10 @@ test('incident: a wrong-order decision goes to the DLQ, is logged, re-driven, an
   assert.equal(redriven.status, 200, JSON.stringify(redriven.body));
   assert.equal(redriven.body.previousStatus, 'DLQ');
   assert.equal(redriven.body.status, 'QUEUED');
-  let again: ApiResponse;
-  do again = await api.result(submitted.body.executionId);
-  while (again.body.status.status !== 'DLQ');
+  const again = await eventually('the re-driven execution back in the DLQ', async () => {
+    const answer = await api.result(submitted.body.executionId);
+    return answer.body.status.status === 'DLQ' ? answer : undefined;
+  });
   assert.ok(again.body.status.version > terminal.version, 'the version advanced');
   assert.equal(again.body.status.errorCode, 'decision_order_mismatch');
 });
@@ -257,11 +260,3 @@ test('auth and bad input are 4xx with a stable code, and the coordinator stays h
   assert.equal(cancelled.body.status, 'CANCELLED');
   assert.equal((await api.cancel(ok.body.executionId)).status, 200);
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
