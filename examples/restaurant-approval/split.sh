@@ -63,6 +63,10 @@ WORKER_PID=
 stop() {
   for pid in $WORKER_PID $COORDINATOR_PID; do kill -TERM -- "-$pid" 2>/dev/null || true; done
   for pid in $WORKER_PID $COORDINATOR_PID; do wait "$pid" 2>/dev/null || true; done
+  # npm may exit before the node process it started: wait (at most 20 s) until each group is gone.
+  for pid in $WORKER_PID $COORDINATOR_PID; do
+    for _ in $(seq 1 200); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.1; done
+  done
   if [ -n "${REMOVE_DATA_DIR:-}" ]; then rm -rf "$DATA_DIR"; fi
 }
 trap stop EXIT
