@@ -56,6 +56,12 @@ export const settings = {
     env: ['CAPSTAN_LOG_LEVEL'],
   },
   'capstan.http.body-limit-bytes': { schema: int(1024), default: 1_048_576, env: [] },
+  /** How long one try of a step that sets no `timeout` may run before it fails with `step_timeout`. */
+  'capstan.step-timeout': {
+    schema: duration.refine((s) => (parseIsoDuration(s) ?? 0) >= 1, 'at least PT0.001S'),
+    default: 'PT5M',
+    env: [],
+  },
   'capstan.durability': { schema: z.enum(['full', 'relaxed']), default: 'full', env: [] },
   /** Absolute folders a `releaseDescriptorPath` (and its artifacts) may be read from; comma-separated. */
   'capstan.releases.allowed-roots': { schema: z.string(), default: '', env: [] },

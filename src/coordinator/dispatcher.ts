@@ -184,6 +184,8 @@ export class Dispatcher {
       try {
         result = await worker.execute(command, {
           signal: abort.signal,
+          timers: this.#d.timers,
+          stepTimeoutMs: this.#d.config.stepTimeoutMs,
           checkpoint: async (stepIndex, output) => {
             const won = await store.checkpointStep({ ...fence, stepIndex, output, nowMs: clock.now() });
             if (!won) abort.abort();
@@ -375,7 +377,10 @@ export class Dispatcher {
       () => {
         this.#renewTimer = undefined;
         if (this.#inFlight.size === 0) return;
-        const fences = [...this.#inFlight.values()].map((f) => f.fence);
+        // An aborted segment (cancelled, lease lost) is on its way out: its lease is not kept.
+        const fences = [...this.#inFlight.values()]
+          .filter((f) => !f.abort.signal.aborted)
+          .map((f) => f.fence);
         this.#d.store
           .renewLeases(fences, this.#d.clock.now() + this.#d.config.leaseMs)
           .catch((error: unknown) => this.#d.logger.error({ err: error }, 'lease renewal failed'))

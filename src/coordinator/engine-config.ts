@@ -37,6 +37,11 @@ export interface EngineConfig extends RetryPolicy {
    * maintenance leader; when it dies another takes over within about this long.
    */
   readonly leaderLeaseMs: number;
+  /**
+   * How long one try of a step may run when the step sets no `timeout`: past it the try fails
+   * with `step_timeout` and its slot is free again.
+   */
+  readonly stepTimeoutMs: number;
 }
 
 export const defaultEngineConfig: EngineConfig = {
@@ -56,4 +61,5 @@ export const defaultEngineConfig: EngineConfig = {
   remoteOutcomeUnknownPolicy: 'retry',
   workerStaleAfterMs: 120_000,
   leaderLeaseMs: 15_000,
+  stepTimeoutMs: 5 * 60_000,
 };

@@ -49,6 +49,7 @@ export function engineConfigOf(values: Settings, nodeId: string): EngineConfig {
     remoteOutcomeUnknownPolicy: values[`${p}remote-outcome-unknown-policy`],
     workerStaleAfterMs: ms(values[`${p}worker.lifecycle.stale-after`]),
     leaderLeaseMs: ms(values[`${p}cluster.leader-lease`]),
+    stepTimeoutMs: ms(values['capstan.step-timeout']),
   };
 }
 
