@@ -289,6 +289,10 @@ export class Coordinator {
         return;
       case 'changed':
         for (const id of signal.executionIds) this.#watch.changed(id);
+        // A cancel on another node fences out a segment running here: stop it now, not when it ends.
+        void this.#dispatcher
+          .abortIfFenced(signal.executionIds)
+          .catch((error: unknown) => this.#d.logger.warn({ err: error }, 'could not check running segments'));
         return;
       case 'release':
         this.catalog.invalidate(signal.tenantId, signal.pipelineId);

@@ -13,6 +13,7 @@ import { idempotencyAttemptOf } from './idempotency-attempt.ts';
 import type { Logger } from './logger.ts';
 
 interface InFlight {
+  readonly tenantId: string;
   readonly fence: Fence;
   readonly abort: AbortController;
   readonly done: Promise<void>;
@@ -129,6 +130,25 @@ export class Dispatcher {
     this.#inFlight.get(executionId)?.abort.abort();
   }
 
+  /**
+   * Another node changed these executions: any of them running here whose lease it took away
+   * (a cancel, a reclaim) is aborted, so its step hears its signal and its slot is free again.
+   * A remote step's call is aborted the same way; its result would be fenced out anyway.
+   */
+  async abortIfFenced(executionIds: readonly string[]): Promise<void> {
+    for (const id of executionIds) {
+      const running = this.#inFlight.get(id);
+      if (!running || running.abort.signal.aborted) continue;
+      const now = await this.#d.store.getExecution(running.tenantId, id);
+      const held =
+        now?.status === 'RUNNING' &&
+        now.leaseEpoch === running.fence.leaseEpoch &&
+        now.leaseOwner === this.#d.config.nodeId;
+      // The entry may have been replaced while the store answered: abort only the one read for.
+      if (!held && this.#inFlight.get(id) === running) running.abort.abort();
+    }
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#renewTimer) this.#d.timers.clearTimeout(this.#renewTimer);
@@ -154,7 +174,7 @@ export class Dispatcher {
         this.#d.watch.changed(x.executionId);
         this.wake();
       });
-    this.#inFlight.set(x.executionId, { fence, abort, done });
+    this.#inFlight.set(x.executionId, { tenantId: x.tenantId, fence, abort, done });
     this.#scheduleRenewal();
   }
 
