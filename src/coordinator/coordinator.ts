@@ -326,7 +326,9 @@ export class Coordinator {
         'no_active_release',
         `No active release is registered for pipeline '${request.pipelineId}'.`,
       );
-    if (!this.workers.has(tenantId, release.releaseVersion)) {
+    if (
+      !this.workers.has({ tenantId, pipelineId: request.pipelineId, releaseVersion: release.releaseVersion })
+    ) {
       throw new CapstanError(
         'no_healthy_worker',
         `No healthy worker hosts release ${release.releaseVersion} of '${request.pipelineId}'.`,
@@ -369,7 +371,7 @@ export class Coordinator {
 
   /** Whether a worker can run the execution's pinned release (else it waits for one). */
   hasWorkerFor(execution: ExecutionRecord): boolean {
-    return this.workers.has(execution.tenantId, execution.releaseVersion);
+    return this.workers.has(execution);
   }
 
   /** The execution once settled (terminal or parked), waiting up to `waitMs` for that. */

@@ -7,6 +7,8 @@ import type { TimerHandle, Timers } from '../runtime/timers.ts';
 import type { ClaimedSegment, Fence, Store } from '../store/store-port.ts';
 import type { SegmentCommand, SegmentResult, TransitionWorker } from '../workers/transition-worker.ts';
 import type { WorkerRegistry } from '../workers/worker-registry.ts';
+import { parkedFor } from '../domain/parking.ts';
+import { dispatchHistory, dispatchRetryAt, type DispatchErrorCode } from './dispatch-errors.ts';
 import type { EngineConfig } from './engine-config.ts';
 import type { ExecutionWatch } from './execution-watch.ts';
 import { idempotencyAttemptOf } from './idempotency-attempt.ts';
@@ -104,16 +106,16 @@ export class Dispatcher {
         this.#again = false;
         const free = this.#d.config.maxInFlight - this.#inFlight.size;
         if (free <= 0 || this.#stopped) break;
-        const releaseVersions = this.#d.workers.releaseVersions();
         const claimed = await this.#d.store.claimDue({
           nowMs: this.#d.clock.now(),
           limit: free,
           owner: this.#d.config.nodeId,
           leaseMs: this.#d.config.leaseMs,
-          releaseVersions,
+          routes: this.#d.workers.routes(),
         });
-        for (const segment of claimed) this.#start(segment);
-        if (claimed.length === free) this.#again = true;
+        for (const segment of claimed.segments) this.#start(segment);
+        // Slots left, or executions parked ahead of what may be due behind them: look again.
+        if (claimed.segments.length === free || claimed.parked > 0) this.#again = true;
       } while (this.#again);
     } finally {
       this.#pumping = undefined;
@@ -196,7 +198,7 @@ export class Dispatcher {
     };
     const idempotencyAttempt = await idempotencyAttemptOf(store, x);
     if (idempotencyAttempt !== x.attempt) command = { ...command, idempotencyAttempt };
-    const worker = this.#d.workers.pick(x.tenantId, x.releaseVersion);
+    const worker = this.#d.workers.pick(x);
     let result: SegmentResult;
     if (!worker) {
       result = { outcome: 'REFUSED', reason: `no worker hosts release ${x.releaseVersion}` };
@@ -318,40 +320,50 @@ export class Dispatcher {
         return;
       }
       case 'UNREACHABLE':
-        // Nothing ran: the worker leaves the routing table until it heartbeats again, and the
-        // segment is due at once with the same attempt, for another worker (or for this one later).
+        // Nothing ran: the worker leaves the routing table until it heartbeats again.
         logger.warn(
           { executionId: x.executionId, workerId: worker?.workerId, reason: result.reason },
           'worker unreachable; the segment goes back to due',
         );
         if (worker) await this.#d.onWorkerUnreachable?.(worker, x, result.reason);
-        await store.fail({
-          ...fence,
-          stepIndex: x.stepIndex,
-          failure: { errorCode: 'worker_unreachable', errorMessage: result.reason },
-          decision: { kind: 'retry', attempt: x.attempt, dueAtMs: nowMs },
-          publication: undefined,
-          nowMs,
-          expiresAtMs,
-        });
+        await this.#dispatchFailed(segment, fence, 'worker_unreachable', result.reason, nowMs);
         return;
       case 'REFUSED':
-        // A dispatch error, not a step failure: back to due later with the same attempt.
         logger.warn({ executionId: x.executionId, reason: result.reason }, 'dispatch refused by worker');
-        this.#d.onDueAt?.(nowMs + config.retryDelayMs);
-        await store.fail({
-          ...fence,
-          stepIndex: x.stepIndex,
-          failure: { errorCode: 'dispatch_refused', errorMessage: result.reason },
-          decision: { kind: 'retry', attempt: x.attempt, dueAtMs: nowMs + config.retryDelayMs },
-          publication: undefined,
-          nowMs,
-          expiresAtMs,
-        });
+        await this.#dispatchFailed(segment, fence, 'dispatch_refused', result.reason, nowMs);
         return;
       case 'ABANDONED':
         return;
     }
+  }
+
+  /**
+   * A dispatch error (the worker refused the command, or could not be reached): not a step
+   * failure, so the attempt is not spent, but each one in a row waits longer (capped), and
+   * past a bound the execution is parked until a worker for its route registers or
+   * heartbeats, so a worker that never answers does not grow the journal on every pass.
+   */
+  async #dispatchFailed(
+    segment: ClaimedSegment,
+    fence: Fence,
+    errorCode: DispatchErrorCode,
+    reason: string,
+    nowMs: number,
+  ): Promise<void> {
+    const x = segment.execution;
+    const { store, config } = this.#d;
+    const history = await dispatchHistory(store, x);
+    const dueAtMs = dispatchRetryAt(config, errorCode, history, nowMs);
+    const won = await store.fail({
+      ...fence,
+      stepIndex: x.stepIndex,
+      failure: { errorCode, errorMessage: reason },
+      decision: { kind: 'retry', attempt: x.attempt, dueAtMs },
+      publication: undefined,
+      nowMs,
+      expiresAtMs: nowMs + config.executionTtlMs,
+    });
+    if (won && parkedFor(dueAtMs) === undefined) this.#d.onDueAt?.(dueAtMs);
   }
 
   /** Commits a failure as decided: a retry, the DLQ (with its publication) or FAILED. */

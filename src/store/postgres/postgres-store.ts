@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { Pool, PoolClient } from 'pg';
 import type { ExecutionRecord, InteractionRecord } from '../records.ts';
 import type { Store } from '../store-port.ts';
-import { claimDue } from './claim.ts';
+import { claimDue, wakeParked } from './claim.ts';
 import { PgGroupCommit } from './group-commit.ts';
 import { completions } from './interaction-commands.ts';
 import { acquireLeadership, getLeadership, releaseLeadership } from './leadership.ts';
@@ -146,7 +146,17 @@ export class PostgresStore implements Store {
     if (outcome.kind === 'created') this.#signals.note({ kind: 'due' });
     return outcome;
   };
-  claimDue: Store['claimDue'] = (c) => this.#write((db) => claimDue(db, c));
+  claimDue: Store['claimDue'] = async (c) => {
+    const outcome = await this.#write((db) => claimDue(db, c));
+    // What this node parked for want of a worker, a peer with one may take.
+    if (outcome.parked > 0) this.#signals.note({ kind: 'due' });
+    return outcome;
+  };
+  wakeParked: Store['wakeParked'] = async (c) => {
+    const woken = await this.#write((db) => wakeParked(db, c));
+    if (woken > 0) this.#signals.note({ kind: 'due' });
+    return woken;
+  };
   renewLeases: Store['renewLeases'] = (fences, untilMs) =>
     this.#write((db) => renewLeases(db, fences, untilMs));
   checkpointStep: Store['checkpointStep'] = (c) => this.#writer.runAs(checkpoints, c);
