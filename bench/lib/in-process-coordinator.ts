@@ -63,7 +63,14 @@ export async function startInProcessCoordinator(
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const releases = await Promise.all(pipelineIds.map((id) => coordinator.catalog.active(TENANT, id)));
-      if (releases.every((r) => r && workers.has(TENANT, r.releaseVersion))) return;
+      if (
+        releases.every(
+          (r) =>
+            r &&
+            workers.has({ tenantId: TENANT, pipelineId: r.pipelineId, releaseVersion: r.releaseVersion }),
+        )
+      )
+        return;
       if (Date.now() > deadline) throw new Error(`no worker hosts ${pipelineIds.join(', ')}`);
       coordinator.wake();
       await new Promise((done) => setTimeout(done, 100));

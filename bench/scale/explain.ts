@@ -11,7 +11,7 @@ import pg from 'pg';
 import { CLAIM, claimParams } from '../../src/store/postgres/claim.ts';
 import { PENDING_INTERACTIONS, pendingInteractionsParams } from '../../src/store/postgres/queries.ts';
 import { bind } from '../../src/store/postgres/sql.ts';
-import { CLAIM_CANDIDATES } from '../../src/store/sqlite/claim.ts';
+import { CLAIM_CANDIDATES, PARK_WINDOW } from '../../src/store/sqlite/claim.ts';
 import { pendingInteractionsQuery } from '../../src/store/sqlite/queries.ts';
 import { openSqlite } from '../../src/store/sqlite/sqlite-driver.ts';
 import type { StoreTarget } from '../lib/store-target.ts';
@@ -23,7 +23,17 @@ const CLAIM_LIMIT = 64;
 export type Plans = Record<string, string>;
 
 /** The claim asks for executions of the releases some worker hosts: here, every registered one. */
-const RELEASES = 'SELECT release_version FROM releases';
+const RELEASES = 'SELECT tenant_id, pipeline_id, release_version FROM releases';
+interface ReleaseRow {
+  tenant_id: string;
+  pipeline_id: string;
+  release_version: string;
+}
+const routeOf = (r: ReleaseRow) => ({
+  tenantId: r.tenant_id,
+  pipelineId: r.pipeline_id,
+  releaseVersion: r.release_version,
+});
 
 export async function explainPlans(target: StoreTarget): Promise<Plans> {
   return target.kind === 'sqlite' ? explainSqlite(target) : explainPostgres(target);
@@ -33,9 +43,6 @@ function explainSqlite(target: StoreTarget): Plans {
   // The store's own driver: better-sqlite3 is optional, and absent where node:sqlite serves.
   const db = openSqlite(join(target.dataDir, 'capstan.db'));
   try {
-    const releaseVersions = (db.prepare(RELEASES).all() as { release_version: string }[]).map(
-      (r) => r.release_version,
-    );
     const plan = (sql: string, params: unknown): string =>
       (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[])
         .map((r) => r.detail)
@@ -46,9 +53,9 @@ function explainSqlite(target: StoreTarget): Plans {
       plans[`pending ${name}`] = plan(q.sql, q.params);
     }
     plans.claim = (
-      db
-        .prepare(`EXPLAIN QUERY PLAN ${CLAIM_CANDIDATES}`)
-        .all(Date.now(), JSON.stringify(releaseVersions), CLAIM_LIMIT) as { detail: string }[]
+      db.prepare(`EXPLAIN QUERY PLAN ${CLAIM_CANDIDATES}`).all(Date.now(), CLAIM_LIMIT + PARK_WINDOW) as {
+        detail: string;
+      }[]
     )
       .map((r) => r.detail)
       .join('\n');
@@ -72,9 +79,7 @@ async function explainPostgres(target: StoreTarget): Promise<Plans> {
       .join('\n');
   };
   try {
-    const releaseVersions = (await client.query<{ release_version: string }>(RELEASES)).rows.map(
-      (r) => r.release_version,
-    );
+    const routes = (await client.query<ReleaseRow>(RELEASES)).rows.map(routeOf);
     const plans: Plans = {};
     for (const [name, group] of Object.entries(GROUPS))
       plans[`pending ${name}`] = await plan(
@@ -89,7 +94,7 @@ async function explainPostgres(target: StoreTarget): Promise<Plans> {
         limit: CLAIM_LIMIT,
         owner: 'explain',
         leaseMs: 30_000,
-        releaseVersions,
+        routes,
       }),
     );
     await client.query('ROLLBACK');

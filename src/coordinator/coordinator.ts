@@ -310,6 +310,10 @@ export class Coordinator {
         return;
       case 'changed':
         for (const id of signal.executionIds) this.#watch.changed(id);
+        // A cancel on another node fences out a segment running here: stop it now, not when it ends.
+        void this.#dispatcher
+          .abortIfFenced(signal.executionIds)
+          .catch((error: unknown) => this.#d.logger.warn({ err: error }, 'could not check running segments'));
         return;
       case 'release':
         this.catalog.invalidate(signal.tenantId, signal.pipelineId);
@@ -371,7 +375,9 @@ export class Coordinator {
         'no_active_release',
         `No active release is registered for pipeline '${request.pipelineId}'.`,
       );
-    if (!this.workers.has(tenantId, release.releaseVersion)) {
+    if (
+      !this.workers.has({ tenantId, pipelineId: request.pipelineId, releaseVersion: release.releaseVersion })
+    ) {
       throw new CapstanError(
         'no_healthy_worker',
         `No healthy worker hosts release ${release.releaseVersion} of '${request.pipelineId}'.`,
@@ -414,7 +420,7 @@ export class Coordinator {
 
   /** Whether a worker can run the execution's pinned release (else it waits for one). */
   hasWorkerFor(execution: ExecutionRecord): boolean {
-    return this.workers.has(execution.tenantId, execution.releaseVersion);
+    return this.workers.has(execution);
   }
 
   /** The execution once settled (terminal or parked), waiting up to `waitMs` for that. */

@@ -7,12 +7,15 @@ import type { TimerHandle, Timers } from '../runtime/timers.ts';
 import type { ClaimedSegment, Fence, Store } from '../store/store-port.ts';
 import type { SegmentCommand, SegmentResult, TransitionWorker } from '../workers/transition-worker.ts';
 import type { WorkerRegistry } from '../workers/worker-registry.ts';
+import { parkedFor } from '../domain/parking.ts';
+import { dispatchHistory, dispatchRetryAt, type DispatchErrorCode } from './dispatch-errors.ts';
 import type { EngineConfig } from './engine-config.ts';
 import type { ExecutionWatch } from './execution-watch.ts';
 import { idempotencyAttemptOf } from './idempotency-attempt.ts';
 import type { Logger } from './logger.ts';
 
 interface InFlight {
+  readonly tenantId: string;
   readonly fence: Fence;
   readonly abort: AbortController;
   readonly done: Promise<void>;
@@ -103,16 +106,16 @@ export class Dispatcher {
         this.#again = false;
         const free = this.#d.config.maxInFlight - this.#inFlight.size;
         if (free <= 0 || this.#stopped) break;
-        const releaseVersions = this.#d.workers.releaseVersions();
         const claimed = await this.#d.store.claimDue({
           nowMs: this.#d.clock.now(),
           limit: free,
           owner: this.#d.config.nodeId,
           leaseMs: this.#d.config.leaseMs,
-          releaseVersions,
+          routes: this.#d.workers.routes(),
         });
-        for (const segment of claimed) this.#start(segment);
-        if (claimed.length === free) this.#again = true;
+        for (const segment of claimed.segments) this.#start(segment);
+        // Slots left, or executions parked ahead of what may be due behind them: look again.
+        if (claimed.segments.length === free || claimed.parked > 0) this.#again = true;
       } while (this.#again);
     } finally {
       this.#pumping = undefined;
@@ -127,6 +130,25 @@ export class Dispatcher {
   /** Aborts a running segment of this execution (after cancel): its commits are already fenced out. */
   abort(executionId: string): void {
     this.#inFlight.get(executionId)?.abort.abort();
+  }
+
+  /**
+   * Another node changed these executions: any of them running here whose lease it took away
+   * (a cancel, a reclaim) is aborted, so its step hears its signal and its slot is free again.
+   * A remote step's call is aborted the same way; its result would be fenced out anyway.
+   */
+  async abortIfFenced(executionIds: readonly string[]): Promise<void> {
+    for (const id of executionIds) {
+      const running = this.#inFlight.get(id);
+      if (!running || running.abort.signal.aborted) continue;
+      const now = await this.#d.store.getExecution(running.tenantId, id);
+      const held =
+        now?.status === 'RUNNING' &&
+        now.leaseEpoch === running.fence.leaseEpoch &&
+        now.leaseOwner === this.#d.config.nodeId;
+      // The entry may have been replaced while the store answered: abort only the one read for.
+      if (!held && this.#inFlight.get(id) === running) running.abort.abort();
+    }
   }
 
   async stop(): Promise<void> {
@@ -154,7 +176,7 @@ export class Dispatcher {
         this.#d.watch.changed(x.executionId);
         this.wake();
       });
-    this.#inFlight.set(x.executionId, { fence, abort, done });
+    this.#inFlight.set(x.executionId, { tenantId: x.tenantId, fence, abort, done });
     this.#scheduleRenewal();
   }
 
@@ -176,7 +198,7 @@ export class Dispatcher {
     };
     const idempotencyAttempt = await idempotencyAttemptOf(store, x);
     if (idempotencyAttempt !== x.attempt) command = { ...command, idempotencyAttempt };
-    const worker = this.#d.workers.pick(x.tenantId, x.releaseVersion);
+    const worker = this.#d.workers.pick(x);
     let result: SegmentResult;
     if (!worker) {
       result = { outcome: 'REFUSED', reason: `no worker hosts release ${x.releaseVersion}` };
@@ -184,6 +206,8 @@ export class Dispatcher {
       try {
         result = await worker.execute(command, {
           signal: abort.signal,
+          timers: this.#d.timers,
+          stepTimeoutMs: this.#d.config.stepTimeoutMs,
           checkpoint: async (stepIndex, output) => {
             const won = await store.checkpointStep({ ...fence, stepIndex, output, nowMs: clock.now() });
             if (!won) abort.abort();
@@ -296,40 +320,50 @@ export class Dispatcher {
         return;
       }
       case 'UNREACHABLE':
-        // Nothing ran: the worker leaves the routing table until it heartbeats again, and the
-        // segment is due at once with the same attempt, for another worker (or for this one later).
+        // Nothing ran: the worker leaves the routing table until it heartbeats again.
         logger.warn(
           { executionId: x.executionId, workerId: worker?.workerId, reason: result.reason },
           'worker unreachable; the segment goes back to due',
         );
         if (worker) await this.#d.onWorkerUnreachable?.(worker, x, result.reason);
-        await store.fail({
-          ...fence,
-          stepIndex: x.stepIndex,
-          failure: { errorCode: 'worker_unreachable', errorMessage: result.reason },
-          decision: { kind: 'retry', attempt: x.attempt, dueAtMs: nowMs },
-          publication: undefined,
-          nowMs,
-          expiresAtMs,
-        });
+        await this.#dispatchFailed(segment, fence, 'worker_unreachable', result.reason, nowMs);
         return;
       case 'REFUSED':
-        // A dispatch error, not a step failure: back to due later with the same attempt.
         logger.warn({ executionId: x.executionId, reason: result.reason }, 'dispatch refused by worker');
-        this.#d.onDueAt?.(nowMs + config.retryDelayMs);
-        await store.fail({
-          ...fence,
-          stepIndex: x.stepIndex,
-          failure: { errorCode: 'dispatch_refused', errorMessage: result.reason },
-          decision: { kind: 'retry', attempt: x.attempt, dueAtMs: nowMs + config.retryDelayMs },
-          publication: undefined,
-          nowMs,
-          expiresAtMs,
-        });
+        await this.#dispatchFailed(segment, fence, 'dispatch_refused', result.reason, nowMs);
         return;
       case 'ABANDONED':
         return;
     }
+  }
+
+  /**
+   * A dispatch error (the worker refused the command, or could not be reached): not a step
+   * failure, so the attempt is not spent, but each one in a row waits longer (capped), and
+   * past a bound the execution is parked until a worker for its route registers or
+   * heartbeats, so a worker that never answers does not grow the journal on every pass.
+   */
+  async #dispatchFailed(
+    segment: ClaimedSegment,
+    fence: Fence,
+    errorCode: DispatchErrorCode,
+    reason: string,
+    nowMs: number,
+  ): Promise<void> {
+    const x = segment.execution;
+    const { store, config } = this.#d;
+    const history = await dispatchHistory(store, x);
+    const dueAtMs = dispatchRetryAt(config, errorCode, history, nowMs);
+    const won = await store.fail({
+      ...fence,
+      stepIndex: x.stepIndex,
+      failure: { errorCode, errorMessage: reason },
+      decision: { kind: 'retry', attempt: x.attempt, dueAtMs },
+      publication: undefined,
+      nowMs,
+      expiresAtMs: nowMs + config.executionTtlMs,
+    });
+    if (won && parkedFor(dueAtMs) === undefined) this.#d.onDueAt?.(dueAtMs);
   }
 
   /** Commits a failure as decided: a retry, the DLQ (with its publication) or FAILED. */
@@ -375,7 +409,10 @@ export class Dispatcher {
       () => {
         this.#renewTimer = undefined;
         if (this.#inFlight.size === 0) return;
-        const fences = [...this.#inFlight.values()].map((f) => f.fence);
+        // An aborted segment (cancelled, lease lost) is on its way out: its lease is not kept.
+        const fences = [...this.#inFlight.values()]
+          .filter((f) => !f.abort.signal.aborted)
+          .map((f) => f.fence);
         this.#d.store
           .renewLeases(fences, this.#d.clock.now() + this.#d.config.leaseMs)
           .catch((error: unknown) => this.#d.logger.error({ err: error }, 'lease renewal failed'))

@@ -44,6 +44,11 @@ export interface EngineConfig extends RetryPolicy {
   readonly maxClockSkewMs: number;
   /** How long the cached active release of a pipeline is trusted without a signal. */
   readonly activeReleaseTtlMs: number;
+  /**
+   * How long one try of a step may run when the step sets no `timeout`: past it the try fails
+   * with `step_timeout` and its slot is free again.
+   */
+  readonly stepTimeoutMs: number;
 }
 
 export const defaultEngineConfig: EngineConfig = {
@@ -65,4 +70,5 @@ export const defaultEngineConfig: EngineConfig = {
   leaderLeaseMs: 15_000,
   maxClockSkewMs: 2000,
   activeReleaseTtlMs: 5000,
+  stepTimeoutMs: 5 * 60_000,
 };

@@ -108,6 +108,12 @@ async function hostOn(
     },
     atMs: options.nowMs,
   });
+  await coordinator.store.wakeParked({
+    tenantId: options.tenantId,
+    pipelineId: pipeline.id,
+    releaseVersion: descriptor.releaseVersion,
+    nowMs: options.nowMs,
+  });
   // Route to the worker now: a pass running meanwhile may have read the events before REGISTER.
   await coordinator.syncWorkerAvailability({ tenantId: options.tenantId, pipelineId: pipeline.id });
 }

@@ -1,8 +1,11 @@
+import { parkedFor } from '../domain/parking.ts';
 import type { ExecutionRecord, InteractionRecord } from '../store/records.ts';
 
 /** The status object of `GET /executions/{id}` (TPF's fields, plus the pin and DLQ reason). */
 export function executionStatusDto(x: ExecutionRecord, hasWorker: boolean) {
   const due = x.status === 'QUEUED' || x.status === 'WAIT_RETRY';
+  // Parked for want of a worker: its due time is a sentinel, shown as when it may run next.
+  const parked = due ? parkedFor(x.nextDueAtMs) : undefined;
   return {
     executionId: x.executionId,
     status: x.status,
@@ -13,13 +16,14 @@ export function executionStatusDto(x: ExecutionRecord, hasWorker: boolean) {
     contractVersion: x.contractVersion,
     releaseVersion: x.releaseVersion,
     awaitUnitId: x.awaitUnitId,
-    nextDueAtEpochMs: x.nextDueAtMs,
+    nextDueAtEpochMs: parked ? parked.notBeforeMs : x.nextDueAtMs,
     createdAtEpochMs: x.createdAtMs,
     updatedAtEpochMs: x.updatedAtMs,
     errorCode: x.errorCode,
     errorMessage: x.errorMessage,
     dlqReason: x.dlqReason,
-    waitingFor: due && !hasWorker ? 'worker' : x.status === 'WAITING_EXTERNAL' ? 'interaction' : null,
+    waitingFor:
+      parked || (due && !hasWorker) ? 'worker' : x.status === 'WAITING_EXTERNAL' ? 'interaction' : null,
   };
 }
 

@@ -10,6 +10,11 @@ export interface TaskStep {
   readonly run: (input: unknown, ctx: StepContext) => unknown;
   /** `false` sends a terminal failure of this step to FAILED instead of the DLQ. */
   readonly dlq: boolean;
+  /**
+   * How long one try may run before it fails with `step_timeout` (a retryable failure);
+   * undefined takes the worker's default (`capstan.step-timeout`).
+   */
+  readonly timeoutMs?: number | undefined;
 }
 
 /**
@@ -45,6 +50,12 @@ export interface StepOptions<In, Out extends z.ZodType> {
   readonly output: Out;
   readonly run: (input: In, ctx: StepContext) => Promise<z.input<Out>> | z.input<Out>;
   readonly dlq?: boolean;
+  /**
+   * How long one try may run (ms or ISO-8601, `'PT30S'`): past it the try fails with
+   * `step_timeout` and is retried by the retry policy, and `ctx.signal` is aborted so the step
+   * can stop. Defaults to the worker's `capstan.step-timeout`.
+   */
+  readonly timeout?: Duration;
 }
 
 export interface AwaitOptions<In, Res extends z.ZodType> {
@@ -57,6 +68,13 @@ export interface AwaitOptions<In, Res extends z.ZodType> {
   /** The request payload shown to whoever answers; defaults to the step's input. */
   readonly request?: (input: In, ctx: StepContext) => unknown;
   readonly dlq?: boolean;
+}
+
+/** A timeout of zero would fail every try before it starts: at least 1 ms. */
+function stepTimeoutMs(timeout: Duration, id: string): number {
+  const ms = durationToMs(timeout, `step ${id} timeout`);
+  if (ms < 1) throw new Error(`step ${id} timeout: it must be at least 1 ms`);
+  return ms;
 }
 
 const STEP_ID = /^[a-z0-9][a-z0-9._-]{0,127}$/i;
@@ -89,6 +107,7 @@ export class PipelineBuilder<Current> implements Pipeline {
       output: options.output,
       run: options.run as TaskStep['run'],
       dlq: options.dlq ?? true,
+      timeoutMs: options.timeout === undefined ? undefined : stepTimeoutMs(options.timeout, id),
     };
     return this.#with(step);
   }

@@ -12,7 +12,10 @@ export interface StepContext {
    * providers and other side effects so a step that runs twice (at-least-once) acts once.
    */
   readonly idempotencyKey: string;
-  /** Aborted when the coordinator lost the lease or the execution was cancelled. */
+  /**
+   * Aborted when the coordinator lost the lease, the execution was cancelled or the step's
+   * timeout passed: a long step should listen and stop, since its result is dropped anyway.
+   */
   readonly signal: AbortSignal;
   /** The checkpointed output of an earlier step of this execution (by step id). */
   outputOf(stepId: string): Promise<unknown>;

@@ -1,5 +1,6 @@
 import type { FailureDecision } from '../domain/retry-policy.ts';
 import type { DlqReason, ExecutionStatus } from '../domain/execution-status.ts';
+import type { Route } from '../domain/parking.ts';
 import type {
   ExecutionRecord,
   InteractionRecord,
@@ -67,6 +68,20 @@ export type SubmitOutcome =
   | { readonly kind: 'duplicate'; readonly execution: ExecutionRecord }
   | { readonly kind: 'conflict'; readonly execution: ExecutionRecord };
 
+export interface ClaimCommand {
+  readonly nowMs: number;
+  readonly limit: number;
+  readonly owner: string;
+  readonly leaseMs: number;
+  readonly routes: readonly Route[];
+}
+
+export interface ClaimOutcome {
+  readonly segments: ClaimedSegment[];
+  /** Executions this claim parked for want of a route: there may be more due behind them. */
+  readonly parked: number;
+}
+
 /** A claimed execution and the input of the step it resumes at. */
 export interface ClaimedSegment {
   readonly execution: ExecutionRecord;
@@ -104,16 +119,17 @@ export interface Publication {
 export interface ExecutionCommands {
   submit(command: SubmitCommand): Promise<SubmitOutcome>;
   /**
-   * Claims up to `limit` due executions pinned to one of `releaseVersions` (the releases some
-   * worker can run): RUNNING, epoch + 1, `attempt_started` journaled.
+   * Claims up to `limit` due executions of one of `routes` (the (tenant, pipeline, release)
+   * triples some worker of this node can run): RUNNING, epoch + 1, `attempt_started`
+   * journaled. Due executions of the index's head that no route covers are parked (see
+   * `domain/parking.ts`), and parked ones of these routes are claimed first.
    */
-  claimDue(command: {
-    nowMs: number;
-    limit: number;
-    owner: string;
-    leaseMs: number;
-    releaseVersions: readonly string[];
-  }): Promise<ClaimedSegment[]>;
+  claimDue(command: ClaimCommand): Promise<ClaimOutcome>;
+  /**
+   * Wakes the executions of one route parked after dispatch errors: a worker for it
+   * registered or heartbeated. Returns how many were woken.
+   */
+  wakeParked(command: Route & { nowMs: number }): Promise<number>;
   /** Extends the leases still held; not journaled. Returns how many were extended. */
   renewLeases(fences: readonly Fence[], untilMs: number): Promise<number>;
   checkpointStep(command: Fence & { stepIndex: number; output: unknown; nowMs: number }): Promise<boolean>;

@@ -1,10 +1,15 @@
+import { systemTimers } from '../runtime/timers.ts';
 import type { Pipeline, PipelineStep } from '../sdk/define-pipeline.ts';
 import type { StepContext } from '../sdk/step-context.ts';
+import { runBounded, type BoundedOutcome } from './bounded-step.ts';
 import { failureOf, parseWith } from './step-failure.ts';
 import type { SegmentCommand, SegmentHooks, SegmentResult } from './transition-worker.ts';
 
 /** JSON in, JSON out: a step sees the same input whether it runs in this segment or after a resume. */
 const asJson = (value: unknown): unknown => (value === undefined ? null : JSON.parse(JSON.stringify(value)));
+
+/** How long a step that sets no timeout may run, unless the worker is configured otherwise. */
+export const DEFAULT_STEP_TIMEOUT_MS = 5 * 60_000;
 
 /**
  * Runs one segment of a pipeline: from `currentStepIndex` to the next await or the end. Each
@@ -29,9 +34,21 @@ export async function runSegment(
     } catch (error) {
       return { outcome: 'FAILED', stepIndex: index, failure: failureOf(error, step, 'input_invalid') };
     }
+    const bounded = (call: (signal: AbortSignal) => unknown): Promise<BoundedOutcome> =>
+      runBounded(call, {
+        signal: hooks.signal,
+        timers: hooks.timers ?? systemTimers,
+        timeoutMs:
+          (step.kind === 'step' ? step.timeoutMs : undefined) ??
+          hooks.stepTimeoutMs ??
+          DEFAULT_STEP_TIMEOUT_MS,
+        what: `step '${step.id}'`,
+      });
     if (step.kind === 'await') {
+      const ran = await bounded((signal) => step.request(parsedInput, { ...ctx, signal }));
+      if (ran.kind !== 'done') return unfinished(ran, index, step);
       try {
-        const requestPayload = asJson(await step.request(parsedInput, ctx));
+        const requestPayload = asJson(ran.value);
         return {
           outcome: 'WAITING_EXTERNAL',
           stepIndex: index,
@@ -48,10 +65,11 @@ export async function runSegment(
         return { outcome: 'FAILED', stepIndex: index, failure: failureOf(error, step) };
       }
     }
+    const ran = await bounded((signal) => step.run(parsedInput, { ...ctx, signal }));
+    if (ran.kind !== 'done') return unfinished(ran, index, step);
     let output: unknown;
     try {
-      const raw: unknown = await step.run(parsedInput, ctx);
-      output = asJson(parseWith(step.output, raw, 'output_invalid'));
+      output = asJson(parseWith(step.output, ran.value, 'output_invalid'));
     } catch (error) {
       return { outcome: 'FAILED', stepIndex: index, failure: failureOf(error, step) };
     }
@@ -63,6 +81,35 @@ export async function runSegment(
     outcome: 'REFUSED',
     reason: `step index ${command.currentStepIndex} is past the end of ${command.pipelineId}`,
   };
+}
+
+/**
+ * A step that did not return: its error is its failure; an abort leaves nothing to report
+ * (the lease or the execution is gone); a timeout is a retryable failure, `step_timeout`.
+ */
+function unfinished(
+  ran: Exclude<BoundedOutcome, { kind: 'done' }>,
+  stepIndex: number,
+  step: PipelineStep,
+): SegmentResult {
+  switch (ran.kind) {
+    case 'threw':
+      return { outcome: 'FAILED', stepIndex, failure: failureOf(ran.error, step) };
+    case 'aborted':
+      return { outcome: 'ABANDONED' };
+    case 'timed_out':
+      return {
+        outcome: 'FAILED',
+        stepIndex,
+        failure: {
+          failureClass: 'StepTimeoutError',
+          code: 'step_timeout',
+          message: `step '${step.id}' did not finish within its timeout`,
+          nonRetryable: false,
+          skipDlq: !step.dlq,
+        },
+      };
+  }
 }
 
 /** The schema a step's input comes from: the pipeline input, or an await step's response. */

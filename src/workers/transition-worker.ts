@@ -1,3 +1,5 @@
+import type { Timers } from '../runtime/timers.ts';
+
 /**
  * The seam between coordinator and transition workers (SPEC §4). A segment runs from
  * `currentStepIndex` to the next durable boundary: an await or the end of the pipeline.
@@ -88,7 +90,12 @@ export interface SegmentHooks {
   checkpoint(stepIndex: number, output: unknown): Promise<boolean>;
   /** Reads the checkpointed output of an earlier step. */
   outputOf(stepIndex: number): Promise<unknown>;
+  /** Aborted on cancel or a lost lease: the segment stops waiting for its step at once. */
   readonly signal: AbortSignal;
+  /** What step timeouts are scheduled with; the system timers when absent. */
+  readonly timers?: Timers;
+  /** The timeout of a step that sets none; `DEFAULT_STEP_TIMEOUT_MS` when absent. */
+  readonly stepTimeoutMs?: number;
 }
 
 export interface TransitionWorker {

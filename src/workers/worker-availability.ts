@@ -93,6 +93,9 @@ export class WorkerAvailability {
           atMs,
         });
       }
+      // Like a remote worker's heartbeat, it wakes what dispatch errors parked on its routes.
+      for (const { tenantId, pipelineId, releaseVersion } of worker.hostedReleases())
+        await this.#store.wakeParked({ tenantId, pipelineId, releaseVersion, nowMs: atMs });
     }
   }
 }

@@ -106,6 +106,7 @@ export class WorkerLifecycle {
       ...(r.artifactId ? { artifactId: r.artifactId } : {}),
       ...(r.artifactDigest ? { artifactDigest: r.artifactDigest } : {}),
     });
+    await this.#wakeParked(tenantId, pipelineId, r.releaseVersion);
     return this.get(tenantId, pipelineId, r.workerId);
   }
 
@@ -118,7 +119,14 @@ export class WorkerLifecycle {
   ): Promise<WorkerRecord> {
     await this.get(tenantId, pipelineId, workerId);
     await this.#append(tenantId, pipelineId, workerId, type, {});
-    return this.get(tenantId, pipelineId, workerId);
+    const worker = await this.get(tenantId, pipelineId, workerId);
+    if (worker.state === 'HEALTHY') await this.#wakeParked(tenantId, pipelineId, worker.releaseVersion);
+    return worker;
+  }
+
+  /** A worker for this route is (back) in service: executions parked after dispatch errors may try it. */
+  async #wakeParked(tenantId: string, pipelineId: string, releaseVersion: string): Promise<void> {
+    await this.#store.wakeParked({ tenantId, pipelineId, releaseVersion, nowMs: this.#clock.now() });
   }
 
   /** Records that dispatch could not reach the worker: UNAVAILABLE until it heartbeats again. */

@@ -1,3 +1,4 @@
+import type { Route } from '../domain/parking.ts';
 import type { HostedRelease, TransitionWorker } from './transition-worker.ts';
 
 const key = (workerId: string, tenantId: string, pipelineId: string) =>
@@ -32,27 +33,43 @@ export class WorkerRegistry {
     else this.#unavailable.add(key(workerId, tenantId, pipelineId));
   }
 
-  /** Whether some available worker runs this release (submit admission). */
-  has(tenantId: string, releaseVersion: string): boolean {
-    return this.#candidates(tenantId, releaseVersion).length > 0;
+  /** Whether some available worker runs this route (submit admission). */
+  has(route: Route): boolean {
+    return this.#candidates(route).length > 0;
   }
 
-  /** The next available worker for this release, round robin, so load spreads across them. */
-  pick(tenantId: string, releaseVersion: string): TransitionWorker | undefined {
-    const candidates = this.#candidates(tenantId, releaseVersion);
+  /** The next available worker for this route, round robin, so load spreads across them. */
+  pick(route: Route): TransitionWorker | undefined {
+    const candidates = this.#candidates(route);
     if (candidates.length === 0) return undefined;
     this.#turn = (this.#turn + 1) % Number.MAX_SAFE_INTEGER;
     return candidates[this.#turn % candidates.length];
   }
 
-  /** Every release version some available worker hosts: what the claim query may take. */
-  releaseVersions(): string[] {
-    return [...new Set(this.#workers.flatMap((w) => this.#available(w).map((r) => r.releaseVersion)))];
+  /**
+   * Every (tenant, pipeline, release) some available worker hosts: what the claim may take.
+   * A release string alone is not enough: two tenants (or pipelines) may host the same one.
+   */
+  routes(): Route[] {
+    const routes = new Map<string, Route>();
+    for (const w of this.#workers)
+      for (const { tenantId, pipelineId, releaseVersion } of this.#available(w))
+        routes.set(`${tenantId}\u0000${pipelineId}\u0000${releaseVersion}`, {
+          tenantId,
+          pipelineId,
+          releaseVersion,
+        });
+    return [...routes.values()];
   }
 
-  #candidates(tenantId: string, releaseVersion: string): TransitionWorker[] {
+  #candidates(route: Route): TransitionWorker[] {
     return this.#workers.filter((w) =>
-      this.#available(w).some((r) => r.tenantId === tenantId && r.releaseVersion === releaseVersion),
+      this.#available(w).some(
+        (r) =>
+          r.tenantId === route.tenantId &&
+          r.pipelineId === route.pipelineId &&
+          r.releaseVersion === route.releaseVersion,
+      ),
     );
   }
 

@@ -32,6 +32,8 @@ export interface EngineOptions {
   readonly store?: StoreKind;
   /** The worker that hosts the pipelines; default a plain LocalWorker. */
   readonly worker?: LocalWorker;
+  /** Rows written straight into the database before the coordinator starts, per store kind. */
+  readonly seedSql?: { readonly sqlite: string; readonly postgres: string };
 }
 
 /**
@@ -47,7 +49,13 @@ export async function startEngine(
 ): Promise<Engine> {
   const time = new ManualTime();
   const database = await createTestDatabase(options.store ?? 'sqlite', { nowMs: () => time.now() });
-  const { store } = database;
+  let { store } = database;
+  if (options.seedSql && database.kind === 'sqlite') {
+    // The open store holds the file exclusively: seed behind it, then open it again.
+    await store.close();
+    await database.execSql(options.seedSql.sqlite);
+    store = await database.more();
+  } else if (options.seedSql) await database.execSql(options.seedSql.postgres);
   const workers = new WorkerRegistry();
   const worker = options.worker ?? new LocalWorker('test-local');
   workers.add(worker);

@@ -31,8 +31,11 @@ export async function submitted(store: Store, id: string, overrides: Partial<Sub
 }
 
 export type ClaimOptions = Partial<Parameters<Store['claimDue']>[0]>;
-export const claim = (store: Store, o: ClaimOptions = {}) =>
-  store.claimDue({ nowMs: T0, limit: 10, owner: 'node-a', leaseMs: LEASE_MS, releaseVersions: ['r1'], ...o });
+/** The route the fixtures' executions run on (`submitCommand`'s defaults). */
+export const ROUTE = { tenantId: 'default', pipelineId: 'p', releaseVersion: 'r1' };
+export const claim = async (store: Store, o: ClaimOptions = {}): Promise<ClaimedSegment[]> =>
+  (await store.claimDue({ nowMs: T0, limit: 10, owner: 'node-a', leaseMs: LEASE_MS, routes: [ROUTE], ...o }))
+    .segments;
 
 export async function claimOne(store: Store, nowMs = T0, owner = 'node-a'): Promise<ClaimedSegment> {
   const claimed = await claim(store, { nowMs, owner });

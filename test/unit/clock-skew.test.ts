@@ -7,7 +7,7 @@ import { healthRoutes } from '../../src/http/routes/health-routes.ts';
 import { ManualTime } from '../../src/runtime/manual-time.ts';
 import { seededRandom } from '../../src/runtime/random.ts';
 import type { Store } from '../../src/store/store-port.ts';
-import { get, submitted } from '../support/store-fixtures.ts';
+import { claim, get, submitted } from '../support/store-fixtures.ts';
 import { openPostgresStores } from '../support/test-stores.ts';
 
 // Leases are written by one node's clock and judged by another's. A node whose clock runs
@@ -29,13 +29,7 @@ const coordinatorOn = (store: Store, time: ManualTime) =>
 /** Another node, on the real clock, holding `id`'s lease for LEASE_MS. */
 async function heldByAnotherNode(store: Store, id: string): Promise<void> {
   await submitted(store, id);
-  const claimed = await store.claimDue({
-    nowMs: Date.now(),
-    limit: 1,
-    owner: 'node-a',
-    leaseMs: LEASE_MS,
-    releaseVersions: ['r1'],
-  });
+  const claimed = await claim(store, { nowMs: Date.now(), limit: 1, owner: 'node-a', leaseMs: LEASE_MS });
   assert.equal(claimed.length, 1);
 }
 

@@ -236,12 +236,14 @@ async function claimedByDeadNode(
     nowMs: engine.time.now(),
   });
   const leaseMs = engine.coordinator.config.leaseMs;
-  const [claimed] = await engine.store.claimDue({
+  const {
+    segments: [claimed],
+  } = await engine.store.claimDue({
     nowMs: engine.time.now(),
     limit: 1,
     owner: 'dead-node',
     leaseMs,
-    releaseVersions: [releaseVersion],
+    routes: [{ tenantId: 'default', pipelineId: pipeline.id, releaseVersion }],
   });
   assert.equal(claimed?.execution.leaseOwner, 'dead-node');
   await engine.coordinator.tick();

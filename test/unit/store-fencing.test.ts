@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { parkedFor } from '../../src/domain/parking.ts';
 import {
   claim,
   claimOne,
@@ -161,23 +162,40 @@ forEachStore('a second claim gets epoch + 1 and the old epoch can no longer comm
   assert.equal(after?.attempt, 0, 'a checkpoint resets the attempt counter');
 });
 
-forEachStore('claimDue takes only executions pinned to a release some worker runs', async (t, kind) => {
-  const { store } = await openTestStore(t, kind, { nowMs: () => T0 });
-  await submitted(store, 'on-r1');
-  await submitted(store, 'on-r2', { releaseVersion: 'r2' });
-  const none = await claim(store, { releaseVersions: [] });
-  assert.deepEqual(none, []);
-  const claimed = await claim(store);
-  assert.deepEqual(
-    claimed.map((c) => c.execution.executionId),
-    ['on-r1'],
-  );
-  const other = await get(store, 'on-r2');
-  assert.equal(other?.status, 'QUEUED');
-  assert.equal(other?.leaseEpoch, 0);
-  assert.deepEqual(await journalTypes(store, 'on-r2'), ['submitted']);
-  assert.equal(await store.nextWakeAtMs(), T0, 'an unrunnable execution is still due');
-});
+forEachStore(
+  'claimDue takes only executions of a route some worker runs, and parks the rest out of the due set',
+  async (t, kind) => {
+    const { store } = await openTestStore(t, kind, { nowMs: () => T0 });
+    await submitted(store, 'on-r1');
+    await submitted(store, 'on-r2', { releaseVersion: 'r2' });
+    await submitted(store, 'other-tenant', { tenantId: 'tenant-b' });
+    await submitted(store, 'other-pipeline', { pipelineId: 'q' });
+    const none = await claim(store, { routes: [] });
+    assert.deepEqual(none, []);
+    const claimed = await claim(store);
+    assert.deepEqual(
+      claimed.map((c) => c.execution.executionId),
+      ['on-r1'],
+      'the same release string of another tenant or pipeline is not a route',
+    );
+    for (const id of ['on-r2', 'other-tenant', 'other-pipeline']) {
+      const other = await store.getExecution(id === 'other-tenant' ? 'tenant-b' : 'default', id);
+      assert.equal(other?.status, 'QUEUED');
+      assert.equal(other?.leaseEpoch, 0);
+      assert.deepEqual(parkedFor(other?.nextDueAtMs ?? null), { notBeforeMs: null }, `${id} is parked`);
+      assert.deepEqual(await journalTypes(store, id), ['submitted'], 'parking is not journaled');
+    }
+    // A node with a worker for a parked execution's route claims it from the parked set.
+    const later = await claim(store, {
+      owner: 'node-b',
+      routes: [{ tenantId: 'tenant-b', pipelineId: 'p', releaseVersion: 'r1' }],
+    });
+    assert.deepEqual(
+      later.map((c) => c.execution.executionId),
+      ['other-tenant'],
+    );
+  },
+);
 
 forEachStore(
   'submit with an existing key is a duplicate (same input) or a conflict (other input)',

@@ -53,6 +53,7 @@ export function engineConfigOf(values: Settings, nodeId: string): EngineConfig {
     leaderLeaseMs: ms(values[`${p}cluster.leader-lease`]),
     maxClockSkewMs: ms(values[`${p}cluster.max-clock-skew`]),
     activeReleaseTtlMs: ms(values[`${p}releases.active-cache-ttl`]),
+    stepTimeoutMs: ms(values['capstan.step-timeout']),
   };
 }
 

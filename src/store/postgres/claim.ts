@@ -1,23 +1,64 @@
 import { JournalEventType } from '../../domain/journal-events.ts';
-import type { ClaimedSegment } from '../store-port.ts';
+import { PARKED_DISPATCH_BASE, PARKED_NO_ROUTE, type Route } from '../../domain/parking.ts';
+import type { ClaimCommand, ClaimOutcome } from '../store-port.ts';
 import { executionFromRow, parseJson, type ExecutionRow } from '../rows.ts';
-import { rows, type Db } from './sql.ts';
+import { exec, rows, type Db } from './sql.ts';
+
+/** Rows of the due index's head looked at per claim, beyond the ones claimed. */
+export const PARK_WINDOW = 64;
+
+/** The routes of a claim as a relation: `(tenant_id, pipeline_id, release_version)`. */
+const ROUTES = `SELECT * FROM unnest(@tenants::text[], @pipelines::text[], @releases::text[])
+      AS r(tenant_id, pipeline_id, release_version)`;
 
 /**
- * One statement for the whole claim: lock the due candidates, move them to RUNNING under a
- * new epoch (a guarded UPDATE: the expected status), journal an `attempt_started` event each
- * (its data built from the updated row), and return each with the checkpoint its segment
- * starts from, in due order. The UPDATE and the checkpoint read look rows up by primary key
- * (`= ANY(ARRAY(…))`, a correlated subquery), so the plan stays a few index probes per claimed
- * row however many executions the table holds, also when the prepared statement runs with
- * PostgreSQL's generic plan (which does not know `@limit`).
+ * Parks the executions of the due index's head that none of the routes covers: their
+ * `next_due_at` moves past any real instant, so later claims never scan past them. Not
+ * journaled: nothing happened to them. Bounded by the window, however many are due.
  */
-export const CLAIM = `WITH due AS (
-    SELECT execution_id, next_due_at FROM executions
+export const PARK = `WITH head AS (
+    SELECT execution_id, tenant_id, pipeline_id, release_version FROM executions
     WHERE status IN ('QUEUED', 'WAIT_RETRY') AND next_due_at <= @nowMs
-      AND release_version = ANY(@releaseVersions::text[])
-    ORDER BY next_due_at LIMIT @limit
+    ORDER BY next_due_at LIMIT @window
+    FOR UPDATE SKIP LOCKED)
+  UPDATE executions SET next_due_at = ${PARKED_NO_ROUTE}
+  WHERE execution_id = ANY(ARRAY(
+      SELECT execution_id FROM head
+      WHERE (tenant_id, pipeline_id, release_version) NOT IN (${ROUTES})))
+    AND status IN ('QUEUED', 'WAIT_RETRY')`;
+
+/**
+ * One statement for the whole claim: lock the candidates (parked ones of these routes first,
+ * then the routable ones of the due index's head, which `PARK` has just cleared of the rest),
+ * move them to RUNNING under a new epoch (a guarded UPDATE: the expected status), journal an
+ * `attempt_started` event each (its data built from the updated row), and return each with
+ * the checkpoint its segment starts from. The UPDATE and the checkpoint read look rows up by
+ * primary key (`= ANY(ARRAY(…))`, a correlated subquery), and the head is read through a
+ * bounded window, so the plan stays a few index probes per claimed row however many
+ * executions the table holds, also with PostgreSQL's generic plan (which does not know `@limit`).
+ */
+export const CLAIM = `WITH routes AS (${ROUTES}),
+  waiting AS (
+    SELECT parked.execution_id, 0 AS rank, parked.next_due_at FROM routes CROSS JOIN LATERAL (
+      SELECT execution_id, next_due_at FROM executions AS e
+      WHERE e.status IN ('QUEUED', 'WAIT_RETRY') AND e.next_due_at >= ${PARKED_DISPATCH_BASE}
+        AND e.tenant_id = routes.tenant_id AND e.pipeline_id = routes.pipeline_id
+        AND e.release_version = routes.release_version AND e.next_due_at = ${PARKED_NO_ROUTE}
+      LIMIT @limit
+      FOR UPDATE SKIP LOCKED) AS parked
+    LIMIT @limit),
+  head AS (
+    SELECT execution_id, 1 AS rank, next_due_at, tenant_id, pipeline_id, release_version FROM executions
+    WHERE status IN ('QUEUED', 'WAIT_RETRY') AND next_due_at <= @nowMs
+    ORDER BY next_due_at LIMIT @window
     FOR UPDATE SKIP LOCKED),
+  due AS (
+    SELECT execution_id, rank, next_due_at FROM (
+      SELECT execution_id, rank, next_due_at FROM waiting
+      UNION ALL
+      SELECT execution_id, rank, next_due_at FROM head
+      WHERE (tenant_id, pipeline_id, release_version) IN (SELECT * FROM routes)) AS candidates
+    ORDER BY rank, next_due_at LIMIT @limit),
   moved AS (
     UPDATE executions SET status = 'RUNNING', lease_epoch = lease_epoch + 1, lease_owner = @owner,
       lease_expires_at = @leaseExpiresAtMs, next_due_at = NULL, version = version + 1, updated_at = @nowMs
@@ -34,7 +75,7 @@ export const CLAIM = `WITH due AS (
       WHERE previous.execution_id = moved.execution_id AND previous.step_index = moved.step_index - 1
     ) AS previous_output_json
   FROM moved JOIN due ON due.execution_id = moved.execution_id
-  ORDER BY due.next_due_at, moved.execution_id`;
+  ORDER BY due.rank, due.next_due_at, moved.execution_id`;
 
 type ClaimedRow = ExecutionRow & { previous_output_json: string | null };
 
@@ -42,31 +83,39 @@ type ClaimedRow = ExecutionRow & { previous_output_json: string | null };
  * Claims due executions: the candidates are locked `FOR UPDATE SKIP LOCKED`, so coordinator
  * nodes claiming at once split the due work instead of queueing behind each other; each claim
  * is still a guarded UPDATE that bumps the fencing epoch, plus its `attempt_started` event.
- * Only executions pinned to a release some worker can run are claimed.
+ * Only executions of a route of this node are claimed; the rest of the head is parked first.
  */
-export async function claimDue(db: Db, c: ClaimRequest): Promise<ClaimedSegment[]> {
-  if (c.releaseVersions.length === 0 || c.limit <= 0) return [];
-  const claimed = await rows<ClaimedRow>(db, CLAIM, claimParams(c));
-  return claimed.map((r) => ({ execution: executionFromRow(r), input: stepInput(r) }));
+export async function claimDue(db: Db, c: ClaimCommand): Promise<ClaimOutcome> {
+  if (c.routes.length === 0 || c.limit <= 0) return { segments: [], parked: 0 };
+  const params = claimParams(c);
+  const parked = await exec(db, PARK, params);
+  const claimed = await rows<ClaimedRow>(db, CLAIM, params);
+  return { segments: claimed.map((r) => ({ execution: executionFromRow(r), input: stepInput(r) })), parked };
 }
 
-export interface ClaimRequest {
-  readonly nowMs: number;
-  readonly limit: number;
-  readonly owner: string;
-  readonly leaseMs: number;
-  readonly releaseVersions: readonly string[];
-}
-
-/** The claim statement's parameters (the benchmark explains the statement with them). */
-export const claimParams = (c: ClaimRequest): Record<string, unknown> => ({
+/** The claim statements' parameters (the benchmark explains the statements with them). */
+export const claimParams = (c: ClaimCommand): Record<string, unknown> => ({
   nowMs: c.nowMs,
-  releaseVersions: [...c.releaseVersions],
+  tenants: c.routes.map((r) => r.tenantId),
+  pipelines: c.routes.map((r) => r.pipelineId),
+  releases: c.routes.map((r) => r.releaseVersion),
   limit: c.limit,
+  window: c.limit + PARK_WINDOW,
   owner: c.owner,
   leaseExpiresAtMs: c.nowMs + c.leaseMs,
   eventType: JournalEventType.ATTEMPT_STARTED,
 });
+
+/** See the SQLite store's `wakeParked`: those whose back-off has passed are due now. */
+export const wakeParked = (db: Db, c: Route & { nowMs: number }): Promise<number> =>
+  exec(
+    db,
+    `UPDATE executions SET next_due_at = @nowMs
+     WHERE status IN ('QUEUED', 'WAIT_RETRY') AND next_due_at >= ${PARKED_DISPATCH_BASE}
+       AND tenant_id = @tenantId AND pipeline_id = @pipelineId AND release_version = @releaseVersion
+       AND next_due_at <= ${PARKED_DISPATCH_BASE} + @nowMs::bigint`,
+    c,
+  );
 
 /** The input of the step a segment starts at: the previous step's checkpoint, or the execution input. */
 function stepInput(r: ClaimedRow): unknown {

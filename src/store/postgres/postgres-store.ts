@@ -3,7 +3,7 @@ import type { Pool, PoolClient } from 'pg';
 import { CapstanError } from '../../errors/catalog.ts';
 import type { ExecutionRecord, InteractionRecord } from '../records.ts';
 import type { Store } from '../store-port.ts';
-import { claimDue } from './claim.ts';
+import { claimDue, wakeParked } from './claim.ts';
 import { PgGroupCommit } from './group-commit.ts';
 import { assertSynchronousCommit, connectionConfig } from './durable-connection.ts';
 import { completions } from './interaction-commands.ts';
@@ -170,7 +170,17 @@ export class PostgresStore implements Store {
     if (outcome.kind === 'created') this.#signals.note({ kind: 'due' });
     return outcome;
   };
-  claimDue: Store['claimDue'] = (c) => this.#write((db) => claimDue(db, c));
+  claimDue: Store['claimDue'] = async (c) => {
+    const outcome = await this.#write((db) => claimDue(db, c));
+    // What this node parked for want of a worker, a peer with one may take.
+    if (outcome.parked > 0) this.#signals.note({ kind: 'due' });
+    return outcome;
+  };
+  wakeParked: Store['wakeParked'] = async (c) => {
+    const woken = await this.#write((db) => wakeParked(db, c));
+    if (woken > 0) this.#signals.note({ kind: 'due' });
+    return woken;
+  };
   renewLeases: Store['renewLeases'] = (fences, untilMs) =>
     this.#write((db) => renewLeases(db, fences, untilMs));
   checkpointStep: Store['checkpointStep'] = (c) => this.#writer.runAs(checkpoints, c);

@@ -15,6 +15,7 @@ CREATE INDEX executions_by_tenant_status ON executions USING btree (tenant_id, s
 CREATE INDEX executions_due ON executions USING btree (next_due_at) WHERE (status = ANY (ARRAY['QUEUED'::text, 'WAIT_RETRY'::text]));
 CREATE INDEX executions_expiring ON executions USING btree (expires_at) WHERE (expires_at IS NOT NULL);
 CREATE INDEX executions_leased ON executions USING btree (lease_expires_at) WHERE (status = 'RUNNING'::text);
+CREATE INDEX executions_parked ON executions USING btree (tenant_id, pipeline_id, release_version, next_due_at) WHERE ((status = ANY (ARRAY['QUEUED'::text, 'WAIT_RETRY'::text])) AND (next_due_at >= '4000000000000000'::bigint));
 CREATE UNIQUE INDEX executions_pkey ON executions USING btree (execution_id);
 CREATE UNIQUE INDEX interactions_by_correlation ON await_interactions USING btree (tenant_id, correlation_id);
 CREATE INDEX interactions_by_execution ON await_interactions USING btree (execution_id);

@@ -1,32 +1,69 @@
 import { JournalEventType } from '../../domain/journal-events.ts';
-import type { ClaimedSegment } from '../store-port.ts';
+import { PARKED_DISPATCH_BASE, PARKED_NO_ROUTE, type Route } from '../../domain/parking.ts';
+import type { ClaimCommand, ClaimOutcome, ClaimedSegment } from '../store-port.ts';
 import { appendEvent } from './journal.ts';
 import { executionFromRow, parseJson, type ExecutionRow } from '../rows.ts';
 import type { Statements } from './statements.ts';
 
-/** Due executions of the given releases (a JSON array), in due order: `(nowMs, releases, limit)`. */
-export const CLAIM_CANDIDATES = `SELECT execution_id, status, lease_epoch FROM executions
+type Candidate = Pick<
+  ExecutionRow,
+  'execution_id' | 'status' | 'lease_epoch' | 'tenant_id' | 'pipeline_id' | 'release_version'
+>;
+
+/** Rows of the due index's head looked at per claim, beyond the ones claimed. */
+export const PARK_WINDOW = 64;
+
+/** The head of the due index, in due order: `(nowMs, window)`. Each row is claimed or parked. */
+export const CLAIM_CANDIDATES = `SELECT execution_id, status, lease_epoch, tenant_id, pipeline_id, release_version
+       FROM executions
        WHERE status IN ('QUEUED', 'WAIT_RETRY') AND next_due_at <= ?
-         AND release_version IN (SELECT value FROM json_each(?))
        ORDER BY next_due_at LIMIT ?`;
 
 /**
- * Claims due executions: each is a guarded UPDATE (expected status and epoch) that bumps the
- * fencing epoch, plus its `attempt_started` event. Only executions pinned to a release some
- * worker can run are claimed; the rest stay due without spending an attempt.
+ * Executions another node parked for want of a worker, of one route: `(tenant, pipeline,
+ * release, limit)`. The `>=` term is the parked index's own condition, so SQLite uses it.
  */
-export function claimDue(
-  sql: Statements,
-  c: { nowMs: number; limit: number; owner: string; leaseMs: number; releaseVersions: readonly string[] },
-): ClaimedSegment[] {
-  if (c.releaseVersions.length === 0 || c.limit <= 0) return [];
-  const candidates = sql
-    .get(CLAIM_CANDIDATES)
-    .all(c.nowMs, JSON.stringify(c.releaseVersions), c.limit) as Pick<
-    ExecutionRow,
-    'execution_id' | 'status' | 'lease_epoch'
-  >[];
-  const claimed: ClaimedSegment[] = [];
+export const PARKED_FOR_ROUTE = `SELECT execution_id, status, lease_epoch, tenant_id, pipeline_id, release_version
+       FROM executions
+       WHERE status IN ('QUEUED', 'WAIT_RETRY') AND next_due_at >= ${PARKED_DISPATCH_BASE}
+         AND tenant_id = ? AND pipeline_id = ? AND release_version = ? AND next_due_at = ${PARKED_NO_ROUTE}
+       LIMIT ?`;
+
+export const routeKey = (r: Route): string => `${r.tenantId}\u0000${r.pipelineId}\u0000${r.releaseVersion}`;
+
+/**
+ * Claims due executions a worker of this node can run: each is a guarded UPDATE (expected
+ * status and epoch) that bumps the fencing epoch, plus its `attempt_started` event. Those of
+ * the due index's head that none can run are parked (not journaled: nothing happened to them),
+ * so they never make later claims scan past them; parked ones of this node's routes are
+ * claimed first. The work is bounded by `limit + PARK_WINDOW` rows however many are parked.
+ */
+export function claimDue(sql: Statements, c: ClaimCommand): ClaimOutcome {
+  if (c.routes.length === 0 || c.limit <= 0) return { segments: [], parked: 0 };
+  const routes = new Set(c.routes.map(routeKey));
+  const waiting: Candidate[] = [];
+  for (const r of c.routes) {
+    if (waiting.length >= c.limit) break;
+    waiting.push(
+      ...(sql
+        .get(PARKED_FOR_ROUTE)
+        .all(r.tenantId, r.pipelineId, r.releaseVersion, c.limit - waiting.length) as Candidate[]),
+    );
+  }
+  const head = sql.get(CLAIM_CANDIDATES).all(c.nowMs, c.limit + PARK_WINDOW) as Candidate[];
+  const isRoutable = (x: Candidate) =>
+    routes.has(
+      routeKey({ tenantId: x.tenant_id, pipelineId: x.pipeline_id, releaseVersion: x.release_version }),
+    );
+  let parked = 0;
+  const park = sql.get(
+    `UPDATE executions SET next_due_at = ${PARKED_NO_ROUTE}
+     WHERE execution_id = ? AND status = ? AND lease_epoch = ?`,
+  );
+  for (const x of head.filter((x) => !isRoutable(x)))
+    parked += park.run(x.execution_id, x.status, x.lease_epoch).changes;
+  const candidates = [...waiting, ...head.filter(isRoutable)].slice(0, c.limit);
+  const segments: ClaimedSegment[] = [];
   const leaseExpiresAtMs = c.nowMs + c.leaseMs;
   for (const candidate of candidates) {
     const row = sql
@@ -52,9 +89,25 @@ export function claimDue(
       stepIndex: row.step_index,
       attempt: row.attempt,
     });
-    claimed.push({ execution: executionFromRow(row), input: stepInput(sql, row) });
+    segments.push({ execution: executionFromRow(row), input: stepInput(sql, row) });
   }
-  return claimed;
+  return { segments, parked };
+}
+
+/**
+ * Wakes the executions of one route parked after dispatch errors (a worker for it registered
+ * or heartbeated) whose back-off has passed: due now. The others stay parked, and visible as
+ * such, until a later heartbeat. Not journaled.
+ */
+export function wakeParked(sql: Statements, c: Route & { nowMs: number }): number {
+  return sql
+    .get(
+      `UPDATE executions SET next_due_at = ?
+       WHERE status IN ('QUEUED', 'WAIT_RETRY') AND next_due_at >= ${PARKED_DISPATCH_BASE}
+         AND tenant_id = ? AND pipeline_id = ? AND release_version = ?
+         AND next_due_at <= ${PARKED_DISPATCH_BASE} + ?`,
+    )
+    .run(c.nowMs, c.tenantId, c.pipelineId, c.releaseVersion, c.nowMs).changes;
 }
 
 /** The input of the step a segment starts at: the previous step's checkpoint, or the execution input. */

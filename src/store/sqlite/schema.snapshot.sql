@@ -14,6 +14,7 @@ CREATE INDEX executions_by_tenant_status ON executions (tenant_id, status, creat
 CREATE INDEX executions_due ON executions (next_due_at) WHERE status IN ('QUEUED', 'WAIT_RETRY');
 CREATE INDEX executions_expiring ON executions (expires_at) WHERE expires_at IS NOT NULL;
 CREATE INDEX executions_leased ON executions (lease_expires_at) WHERE status = 'RUNNING';
+CREATE INDEX executions_parked ON executions (tenant_id, pipeline_id, release_version, next_due_at) WHERE status IN ('QUEUED', 'WAIT_RETRY') AND next_due_at >= 4000000000000000;
 CREATE UNIQUE INDEX interactions_by_correlation ON await_interactions (tenant_id, correlation_id);
 CREATE INDEX interactions_by_execution ON await_interactions (execution_id);
 CREATE INDEX interactions_deadline ON await_interactions (deadline_at) WHERE status = 'WAITING';

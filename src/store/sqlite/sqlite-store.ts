@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import type { Store } from '../store-port.ts';
-import { claimDue } from './claim.ts';
+import { claimDue, wakeParked } from './claim.ts';
 import { SqliteGroupCommit } from './group-commit.ts';
 import { completeInteraction } from './interaction-commands.ts';
 import { acquireLeadership, getLeadership, releaseLeadership } from './leadership.ts';
@@ -115,6 +115,7 @@ export class SqliteStore implements Store {
 
   submit: Store['submit'] = (c) => this.#write(() => submitExecution(this.#sql, c));
   claimDue: Store['claimDue'] = (c) => this.#write(() => claimDue(this.#sql, c));
+  wakeParked: Store['wakeParked'] = (c) => this.#write(() => wakeParked(this.#sql, c));
   renewLeases: Store['renewLeases'] = (fences, untilMs) =>
     this.#write(() => {
       const renew = this.#sql.get(
