@@ -2,18 +2,101 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
+import pg from 'pg';
+import { seededRandom } from '../../src/runtime/random.ts';
 import { openSqlite } from '../../src/store/sqlite/sqlite-driver.ts';
+import { freshSchema } from '../support/cluster.ts';
 import { apiClient, startCoordinatorProcess } from '../support/coordinator-process.ts';
-import { until } from '../support/eventually.ts';
+import { eventually, until } from '../support/eventually.ts';
+import { postgresUrl } from '../support/postgres-server.ts';
+import { storeKinds, type StoreKind } from '../support/test-stores.ts';
 
 const PIPELINE = resolve(import.meta.dirname, '../fixtures/crash-pipeline/pipeline.ts');
 
-test('kill -9 under load loses no acknowledged submit or completion, and reruns no checkpointed step', async (t) => {
+/**
+ * Where the kill lands:
+ * - `after-ack`: right after a submit was acknowledged, while more are in flight;
+ * - `mid-segment`: while a step runs (its start is logged, its checkpoint not yet written);
+ * - `mid-commit`: at a seeded moment under a load that keeps the group commit busy.
+ */
+const KILL_POINTS = ['after-ack', 'mid-segment', 'mid-commit'] as const;
+type KillPoint = (typeof KILL_POINTS)[number];
+/** Rounds per store and point: each kills a live coordinator once. Bounded, so the suite stays brisk. */
+const ROUNDS: Record<KillPoint, number> = { 'after-ack': 1, 'mid-segment': 1, 'mid-commit': 2 };
+
+interface Target {
+  readonly env: Record<string, string>;
+  /** Every (execution, step) with a committed checkpoint, read behind the coordinator's back. */
+  readonly checkpointed: () => Promise<Set<string>>;
+}
+
+async function targetFor(t: TestContext, kind: StoreKind, dataDir: string): Promise<Target> {
+  if (kind === 'sqlite') {
+    return {
+      env: {},
+      checkpointed: () => {
+        const db = openSqlite(join(dataDir, 'capstan.db'));
+        try {
+          const rows = db.prepare('SELECT execution_id, step_index FROM step_outputs').all() as {
+            execution_id: string;
+            step_index: number;
+          }[];
+          return Promise.resolve(new Set(rows.map((r) => `${r.execution_id} ${r.step_index}`)));
+        } finally {
+          db.close();
+        }
+      },
+    };
+  }
+  const url = await postgresUrl();
+  const schema = freshSchema(t, url);
+  return {
+    env: {
+      PIPELINE_ORCHESTRATOR_STATE_PROVIDER: 'postgres',
+      PIPELINE_ORCHESTRATOR_POSTGRES_URL: url,
+      PIPELINE_ORCHESTRATOR_POSTGRES_SCHEMA: schema,
+      PIPELINE_ORCHESTRATOR_POSTGRES_POOL_SIZE: '4',
+      // The restarted node takes the dead one's leadership as soon as its lease runs out.
+      PIPELINE_ORCHESTRATOR_CLUSTER_LEADER_LEASE: 'PT2S',
+      PIPELINE_ORCHESTRATOR_LEASE_MS: '3000',
+      PIPELINE_ORCHESTRATOR_SWEEP_INTERVAL: 'PT1S',
+    },
+    checkpointed: async () => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ execution_id: string; step_index: number }>(
+          `SELECT execution_id, step_index FROM ${schema}.step_outputs`,
+        );
+        return new Set(rows.map((r) => `${r.execution_id} ${r.step_index}`));
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+const stepRuns = (stepLog: string) =>
+  readFileSync(stepLog, 'utf8')
+    .trim()
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => {
+      const [executionId = '', stepIndex = '', pid = ''] = line.split(' ');
+      return { executionId, stepIndex: Number(stepIndex), pid: Number(pid) };
+    });
+
+async function crashRound(t: TestContext, kind: StoreKind, point: KillPoint, round: number): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'capstan-crash-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   const stepLog = join(dataDir, 'steps.log');
-  const env = { CAPSTAN_TEST_STEP_LOG: stepLog };
+  const target = await targetFor(t, kind, dataDir);
+  const env = {
+    ...target.env,
+    CAPSTAN_TEST_STEP_LOG: stepLog,
+    CAPSTAN_TEST_SECOND_STEP_MS: point === 'mid-segment' ? '400' : '5',
+  };
   const first = await startCoordinatorProcess(t, { pipelines: [PIPELINE], dataDir, env });
   const api = apiClient(first.baseUrl);
 
@@ -22,7 +105,7 @@ test('kill -9 under load loses no acknowledged submit or completion, and reruns 
   let running = true;
   const submitter = async (worker: number) => {
     for (let i = 0; running; i++) {
-      const key = `crash-${worker}-${i}`;
+      const key = `crash-${round}-${worker}-${i}`;
       const r = await api
         .submit({ pipelineId: 'crash-test', input: { n: i }, idempotencyKey: key })
         .catch(() => undefined);
@@ -40,27 +123,42 @@ test('kill -9 under load loses no acknowledged submit or completion, and reruns 
       }
     }
   };
-  const load = [submitter(1), submitter(2), submitter(3), completer()];
-  await until('20 acknowledged completions under load', () => acknowledgedCompletions.size >= 20, {
-    timeoutMs: 60_000,
-    intervalMs: 20,
-  });
+  const submitters = point === 'mid-commit' ? 6 : 3;
+  const load = [...Array.from({ length: submitters }, (_, i) => submitter(i)), completer()];
+
+  // Let the load run, then kill at the chosen point.
+  await until(
+    'acknowledged load',
+    () => acknowledgedSubmits.size >= 10 && acknowledgedCompletions.size >= 3,
+    {
+      timeoutMs: 60_000,
+      intervalMs: 10,
+    },
+  );
+  if (point === 'after-ack') {
+    const seen = acknowledgedSubmits.size;
+    await until('one more acknowledged submit', () => acknowledgedSubmits.size > seen, { intervalMs: 1 });
+  } else if (point === 'mid-segment') {
+    // The slow second step has just logged its start: its checkpoint is ~400 ms away.
+    const before = stepRuns(stepLog).length;
+    await until('a second step starting', () => stepRuns(stepLog).slice(before).at(-1)?.stepIndex === 1, {
+      intervalMs: 5,
+    });
+  } else {
+    const random = seededRandom(1000 + round);
+    await new Promise((r) => setTimeout(r, Math.floor(random.next() * 300)));
+  }
   await first.kill('SIGKILL');
   running = false;
   await Promise.all(load);
-  assert.ok(acknowledgedSubmits.size >= 20, `load ran (${acknowledgedSubmits.size} submits acknowledged)`);
 
   // What the dead process had committed: every checkpointed (execution, step).
-  const db = openSqlite(join(dataDir, 'capstan.db'));
-  const checkpointed = new Set(
-    (
-      db.prepare('SELECT execution_id, step_index FROM step_outputs').all() as {
-        execution_id: string;
-        step_index: number;
-      }[]
-    ).map((r) => `${r.execution_id} ${r.step_index}`),
+  const checkpointed = await target.checkpointed();
+  const inFlightAtKill = stepRuns(stepLog).filter(
+    (r) => r.pid === first.child.pid && !checkpointed.has(`${r.executionId} ${r.stepIndex}`),
   );
-  db.close();
+  if (point === 'mid-segment')
+    assert.ok(inFlightAtKill.length > 0, 'the kill landed while a step ran, before its checkpoint');
 
   const second = await startCoordinatorProcess(t, { pipelines: [PIPELINE], dataDir, env });
   const api2 = apiClient(second.baseUrl);
@@ -75,27 +173,46 @@ test('kill -9 under load loses no acknowledged submit or completion, and reruns 
   }
   // Finish everything: complete what is still waiting, then every execution succeeds.
   for (const executionId of acknowledgedSubmits.values()) {
-    await until(`execution ${executionId} succeeds`, async () => {
-      const settled = await api2.result(executionId);
-      const status = settled.body.status.status as string;
-      if (status === 'SUCCEEDED') return true;
-      assert.ok(!['DLQ', 'FAILED', 'CANCELLED'].includes(status), `execution ${executionId} is ${status}`);
-      if (status !== 'WAITING_EXTERNAL') return false;
-      const pending = (await api2.pending('?limit=1000')).body as {
-        interactionId: string;
-        executionId: string;
-      }[];
-      const mine = pending.find((i) => i.executionId === executionId);
-      if (mine) await api2.complete({ interactionId: mine.interactionId, response: { ok: true } });
-      return false;
-    });
+    await eventually(
+      `execution ${executionId} succeeds`,
+      async () => {
+        const settled = await api2.result(executionId);
+        const status = settled.body.status.status as string;
+        if (status === 'SUCCEEDED') return true;
+        assert.ok(!['DLQ', 'FAILED', 'CANCELLED'].includes(status), `execution ${executionId} is ${status}`);
+        if (status !== 'WAITING_EXTERNAL') return undefined;
+        const pending = (await api2.pending('?limit=1000')).body as {
+          interactionId: string;
+          executionId: string;
+        }[];
+        const mine = pending.find((i) => i.executionId === executionId);
+        if (mine) await api2.complete({ interactionId: mine.interactionId, response: { ok: true } });
+        return undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
   }
-  const reruns = readFileSync(stepLog, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => line.split(' '))
-    .filter(([, , pid]) => pid === String(second.child.pid))
-    .map(([executionId, stepIndex]) => `${executionId} ${stepIndex}`)
-    .filter((run) => checkpointed.has(run));
+  const runs = stepRuns(stepLog);
+  const reruns = runs
+    .filter((r) => r.pid === second.child.pid && checkpointed.has(`${r.executionId} ${r.stepIndex}`))
+    .map((r) => `${r.executionId} ${r.stepIndex}`);
   assert.deepEqual(reruns, [], 'no step that was checkpointed before the crash ran again');
-});
+  // A step cut off mid-run by the kill ran again after the restart, and only then committed.
+  for (const cut of inFlightAtKill)
+    assert.ok(
+      runs.some(
+        (r) =>
+          r.pid === second.child.pid && r.executionId === cut.executionId && r.stepIndex === cut.stepIndex,
+      ),
+      `step ${cut.stepIndex} of ${cut.executionId}, cut off by the kill, ran again`,
+    );
+  t.diagnostic(
+    `${kind} ${point} round ${round}: ${acknowledgedSubmits.size} submits and ${acknowledgedCompletions.size} completions acknowledged, ${inFlightAtKill.length} steps cut off`,
+  );
+}
+
+for (const kind of storeKinds)
+  for (const point of KILL_POINTS)
+    test(`kill -9 ${point} [${kind}]: no acknowledged submit or completion lost, no checkpointed step rerun`, async (t) => {
+      for (let round = 0; round < ROUNDS[point]; round++) await crashRound(t, kind, point, round);
+    });
