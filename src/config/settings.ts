@@ -156,6 +156,8 @@ export const settings = {
   'pipeline.orchestrator.dlq-provider': { schema: z.enum(['log', 'none']), default: 'log', env: [] },
   'pipeline.orchestrator.worker.max-in-flight': { schema: int(1, 100_000), default: 64, env: [] },
   'pipeline.orchestrator.worker.lifecycle.stale-after': { schema: duration, default: 'PT2M', env: [] },
+  /** How long worker lifecycle transitions (register, drain, undrain, unavailable) stay in the history. */
+  'pipeline.orchestrator.worker.lifecycle.history-retention': { schema: duration, default: 'P7D', env: [] },
   /** The worker role's token: opens worker register and heartbeat only. Generated when unset. */
   'pipeline.orchestrator.worker.token-ref': { schema: secretRef.optional(), default: undefined, env: [] },
   /**

@@ -48,6 +48,7 @@ export function engineConfigOf(values: Settings, nodeId: string): EngineConfig {
     dlqProvider: values[`${p}dlq-provider`],
     remoteOutcomeUnknownPolicy: values[`${p}remote-outcome-unknown-policy`],
     workerStaleAfterMs: ms(values[`${p}worker.lifecycle.stale-after`]),
+    workerHistoryRetentionMs: ms(values[`${p}worker.lifecycle.history-retention`]),
     leaderLeaseMs: ms(values[`${p}cluster.leader-lease`]),
   };
 }

@@ -61,12 +61,17 @@ export function workerRoutes(
     const p = parseOr400(pipelineParams, request.params, 'path');
     const tenantId = tenantOf(p.tenantId);
     const b = parseOr400(registerBody, request.body ?? {}, 'worker registration');
-    const worker = await lifecycle.register(tenantId, p.pipelineId, {
-      ...b,
-      protocol: b.protocol.toLowerCase(),
-      artifactId: b.artifactId ?? undefined,
-      artifactDigest: b.artifactDigest ?? undefined,
-    });
+    const worker = await lifecycle.register(
+      tenantId,
+      p.pipelineId,
+      {
+        ...b,
+        protocol: b.protocol.toLowerCase(),
+        artifactId: b.artifactId ?? undefined,
+        artifactDigest: b.artifactDigest ?? undefined,
+      },
+      { mayChangeEndpoint: true },
+    );
     await coordinator.syncWorkerAvailability({ tenantId, pipelineId: p.pipelineId });
     return workerDto(worker);
   });
