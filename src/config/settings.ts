@@ -59,6 +59,24 @@ export const settings = {
   'capstan.durability': { schema: z.enum(['full', 'relaxed']), default: 'full', env: [] },
   /** Absolute folders a `releaseDescriptorPath` (and its artifacts) may be read from; comma-separated. */
   'capstan.releases.allowed-roots': { schema: z.string(), default: '', env: [] },
+  /**
+   * Where the coordinator may send commands: comma-separated `host:port` or `host:*` patterns.
+   * A registration at another endpoint is refused (403) and workers registered there earlier
+   * are not dispatched to. Empty: any endpoint.
+   */
+  'capstan.workers.allowed-endpoints': {
+    schema: z
+      .string()
+      .refine(
+        (csv) =>
+          csv
+            .split(',')
+            .every((p) => !p.trim() || /^(\[[0-9a-f:.]+\]|[^:/\s[\]]+):(\d{1,5}|\*)$/i.test(p.trim())),
+        'comma-separated host:port or host:* patterns',
+      ),
+    default: '',
+    env: [],
+  },
   'capstan.releases.upload-limit-bytes': { schema: int(1024), default: 64 * 1_048_576, env: [] },
   /** Where registered artifacts are kept: `local` (one node's disk) or `s3` (shared by every node). */
   'pipeline.orchestrator.releases.storage.provider': {

@@ -35,3 +35,14 @@ export function authorize(request: FastifyRequest, tokens: AccessTokens, surface
     throw new CapstanError('forbidden', `A ${roles.join('/')} token does not open the ${surface} surface.`);
   }
 }
+
+/**
+ * The role a bearer header's token belongs to, by the same comparison as `authorize`; the
+ * most privileged one when several roles share a token. Undefined for no or an unknown token.
+ */
+export function roleOfToken(tokens: AccessTokens, header: string | undefined): TokenRole | undefined {
+  const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  const token = match?.[1];
+  if (!token) return undefined;
+  return (['admin', 'operator', 'worker'] as const).find((role) => sameSecret(token, tokens[role]));
+}

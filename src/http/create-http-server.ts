@@ -3,7 +3,7 @@ import type { AccessTokens } from '../config/access-tokens.ts';
 import type { Coordinator } from '../coordinator/coordinator.ts';
 import type { Logger } from '../coordinator/logger.ts';
 import { CapstanError, errorCatalog, type ErrorCode } from '../errors/catalog.ts';
-import { authorize } from './auth.ts';
+import { authorize, roleOfToken } from './auth.ts';
 import type { ReleaseRegistrar } from '../releases/release-registrar.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { clusterRoutes } from './routes/cluster-routes.ts';
@@ -128,6 +128,8 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
   controlPlaneRoutes(app, options.coordinator, tenantOf);
   adminRoutes(app, options.coordinator, tenantOf);
   releaseRoutes(app, options.coordinator.store, options.registrar, tenantOf);
-  workerRoutes(app, options.coordinator, tenantOf);
+  workerRoutes(app, options.coordinator, tenantOf, (request) =>
+    roleOfToken(options.tokens, request.headers.authorization),
+  );
   return app;
 }

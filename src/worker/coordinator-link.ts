@@ -1,4 +1,9 @@
 import type { Logger } from '../coordinator/logger.ts';
+import { systemClock, type Clock } from '../runtime/clock.ts';
+import { systemRandom, type Random } from '../runtime/random.ts';
+import { canonicalJson } from '../util/canonical-json.ts';
+import type { KeyRing } from '../worker-protocol/key-ring.ts';
+import { signRequest } from '../worker-protocol/signed-messages.ts';
 import type { TimerHandle, Timers } from '../runtime/timers.ts';
 import type { WorkerRelease } from './hosted-releases.ts';
 
@@ -19,12 +24,20 @@ export interface CoordinatorLinkOptions {
   readonly logger: Logger;
   /** How long one call to the coordinator may take. */
   readonly callTimeoutMs?: number;
+  /**
+   * The worker protocol's keys: registrations are signed with them, which lets this worker
+   * register again at a new endpoint (after a restart on another port). Unsigned without.
+   */
+  readonly keys?: KeyRing;
+  readonly clock?: Clock;
+  readonly random?: Random;
 }
 
 /**
  * Keeps this worker registered with its coordinator, by itself: it registers every release
  * it hosts (its protocol and endpoint, the release identity) through the admin API's
- * worker routes with a worker token, then heartbeats. Until a registration succeeds it
+ * worker routes with a worker token (the registration signed with the worker protocol's key),
+ * then heartbeats. Until a registration succeeds it
  * retries every few seconds; a heartbeat the coordinator no longer knows (404) registers
  * again, so a coordinator whose store was reset finds its workers back by itself.
  */
@@ -65,7 +78,9 @@ export class CoordinatorLink {
     try {
       if (!this.#registered) {
         for (const release of o.releases)
-          await this.#call(`${this.#workersPath(release)}/register`, this.#registration(release));
+          await this.#call(`${this.#workersPath(release)}/register`, this.#registration(release), {
+            sign: true,
+          });
         this.#registered = true;
         o.logger.info(
           { coordinator: o.url, workerId: o.workerId, protocol: o.protocol, endpoint: o.endpoint },
@@ -104,8 +119,18 @@ export class CoordinatorLink {
     };
   }
 
-  async #call(path: string, body: unknown): Promise<void> {
+  async #call(path: string, body: unknown, options: { sign?: boolean } = {}): Promise<void> {
     const o = this.#o;
+    // The signature covers the registration's canonical JSON, which the coordinator
+    // recomputes from the body it parsed: what is signed is exactly what it acts on.
+    const signature =
+      options.sign && o.keys?.canSign
+        ? signRequest(
+            o.keys,
+            { clock: o.clock ?? systemClock, random: o.random ?? systemRandom },
+            { method: 'POST', path, body: canonicalJson(body) },
+          ).headers
+        : {};
     const abort = new AbortController();
     const timer = o.timers.setTimeout(() => abort.abort(), o.callTimeoutMs ?? 10_000);
     try {
@@ -113,6 +138,7 @@ export class CoordinatorLink {
         method: 'POST',
         headers: {
           authorization: `Bearer ${o.workerToken}`,
+          ...signature,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? null : JSON.stringify(body),

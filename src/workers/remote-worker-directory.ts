@@ -21,8 +21,17 @@ export class RemoteWorkerDirectory {
   readonly #logger: Logger;
   readonly #warned = new Set<string>();
 
-  constructor(options: { registry: WorkerRegistry; transports: readonly WorkerTransport[]; logger: Logger }) {
+  readonly #allowsEndpoint: (endpoint: string) => boolean;
+
+  constructor(options: {
+    registry: WorkerRegistry;
+    transports: readonly WorkerTransport[];
+    /** The endpoint allow-list: a registration from before it was set is not dispatched to. */
+    allowsEndpoint?: (endpoint: string) => boolean;
+    logger: Logger;
+  }) {
     this.#registry = options.registry;
+    this.#allowsEndpoint = options.allowsEndpoint ?? (() => true);
     this.#transports = Object.fromEntries(options.transports.map((t) => [t.protocol, t]));
     this.#logger = options.logger;
   }
@@ -31,6 +40,13 @@ export class RemoteWorkerDirectory {
   adopt(tenantId: string, pipelineId: string, records: readonly WorkerRecord[]): void {
     for (const record of records) {
       if (record.protocol !== 'rest' && record.protocol !== 'grpc') continue;
+      if (!this.#allowsEndpoint(record.endpoint)) {
+        this.#warnOnce(
+          record.workerId,
+          `worker '${record.workerId}' is registered at ${record.endpoint}, outside capstan.workers.allowed-endpoints; it is not dispatched to`,
+        );
+        continue;
+      }
       const worker = this.#workerFor(record.workerId, record.protocol);
       worker?.host(
         {

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TokenRole } from '../../config/access-tokens.ts';
 import { z } from 'zod';
 import type { Coordinator } from '../../coordinator/coordinator.ts';
 import type { WorkerRecord } from '../../workers/worker-lifecycle.ts';
@@ -46,21 +47,34 @@ function workerDto(w: WorkerRecord) {
 }
 
 /**
- * Worker lifecycle (admin role; register and heartbeat also take a worker token). Every change
- * is an appended event; the routing table follows at once, so a drained worker gets no new work.
+ * Worker lifecycle (admin role; register and heartbeat also take a worker token). Each worker
+ * is one current-state row; the routing table follows at once, so a drained worker gets no
+ * new work. A registration names an allowed endpoint (403), and moves an existing worker only
+ * with an admin token or a signed registration (409 otherwise).
  */
 export function workerRoutes(
   app: FastifyInstance,
   coordinator: Coordinator,
   tenantOf: (raw: string) => string,
+  /** The authenticated caller's role (the request has passed authorization already). */
+  roleOf: (request: FastifyRequest) => TokenRole | undefined,
 ): void {
   const base = '/tpf/admin/tenants/:tenantId/pipelines/:pipelineId/workers';
-  const { lifecycle } = coordinator;
+  const { lifecycle, workerRegistration: policy } = coordinator;
 
   app.post(`${base}/register`, async (request) => {
     const p = parseOr400(pipelineParams, request.params, 'path');
     const tenantId = tenantOf(p.tenantId);
     const b = parseOr400(registerBody, request.body ?? {}, 'worker registration');
+    policy.checkEndpoint(b.endpoint);
+    // A worker token may register a new worker, or an existing one where it already is; moving
+    // one elsewhere takes an admin token or a registration signed with the worker protocol's key.
+    const signed = policy.isSigned({
+      method: request.method,
+      path: request.url.split('?')[0] ?? '',
+      headers: request.headers,
+      body: request.body ?? {},
+    });
     const worker = await lifecycle.register(
       tenantId,
       p.pipelineId,
@@ -70,7 +84,7 @@ export function workerRoutes(
         artifactId: b.artifactId ?? undefined,
         artifactDigest: b.artifactDigest ?? undefined,
       },
-      { mayChangeEndpoint: true },
+      { mayChangeEndpoint: signed || roleOf(request) === 'admin' },
     );
     await coordinator.syncWorkerAvailability({ tenantId, pipelineId: p.pipelineId });
     return workerDto(worker);
