@@ -149,6 +149,7 @@ export class Coordinator {
         registry: deps.workers,
         transports: remotes.map((remote) => remote.transport),
         allowsEndpoint: (endpoint) => this.workerRegistration.allowsEndpoint(endpoint),
+        contractOf: (c) => this.catalog.validatorsFor(c.tenantId, c.pipelineId, c.releaseVersion),
         logger: deps.logger,
       }),
     });

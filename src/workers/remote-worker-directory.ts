@@ -1,5 +1,6 @@
 import type { Logger } from '../coordinator/logger.ts';
 import {
+  type ContractLookup,
   RemoteTransitionWorker,
   type RemoteProtocol,
   type WorkerTransport,
@@ -22,14 +23,18 @@ export class RemoteWorkerDirectory {
   readonly #warned = new Set<string>();
 
   readonly #allowsEndpoint: (endpoint: string) => boolean;
+  readonly #contractOf: ContractLookup;
 
   constructor(options: {
     registry: WorkerRegistry;
     transports: readonly WorkerTransport[];
     /** The endpoint allow-list: a registration from before it was set is not dispatched to. */
     allowsEndpoint?: (endpoint: string) => boolean;
+    /** The pinned contract each remote result is checked against before it is committed. */
+    contractOf: ContractLookup;
     logger: Logger;
   }) {
+    this.#contractOf = options.contractOf;
     this.#registry = options.registry;
     this.#allowsEndpoint = options.allowsEndpoint ?? (() => true);
     this.#transports = Object.fromEntries(options.transports.map((t) => [t.protocol, t]));
@@ -74,7 +79,7 @@ export class RemoteWorkerDirectory {
       );
       return undefined;
     }
-    const worker = new RemoteTransitionWorker(workerId, transport);
+    const worker = new RemoteTransitionWorker(workerId, transport, this.#contractOf);
     this.#registry.add(worker);
     return worker;
   }
