@@ -85,7 +85,12 @@ test('a 2xx answer counts only when signed for this request; refusals come back 
   const unsigned = await serve(t, (_request, response) => response.writeHead(200).end('{}'));
   assert.deepEqual(await post(unsigned), { kind: 'unknown', reason: 'the response is not signed' });
   const refusing = await serve(t, (_request, response) => response.writeHead(401).end('{"error":{}}'));
-  assert.deepEqual(await post(refusing), { kind: 'answered', status: 401, body: '{"error":{}}', signed: false });
+  assert.deepEqual(await post(refusing), {
+    kind: 'answered',
+    status: 401,
+    body: '{"error":{}}',
+    signed: false,
+  });
 });
 
 test('a call the caller aborts is abandoned', async (t) => {
