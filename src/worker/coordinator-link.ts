@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Logger } from '../coordinator/logger.ts';
 import { systemClock, type Clock } from '../runtime/clock.ts';
 import { systemRandom, type Random } from '../runtime/random.ts';
@@ -77,10 +78,7 @@ export class CoordinatorLink {
     const o = this.#o;
     try {
       if (!this.#registered) {
-        for (const release of o.releases)
-          await this.#call(`${this.#workersPath(release)}/register`, this.#registration(release), {
-            sign: true,
-          });
+        for (const release of o.releases) await this.#register(release);
         this.#registered = true;
         o.logger.info(
           { coordinator: o.url, workerId: o.workerId, protocol: o.protocol, endpoint: o.endpoint },
@@ -99,6 +97,25 @@ export class CoordinatorLink {
       if (status === 404) this.#registered = false;
       o.logger.warn({ coordinator: o.url, err: String(error) }, 'coordinator call failed; retrying');
       this.#schedule(Math.min(o.heartbeatEveryMs, 2_000));
+    }
+  }
+
+  /**
+   * Registers one release, signed. A coordinator that cannot verify the signature (it no
+   * longer holds this worker's signing key, mid-rotation) gets the registration unsigned:
+   * that still registers the worker where it already is, only not at a new endpoint.
+   */
+  async #register(release: WorkerRelease): Promise<void> {
+    const path = `${this.#workersPath(release)}/register`;
+    try {
+      await this.#call(path, this.#registration(release), { sign: true });
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'worker_signature_invalid') throw error;
+      this.#o.logger.warn(
+        { coordinator: this.#o.url, err: String(error) },
+        'the coordinator cannot verify this worker’s signing key; registering unsigned',
+      );
+      await this.#call(path, this.#registration(release));
     }
   }
 
@@ -148,9 +165,21 @@ export class CoordinatorLink {
       if (!response.ok)
         throw Object.assign(new Error(`${path}: ${response.status} ${text.slice(0, 300)}`), {
           status: response.status,
+          code: errorCodeOf(text),
         });
     } finally {
       o.timers.clearTimeout(timer);
     }
   }
 }
+
+/** The catalogue code of a coordinator's error body (`{error: {code}}`), if it has one. */
+function errorCodeOf(text: string): string | undefined {
+  try {
+    return errorBody.safeParse(JSON.parse(text)).data?.error.code;
+  } catch {
+    return undefined;
+  }
+}
+
+const errorBody = z.object({ error: z.object({ code: z.string() }) });

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { CAPABILITIES_PATH, EXECUTE_PATH } from '../worker-protocol/envelopes.ts';
 import { resultOfAnswer, resultOfNoAnswer, type WorkerTransport } from './remote-transition-worker.ts';
 import type { RestCallOutcome, SignedRestClient } from './signed-rest-client.ts';
@@ -16,13 +17,15 @@ function refusalOf(status: number, body: string): string {
 }
 
 /** The error code of a refusal body, which is `{error: {code, message}}` from a Capstan worker. */
-function errorCodeOf(body: string): unknown {
+function errorCodeOf(body: string): string | undefined {
   try {
-    return (JSON.parse(body) as { error?: { code?: unknown } }).error?.code;
+    return errorBody.safeParse(JSON.parse(body)).data?.error.code;
   } catch {
     return undefined;
   }
 }
+
+const errorBody = z.object({ error: z.object({ code: z.string() }) });
 
 /**
  * What a call's outcome means for the segment. Only a worker's signed refusal may say that
