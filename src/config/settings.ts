@@ -72,6 +72,24 @@ export const settings = {
   'capstan.durability': { schema: z.enum(['full', 'relaxed']), default: 'full', env: [] },
   /** Absolute folders a `releaseDescriptorPath` (and its artifacts) may be read from; comma-separated. */
   'capstan.releases.allowed-roots': { schema: z.string(), default: '', env: [] },
+  /**
+   * Where the coordinator may send commands: comma-separated `host:port` or `host:*` patterns.
+   * A registration at another endpoint is refused (403) and workers registered there earlier
+   * are not dispatched to. Empty: any endpoint.
+   */
+  'capstan.workers.allowed-endpoints': {
+    schema: z
+      .string()
+      .refine(
+        (csv) =>
+          csv
+            .split(',')
+            .every((p) => !p.trim() || /^(\[[0-9a-f:.]+\]|[^:/\s[\]]+):(\d{1,5}|\*)$/i.test(p.trim())),
+        'comma-separated host:port or host:* patterns',
+      ),
+    default: '',
+    env: [],
+  },
   'capstan.releases.upload-limit-bytes': { schema: int(1024), default: 64 * 1_048_576, env: [] },
   /** Caps on unpacking one release archive (uploaded, or an application-archive artifact). */
   'capstan.releases.archive.max-unpacked-bytes': { schema: int(1024), default: 64 * 1_048_576, env: [] },
@@ -185,6 +203,8 @@ export const settings = {
   'pipeline.orchestrator.dlq-provider': { schema: z.enum(['log', 'none']), default: 'log', env: [] },
   'pipeline.orchestrator.worker.max-in-flight': { schema: int(1, 100_000), default: 64, env: [] },
   'pipeline.orchestrator.worker.lifecycle.stale-after': { schema: duration, default: 'PT2M', env: [] },
+  /** How long worker lifecycle transitions (register, drain, undrain, unavailable) stay in the history. */
+  'pipeline.orchestrator.worker.lifecycle.history-retention': { schema: duration, default: 'P7D', env: [] },
   /** The worker role's token: opens worker register and heartbeat only. Generated when unset. */
   'pipeline.orchestrator.worker.token-ref': { schema: secretRef.optional(), default: undefined, env: [] },
   /**

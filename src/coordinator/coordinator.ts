@@ -31,6 +31,8 @@ import { ExecutionWatch } from './execution-watch.ts';
 import type { Logger } from './logger.ts';
 import { LeaderElection, MAINTENANCE_ROLE } from './leader-election.ts';
 import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
+import { EndpointAllowList } from '../workers/endpoint-allow-list.ts';
+import { WorkerRegistrationPolicy } from '../workers/worker-registration-policy.ts';
 
 export interface CoordinatorDeps {
   readonly store: Store;
@@ -48,6 +50,8 @@ export interface CoordinatorDeps {
   readonly restWorkers?: RestWorkersOptions;
   /** Remote gRPC workers: without it, gRPC registrations are listed but never dispatched to. */
   readonly grpcWorkers?: GrpcWorkersOptions;
+  /** Who may register workers where; default: no allow-list, no key to verify signed registrations. */
+  readonly workerRegistration?: WorkerRegistrationPolicy;
 }
 
 export interface RestWorkersOptions {
@@ -93,6 +97,7 @@ export class Coordinator {
   readonly catalog: ReleaseCatalog;
   readonly workers: WorkerRegistry;
   readonly lifecycle: WorkerLifecycle;
+  readonly workerRegistration: WorkerRegistrationPolicy;
   readonly #d: CoordinatorDeps;
   readonly #watch: ExecutionWatch;
   readonly #dispatcher: Dispatcher;
@@ -127,6 +132,14 @@ export class Coordinator {
       clock: deps.clock,
       staleAfterMs: deps.config.workerStaleAfterMs,
     });
+    this.workerRegistration =
+      deps.workerRegistration ??
+      new WorkerRegistrationPolicy({
+        keyRings: [],
+        allowList: new EndpointAllowList([]),
+        clock: deps.clock,
+        toleranceMs: 0,
+      });
     const remotes = [
       deps.restWorkers && {
         transport: restWorkerTransport(deps.restWorkers.client),
@@ -148,6 +161,8 @@ export class Coordinator {
       directory: new RemoteWorkerDirectory({
         registry: deps.workers,
         transports: remotes.map((remote) => remote.transport),
+        allowsEndpoint: (endpoint) => this.workerRegistration.allowsEndpoint(endpoint),
+        contractOf: (c) => this.catalog.validatorsFor(c.tenantId, c.pipelineId, c.releaseVersion),
         logger: deps.logger,
       }),
     });

@@ -32,6 +32,8 @@ export interface EngineConfig extends RetryPolicy {
   readonly remoteOutcomeUnknownPolicy: RemoteOutcomeUnknownPolicy;
   /** A worker without a heartbeat for this long is STALE and takes no new work. */
   readonly workerStaleAfterMs: number;
+  /** How long worker lifecycle transitions are kept in the history; the maintenance pass prunes older ones. */
+  readonly workerHistoryRetentionMs: number;
   /**
    * How long the maintenance leadership lasts without renewal. Nodes sharing a store elect one
    * maintenance leader; when it dies another takes over within about this long.
@@ -67,6 +69,7 @@ export const defaultEngineConfig: EngineConfig = {
   dlqProvider: 'log',
   remoteOutcomeUnknownPolicy: 'retry',
   workerStaleAfterMs: 120_000,
+  workerHistoryRetentionMs: 7 * 86_400_000,
   leaderLeaseMs: 15_000,
   maxClockSkewMs: 2000,
   activeReleaseTtlMs: 5000,

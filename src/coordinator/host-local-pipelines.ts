@@ -94,20 +94,21 @@ async function hostOn(
     releaseVersion: descriptor.releaseVersion,
     pipeline,
   });
-  await coordinator.store.appendWorkerEvent({
-    tenantId: options.tenantId,
-    pipelineId: pipeline.id,
-    workerId: worker.workerId,
-    type: 'REGISTER',
-    data: {
+  await coordinator.store.registerWorker(
+    {
+      tenantId: options.tenantId,
+      pipelineId: pipeline.id,
+      workerId: worker.workerId,
       protocol: 'local',
       endpoint: 'in-process',
       contractVersion: contract.contractVersion,
       releaseVersion: descriptor.releaseVersion,
+      artifactId: null,
       artifactDigest: descriptor.artifacts[0]?.digest ?? null,
     },
-    atMs: options.nowMs,
-  });
+    // The coordinator's own worker: it registers itself in place of whatever held its id.
+    { atMs: options.nowMs, keepEndpoint: false },
+  );
   await coordinator.store.wakeParked({
     tenantId: options.tenantId,
     pipelineId: pipeline.id,

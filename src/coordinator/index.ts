@@ -3,6 +3,7 @@ import { systemClock, type Clock } from '../runtime/clock.ts';
 import { systemRandom, type Random } from '../runtime/random.ts';
 import { systemTimers, type Timers } from '../runtime/timers.ts';
 import type { Store } from '../store/store-port.ts';
+import type { WorkerRegistrationPolicy } from '../workers/worker-registration-policy.ts';
 import { WorkerRegistry } from '../workers/worker-registry.ts';
 import { Coordinator, type GrpcWorkersOptions, type RestWorkersOptions } from './coordinator.ts';
 import { defaultEngineConfig, type EngineConfig } from './engine-config.ts';
@@ -21,6 +22,7 @@ export interface CreateCoordinatorOptions {
   readonly relayPolicy?: RelayPolicy;
   readonly restWorkers?: RestWorkersOptions;
   readonly grpcWorkers?: GrpcWorkersOptions;
+  readonly workerRegistration?: WorkerRegistrationPolicy;
 }
 
 export function createCoordinator(options: CreateCoordinatorOptions): Coordinator {
@@ -36,6 +38,7 @@ export function createCoordinator(options: CreateCoordinatorOptions): Coordinato
     ...(options.relayPolicy ? { relayPolicy: options.relayPolicy } : {}),
     ...(options.restWorkers ? { restWorkers: options.restWorkers } : {}),
     ...(options.grpcWorkers ? { grpcWorkers: options.grpcWorkers } : {}),
+    ...(options.workerRegistration ? { workerRegistration: options.workerRegistration } : {}),
   });
 }
 

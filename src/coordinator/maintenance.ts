@@ -25,7 +25,7 @@ export interface MaintenanceDeps {
 /**
  * One maintenance pass: reclaim expired leases (a lost try counts against the step's retry
  * budget, ending in `lease_lost_exhausted`), time out passed await deadlines (DLQ
- * `await_timeout`) and purge executions past their TTL. Each action is a
+ * `await_timeout`), purge executions past their TTL and prune worker history past its retention. Each action is a
  * guarded command, so two passes racing each other act once.
  *
  * Only the maintenance leader runs it, and every command carries its fence: a pass of a
@@ -126,5 +126,8 @@ export async function runMaintenance(
   }
 
   const purgedExecutions = await d.store.purgeExpired({ leader, nowMs, limit: d.config.sweepLimit });
+  // One bounded batch per pass: a long backlog (a store from before the history kept only
+  // transitions) drains over several passes without holding the write lock for long.
+  await d.store.pruneWorkerEvents(nowMs - d.config.workerHistoryRetentionMs, d.config.sweepLimit);
   return { reclaimedLeases, timedOutInteractions, purgedExecutions };
 }

@@ -25,12 +25,25 @@ export const errorCatalog = {
     status: 403,
     message: 'The release path is not under a configured release root (capstan.releases.allowed-roots).',
   },
+  worker_endpoint_not_allowed: {
+    status: 403,
+    message: 'The worker endpoint is not allowed (capstan.workers.allowed-endpoints).',
+  },
+  worker_signature_invalid: {
+    status: 403,
+    message: "The registration's worker-protocol signature does not verify.",
+  },
   route_not_found: { status: 404, message: 'No such route.' },
   tenant_not_found: { status: 404, message: 'The tenant is not allowed on this coordinator.' },
   execution_not_found: { status: 404, message: 'No such execution in this tenant.' },
   interaction_not_found: { status: 404, message: 'No such interaction in this tenant.' },
   release_not_found: { status: 404, message: 'No such release of this pipeline.' },
   worker_not_found: { status: 404, message: 'No such worker registered for this pipeline.' },
+  worker_endpoint_conflict: {
+    status: 409,
+    message:
+      'The worker is registered at another endpoint; only an admin token or a signed registration may move it.',
+  },
   no_active_release: { status: 409, message: 'No active release is registered for the pipeline.' },
   idempotency_conflict: {
     status: 409,

@@ -13,6 +13,8 @@ export interface ContractValidators {
   readonly input: ValidateFunction;
   /** Response validators of await steps, by step index. */
   readonly responses: ReadonlyMap<number, ValidateFunction>;
+  /** Output validators of the other steps, by step index: what a remote worker's outputs are checked with. */
+  readonly outputs: ReadonlyMap<number, ValidateFunction>;
 }
 
 export interface SchemaIssue {
@@ -65,11 +67,14 @@ export class ReleaseCatalog {
     let cached = this.#validators.get(contract.contractVersion);
     if (!cached) {
       const responses = new Map<number, ValidateFunction>();
+      const outputs = new Map<number, ValidateFunction>();
       for (const step of contract.steps) {
         if (step.kind === 'await' && step.responseSchema)
           responses.set(step.index, this.#ajv.compile(step.responseSchema));
+        if (step.kind === 'step' && step.outputSchema)
+          outputs.set(step.index, this.#ajv.compile(step.outputSchema));
       }
-      cached = { contract, input: this.#ajv.compile(contract.inputSchema), responses };
+      cached = { contract, input: this.#ajv.compile(contract.inputSchema), responses, outputs };
       this.#validators.set(contract.contractVersion, cached);
     }
     return cached;

@@ -106,3 +106,34 @@ export interface WorkerEvent {
   readonly data: Record<string, unknown>;
   readonly atMs: number;
 }
+
+/** What a worker registered with: the release it hosts and where the coordinator reaches it. */
+export interface WorkerRegistrationRecord {
+  readonly tenantId: string;
+  readonly pipelineId: string;
+  readonly workerId: string;
+  readonly contractVersion: string;
+  readonly releaseVersion: string;
+  readonly protocol: string;
+  readonly endpoint: string;
+  readonly artifactId: string | null;
+  readonly artifactDigest: string | null;
+}
+
+/** A worker's current state: one row per worker, kept up to date by each lifecycle event. */
+export interface WorkerStateRecord extends WorkerRegistrationRecord {
+  readonly registeredAtMs: number;
+  readonly lastHeartbeatAtMs: number;
+  readonly drainingSinceMs: number | null;
+  readonly unavailableSinceMs: number | null;
+}
+
+/** A lifecycle signal to a registered worker. */
+export interface WorkerSignal {
+  readonly tenantId: string;
+  readonly pipelineId: string;
+  readonly workerId: string;
+  readonly type: 'HEARTBEAT' | 'DRAIN' | 'UNDRAIN' | 'UNAVAILABLE';
+  readonly data: Record<string, unknown>;
+  readonly atMs: number;
+}

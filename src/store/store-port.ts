@@ -9,6 +9,9 @@ import type {
   ReleaseActivation,
   ReleaseRecord,
   WorkerEvent,
+  WorkerRegistrationRecord,
+  WorkerSignal,
+  WorkerStateRecord,
 } from './records.ts';
 
 /**
@@ -328,9 +331,29 @@ export interface ReleaseStore {
   getActiveRelease(tenantId: string, pipelineId: string): Promise<ReleaseRecord | undefined>;
   listReleases(tenantId: string, pipelineId: string): Promise<ReleaseRecord[]>;
   listActivations(tenantId: string, pipelineId: string): Promise<ReleaseActivation[]>;
-  appendWorkerEvent(event: Omit<WorkerEvent, 'seq'>): Promise<void>;
+  /**
+   * Registers a worker: its current-state row is written (HEALTHY, not draining) and a
+   * REGISTER event appended to its history. With `keepEndpoint`, an existing worker whose
+   * protocol or endpoint differs is left as it is and undefined returned (checked and written
+   * in one statement, so two registrations cannot interleave).
+   */
+  registerWorker(
+    registration: WorkerRegistrationRecord,
+    options: { atMs: number; keepEndpoint: boolean },
+  ): Promise<WorkerStateRecord | undefined>;
+  /**
+   * Applies a lifecycle signal to a registered worker's current-state row; undefined (nothing
+   * recorded) for an unknown worker. Only transitions join the history: a heartbeat appends
+   * nothing unless it brings an UNAVAILABLE worker back.
+   */
+  signalWorker(signal: WorkerSignal): Promise<WorkerStateRecord | undefined>;
+  getWorker(tenantId: string, pipelineId: string, workerId: string): Promise<WorkerStateRecord | undefined>;
+  listWorkers(tenantId: string, pipelineId: string): Promise<WorkerStateRecord[]>;
+  /** The history of one pipeline's workers' transitions, oldest first. */
   listWorkerEvents(tenantId: string, pipelineId: string): Promise<WorkerEvent[]>;
-  /** Every tenant and pipeline some worker ever registered for. */
+  /** Deletes up to `limit` history events older than `beforeMs`, oldest first; how many it deleted. */
+  pruneWorkerEvents(beforeMs: number, limit: number): Promise<number>;
+  /** Every tenant and pipeline some worker is registered for. */
   listWorkerPipelines(): Promise<{ tenantId: string; pipelineId: string }[]>;
 }
 

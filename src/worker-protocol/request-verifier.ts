@@ -13,8 +13,19 @@ export type Headers = Readonly<Record<string, string | string[] | undefined>>;
 
 export type Verification =
   | { readonly ok: true; readonly keyId: string | undefined; readonly nonce: string }
-  /** 401 for a request that is not proven to come from a key holder; 503 when the replay cache is full. */
-  | { readonly ok: false; readonly status: 401 | 503; readonly reason: string };
+  /** 401 for a request that is not proven to come from a key holder. */
+  | { readonly ok: false; readonly status: 401; readonly reason: string }
+  /**
+   * 503 when the replay cache is full: the request is a key holder's, so the refusal can be
+   * signed with its key over its nonce, telling the caller for certain that nothing ran.
+   */
+  | {
+      readonly ok: false;
+      readonly status: 503;
+      readonly reason: string;
+      readonly keyId: string | undefined;
+      readonly nonce: string;
+    };
 
 const single = (headers: Headers, name: string): string | undefined => {
   const value = headers[name];
@@ -83,7 +94,7 @@ export class RequestVerifier {
     if (!signatureMatches(expected, signature)) return refuse('signature mismatch');
     const admitted = this.#nonces.admit(nonce, signedAtMs + this.#toleranceMs, nowMs);
     if (admitted === 'replayed') return refuse('nonce already used');
-    if (admitted === 'full') return { ok: false, status: 503, reason: 'replay cache full' };
+    if (admitted === 'full') return { ok: false, status: 503, reason: 'replay cache full', keyId, nonce };
     return { ok: true, keyId, nonce };
   }
 }

@@ -111,6 +111,8 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Capsta
         heartbeatEveryMs: options.coordinator.heartbeatEveryMs ?? 30_000,
         timers,
         logger,
+        keys: protocol === 'grpc' ? (options.grpc?.keys ?? keys) : keys,
+        clock,
       })
     : undefined;
   link?.start();

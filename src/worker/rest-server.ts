@@ -58,17 +58,6 @@ export function createRestWorkerServer(options: RestWorkerServerOptions): Fastif
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  /** Verifies the request; on failure the refusal is sent and undefined returned. */
-  const verified = (request: FastifyRequest, reply: FastifyReply) => {
-    const path = request.url.split('?')[0] ?? '';
-    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const verification = verifier.verify({ method: request.method, path, headers: request.headers, body });
-    if (verification.ok) return { ...verification, path, body };
-    logger.warn({ path, reason: verification.reason, remote: request.ip }, 'worker call refused');
-    const code = verification.status === 401 ? 'unauthorized' : 'replay_cache_full';
-    void reply.code(verification.status).type('application/json').send(errorText(code, verification.reason));
-    return undefined;
-  };
   const sendSigned = (
     reply: FastifyReply,
     call: { keyId: string | undefined; nonce: string; path: string },
@@ -83,6 +72,26 @@ export function createRestWorkerServer(options: RestWorkerServerOptions): Fastif
       body: text,
     });
     return reply.code(status).headers(headers).type('application/json').send(text);
+  };
+  /** Verifies the request; on failure the refusal is sent and undefined returned. */
+  const verified = (request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const verification = verifier.verify({ method: request.method, path, headers: request.headers, body });
+    if (verification.ok) return { ...verification, path, body };
+    logger.warn({ path, reason: verification.reason, remote: request.ip }, 'worker call refused');
+    // Nothing ran either way. A key holder's request refused for a full replay cache gets a
+    // signed refusal (the caller may retry at once); an unproven caller cannot be answered
+    // with a signature, so to the coordinator that refusal is an unknown outcome.
+    if (verification.status === 503)
+      void sendSigned(
+        reply,
+        { ...verification, path },
+        503,
+        errorText('replay_cache_full', verification.reason),
+      );
+    else void reply.code(401).type('application/json').send(errorText('unauthorized', verification.reason));
+    return undefined;
   };
 
   app.get('/q/health/live', async () => ({ status: 'UP', checks: [] }));

@@ -1,6 +1,8 @@
 import { encodeCommand } from '../worker-protocol/command-codec.ts';
 import { resultEnvelopeSchema } from '../worker-protocol/envelopes.ts';
+import type { ContractValidators } from '../releases/release-catalog.ts';
 import { decodeResult } from '../worker-protocol/result-codec.ts';
+import { remoteResultProblem, WORKER_RESULT_INVALID } from './remote-result-check.ts';
 import type {
   HostedRelease,
   SegmentCommand,
@@ -11,6 +13,9 @@ import type {
 } from './transition-worker.ts';
 
 export type RemoteProtocol = 'rest' | 'grpc';
+
+/** The compiled contract of a command's pinned release, which remote results are checked against. */
+export type ContractLookup = (command: SegmentCommand) => Promise<ContractValidators | undefined>;
 
 /** A worker's signed capabilities as JSON text, or why there are none. */
 export type CapabilitiesAnswer =
@@ -72,11 +77,13 @@ const releaseKey = (r: { tenantId: string; pipelineId: string }) => `${r.tenantI
 export class RemoteTransitionWorker implements TransitionWorker {
   readonly workerId: string;
   readonly #transport: WorkerTransport;
+  readonly #contractOf: ContractLookup;
   readonly #releases = new Map<string, { release: HostedRelease; endpoint: string }>();
 
-  constructor(workerId: string, transport: WorkerTransport) {
+  constructor(workerId: string, transport: WorkerTransport, contractOf: ContractLookup) {
     this.workerId = workerId;
     this.#transport = transport;
+    this.#contractOf = contractOf;
   }
 
   get protocol(): RemoteProtocol {
@@ -108,6 +115,24 @@ export class RemoteTransitionWorker implements TransitionWorker {
     );
     const priorOutputs: StepOutput[] = prior.filter((p) => p.output !== undefined);
     const envelope = JSON.stringify(encodeCommand(command, priorOutputs));
-    return this.#transport.execute(hosted.endpoint, envelope, this.workerId, hooks.signal);
+    const result = await this.#transport.execute(hosted.endpoint, envelope, this.workerId, hooks.signal);
+    // Signed means sent by a key holder, not fit to commit: nothing of an answer that does not
+    // fit the segment is committed; it is a failed try like any other.
+    const problem = remoteResultProblem(result, command, await this.#contractOf(command));
+    if (!problem) return result;
+    return {
+      outcome: 'FAILED',
+      stepIndex: command.currentStepIndex,
+      failure: {
+        failureClass: 'WorkerResultInvalid',
+        code: WORKER_RESULT_INVALID,
+        message: `worker ${this.workerId} sent a result that does not fit the segment: ${problem}`.slice(
+          0,
+          2000,
+        ),
+        nonRetryable: false,
+        skipDlq: false,
+      },
+    };
   }
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '../coordinator/logger.ts';
 import {
+  type ContractLookup,
   RemoteTransitionWorker,
   type RemoteProtocol,
   type WorkerTransport,
@@ -21,8 +22,21 @@ export class RemoteWorkerDirectory {
   readonly #logger: Logger;
   readonly #warned = new Set<string>();
 
-  constructor(options: { registry: WorkerRegistry; transports: readonly WorkerTransport[]; logger: Logger }) {
+  readonly #allowsEndpoint: (endpoint: string) => boolean;
+  readonly #contractOf: ContractLookup;
+
+  constructor(options: {
+    registry: WorkerRegistry;
+    transports: readonly WorkerTransport[];
+    /** The endpoint allow-list: a registration from before it was set is not dispatched to. */
+    allowsEndpoint?: (endpoint: string) => boolean;
+    /** The pinned contract each remote result is checked against before it is committed. */
+    contractOf: ContractLookup;
+    logger: Logger;
+  }) {
+    this.#contractOf = options.contractOf;
     this.#registry = options.registry;
+    this.#allowsEndpoint = options.allowsEndpoint ?? (() => true);
     this.#transports = Object.fromEntries(options.transports.map((t) => [t.protocol, t]));
     this.#logger = options.logger;
   }
@@ -31,6 +45,13 @@ export class RemoteWorkerDirectory {
   adopt(tenantId: string, pipelineId: string, records: readonly WorkerRecord[]): void {
     for (const record of records) {
       if (record.protocol !== 'rest' && record.protocol !== 'grpc') continue;
+      if (!this.#allowsEndpoint(record.endpoint)) {
+        this.#warnOnce(
+          record.workerId,
+          `worker '${record.workerId}' is registered at ${record.endpoint}, outside capstan.workers.allowed-endpoints; it is not dispatched to`,
+        );
+        continue;
+      }
       const worker = this.#workerFor(record.workerId, record.protocol);
       worker?.host(
         {
@@ -58,7 +79,7 @@ export class RemoteWorkerDirectory {
       );
       return undefined;
     }
-    const worker = new RemoteTransitionWorker(workerId, transport);
+    const worker = new RemoteTransitionWorker(workerId, transport, this.#contractOf);
     this.#registry.add(worker);
     return worker;
   }

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { CAPABILITIES_PATH, EXECUTE_PATH } from '../worker-protocol/envelopes.ts';
 import { resultOfAnswer, resultOfNoAnswer, type WorkerTransport } from './remote-transition-worker.ts';
 import type { RestCallOutcome, SignedRestClient } from './signed-rest-client.ts';
@@ -15,25 +16,36 @@ function refusalOf(status: number, body: string): string {
   return `${status}`;
 }
 
-/** What a call's outcome means for the segment. */
+/** The error code of a refusal body, which is `{error: {code, message}}` from a Capstan worker. */
+function errorCodeOf(body: string): string | undefined {
+  try {
+    return errorBody.safeParse(JSON.parse(body)).data?.error.code;
+  } catch {
+    return undefined;
+  }
+}
+
+const errorBody = z.object({ error: z.object({ code: z.string() }) });
+
+/**
+ * What a call's outcome means for the segment. Only a worker's signed refusal may say that
+ * nothing ran: an unsigned 4xx or 5xx may come from a proxy, or from anyone, after the
+ * segment ran in part, so it is an unknown outcome and goes through the policy for those.
+ */
 function resultOf(outcome: RestCallOutcome, workerId: string): SegmentResult {
   if (outcome.kind !== 'answered') return resultOfNoAnswer(outcome, workerId);
   const { status, body } = outcome;
   if (status >= 200 && status < 300) return resultOfAnswer(body, workerId);
-  // Refusals a worker makes before running anything: our credentials, its configuration, or
-  // its shutdown. It cannot take work from this coordinator now.
+  const refusal = refusalOf(status, body);
+  if (!outcome.signed)
+    return { outcome: 'OUTCOME_UNKNOWN', reason: `worker ${workerId}: unsigned answer ${refusal}` };
+  // A segment abandoned mid-way (the call went away) may have run some of its steps.
+  if (status >= 500 && errorCodeOf(body) !== 'replay_cache_full')
+    return { outcome: 'OUTCOME_UNKNOWN', reason: `worker ${workerId} failed: ${refusal}` };
+  // Signed refusals made before running anything: the worker cannot take work from us now.
   if (status === 401 || status === 403 || status === 404 || status === 503)
-    return {
-      outcome: 'UNREACHABLE',
-      reason: `worker ${workerId} refused the call: ${refusalOf(status, body)}`,
-    };
-  if (status >= 400 && status < 500)
-    return {
-      outcome: 'REFUSED',
-      reason: `worker ${workerId} rejected the command: ${refusalOf(status, body)}`,
-    };
-  // A server error may come from anywhere, also from after the segment ran.
-  return { outcome: 'OUTCOME_UNKNOWN', reason: `worker ${workerId} failed: ${refusalOf(status, body)}` };
+    return { outcome: 'UNREACHABLE', reason: `worker ${workerId} refused the call: ${refusal}` };
+  return { outcome: 'REFUSED', reason: `worker ${workerId} rejected the command: ${refusal}` };
 }
 
 /** The REST worker protocol: a signed POST of the command, a signed GET of the capabilities. */

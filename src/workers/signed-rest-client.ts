@@ -23,7 +23,9 @@ export interface SignedRestClientOptions {
 
 /**
  * How a call ended, split by what the caller may conclude about the remote side:
- * - answered: a status and a body; a 2xx body is signed by a holder of the request's key.
+ * - answered: a status and a body; a 2xx body is signed by a holder of the request's key, and
+ *   `signed` says whether another status is too (only a signed refusal may say nothing ran:
+ *   a proxy's, or anyone's, unsigned 503 may follow a partial run).
  * - not-sent: the request never left in full (refused connection, connect timeout, a write
  *   cut short). The worker verifies the body's hash before acting, so nothing ran.
  * - unknown: the request went out but no trustworthy answer came back (timeout, dropped
@@ -31,7 +33,8 @@ export interface SignedRestClientOptions {
  * - aborted: the caller gave up (the execution was cancelled).
  */
 export type RestCallOutcome =
-  { readonly kind: 'answered'; readonly status: number; readonly body: string } | NoAnswer;
+  | { readonly kind: 'answered'; readonly status: number; readonly body: string; readonly signed: boolean }
+  | NoAnswer;
 
 /** `base` may carry a path prefix (`http://host/workers/a`); `path` goes under it. */
 function endpointUrl(base: string, path: string): URL {
@@ -146,17 +149,15 @@ export class SignedRestClient {
     response.on('end', () => {
       const status = response.statusCode ?? 0;
       const body = Buffer.concat(chunks).toString('utf8');
-      if (status >= 200 && status < 300) {
-        const problem = responseProblem(o.keys, signed.keyId, o.clock, o.toleranceMs, {
-          status,
-          path,
-          requestNonce: signed.nonce,
-          headers: response.headers,
-          body,
-        });
-        if (problem) return finish({ kind: 'unknown', reason: problem });
-      }
-      finish({ kind: 'answered', status, body });
+      const problem = responseProblem(o.keys, signed.keyId, o.clock, o.toleranceMs, {
+        status,
+        path,
+        requestNonce: signed.nonce,
+        headers: response.headers,
+        body,
+      });
+      if (problem && status >= 200 && status < 300) return finish({ kind: 'unknown', reason: problem });
+      finish({ kind: 'answered', status, body, signed: problem === undefined });
     });
   }
 }

@@ -84,7 +84,7 @@ export class WorkerAvailability {
     this.#heartbeatAtMs = atMs;
     for (const worker of this.#workers.workers.filter((w) => w.protocol === 'local')) {
       for (const { tenantId, pipelineId } of pipelinesOf(worker)) {
-        await this.#store.appendWorkerEvent({
+        await this.#store.signalWorker({
           tenantId,
           pipelineId,
           workerId: worker.workerId,

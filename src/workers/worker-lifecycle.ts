@@ -1,10 +1,10 @@
 import { CapstanError } from '../errors/catalog.ts';
 import type { Clock } from '../runtime/clock.ts';
-import type { WorkerEvent } from '../store/records.ts';
+import type { WorkerStateRecord } from '../store/records.ts';
 import type { Store } from '../store/store-port.ts';
 
 /**
- * Worker states, computed at read time from the append-only lifecycle events:
+ * Worker states, computed at read time from each worker's current-state row:
  * - HEALTHY: registered, heartbeating within `stale-after`, not draining.
  * - STALE: no heartbeat for longer than `stale-after`.
  * - DRAINING: drained by an operator: takes no new work until undrained (or re-registered).
@@ -38,53 +38,11 @@ export interface WorkerRecord extends WorkerRegistration {
   readonly drainingSinceMs: number | null;
 }
 
-interface Folded {
-  registration: WorkerRegistration;
-  registeredAtMs: number;
-  lastHeartbeatAtMs: number;
-  drainingSinceMs: number | null;
-  unavailableSinceMs: number | null;
-}
-
-/** Folds one pipeline's lifecycle events into the current record of each worker. */
-export function foldWorkerEvents(events: readonly WorkerEvent[]): Map<string, Folded> {
-  const workers = new Map<string, Folded>();
-  for (const e of events) {
-    if (e.type === 'REGISTER') {
-      const d = e.data;
-      workers.set(e.workerId, {
-        registration: {
-          workerId: e.workerId,
-          contractVersion: String(d.contractVersion),
-          releaseVersion: String(d.releaseVersion),
-          protocol: String(d.protocol),
-          endpoint: String(d.endpoint),
-          artifactId: typeof d.artifactId === 'string' ? d.artifactId : undefined,
-          artifactDigest: typeof d.artifactDigest === 'string' ? d.artifactDigest : undefined,
-        },
-        registeredAtMs: e.atMs,
-        lastHeartbeatAtMs: e.atMs,
-        drainingSinceMs: null,
-        unavailableSinceMs: null,
-      });
-      continue;
-    }
-    const worker = workers.get(e.workerId);
-    if (!worker) continue;
-    if (e.type === 'HEARTBEAT') {
-      worker.lastHeartbeatAtMs = e.atMs;
-      worker.unavailableSinceMs = null;
-    } else if (e.type === 'DRAIN') worker.drainingSinceMs ??= e.atMs;
-    else if (e.type === 'UNDRAIN') worker.drainingSinceMs = null;
-    else if (e.type === 'UNAVAILABLE') worker.unavailableSinceMs = e.atMs;
-  }
-  return workers;
-}
-
 /**
- * The worker lifecycle registry: register, heartbeat, drain and undrain append events; the
- * list folds them with the clock. Registration is idempotent per worker id (a restarted worker
- * registers again and is HEALTHY, not draining).
+ * The worker lifecycle registry: each worker is one current-state row in the store, which
+ * register, heartbeat, drain and undrain update (a heartbeat in place; only transitions join
+ * the worker history); the list computes states with the clock. A restarted worker registers
+ * again and is HEALTHY, not draining.
  */
 export class WorkerLifecycle {
   readonly #store: Store;
@@ -97,17 +55,38 @@ export class WorkerLifecycle {
     this.#staleAfterMs = options.staleAfterMs;
   }
 
-  async register(tenantId: string, pipelineId: string, r: WorkerRegistration): Promise<WorkerRecord> {
-    await this.#append(tenantId, pipelineId, r.workerId, 'REGISTER', {
-      contractVersion: r.contractVersion,
-      releaseVersion: r.releaseVersion,
-      protocol: r.protocol.toLowerCase(),
-      endpoint: r.endpoint,
-      ...(r.artifactId ? { artifactId: r.artifactId } : {}),
-      ...(r.artifactDigest ? { artifactDigest: r.artifactDigest } : {}),
-    });
+  /**
+   * Registers a worker. Unless `mayChangeEndpoint`, an existing worker keeps its protocol and
+   * endpoint: a registration naming others is refused (409), so whoever holds a worker token
+   * cannot redirect another worker's dispatch (and its execution inputs) to itself.
+   */
+  async register(
+    tenantId: string,
+    pipelineId: string,
+    r: WorkerRegistration,
+    options: { mayChangeEndpoint: boolean },
+  ): Promise<WorkerRecord> {
+    const registered = await this.#store.registerWorker(
+      {
+        tenantId,
+        pipelineId,
+        workerId: r.workerId,
+        contractVersion: r.contractVersion,
+        releaseVersion: r.releaseVersion,
+        protocol: r.protocol.toLowerCase(),
+        endpoint: r.endpoint,
+        artifactId: r.artifactId ?? null,
+        artifactDigest: r.artifactDigest ?? null,
+      },
+      { atMs: this.#clock.now(), keepEndpoint: !options.mayChangeEndpoint },
+    );
+    if (!registered)
+      throw new CapstanError(
+        'worker_endpoint_conflict',
+        `Worker '${r.workerId}' is registered at another endpoint; only an admin token or a registration signed with the worker protocol's shared secret may move it.`,
+      );
     await this.#wakeParked(tenantId, pipelineId, r.releaseVersion);
-    return this.get(tenantId, pipelineId, r.workerId);
+    return this.#recordOf(registered, this.#clock.now());
   }
 
   /** HEARTBEAT, DRAIN or UNDRAIN of a registered worker; unknown workers are 404. */
@@ -117,9 +96,17 @@ export class WorkerLifecycle {
     workerId: string,
     type: 'HEARTBEAT' | 'DRAIN' | 'UNDRAIN',
   ): Promise<WorkerRecord> {
-    await this.get(tenantId, pipelineId, workerId);
-    await this.#append(tenantId, pipelineId, workerId, type, {});
-    const worker = await this.get(tenantId, pipelineId, workerId);
+    const atMs = this.#clock.now();
+    const signalled = await this.#store.signalWorker({
+      tenantId,
+      pipelineId,
+      workerId,
+      type,
+      data: {},
+      atMs,
+    });
+    if (!signalled) throw notFound(workerId, pipelineId);
+    const worker = this.#recordOf(signalled, atMs);
     if (worker.state === 'HEALTHY') await this.#wakeParked(tenantId, pipelineId, worker.releaseVersion);
     return worker;
   }
@@ -136,17 +123,20 @@ export class WorkerLifecycle {
     workerId: string,
     reason: string,
   ): Promise<void> {
-    await this.#append(tenantId, pipelineId, workerId, 'UNAVAILABLE', { reason: reason.slice(0, 500) });
+    await this.#store.signalWorker({
+      tenantId,
+      pipelineId,
+      workerId,
+      type: 'UNAVAILABLE',
+      data: { reason: reason.slice(0, 500) },
+      atMs: this.#clock.now(),
+    });
   }
 
   async get(tenantId: string, pipelineId: string, workerId: string): Promise<WorkerRecord> {
-    const worker = (await this.list(tenantId, pipelineId)).find((w) => w.workerId === workerId);
-    if (!worker)
-      throw new CapstanError(
-        'worker_not_found',
-        `No worker '${workerId}' is registered for '${pipelineId}'.`,
-      );
-    return worker;
+    const worker = await this.#store.getWorker(tenantId, pipelineId, workerId);
+    if (!worker) throw notFound(workerId, pipelineId);
+    return this.#recordOf(worker, this.#clock.now());
   }
 
   async list(
@@ -155,43 +145,38 @@ export class WorkerLifecycle {
     filter: { contractVersion?: string | undefined; releaseVersion?: string | undefined } = {},
   ): Promise<WorkerRecord[]> {
     const nowMs = this.#clock.now();
-    const folded = foldWorkerEvents(await this.#store.listWorkerEvents(tenantId, pipelineId));
-    return [...folded.values()]
-      .map((w): WorkerRecord => ({
-        ...w.registration,
-        tenantId,
-        pipelineId,
-        state: this.#stateOf(w, nowMs),
-        registeredAtMs: w.registeredAtMs,
-        lastHeartbeatAtMs: w.lastHeartbeatAtMs,
-        drainingSinceMs: w.drainingSinceMs,
-      }))
+    return (await this.#store.listWorkers(tenantId, pipelineId))
       .filter((w) => (filter.contractVersion ?? w.contractVersion) === w.contractVersion)
       .filter((w) => (filter.releaseVersion ?? w.releaseVersion) === w.releaseVersion)
+      .map((w) => this.#recordOf(w, nowMs))
       .sort((a, b) => a.workerId.localeCompare(b.workerId));
   }
 
-  #stateOf(w: Folded, nowMs: number): WorkerState {
+  #recordOf(w: WorkerStateRecord, nowMs: number): WorkerRecord {
+    return {
+      workerId: w.workerId,
+      contractVersion: w.contractVersion,
+      releaseVersion: w.releaseVersion,
+      protocol: w.protocol,
+      endpoint: w.endpoint,
+      artifactId: w.artifactId ?? undefined,
+      artifactDigest: w.artifactDigest ?? undefined,
+      tenantId: w.tenantId,
+      pipelineId: w.pipelineId,
+      state: this.#stateOf(w, nowMs),
+      registeredAtMs: w.registeredAtMs,
+      lastHeartbeatAtMs: w.lastHeartbeatAtMs,
+      drainingSinceMs: w.drainingSinceMs,
+    };
+  }
+
+  #stateOf(w: WorkerStateRecord, nowMs: number): WorkerState {
     if (w.drainingSinceMs !== null) return 'DRAINING';
     if (w.unavailableSinceMs !== null) return 'UNAVAILABLE';
     if (nowMs - w.lastHeartbeatAtMs > this.#staleAfterMs) return 'STALE';
     return 'HEALTHY';
   }
-
-  async #append(
-    tenantId: string,
-    pipelineId: string,
-    workerId: string,
-    type: WorkerEvent['type'],
-    data: Record<string, unknown>,
-  ): Promise<void> {
-    await this.#store.appendWorkerEvent({
-      tenantId,
-      pipelineId,
-      workerId,
-      type,
-      data,
-      atMs: this.#clock.now(),
-    });
-  }
 }
+
+const notFound = (workerId: string, pipelineId: string) =>
+  new CapstanError('worker_not_found', `No worker '${workerId}' is registered for '${pipelineId}'.`);

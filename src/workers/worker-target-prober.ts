@@ -95,15 +95,21 @@ export class WorkerTargetProber {
         known.releaseVersion === release.releaseVersion;
       if (same) await this.#lifecycle.signal(tenantId, release.pipelineId, workerId, 'HEARTBEAT');
       else {
-        await this.#lifecycle.register(tenantId, release.pipelineId, {
-          workerId,
-          contractVersion: release.contractVersion,
-          releaseVersion: release.releaseVersion,
-          protocol,
-          endpoint,
-          artifactId: release.artifactId ?? undefined,
-          artifactDigest: release.artifactDigest ?? undefined,
-        });
+        await this.#lifecycle.register(
+          tenantId,
+          release.pipelineId,
+          {
+            workerId,
+            contractVersion: release.contractVersion,
+            releaseVersion: release.releaseVersion,
+            protocol,
+            endpoint,
+            artifactId: release.artifactId ?? undefined,
+            artifactDigest: release.artifactDigest ?? undefined,
+            // An operator configured this endpoint, and its capabilities came signed by a key holder.
+          },
+          { mayChangeEndpoint: true },
+        );
         this.#logger.info(
           { workerId, protocol, endpoint, releaseVersion: release.releaseVersion },
           'configured worker registered',

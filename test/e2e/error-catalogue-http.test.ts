@@ -14,6 +14,7 @@ import {
   type ApiResponse,
 } from '../support/coordinator-process.ts';
 import { gzipBomb } from '../support/gzip-bomb.ts';
+import { WORKER_TOKEN } from '../support/worker-process.ts';
 
 /**
  * Catalogue codes no request to one coordinator process can provoke today, each with why.
@@ -64,11 +65,23 @@ test('every row of the error catalogue over HTTP; the coordinator stays healthy'
       PIPELINE_ORCHESTRATOR_IDEMPOTENCY_POLICY: 'CLIENT_KEY_REQUIRED',
       CAPSTAN_HTTP_BODY_LIMIT_BYTES: '4096',
       CAPSTAN_RELEASES_ARCHIVE_MAX_UNPACKED_BYTES: String(1_048_576),
+      CAPSTAN_WORKERS_ALLOWED_ENDPOINTS: '127.0.0.1:*',
+      TEST_WORKER_TOKEN: WORKER_TOKEN,
+      PIPELINE_ORCHESTRATOR_WORKER_TOKEN_REF: 'env:TEST_WORKER_TOKEN',
     },
   });
   const api = apiClient(coordinator.baseUrl);
   const admin = apiClient(coordinator.baseUrl, ADMIN_TOKEN);
   const anonymous = apiClient(coordinator.baseUrl, null);
+  const workerApi = apiClient(coordinator.baseUrl, WORKER_TOKEN);
+  const workers = '/tpf/admin/tenants/default/pipelines/restaurant-approval/workers';
+  const registration = (workerId: string, endpoint: string) => ({
+    workerId,
+    contractVersion: 'c1',
+    releaseVersion: 'r1',
+    protocol: 'rest',
+    endpoint,
+  });
   const cp = '/tpf/control-plane/tenants/default';
   const submit = (input: unknown = orderInput(), idempotencyKey: string | null = randomUUID()) =>
     api.submit({ pipelineId: 'restaurant-approval', input, idempotencyKey: idempotencyKey ?? undefined });
@@ -138,6 +151,23 @@ test('every row of the error catalogue over HTTP; the coordinator stays healthy'
     release_not_found: () => admin.call('GET', `${releases('restaurant-approval')}/no-such-release`),
     worker_not_found: () =>
       admin.call('POST', '/tpf/admin/tenants/default/pipelines/restaurant-approval/workers/nobody/drain'),
+    worker_endpoint_not_allowed: () =>
+      admin.call('POST', `${workers}/register`, registration('metadata', 'http://169.254.169.254')),
+    worker_signature_invalid: () =>
+      workerApi.call('POST', `${workers}/register`, registration('forged', 'http://127.0.0.1:1'), {
+        'x-tpf-worker-timestamp': new Date().toISOString(),
+        'x-tpf-worker-nonce': randomUUID(),
+        'x-tpf-worker-signature': '0'.repeat(64),
+      }),
+    worker_endpoint_conflict: async () => {
+      const first = await workerApi.call(
+        'POST',
+        `${workers}/register`,
+        registration('moved', 'http://127.0.0.1:1'),
+      );
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      return workerApi.call('POST', `${workers}/register`, registration('moved', 'http://127.0.0.1:2'));
+    },
     no_active_release: () => api.submit({ pipelineId: 'no-such-pipeline', input: {}, idempotencyKey: 'k' }),
     idempotency_conflict: async () => {
       const key = randomUUID();

@@ -6,6 +6,7 @@ export interface WorkerDto {
   workerId: string;
   protocol: string;
   endpoint: string;
+  contractVersion: string;
   releaseVersion: string;
   artifactDigest: string | null;
   state: string;

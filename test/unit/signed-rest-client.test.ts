@@ -61,7 +61,7 @@ test('a request sent but not answered in time, or cut off mid-call, has an unkno
   assert.equal((await post(dropping)).kind, 'unknown');
 });
 
-test('a 2xx answer counts only when signed for this request; refusals come back as they are', async (t) => {
+test('a 2xx answer counts only when signed for this request; refusals come back marked signed or not', async (t) => {
   let lastNonce = '';
   const signed = await serve(t, (request, response, body) => {
     assert.equal(body, '{"a":1}');
@@ -75,12 +75,22 @@ test('a 2xx answer counts only when signed for this request; refusals come back 
     });
     response.writeHead(200, headers).end(text);
   });
-  assert.deepEqual(await post(signed), { kind: 'answered', status: 200, body: '{"outcome":"COMPLETED"}' });
+  assert.deepEqual(await post(signed), {
+    kind: 'answered',
+    status: 200,
+    body: '{"outcome":"COMPLETED"}',
+    signed: true,
+  });
   assert.ok(lastNonce.length > 0);
   const unsigned = await serve(t, (_request, response) => response.writeHead(200).end('{}'));
   assert.deepEqual(await post(unsigned), { kind: 'unknown', reason: 'the response is not signed' });
   const refusing = await serve(t, (_request, response) => response.writeHead(401).end('{"error":{}}'));
-  assert.deepEqual(await post(refusing), { kind: 'answered', status: 401, body: '{"error":{}}' });
+  assert.deepEqual(await post(refusing), {
+    kind: 'answered',
+    status: 401,
+    body: '{"error":{}}',
+    signed: false,
+  });
 });
 
 test('a call the caller aborts is abandoned', async (t) => {

@@ -215,20 +215,31 @@ forEachStore('registerRelease: created, identical, conflict; activation; worker 
       ['r2', T0 + 2, 'number'],
     ],
   );
-  await store.appendWorkerEvent({
+  const registration = {
     tenantId: 'default',
     pipelineId: 'p',
     workerId: 'w1',
-    type: 'REGISTER',
-    data: { releases: ['r1'] },
-    atMs: T0,
-  });
+    contractVersion: 'c1',
+    releaseVersion: 'r1',
+    protocol: 'rest',
+    endpoint: 'http://w1',
+    artifactId: null,
+    artifactDigest: null,
+  };
+  await store.registerWorker(registration, { atMs: T0, keepEndpoint: true });
   const events = await store.listWorkerEvents('default', 'p');
   assert.deepEqual(
     events.map((e) => [e.workerId, e.type, e.data, e.atMs]),
-    [['w1', 'REGISTER', { releases: ['r1'] }, T0]],
+    [
+      [
+        'w1',
+        'REGISTER',
+        { contractVersion: 'c1', releaseVersion: 'r1', protocol: 'rest', endpoint: 'http://w1' },
+        T0,
+      ],
+    ],
   );
-  await store.appendWorkerEvent({ ...events[0]!, pipelineId: 'a', type: 'HEARTBEAT', data: {} });
+  await store.registerWorker({ ...registration, pipelineId: 'a' }, { atMs: T0, keepEndpoint: true });
   assert.deepEqual(await store.listWorkerPipelines(), [
     { tenantId: 'default', pipelineId: 'a' },
     { tenantId: 'default', pipelineId: 'p' },

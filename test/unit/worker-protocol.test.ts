@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { z } from 'zod';
 import { definePipeline, NonRetryableError } from '../../src/sdk/index.ts';
@@ -8,6 +9,16 @@ import { decodeCommand, encodeCommand } from '../../src/worker-protocol/command-
 import { commandEnvelopeSchema, resultEnvelopeSchema } from '../../src/worker-protocol/envelopes.ts';
 import { decodeResult } from '../../src/worker-protocol/result-codec.ts';
 import type { SegmentCommand } from '../../src/workers/transition-worker.ts';
+import { silentLogger } from '../../src/coordinator/logger.ts';
+import { systemClock } from '../../src/runtime/clock.ts';
+import { systemRandom } from '../../src/runtime/random.ts';
+import { systemTimers } from '../../src/runtime/timers.ts';
+import { createRestWorkerServer } from '../../src/worker/rest-server.ts';
+import { KeyRing } from '../../src/worker-protocol/key-ring.ts';
+import { NonceGuard } from '../../src/worker-protocol/nonce-guard.ts';
+import { RequestVerifier } from '../../src/worker-protocol/request-verifier.ts';
+import { restWorkerTransport } from '../../src/workers/rest-worker-transport.ts';
+import { SignedRestClient } from '../../src/workers/signed-rest-client.ts';
 
 const seen: string[] = [];
 const pipeline = definePipeline({ id: 'three-steps', input: z.object({ n: z.number() }) })
@@ -153,4 +164,44 @@ test("result envelopes keep TPF's invariants", () => {
     false,
   );
   assert.equal(resultEnvelopeSchema.safeParse({ ...base, outcome: 'WAITING_EXTERNAL' }).success, false);
+});
+
+test("the worker's own refusals before running anything are signed: the coordinator's REST transport retries them plainly", async (t) => {
+  const { hosted, command } = await hostedAnd({ n: 1 });
+  const keys = new KeyRing({ defaultSecret: 'refusal-test-secret' });
+  // A replay cache of one nonce: the second call finds it full.
+  const verifier = new RequestVerifier({
+    keys,
+    clock: systemClock,
+    toleranceMs: 60_000,
+    nonces: new NonceGuard(1),
+  });
+  const server = createRestWorkerServer({
+    hosted,
+    workerId: () => 'w',
+    keys,
+    verifier,
+    clock: systemClock,
+    logger: silentLogger,
+  });
+  await server.listen({ port: 0, host: '127.0.0.1' });
+  t.after(() => server.close());
+  const url = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
+  const transport = restWorkerTransport(
+    new SignedRestClient({
+      keys,
+      clock: systemClock,
+      random: systemRandom,
+      timers: systemTimers,
+      connectTimeoutMs: 1_000,
+      requestTimeoutMs: 5_000,
+      toleranceMs: 60_000,
+    }),
+  );
+  const envelope = JSON.stringify(encodeCommand(command, []));
+  const signal = new AbortController().signal;
+  assert.equal((await transport.execute(url, envelope, 'w', signal)).outcome, 'COMPLETED');
+  const refused = await transport.execute(url, envelope, 'w', signal);
+  assert.equal(refused.outcome, 'UNREACHABLE', JSON.stringify(refused));
+  assert.match('reason' in refused ? refused.reason : '', /replay_cache_full/);
 });

@@ -8,6 +8,7 @@ import { systemRandom } from '../../runtime/random.ts';
 import { systemTimers } from '../../runtime/timers.ts';
 import { GrpcWorkerClient } from '../../workers/grpc-worker-client.ts';
 import { SignedRestClient } from '../../workers/signed-rest-client.ts';
+import type { KeyRing } from '../../worker-protocol/key-ring.ts';
 
 const system = { clock: systemClock, random: systemRandom, timers: systemTimers };
 
@@ -24,6 +25,8 @@ export function remoteWorkerSetup(
   restWorkers: RestWorkersOptions | undefined;
   grpcWorkers: GrpcWorkersOptions | undefined;
   hostLocally: boolean;
+  /** The worker protocols' keys and signature tolerance: what a signed worker registration is checked with. */
+  registrationKeys: { keyRings: KeyRing[]; toleranceMs: number };
 } {
   const problems: string[] = [];
   const attempt = <T>(configure: () => T): T | undefined => attemptConfig(problems, configure);
@@ -57,5 +60,10 @@ export function remoteWorkerSetup(
     endpoints: grpc.endpoints,
     tenantId,
   };
-  return { restWorkers, grpcWorkers, hostLocally: !requireRemote };
+  const protocols = [rest, grpc].filter((p) => p !== undefined);
+  const registrationKeys = {
+    keyRings: protocols.map((p) => p.keys),
+    toleranceMs: Math.max(0, ...protocols.map((p) => p.toleranceMs)),
+  };
+  return { restWorkers, grpcWorkers, hostLocally: !requireRemote, registrationKeys };
 }

@@ -22,6 +22,8 @@ import { parseIsoDuration } from '../../util/iso-duration.ts';
 import { makePrivateDir } from '../../util/private-files.ts';
 import { firstContact, storeTarget, unreachable } from '../store-errors.ts';
 import { loadPipelines } from '../load-pipelines.ts';
+import { EndpointAllowList } from '../../workers/endpoint-allow-list.ts';
+import { WorkerRegistrationPolicy } from '../../workers/worker-registration-policy.ts';
 import { remoteWorkerSetup } from './remote-workers.ts';
 import { printBanner } from './serve-banner.ts';
 
@@ -50,6 +52,7 @@ export function engineConfigOf(values: Settings, nodeId: string): EngineConfig {
     dlqProvider: values[`${p}dlq-provider`],
     remoteOutcomeUnknownPolicy: values[`${p}remote-outcome-unknown-policy`],
     workerStaleAfterMs: ms(values[`${p}worker.lifecycle.stale-after`]),
+    workerHistoryRetentionMs: ms(values[`${p}worker.lifecycle.history-retention`]),
     leaderLeaseMs: ms(values[`${p}cluster.leader-lease`]),
     maxClockSkewMs: ms(values[`${p}cluster.max-clock-skew`]),
     activeReleaseTtlMs: ms(values[`${p}releases.active-cache-ttl`]),
@@ -84,7 +87,12 @@ export async function serve(options: ServeOptions): Promise<void> {
     throw new ConfigError(warnings.map((w) => `strict-startup refuses: ${w}`));
   for (const warning of warnings) logger.warn({}, warning);
 
-  const { restWorkers, grpcWorkers, hostLocally } = remoteWorkerSetup(values);
+  const { restWorkers, grpcWorkers, hostLocally, registrationKeys } = remoteWorkerSetup(values);
+  const workerRegistration = new WorkerRegistrationPolicy({
+    ...registrationKeys,
+    allowList: new EndpointAllowList(listOf(values['capstan.workers.allowed-endpoints'])),
+    clock: systemClock,
+  });
   // Before the database: a store that cannot be configured stops the start with nothing opened.
   const artifacts = await openArtifactStore(values, { dataDir });
   const store = await openStore(values, { dataDir });
@@ -98,6 +106,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     config: engineConfigOf(values, nodeId),
     ...(restWorkers ? { restWorkers } : {}),
     ...(grpcWorkers ? { grpcWorkers } : {}),
+    workerRegistration,
   });
   // SQLite belongs to this process alone, so it always migrates; PostgreSQL may leave it to `capstan migrate`.
   const migrate = store.dialect === 'sqlite' || values['pipeline.orchestrator.postgres.migrate-on-start'];

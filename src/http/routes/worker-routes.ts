@@ -45,8 +45,10 @@ function workerDto(w: WorkerRecord) {
 }
 
 /**
- * Worker lifecycle (admin role; register and heartbeat also take a worker token). Every change
- * is an appended event; the routing table follows at once, so a drained worker gets no new work.
+ * Worker lifecycle (admin role; register and heartbeat also take a worker token). Each worker
+ * is one current-state row; the routing table follows at once, so a drained worker gets no
+ * new work. A registration names an allowed endpoint (403), and moves an existing worker only
+ * with an admin token or a signed registration (409 otherwise).
  */
 export function workerRoutes(
   app: FastifyInstance,
@@ -54,7 +56,7 @@ export function workerRoutes(
   tenantOf: (raw: string) => string,
 ): void {
   const base = '/tpf/admin/tenants/:tenantId/pipelines/:pipelineId/workers';
-  const { lifecycle } = coordinator;
+  const { lifecycle, workerRegistration: policy } = coordinator;
 
   // A worker registers and heartbeats itself with the worker token; drain and undrain are the operator's call.
   const workerCall: { config: { surface: Surface } } = { config: { surface: 'worker-lifecycle' } };
@@ -64,12 +66,27 @@ export function workerRoutes(
     const p = parseOr400(pipelineParams, request.params, 'path');
     const tenantId = tenantOf(p.tenantId);
     const b = parseOr400(registerBody, request.body ?? {}, 'worker registration');
-    const worker = await lifecycle.register(tenantId, p.pipelineId, {
-      ...b,
-      protocol: b.protocol.toLowerCase(),
-      artifactId: b.artifactId ?? undefined,
-      artifactDigest: b.artifactDigest ?? undefined,
+    policy.checkEndpoint(b.endpoint);
+    // A worker token may register a new worker, or an existing one where it already is; moving
+    // one elsewhere takes an admin token or a registration signed with the worker protocol's key.
+    const signed = policy.isSigned({
+      method: request.method,
+      path: request.url.split('?')[0] ?? '',
+      headers: request.headers,
+      body: request.body ?? {},
     });
+    const worker = await lifecycle.register(
+      tenantId,
+      p.pipelineId,
+      {
+        ...b,
+        protocol: b.protocol.toLowerCase(),
+        artifactId: b.artifactId ?? undefined,
+        artifactDigest: b.artifactDigest ?? undefined,
+      },
+      // `callerRole` is the role the route guard let in with (see auth.ts).
+      { mayChangeEndpoint: signed || request.callerRole === 'admin' },
+    );
     await coordinator.syncWorkerAvailability({ tenantId, pipelineId: p.pipelineId });
     return workerDto(worker);
   });

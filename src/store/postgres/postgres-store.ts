@@ -23,6 +23,7 @@ import * as q from './queries.ts';
 import { ReadBatch } from './read-batch.ts';
 import { rebuildProjections, snapshotProjections } from './rebuild.ts';
 import * as r from './release-records.ts';
+import * as w from './worker-records.ts';
 import { fail } from './segment-commands.ts';
 import { PgSignals } from './signals.ts';
 import { checkpoints, succeeds } from './step-commits.ts';
@@ -259,14 +260,28 @@ export class PostgresStore implements Store {
   getActiveRelease: Store['getActiveRelease'] = (t, p) => r.getActiveRelease(this.#pool, t, p);
   listReleases: Store['listReleases'] = (t, p) => r.listReleases(this.#pool, t, p);
   listActivations: Store['listActivations'] = (t, p) => r.listActivations(this.#pool, t, p);
-  appendWorkerEvent: Store['appendWorkerEvent'] = async (e) => {
-    await this.#write((db) => r.appendWorkerEvent(db, e));
-    // Heartbeats keep a worker HEALTHY where it already is; peers notice their absence by time.
-    if (e.type !== 'HEARTBEAT')
-      this.#signals.note({ kind: 'workers', tenantId: e.tenantId, pipelineId: e.pipelineId });
+  registerWorker: Store['registerWorker'] = async (registration, options) => {
+    const worker = await this.#write((db) => w.registerWorker(db, registration, options));
+    if (worker) this.#noteWorkers(worker);
+    return worker;
   };
-  listWorkerEvents: Store['listWorkerEvents'] = (t, p) => r.listWorkerEvents(this.#pool, t, p);
-  listWorkerPipelines: Store['listWorkerPipelines'] = () => r.listWorkerPipelines(this.#pool);
+  signalWorker: Store['signalWorker'] = async (signal) => {
+    const signalled = await this.#write((db) => w.signalWorker(db, signal));
+    // Heartbeats keep a worker HEALTHY where it already is (peers notice their absence by
+    // time); only transitions, like one that ends an UNAVAILABLE spell, are worth a note.
+    if (signalled?.transition) this.#noteWorkers(signalled.worker);
+    return signalled?.worker;
+  };
+  getWorker: Store['getWorker'] = (t, p, id) => w.getWorker(this.#pool, t, p, id);
+  listWorkers: Store['listWorkers'] = (t, p) => w.listWorkers(this.#pool, t, p);
+  listWorkerEvents: Store['listWorkerEvents'] = (t, p) => w.listWorkerEvents(this.#pool, t, p);
+  pruneWorkerEvents: Store['pruneWorkerEvents'] = (beforeMs, limit) =>
+    this.#write((db) => w.pruneWorkerEvents(db, beforeMs, limit));
+  listWorkerPipelines: Store['listWorkerPipelines'] = () => w.listWorkerPipelines(this.#pool);
+
+  #noteWorkers(worker: { tenantId: string; pipelineId: string }): void {
+    this.#signals.note({ kind: 'workers', tenantId: worker.tenantId, pipelineId: worker.pipelineId });
+  }
 
   rebuildProjections: Store['rebuildProjections'] = () => this.#write((db) => rebuildProjections(db));
   snapshotProjections: Store['snapshotProjections'] = () => snapshotProjections(this.#pool);

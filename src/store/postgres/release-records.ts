@@ -1,6 +1,6 @@
 import type { PipelineContract } from '../../releases/pipeline-contract.ts';
 import { canonicalJson } from '../../util/canonical-json.ts';
-import type { ReleaseActivation, ReleaseRecord, WorkerEvent } from '../records.ts';
+import type { ReleaseActivation, ReleaseRecord } from '../records.ts';
 import type { RegisterReleaseOutcome } from '../store-port.ts';
 import { parseJson } from '../rows.ts';
 import { exec, row, rows, type Db } from './sql.ts';
@@ -134,47 +134,4 @@ export async function listActivations(
     activatedAtMs: r.activated_at,
     actor: r.actor,
   }));
-}
-
-export async function appendWorkerEvent(db: Db, e: Omit<WorkerEvent, 'seq'>): Promise<void> {
-  await exec(
-    db,
-    `INSERT INTO worker_events (tenant_id, pipeline_id, worker_id, type, data_json, at)
-     VALUES (@tenantId, @pipelineId, @workerId, @type, @dataJson, @atMs)`,
-    { ...e, dataJson: JSON.stringify(e.data) },
-  );
-}
-
-export async function listWorkerEvents(db: Db, tenantId: string, pipelineId: string): Promise<WorkerEvent[]> {
-  const found = await rows<{
-    seq: number;
-    tenant_id: string;
-    pipeline_id: string;
-    worker_id: string;
-    type: WorkerEvent['type'];
-    data_json: string;
-    at: number;
-  }>(
-    db,
-    'SELECT * FROM worker_events WHERE tenant_id = @tenantId AND pipeline_id = @pipelineId ORDER BY seq',
-    { tenantId, pipelineId },
-  );
-  return found.map((r) => ({
-    seq: r.seq,
-    tenantId: r.tenant_id,
-    pipelineId: r.pipeline_id,
-    workerId: r.worker_id,
-    type: r.type,
-    data: parseJson(r.data_json) as Record<string, unknown>,
-    atMs: r.at,
-  }));
-}
-
-export async function listWorkerPipelines(db: Db): Promise<{ tenantId: string; pipelineId: string }[]> {
-  const found = await rows<{ tenant_id: string; pipeline_id: string }>(
-    db,
-    'SELECT DISTINCT tenant_id, pipeline_id FROM worker_events ORDER BY tenant_id, pipeline_id',
-    {},
-  );
-  return found.map((r) => ({ tenantId: r.tenant_id, pipelineId: r.pipeline_id }));
 }

@@ -8,6 +8,7 @@ CREATE TABLE releases (tenant_id text NOT NULL, pipeline_id text NOT NULL, relea
 CREATE TABLE schema_migrations (version integer NOT NULL, name text NOT NULL, applied_at bigint NOT NULL);
 CREATE TABLE step_outputs (execution_id text COLLATE "C" NOT NULL, step_index integer NOT NULL, output_json text NOT NULL);
 CREATE TABLE worker_events (seq bigint NOT NULL GENERATED ALWAYS AS IDENTITY, tenant_id text NOT NULL, pipeline_id text NOT NULL, worker_id text NOT NULL, type text NOT NULL, data_json text NOT NULL, at bigint NOT NULL);
+CREATE TABLE workers (tenant_id text NOT NULL, pipeline_id text NOT NULL, worker_id text NOT NULL, contract_version text NOT NULL, release_version text NOT NULL, protocol text NOT NULL, endpoint text NOT NULL, artifact_id text, artifact_digest text, registered_at bigint NOT NULL, last_heartbeat_at bigint NOT NULL, draining_since bigint, unavailable_since bigint);
 CREATE UNIQUE INDEX await_interactions_pkey ON await_interactions USING btree (interaction_id);
 CREATE UNIQUE INDEX executions_by_key ON executions USING btree (tenant_id, pipeline_id, execution_key);
 CREATE INDEX executions_by_tenant ON executions USING btree (tenant_id, created_at, execution_id);
@@ -34,4 +35,7 @@ CREATE UNIQUE INDEX releases_pkey ON releases USING btree (tenant_id, pipeline_i
 CREATE UNIQUE INDEX schema_migrations_pkey ON schema_migrations USING btree (version);
 CREATE UNIQUE INDEX step_outputs_pkey ON step_outputs USING btree (execution_id, step_index);
 CREATE INDEX worker_events_by_pipeline ON worker_events USING btree (tenant_id, pipeline_id, seq);
+CREATE INDEX worker_events_by_time ON worker_events USING btree (at, seq);
+CREATE INDEX worker_events_by_worker ON worker_events USING btree (tenant_id, pipeline_id, worker_id, seq);
 CREATE UNIQUE INDEX worker_events_pkey ON worker_events USING btree (seq);
+CREATE UNIQUE INDEX workers_pkey ON workers USING btree (tenant_id, pipeline_id, worker_id);

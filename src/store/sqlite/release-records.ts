@@ -1,6 +1,6 @@
 import type { PipelineContract } from '../../releases/pipeline-contract.ts';
 import { canonicalJson } from '../../util/canonical-json.ts';
-import type { ReleaseActivation, ReleaseRecord, WorkerEvent } from '../records.ts';
+import type { ReleaseActivation, ReleaseRecord } from '../records.ts';
 import type { RegisterReleaseOutcome } from '../store-port.ts';
 import { parseJson } from '../rows.ts';
 import type { Statements } from './statements.ts';
@@ -125,42 +125,4 @@ export function listActivations(sql: Statements, tenantId: string, pipelineId: s
     activatedAtMs: r.activated_at,
     actor: r.actor,
   }));
-}
-
-export function appendWorkerEvent(sql: Statements, e: Omit<WorkerEvent, 'seq'>): void {
-  sql
-    .get(
-      'INSERT INTO worker_events (tenant_id, pipeline_id, worker_id, type, data_json, at) VALUES (?, ?, ?, ?, ?, ?)',
-    )
-    .run(e.tenantId, e.pipelineId, e.workerId, e.type, JSON.stringify(e.data), e.atMs);
-}
-
-export function listWorkerEvents(sql: Statements, tenantId: string, pipelineId: string): WorkerEvent[] {
-  const rows = sql
-    .get('SELECT * FROM worker_events WHERE tenant_id = ? AND pipeline_id = ? ORDER BY seq')
-    .all(tenantId, pipelineId) as {
-    seq: number;
-    tenant_id: string;
-    pipeline_id: string;
-    worker_id: string;
-    type: WorkerEvent['type'];
-    data_json: string;
-    at: number;
-  }[];
-  return rows.map((r) => ({
-    seq: r.seq,
-    tenantId: r.tenant_id,
-    pipelineId: r.pipeline_id,
-    workerId: r.worker_id,
-    type: r.type,
-    data: parseJson(r.data_json) as Record<string, unknown>,
-    atMs: r.at,
-  }));
-}
-
-export function listWorkerPipelines(sql: Statements): { tenantId: string; pipelineId: string }[] {
-  const rows = sql
-    .get('SELECT DISTINCT tenant_id, pipeline_id FROM worker_events ORDER BY tenant_id, pipeline_id')
-    .all() as { tenant_id: string; pipeline_id: string }[];
-  return rows.map((r) => ({ tenantId: r.tenant_id, pipelineId: r.pipeline_id }));
 }

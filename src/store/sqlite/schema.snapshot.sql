@@ -8,6 +8,7 @@ CREATE TABLE releases ( tenant_id TEXT NOT NULL, pipeline_id TEXT NOT NULL, rele
 CREATE TABLE schema_migrations ( version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);
 CREATE TABLE step_outputs ( execution_id TEXT NOT NULL, step_index INTEGER NOT NULL, output_json TEXT NOT NULL, PRIMARY KEY (execution_id, step_index) ) WITHOUT ROWID;
 CREATE TABLE worker_events ( seq INTEGER PRIMARY KEY AUTOINCREMENT, tenant_id TEXT NOT NULL, pipeline_id TEXT NOT NULL, worker_id TEXT NOT NULL, type TEXT NOT NULL, data_json TEXT NOT NULL, at INTEGER NOT NULL );
+CREATE TABLE workers ( tenant_id TEXT NOT NULL, pipeline_id TEXT NOT NULL, worker_id TEXT NOT NULL, contract_version TEXT NOT NULL, release_version TEXT NOT NULL, protocol TEXT NOT NULL, endpoint TEXT NOT NULL, artifact_id TEXT, artifact_digest TEXT, registered_at INTEGER NOT NULL, last_heartbeat_at INTEGER NOT NULL, draining_since INTEGER, unavailable_since INTEGER, PRIMARY KEY (tenant_id, pipeline_id, worker_id) );
 CREATE UNIQUE INDEX executions_by_key ON executions (tenant_id, pipeline_id, execution_key);
 CREATE INDEX executions_by_tenant ON executions (tenant_id, created_at, execution_id);
 CREATE INDEX executions_by_tenant_status ON executions (tenant_id, status, created_at, execution_id);
@@ -25,3 +26,5 @@ CREATE INDEX interactions_pending_by_step ON await_interactions (tenant_id, step
 CREATE INDEX outbox_pending ON outbox (id) WHERE delivered_at IS NULL AND parked_at IS NULL;
 CREATE INDEX release_activations_latest ON release_activations (tenant_id, pipeline_id, seq);
 CREATE INDEX worker_events_by_pipeline ON worker_events (tenant_id, pipeline_id, seq);
+CREATE INDEX worker_events_by_time ON worker_events (at, seq);
+CREATE INDEX worker_events_by_worker ON worker_events (tenant_id, pipeline_id, worker_id, seq);

@@ -18,6 +18,7 @@ import * as o from './outbox-commands.ts';
 import * as q from './queries.ts';
 import { rebuildProjections, snapshotProjections } from './rebuild.ts';
 import * as r from './release-records.ts';
+import * as w from './worker-records.ts';
 import { checkpointStep, fail, succeed, suspend } from './segment-commands.ts';
 import { openSqlite, scalar, type SqliteConnection, type SqliteDriverName } from './sqlite-driver.ts';
 import { Statements } from './statements.ts';
@@ -173,9 +174,15 @@ export class SqliteStore implements Store {
   getActiveRelease: Store['getActiveRelease'] = async (t, p) => r.getActiveRelease(this.#sql, t, p);
   listReleases: Store['listReleases'] = async (t, p) => r.listReleases(this.#sql, t, p);
   listActivations: Store['listActivations'] = async (t, p) => r.listActivations(this.#sql, t, p);
-  appendWorkerEvent: Store['appendWorkerEvent'] = (e) => this.#write(() => r.appendWorkerEvent(this.#sql, e));
-  listWorkerEvents: Store['listWorkerEvents'] = async (t, p) => r.listWorkerEvents(this.#sql, t, p);
-  listWorkerPipelines: Store['listWorkerPipelines'] = async () => r.listWorkerPipelines(this.#sql);
+  registerWorker: Store['registerWorker'] = (registration, options) =>
+    this.#write(() => w.registerWorker(this.#sql, registration, options));
+  signalWorker: Store['signalWorker'] = (signal) => this.#write(() => w.signalWorker(this.#sql, signal));
+  getWorker: Store['getWorker'] = async (t, p, id) => w.getWorker(this.#sql, t, p, id);
+  listWorkers: Store['listWorkers'] = async (t, p) => w.listWorkers(this.#sql, t, p);
+  listWorkerEvents: Store['listWorkerEvents'] = async (t, p) => w.listWorkerEvents(this.#sql, t, p);
+  pruneWorkerEvents: Store['pruneWorkerEvents'] = (beforeMs, limit) =>
+    this.#write(() => w.pruneWorkerEvents(this.#sql, beforeMs, limit));
+  listWorkerPipelines: Store['listWorkerPipelines'] = async () => w.listWorkerPipelines(this.#sql);
 
   rebuildProjections: Store['rebuildProjections'] = () => this.#write(() => rebuildProjections(this.#sql));
   snapshotProjections: Store['snapshotProjections'] = async () => snapshotProjections(this.#sql);
