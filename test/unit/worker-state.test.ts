@@ -95,7 +95,7 @@ forEachStore('the current-state rows are built from the events of an older store
     'DROP TABLE workers',
     'DROP INDEX worker_events_by_time',
     'DROP INDEX worker_events_by_worker',
-    'DELETE FROM schema_migrations WHERE version = 4',
+    'DELETE FROM schema_migrations WHERE version = 6',
   ])
     await db.execSql(sql);
   const events: [string, string, string, number][] = [
