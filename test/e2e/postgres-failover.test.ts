@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { apiClient } from '../support/coordinator-process.ts';
 import { CLUSTER_PIPELINES, eventually, startNode, type ClusterNode } from '../support/cluster.ts';
+import { until } from '../support/eventually.ts';
 import { startPrivatePostgres } from '../support/private-postgres.ts';
 
 // The database goes away under load and comes back: the seeds' HA contract. While it is down
@@ -39,7 +40,7 @@ test('PostgreSQL stops under load: 503 store_unavailable, readiness fails and re
     }
   });
 
-  await sleep(1000);
+  await until('load acknowledged before the stop', () => acknowledged.size >= 20);
   const beforeStop = acknowledged.size;
   await database.stop();
   await Promise.all(
@@ -57,7 +58,10 @@ test('PostgreSQL stops under load: 503 store_unavailable, readiness fails and re
   assert.equal(write.status, 503, JSON.stringify(write.body));
   assert.equal(write.body.error.code, 'store_unavailable');
   const duringOutage = acknowledged.size;
-  await sleep(1500);
+  // The load keeps trying through the outage: every one of a few dozen tries is refused.
+  const refused = () => [...refusals.values()].reduce((a, b) => a + b, 0);
+  const refusedAtStop = refused();
+  await until('submits refused during the outage', () => refused() >= refusedAtStop + 30);
   assert.equal(acknowledged.size, duringOutage, 'nothing is acknowledged while the database is down');
 
   await database.start();
@@ -68,7 +72,7 @@ test('PostgreSQL stops under load: 503 store_unavailable, readiness fails and re
       ),
     ),
   );
-  await sleep(1000);
+  await until('load acknowledged after the restart', () => acknowledged.size >= duringOutage + 20);
   loading = false;
   await Promise.all(load);
   t.diagnostic(

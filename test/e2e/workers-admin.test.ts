@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ADMIN_TOKEN, apiClient, startCoordinatorProcess } from '../support/coordinator-process.ts';
+import { eventually, until } from '../support/eventually.ts';
 import { newOrder } from '../support/restaurant-order.ts';
 
 test('workers: register and heartbeat with a worker token, drain and undrain, computed states', async (t) => {
@@ -21,15 +21,19 @@ test('workers: register and heartbeat with a worker token, drain and undrain, co
     await admin.call('GET', '/tpf/admin/tenants/default/pipelines/restaurant-approval/releases/active')
   ).body as { contractVersion: string; releaseVersion: string };
 
-  // The coordinator registered its in-process worker, and keeps it fresh with heartbeats.
-  await sleep(1_500);
-  const listed = (await admin.call('GET', workers)).body as {
-    workerId: string;
-    protocol: string;
-    state: string;
-  }[];
-  const local = listed.find((w) => w.protocol === 'local');
-  assert.ok(local, JSON.stringify(listed));
+  // The coordinator registered its in-process worker, and keeps it fresh with heartbeats: once a
+  // heartbeat comes later than stale-after (1 s) past its registration, it is still HEALTHY.
+  const local = await eventually('a local-worker heartbeat past stale-after', async () => {
+    const listed = (await admin.call('GET', workers)).body as {
+      workerId: string;
+      protocol: string;
+      state: string;
+      registeredAtEpochMs: number;
+      lastHeartbeatAtEpochMs: number;
+    }[];
+    const found = listed.find((w) => w.protocol === 'local');
+    return found && found.lastHeartbeatAtEpochMs > found.registeredAtEpochMs + 1_000 ? found : undefined;
+  });
   assert.equal(local.state, 'HEALTHY', 'the local worker heartbeats more often than stale-after');
 
   // A worker token opens registration, heartbeat and reading one release, and nothing else.
@@ -57,12 +61,13 @@ test('workers: register and heartbeat with a worker token, drain and undrain, co
   assert.equal((await api.call('POST', `${workers}/register`, registration)).status, 403);
 
   // Without heartbeats a worker goes STALE; a heartbeat brings it back.
-  await sleep(1_500);
-  const stale = (await admin.call('GET', `${workers}?releaseVersion=${active.releaseVersion}`)).body as {
-    workerId: string;
-    state: string;
-  }[];
-  assert.equal(stale.find((w) => w.workerId === 'rest-1')?.state, 'STALE');
+  await until('rest-1 STALE without heartbeats', async () => {
+    const listed = (await admin.call('GET', `${workers}?releaseVersion=${active.releaseVersion}`)).body as {
+      workerId: string;
+      state: string;
+    }[];
+    return listed.find((w) => w.workerId === 'rest-1')?.state === 'STALE';
+  });
   assert.equal((await worker.call('POST', `${workers}/rest-1/heartbeat`)).body.state, 'HEALTHY');
 
   // Draining the local worker stops admission (no HEALTHY worker this coordinator can use).

@@ -57,21 +57,7 @@ export async function startNode(
   return { ...process, nodeId: options.nodeId, api: apiClient(process.baseUrl) };
 }
 
-/** Polls `probe` until it returns a value (not `undefined`); fails after `timeoutMs`. */
-export async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-  intervalMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+export { eventually } from './eventually.ts';
 
 export interface JournalEvent {
   readonly seq: number;

@@ -69,11 +69,9 @@ test('cancel on one node aborts the segment running on another (PostgreSQL)', as
 
   const cancelled = await b.cancel('default', id);
   assert.equal(cancelled.status, 'CANCELLED');
-  await eventually(
-    'the step on node A aborted',
-    async () => (aborted[0]?.aborted ? true : undefined),
-    10_000,
-  );
+  await eventually('the step on node A aborted', async () => (aborted[0]?.aborted ? true : undefined), {
+    timeoutMs: 10_000,
+  });
 
   // Node A's only slot is free again: another execution runs there.
   const next = await a.submit('default', { pipelineId: 'quick', input: { n: 21 } });
@@ -83,7 +81,7 @@ test('cancel on one node aborts the segment running on another (PostgreSQL)', as
       const x = await a.status('default', next.execution.executionId);
       return x.status === 'SUCCEEDED' ? x : undefined;
     },
-    10_000,
+    { timeoutMs: 10_000 },
   );
   assert.equal(done.result, 42);
   assert.equal(done.leaseOwner, null);

@@ -25,7 +25,8 @@ const quick = definePipeline({ id: 'quick', input: z.object({ n: z.number() }) }
 });
 
 const statusOf = (engine: Engine, id: string) => engine.coordinator.status('default', id);
-const until = <T>(what: string, probe: () => Promise<T | undefined>) => eventually(what, probe, 10_000, 5);
+const until = <T>(what: string, probe: () => Promise<T | undefined>) =>
+  eventually(what, probe, { timeoutMs: 10_000, intervalMs: 5 });
 
 forEachStore(
   'a step that never settles fails its try with step_timeout, is retried, then goes to the DLQ',
