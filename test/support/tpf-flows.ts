@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { until } from './eventually.ts';
 import { ADMIN_TOKEN, apiClient, OPERATOR_TOKEN, type CoordinatorProcess } from './coordinator-process.ts';
 import { APPROVED_ORDER_HISTORY } from './restaurant-order.ts';
 import { TpfDemoClient } from './tpf-demo-client.ts';
@@ -34,15 +34,14 @@ export async function runTpfFlowsOnWorker(
       ['declined', 'DECLINED'],
     ],
   );
-  const triage = await client.runIncident(async (executionId) => {
-    while (
-      !coordinator
+  const triage = await client.runIncident((executionId) =>
+    until(`the DLQ log line of ${executionId}`, () =>
+      coordinator
         .output()
         .split('\n')
-        .some((l) => l.includes('Execution moved to DLQ') && l.includes(executionId))
-    )
-      await sleep(100);
-  });
+        .some((l) => l.includes('Execution moved to DLQ') && l.includes(executionId)),
+    ),
+  );
   assert.equal(triage.firstFailureStatus, 'DLQ');
   assert.equal(triage.errorCode, 'decision_order_mismatch');
   assert.equal(triage.redrive.previousStatus, 'DLQ');
