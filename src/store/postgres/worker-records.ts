@@ -1,40 +1,8 @@
 import type { WorkerEvent, WorkerRegistrationRecord, WorkerSignal, WorkerStateRecord } from '../records.ts';
 import { parseJson } from '../rows.ts';
 import { registrationData } from '../worker-registration-data.ts';
+import { workerFromRow, type WorkerRow } from '../worker-row.ts';
 import { exec, row, rows, type Db } from './sql.ts';
-
-/** A worker's current state is one row; its history keeps the transitions only. */
-interface WorkerRow {
-  tenant_id: string;
-  pipeline_id: string;
-  worker_id: string;
-  contract_version: string;
-  release_version: string;
-  protocol: string;
-  endpoint: string;
-  artifact_id: string | null;
-  artifact_digest: string | null;
-  registered_at: number;
-  last_heartbeat_at: number;
-  draining_since: number | null;
-  unavailable_since: number | null;
-}
-
-const fromRow = (r: WorkerRow): WorkerStateRecord => ({
-  tenantId: r.tenant_id,
-  pipelineId: r.pipeline_id,
-  workerId: r.worker_id,
-  contractVersion: r.contract_version,
-  releaseVersion: r.release_version,
-  protocol: r.protocol,
-  endpoint: r.endpoint,
-  artifactId: r.artifact_id,
-  artifactDigest: r.artifact_digest,
-  registeredAtMs: r.registered_at,
-  lastHeartbeatAtMs: r.last_heartbeat_at,
-  drainingSinceMs: r.draining_since,
-  unavailableSinceMs: r.unavailable_since,
-});
 
 const KEY = 'tenant_id = @tenantId AND pipeline_id = @pipelineId AND worker_id = @workerId';
 
@@ -76,7 +44,7 @@ export async function registerWorker(
     data: registrationData(r),
     atMs: options.atMs,
   });
-  return fromRow(written);
+  return workerFromRow(written);
 }
 
 /** The column update each signal makes; a heartbeat also ends UNAVAILABLE. */
@@ -105,7 +73,7 @@ export async function signalWorker(
   // A heartbeat is a transition only when it ends an UNAVAILABLE spell.
   const transition = s.type !== 'HEARTBEAT' || updated.was_unavailable;
   if (transition) await appendEvent(db, s);
-  return { worker: fromRow(updated), transition };
+  return { worker: workerFromRow(updated), transition };
 }
 
 export async function getWorker(
@@ -119,7 +87,7 @@ export async function getWorker(
     pipelineId,
     workerId,
   });
-  return found && fromRow(found);
+  return found && workerFromRow(found);
 }
 
 export async function listWorkers(
@@ -132,7 +100,7 @@ export async function listWorkers(
     'SELECT * FROM workers WHERE tenant_id = @tenantId AND pipeline_id = @pipelineId ORDER BY worker_id',
     { tenantId, pipelineId },
   );
-  return found.map(fromRow);
+  return found.map(workerFromRow);
 }
 
 export async function listWorkerEvents(db: Db, tenantId: string, pipelineId: string): Promise<WorkerEvent[]> {

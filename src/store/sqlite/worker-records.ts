@@ -1,40 +1,8 @@
 import type { WorkerEvent, WorkerRegistrationRecord, WorkerSignal, WorkerStateRecord } from '../records.ts';
 import { parseJson } from '../rows.ts';
 import { registrationData } from '../worker-registration-data.ts';
+import { workerFromRow, type WorkerRow } from '../worker-row.ts';
 import type { Statements } from './statements.ts';
-
-/** A worker's current state is one row; its history keeps the transitions only. */
-interface WorkerRow {
-  tenant_id: string;
-  pipeline_id: string;
-  worker_id: string;
-  contract_version: string;
-  release_version: string;
-  protocol: string;
-  endpoint: string;
-  artifact_id: string | null;
-  artifact_digest: string | null;
-  registered_at: number;
-  last_heartbeat_at: number;
-  draining_since: number | null;
-  unavailable_since: number | null;
-}
-
-const fromRow = (r: WorkerRow): WorkerStateRecord => ({
-  tenantId: r.tenant_id,
-  pipelineId: r.pipeline_id,
-  workerId: r.worker_id,
-  contractVersion: r.contract_version,
-  releaseVersion: r.release_version,
-  protocol: r.protocol,
-  endpoint: r.endpoint,
-  artifactId: r.artifact_id,
-  artifactDigest: r.artifact_digest,
-  registeredAtMs: r.registered_at,
-  lastHeartbeatAtMs: r.last_heartbeat_at,
-  drainingSinceMs: r.draining_since,
-  unavailableSinceMs: r.unavailable_since,
-});
 
 const KEY = 'tenant_id = ? AND pipeline_id = ? AND worker_id = ?';
 
@@ -90,7 +58,7 @@ export function registerWorker(
     data: registrationData(r),
     atMs: options.atMs,
   });
-  return fromRow(row);
+  return workerFromRow(row);
 }
 
 /** The column update each signal makes (`?` is the signal's instant); a heartbeat also ends UNAVAILABLE. */
@@ -114,7 +82,7 @@ export function signalWorker(sql: Statements, s: WorkerSignal): WorkerStateRecor
   if (!row) return undefined;
   // A heartbeat is a transition only when it ends an UNAVAILABLE spell.
   if (s.type !== 'HEARTBEAT' || before.unavailable_since !== null) appendEvent(sql, s);
-  return fromRow(row);
+  return workerFromRow(row);
 }
 
 export function getWorker(
@@ -125,14 +93,14 @@ export function getWorker(
 ): WorkerStateRecord | undefined {
   const row = sql.get(`SELECT * FROM workers WHERE ${KEY}`).get(tenantId, pipelineId, workerId) as
     WorkerRow | undefined;
-  return row && fromRow(row);
+  return row && workerFromRow(row);
 }
 
 export function listWorkers(sql: Statements, tenantId: string, pipelineId: string): WorkerStateRecord[] {
   const rows = sql
     .get('SELECT * FROM workers WHERE tenant_id = ? AND pipeline_id = ? ORDER BY worker_id')
     .all(tenantId, pipelineId) as WorkerRow[];
-  return rows.map(fromRow);
+  return rows.map(workerFromRow);
 }
 
 export function listWorkerEvents(sql: Statements, tenantId: string, pipelineId: string): WorkerEvent[] {
