@@ -131,7 +131,7 @@ async function main(): Promise<void> {
 
   let compare: { anchors: Omit<AnchorRun, 'rows'>; ratios: AnchorRatio[] } | { error: string } | undefined;
   if (options.compare) {
-    process.stderr.write(`anchors: ../shared/bench/anchors/run.sh ${options.n}…\n`);
+    process.stderr.write(`anchors: the harness's run.sh ${options.n}…\n`);
     try {
       const run = await runAnchors(options.n, options.quick);
       compare = {

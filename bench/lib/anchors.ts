@@ -1,5 +1,6 @@
 /**
- * `--compare`: runs the anchors harness (../shared/bench/anchors/run.sh <N>) in this invocation
+ * `--compare`: runs the anchors harness (its `run.sh <N>`; where it is found: `anchorsDir` below,
+ * and docs/performance.md#compared-with-the-anchors) in this invocation
  * and reads its raw results back. The harness installs its own dependencies, starts its own
  * PostgreSQL and Redis (on ports 25432 and 26379 here, below the ephemeral range), and runs every anchor on Node 22 from npm; see its README.
  */
@@ -10,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 /**
  * Where the anchors harness is: `$CAPSTAN_ANCHORS_DIR`, else `shared/bench/anchors` in the
  * checkout's parent folder or the nearest ancestor that has one (a fresh clone may sit deeper
- * than the team's checkout beside `shared/`).
+ * than a checkout that has the harness's folder beside it).
  */
 export function anchorsDir(): string {
   const configured = process.env.CAPSTAN_ANCHORS_DIR;

@@ -1,6 +1,6 @@
 /**
- * W1 and W3: three trivial sequential steps, the anchors' workload (shared/bench/anchors/lib/common.mjs:
- * step1 x = 2i, step2 y = x + 1, step3 z = 3y). Every step's output is checkpointed before the next runs.
+ * W1 and W3: three trivial sequential steps, the anchors harness's common workload (step1 x = 2i,
+ * step2 y = x + 1, step3 z = 3y). Every step's output is checkpointed before the next runs.
  */
 import { z } from 'zod';
 import { definePipeline } from '../../src/sdk/index.ts';

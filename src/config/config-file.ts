@@ -64,7 +64,7 @@ export function readConfigFile(path: string): ConfigFile {
   return classify(path, entries);
 }
 
-// TPF's coordinator keys (reference §3.11) that Capstan does not implement, after
+// TPF's coordinator keys that Capstan does not implement, after
 // `pipeline.orchestrator.`. They are ignored with a warning; any other unknown key there is an error.
 const tpfKeys = new Set([
   'pipeline-id',

@@ -338,7 +338,7 @@ export function envNameOf(key: string): string {
 }
 
 /**
- * TPF's spellings of keys Capstan names more briefly (reference §3.11): in a config file they set
+ * TPF's spellings of keys Capstan names more briefly: in a config file they set
  * the Capstan key, so a TPF file keeps working verbatim. (Their environment names are in `env`.)
  */
 export const settingAliases: Readonly<Record<string, SettingKey>> = {

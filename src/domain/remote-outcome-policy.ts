@@ -7,10 +7,11 @@ export const REMOTE_OUTCOME_UNKNOWN = 'REMOTE_OUTCOME_UNKNOWN';
 export type RemoteOutcomeUnknownPolicy = 'retry' | 'dlq';
 
 /**
- * What a try whose outcome is unknown leads to (SPEC §2). Never a plain failure: `retry`
- * counts it as a failed, retryable try (its retries keep the step's idempotency key, so step
- * code can recognise a side effect that did happen), and exhausting the budget that way is
- * `remote_outcome_unknown`; `dlq` sends it to the DLQ at once for an operator to decide.
+ * What a try whose outcome is unknown leads to (docs/architecture.md#the-execution-state-machine).
+ * Never a plain failure: `retry` counts it as a failed, retryable try (its retries keep the
+ * step's idempotency key, so step code can recognise a side effect that did happen), and
+ * exhausting the budget that way is `remote_outcome_unknown`; `dlq` sends it to the DLQ at once
+ * for an operator to decide.
  */
 export function decideUnknownOutcome(
   policy: RemoteOutcomeUnknownPolicy,

@@ -28,9 +28,9 @@ export interface FailureFacts {
 }
 
 /**
- * The retry rule (SPEC §2): a retryable failure with `attempt < maxRetries` waits
- * `min(delay × multiplier^attempt, maxDelay)` ± jitter and tries again with `attempt + 1`;
- * anything else is terminal: DLQ, or FAILED when the DLQ is skipped.
+ * The retry rule (docs/architecture.md#the-execution-state-machine): a retryable failure with
+ * `attempt < maxRetries` waits `min(delay × multiplier^attempt, maxDelay)` ± jitter and tries
+ * again with `attempt + 1`; anything else is terminal: DLQ, or FAILED when the DLQ is skipped.
  */
 export function decideFailure(
   policy: RetryPolicy,

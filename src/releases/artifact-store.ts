@@ -5,7 +5,7 @@ import { CapstanError } from '../errors/catalog.ts';
  * Where registered artifacts live, content-addressed: an artifact's name is the sha256 of its
  * bytes (`sha256:<hex>`), so the same bytes always land under the same name, a write can be
  * repeated by any node at any time, and a read proves itself by re-hashing. The coordinator
- * verifies at register and at activation, never per submit (SPEC §1, reference §8).
+ * verifies at register and at activation, never per submit.
  */
 export interface ArtifactStore {
   /** What the startup log says about the store: its kind and where it is (never a secret). */

@@ -41,7 +41,7 @@ const conflict = (pipelineId: string, releaseVersion: string) =>
   );
 
 /**
- * Registers and activates releases (SPEC §1, §3 admin). A release is checked once, when it is
+ * Registers and activates releases (the admin API's release routes). A release is checked once, when it is
  * registered: the descriptor's shape, its pipeline, every stored artifact's sha256, and the
  * contract inside the primary artifact (its version must be its own hash and the descriptor's).
  * Stored artifacts are kept content-addressed and re-verified at activation, never per submit.

@@ -1,6 +1,6 @@
 /**
- * The envelopes of the transition-worker protocol (SPEC §4; `reference/tpf.md` §4.2, §4.3 and
- * §2.6), with TPF's field names. Every protocol (REST now, gRPC later) carries these same JSON
+ * The envelopes of the transition-worker protocol (docs/worker-protocol.md#envelopes), with
+ * TPF's field names. Every protocol (REST and gRPC) carries these same JSON
  * documents. Capstan's additions are optional fields a TPF peer ignores: `leaseEpoch`,
  * `idempotencyAttempt` and `priorOutputs` on a command; `stepIndex` and `stepOutputs` on a
  * result; `workerId`, `tenantId` and `releases` on a capability.

@@ -1,5 +1,5 @@
 /**
- * The gRPC transition-worker service (`reference/tpf.md` §4.7), loaded from the committed
+ * The gRPC transition-worker service (docs/worker-protocol.md#grpc), loaded from the committed
  * `transition_worker.proto` with proto-loader, and the schemas of its messages. Both sides use
  * this: the worker serves it, the coordinator calls it. Each message is checked against its
  * schema when it arrives, so nothing past this point trusts protobuf's dynamic objects.

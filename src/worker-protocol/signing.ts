@@ -1,5 +1,5 @@
 /**
- * Request and response signatures of the worker protocol (`reference/tpf.md` §4.5):
+ * Request and response signatures of the worker protocol (docs/worker-protocol.md#signing):
  * `hex(HMAC-SHA256(secret, METHOD\nPATH\nTIMESTAMP\nNONCE\nhex(sha256(body))))`, TPF's
  * scheme byte for byte. Capstan goes further in two ways: a key id names the secret (so keys
  * can rotate without downtime), and responses are signed too, over a string that starts with

@@ -48,7 +48,7 @@ export interface GrpcWorkerServer {
   close(): Promise<void>;
 }
 
-/** A refusal sent as a gRPC status (TPF's mapping, `reference/tpf.md` §4.7). */
+/** A refusal sent as a gRPC status (TPF's mapping, docs/worker-protocol.md#grpc). */
 class Refusal extends Error {
   readonly code: status;
   constructor(code: status, message: string) {

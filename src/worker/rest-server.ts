@@ -32,7 +32,7 @@ export interface RestWorkerServerOptions {
 const errorText = (code: ErrorCode, message: string) => JSON.stringify(errorBody(code, message));
 
 /**
- * The worker's REST surface (`reference/tpf.md` §2.6): `POST /pipeline/worker/transitions/execute`
+ * The worker's REST surface (docs/worker-protocol.md#rest): `POST /pipeline/worker/transitions/execute`
  * and `GET /pipeline/worker/capabilities`, both signed. The signature is checked over the raw
  * body before it is parsed; a bad or missing one is a 401 and nothing runs. Every answer to a
  * verified request is signed with the key the request used, over the request's nonce.

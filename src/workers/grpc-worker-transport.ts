@@ -8,7 +8,7 @@ const REFUSED_UNREAD = new Set([status.UNAUTHENTICATED, status.PERMISSION_DENIED
 /** Statuses of a command the worker rejected as it stands (TPF: bad protocol, IllegalState). */
 const REJECTED = new Set([status.INVALID_ARGUMENT, status.FAILED_PRECONDITION, status.NOT_FOUND]);
 
-/** What a call's outcome means for the segment (TPF's status mapping, `reference/tpf.md` §4.7). */
+/** What a call's outcome means for the segment (TPF's status mapping, docs/worker-protocol.md#grpc). */
 function resultOf(outcome: GrpcCallOutcome, workerId: string): SegmentResult {
   switch (outcome.kind) {
     case 'aborted':

@@ -1,7 +1,7 @@
 import type { Timers } from '../runtime/timers.ts';
 
 /**
- * The seam between coordinator and transition workers (SPEC §4). A segment runs from
+ * The seam between coordinator and transition workers (docs/architecture.md#data-flow). A segment runs from
  * `currentStepIndex` to the next durable boundary: an await or the end of the pipeline.
  */
 export interface SegmentCommand {

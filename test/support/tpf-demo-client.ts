@@ -1,8 +1,8 @@
 /**
  * A TypeScript re-creation of TPF's restaurant demo client
  * (`examples/restaurant-approval/self-host/demo-client.py`, `run-flows` and `run-incident`; see
- * `reference/tpf.md` §6.1). It sends exactly what that client sends: a `UNI` submit whose
- * `inputPayload` is a DTO envelope, status polling every 200 ms, the pending inbox filtered by
+ * docs/compat.md#how-the-conformance-test-works). It sends exactly what that client sends: a
+ * `UNI` submit whose `inputPayload` is a DTO envelope, status polling every 200 ms, the pending inbox filtered by
  * await step id, completions whose `responsePayload` is a `java.util.Map` envelope encoded the
  * way TPF encodes maps (`{"items": {key: <envelope of the value>}}`, recursively, as the
  * Python `encoded_payload` does), and the admin re-drive. It knows nothing about Capstan: its
