@@ -48,6 +48,18 @@ export async function openStore(values: Settings, options: OpenStoreOptions): Pr
   });
 }
 
+/**
+ * Every migration of the configured dialect, in order (what a fresh store would apply),
+ * read from the code alone: nothing is opened or created.
+ */
+export async function dialectMigrations(values: Settings): Promise<{ version: number; name: string }[]> {
+  const { listMigrations } =
+    values[PROVIDER] === 'postgres'
+      ? await import('./postgres/migrate.ts')
+      : await import('./sqlite/migrate.ts');
+  return listMigrations().map(({ version, name }) => ({ version, name }));
+}
+
 /** The PostgreSQL connection URL the configuration names, its secret ref resolved. */
 export function resolvePostgresUrl(values: Settings, env: NodeJS.ProcessEnv = process.env): string {
   const configured = values[URL_KEY];

@@ -1,16 +1,23 @@
 import { CapstanError } from '../../errors/catalog.ts';
 import { isRefusedValue, refusedValueError } from './refused-value.ts';
 
+// Node's network errors: no connection, or one that broke.
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',
   'EPIPE',
   'EHOSTUNREACH',
+  'ENETUNREACH',
   'ENOTFOUND',
+  'EAI_AGAIN',
 ]);
 // SQLSTATE: class 08 (connection exception), the server shutting down or not yet accepting.
 const SERVER_CODES = /^(08...|57P01|57P02|57P03|53300)$/;
+// SQLSTATE of a server that refused the connection itself: class 28 (invalid authorization),
+// class 3D (no such database). Not a 503 at run time (retrying will not help), but a store
+// that cannot be reached all the same.
+const REFUSED_CONNECTION_CODES = /^(28|3D)...$/;
 // The last: a prepared statement whose result columns a migration changed fails on its
 // connection, which is then discarded; the command was not applied and may be retried.
 const DRIVER_MESSAGES =
@@ -23,6 +30,18 @@ export function isUnavailable(error: unknown): boolean {
   if (typeof code === 'string' && (NETWORK_CODES.has(code) || SERVER_CODES.test(code))) return true;
   if (error instanceof AggregateError) return error.errors.some(isUnavailable);
   return DRIVER_MESSAGES.test(error.message);
+}
+
+/**
+ * True when the database could not be reached or would not take the connection (wrong
+ * credentials, no such database), or when the store already reported it `store_unavailable`.
+ */
+export function isUnreachable(error: unknown): boolean {
+  if (error instanceof CapstanError) return error.code === 'store_unavailable';
+  if (isUnavailable(error)) return true;
+  if (error instanceof AggregateError) return error.errors.some(isUnreachable);
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && REFUSED_CONNECTION_CODES.test(code);
 }
 
 /**
