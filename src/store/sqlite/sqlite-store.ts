@@ -92,7 +92,7 @@ export class SqliteStore implements Store {
     this.#db.prepare('SELECT 1').get();
   }
   /** A local file has no network to lose: its failures are never "unreachable". */
-  isUnreachable(): boolean {
+  isUnreachable(_error: unknown): boolean {
     return false;
   }
   async durabilitySettings(): Promise<Record<string, string>> {
