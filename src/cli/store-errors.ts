@@ -4,7 +4,7 @@ import { redactUrl } from '../config/redact.ts';
 import { resolvePostgresUrl, type OpenedStore } from '../store/open-store.ts';
 import type { Store } from '../store/store-port.ts';
 import type { Settings } from '../config/settings.ts';
-import { CliError, localCodes } from './cli-error.ts';
+import { CliError, localCodes } from '../errors/cli-error.ts';
 
 /** How long the first query may wait for a connection before the store counts as unreachable. */
 export const FIRST_CONTACT_TIMEOUT_MS = 30_000;

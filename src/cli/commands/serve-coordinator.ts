@@ -2,7 +2,8 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { resolveAccessTokens } from '../../config/access-tokens.ts';
-import { ConfigError, loadConfig } from '../../config/load-config.ts';
+import { loadConfig } from '../../config/load-config.ts';
+import { ConfigError } from '../../errors/config-error.ts';
 import { flagsOf, type ServeOptions } from './serve.ts';
 import type { Settings } from '../../config/settings.ts';
 import {
