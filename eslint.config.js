@@ -29,6 +29,34 @@ export default tseslint.config(
     },
   },
   {
+    // The dialects are sealed: the rest of the code reaches a store through `store/open-store.ts`
+    // and the port (`store/store-port.ts`), never a SQLite or PostgreSQL module. Tests, bench and
+    // scripts may (they exercise and snapshot each dialect), so the rule is for src/ alone.
+    files: ['src/**/*.ts'],
+    ignores: ['src/store/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/store/sqlite/**', '**/store/postgres/**'],
+              message: 'Go through store/open-store.ts and the Store port: the dialects are sealed.',
+            },
+          ],
+        },
+      ],
+      // The same for `await import(…)`, which no-restricted-imports does not see.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ImportExpression[source.value=/\\/store\\/(sqlite|postgres)\\//]',
+          message: 'Go through store/open-store.ts and the Store port: the dialects are sealed.',
+        },
+      ],
+    },
+  },
+  {
     // Tests read arbitrary JSON responses; their assertions are the type check.
     files: ['test/**/*.ts'],
     rules: {

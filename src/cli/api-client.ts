@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { CliError, localCodes } from './cli-error.ts';
+import { CliError, localCodes } from '../errors/cli-error.ts';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
 export const DEFAULT_TENANT = 'default';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
-import { CliError, localCodes } from './cli-error.ts';
+import { CliError, localCodes } from '../errors/cli-error.ts';
 
 /** A commander parser for a non-negative integer option (a bad value is a usage error, exit 2). */
 export function integer(value: string): number {

@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
-import { ConfigError } from '../config/load-config.ts';
+import { ConfigError } from '../errors/config-error.ts';
 import { CapstanError } from '../errors/catalog.ts';
-import { CliError, localCodes } from './cli-error.ts';
+import { CliError, localCodes } from '../errors/cli-error.ts';
 
 /** The CLI's exit codes, documented in the README ("Command line"). */
 export const EXIT = {

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { deterministicTgz, type BundleFile } from '../releases/artifact-bundle.ts';
-import { CliError, localCodes } from './cli-error.ts';
+import { CliError, localCodes } from '../errors/cli-error.ts';
 
 const DESCRIPTOR = 'pipeline-release.json';
 

@@ -1,26 +1,13 @@
 import { join } from 'node:path';
+import { CapstanError } from '../errors/catalog.ts';
 import { redactUrl } from '../config/redact.ts';
 import { resolvePostgresUrl, type OpenedStore } from '../store/open-store.ts';
+import type { Store } from '../store/store-port.ts';
 import type { Settings } from '../config/settings.ts';
-import { CliError, localCodes } from './cli-error.ts';
+import { CliError, localCodes } from '../errors/cli-error.ts';
 
 /** How long the first query may wait for a connection before the store counts as unreachable. */
 export const FIRST_CONTACT_TIMEOUT_MS = 30_000;
-
-// Node's network errors, and PostgreSQL's refusals of the connection itself (SQLSTATE classes
-// 08 connection exception, 28 invalid authorization, 3D no such database, 57P03 cannot connect now).
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-]);
-const isConnectionFailure = (code: string): boolean =>
-  NETWORK_CODES.has(code) || /^(08|28|3D)/.test(code) || code === '57P03';
 
 /** Where the store is, fit to print: the PostgreSQL URL with its password masked, or the SQLite file. */
 export function storeTarget(values: Settings, store: OpenedStore, dataDir: string): string {
@@ -34,6 +21,7 @@ export function storeTarget(values: Settings, store: OpenedStore, dataDir: strin
  * (exit 7) naming the target, instead of a stack trace or a hang.
  */
 export async function firstContact<T>(
+  store: Store,
   work: Promise<T>,
   target: string,
   timeoutMs = FIRST_CONTACT_TIMEOUT_MS,
@@ -50,23 +38,22 @@ export async function firstContact<T>(
   try {
     return await Promise.race([work, timeout]);
   } catch (error) {
-    throw unreachable(error, target) ?? error;
+    throw unreachable(store, error, target) ?? error;
   } finally {
     clearTimeout(timer);
   }
 }
 
-/** A CliError `unreachable` when `error` says the database could not be reached, else undefined. */
-export function unreachable(error: unknown, target: string): CliError | undefined {
+/**
+ * A CliError `unreachable` when the store says `error` means its database could not be
+ * reached (the store knows its driver's codes), else undefined.
+ */
+export function unreachable(store: Store, error: unknown, target: string): CliError | undefined {
   if (error instanceof CliError) return error;
-  const code = (error as { code?: unknown } | undefined)?.code;
+  if (!store.isUnreachable(error)) return undefined;
   // The store's own report of an unreachable database (503 over HTTP): its cause says why.
-  if (code === 'store_unavailable' && error instanceof Error) {
-    const cause = error.cause instanceof Error ? error.cause : error;
-    return new CliError(localCodes.unreachable, `cannot reach ${target}: ${reasonOf(cause)}`);
-  }
-  if (typeof code !== 'string' || !isConnectionFailure(code)) return undefined;
-  return new CliError(localCodes.unreachable, `cannot reach ${target}: ${reasonOf(error)}`);
+  const cause = error instanceof CapstanError && error.cause instanceof Error ? error.cause : error;
+  return new CliError(localCodes.unreachable, `cannot reach ${target}: ${reasonOf(cause)}`);
 }
 
 /** A readable reason: an AggregateError (every address refused) has an empty message of its own. */

@@ -10,7 +10,7 @@ import {
   type Document,
   type YAMLMap,
 } from 'yaml';
-import { ConfigError } from './load-config.ts';
+import { ConfigError } from '../errors/config-error.ts';
 import { settingAliases, settings } from './settings.ts';
 
 export type FileValue = string | number | boolean;

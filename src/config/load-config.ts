@@ -1,15 +1,7 @@
+import { ConfigError } from '../errors/config-error.ts';
 import { readConfigFile, type ConfigFile } from './config-file.ts';
 import { artifactStoreProblems } from './artifact-store-check.ts';
 import { settings, envNameOf, type SettingKey, type Settings } from './settings.ts';
-
-export class ConfigError extends Error {
-  readonly problems: readonly string[];
-  constructor(problems: readonly string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-    this.problems = problems;
-  }
-}
 
 /**
  * Runs a configuration step and returns its result, or, when it throws a ConfigError, adds that

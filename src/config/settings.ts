@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkSchemaName } from '../store/postgres/migrate.ts';
+import { checkSchemaName } from '../store/schema-name.ts';
 import { parseIsoDuration } from '../util/iso-duration.ts';
 
 const duration = z

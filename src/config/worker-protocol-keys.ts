@@ -1,6 +1,6 @@
 import { KeyRing } from '../worker-protocol/key-ring.ts';
 import { parseIsoDuration } from '../util/iso-duration.ts';
-import { ConfigError } from './load-config.ts';
+import { ConfigError } from '../errors/config-error.ts';
 import { resolveSecretRef } from './secret-ref.ts';
 import type { Settings } from './settings.ts';
 

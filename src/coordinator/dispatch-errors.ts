@@ -3,10 +3,14 @@ import { DISPATCH_ERRORS_BEFORE_PARKING, PARKED_DISPATCH_BASE, parkedFor } from 
 import type { RetryPolicy } from '../domain/retry-policy.ts';
 import type { ExecutionRecord } from '../store/records.ts';
 import type { Store } from '../store/store-port.ts';
+import { FailureCode } from '../domain/failure-codes.ts';
 
 /** The failure codes of a dispatch error: nothing ran, so no attempt is spent. */
-export type DispatchErrorCode = 'dispatch_refused' | 'worker_unreachable';
-const DISPATCH_ERROR_CODES: readonly string[] = ['dispatch_refused', 'worker_unreachable'];
+export type DispatchErrorCode = typeof FailureCode.DISPATCH_REFUSED | typeof FailureCode.WORKER_UNREACHABLE;
+const DISPATCH_ERROR_CODES: readonly string[] = [
+  FailureCode.DISPATCH_REFUSED,
+  FailureCode.WORKER_UNREACHABLE,
+];
 
 /** The dispatch errors just before this segment's claim: how many in a row, and the last wait. */
 export interface DispatchHistory {
@@ -58,7 +62,7 @@ export function dispatchRetryAt(
 ): number {
   const first = history.inARow === 0;
   const delayMs =
-    first && code === 'worker_unreachable'
+    first && code === FailureCode.WORKER_UNREACHABLE
       ? 0
       : Math.min(policy.retryMaxDelayMs, Math.max(policy.retryDelayMs, 2 * history.lastDelayMs));
   if (history.inARow + 1 < DISPATCH_ERRORS_BEFORE_PARKING) return nowMs + delayMs;

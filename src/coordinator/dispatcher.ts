@@ -1,4 +1,4 @@
-import { decideUnknownOutcome, REMOTE_OUTCOME_UNKNOWN } from '../domain/remote-outcome-policy.ts';
+import { decideUnknownOutcome } from '../domain/remote-outcome-policy.ts';
 import { decideFailure, type FailureDecision } from '../domain/retry-policy.ts';
 import { deadLetterPublication } from '../dlq/dead-letter.ts';
 import type { Clock } from '../runtime/clock.ts';
@@ -13,6 +13,7 @@ import type { EngineConfig } from './engine-config.ts';
 import type { ExecutionWatch } from './execution-watch.ts';
 import { idempotencyAttemptOf } from './idempotency-attempt.ts';
 import type { Logger } from './logger.ts';
+import { FailureCode } from '../domain/failure-codes.ts';
 
 interface InFlight {
   readonly tenantId: string;
@@ -222,7 +223,7 @@ export class Dispatcher {
           stepIndex: x.stepIndex,
           failure: {
             failureClass: 'TransportError',
-            code: 'worker_error',
+            code: FailureCode.WORKER_ERROR,
             message,
             nonRetryable: false,
             skipDlq: false,
@@ -309,7 +310,11 @@ export class Dispatcher {
           },
           'remote outcome unknown',
         );
-        const failure = { stepIndex: x.stepIndex, attempt: x.attempt, code: REMOTE_OUTCOME_UNKNOWN };
+        const failure = {
+          stepIndex: x.stepIndex,
+          attempt: x.attempt,
+          code: FailureCode.REMOTE_OUTCOME_UNKNOWN,
+        };
         await this.#fail(
           segment,
           fence,
@@ -326,11 +331,11 @@ export class Dispatcher {
           'worker unreachable; the segment goes back to due',
         );
         if (worker) await this.#d.onWorkerUnreachable?.(worker, x, result.reason);
-        await this.#dispatchFailed(segment, fence, 'worker_unreachable', result.reason, nowMs);
+        await this.#dispatchFailed(segment, fence, FailureCode.WORKER_UNREACHABLE, result.reason, nowMs);
         return;
       case 'REFUSED':
         logger.warn({ executionId: x.executionId, reason: result.reason }, 'dispatch refused by worker');
-        await this.#dispatchFailed(segment, fence, 'dispatch_refused', result.reason, nowMs);
+        await this.#dispatchFailed(segment, fence, FailureCode.DISPATCH_REFUSED, result.reason, nowMs);
         return;
       case 'ABANDONED':
         return;

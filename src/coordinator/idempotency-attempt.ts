@@ -1,12 +1,12 @@
 import { JournalEventType } from '../domain/journal-events.ts';
-import { REMOTE_OUTCOME_UNKNOWN } from '../domain/remote-outcome-policy.ts';
 import type { ExecutionRecord, JournalEvent } from '../store/records.ts';
 import type { Store } from '../store/store-port.ts';
+import { FailureCode } from '../domain/failure-codes.ts';
 
 /** Tries that may have acted without the coordinator learning how they ended. */
-const MAYBE_ACTED = new Set([REMOTE_OUTCOME_UNKNOWN, 'lease_expired']);
+const MAYBE_ACTED = new Set<string>([FailureCode.REMOTE_OUTCOME_UNKNOWN, FailureCode.LEASE_EXPIRED]);
 /** Dispatch errors: nothing ran and no attempt was spent. */
-const NOTHING_RAN = new Set(['dispatch_refused', 'worker_unreachable']);
+const NOTHING_RAN = new Set<string>([FailureCode.DISPATCH_REFUSED, FailureCode.WORKER_UNREACHABLE]);
 const PAGE = 64;
 
 /**

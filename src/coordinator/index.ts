@@ -46,6 +46,8 @@ export { Coordinator } from './coordinator.ts';
 export { hostLocalPipelines } from './host-local-pipelines.ts';
 export { defaultEngineConfig } from './engine-config.ts';
 export type { EngineConfig } from './engine-config.ts';
+// The package's public `capstan/coordinator` entry lets an embedder construct the store itself.
+// eslint-disable-next-line no-restricted-imports
 export { SqliteStore } from '../store/sqlite/sqlite-store.ts';
 export { LocalWorker } from '../workers/local-worker.ts';
 export { WorkerRegistry } from '../workers/worker-registry.ts';

@@ -1,3 +1,4 @@
+import { DlqReason } from '../domain/execution-status.ts';
 import { decideFailure } from '../domain/retry-policy.ts';
 import { deadLetterPublication } from '../dlq/dead-letter.ts';
 import type { Clock } from '../runtime/clock.ts';
@@ -6,6 +7,7 @@ import type { LeaderFence, Store } from '../store/store-port.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import type { EngineConfig } from './engine-config.ts';
 import type { ExecutionWatch } from './execution-watch.ts';
+import { FailureCode } from '../domain/failure-codes.ts';
 
 export interface MaintenanceReport {
   readonly reclaimedLeases: number;
@@ -67,7 +69,7 @@ export async function runMaintenance(
             executionKey: lease.executionKey,
             transitionKey: `${lease.executionId}:${lease.stepIndex}:${lease.attempt}`,
             reason: decision.reason,
-            errorCode: 'lease_expired',
+            errorCode: FailureCode.LEASE_EXPIRED,
             errorMessage: 'The lease expired before the segment reported an outcome.',
             retryable: true,
             retriesObserved: lease.attempt,
@@ -99,7 +101,7 @@ export async function runMaintenance(
     const won = await d.store.timeOutInteraction({
       leader,
       interactionId: interaction.interactionId,
-      reason: 'await_timeout',
+      reason: DlqReason.AWAIT_TIMEOUT,
       terminalStatus: toDlq ? 'DLQ' : 'FAILED',
       publication:
         toDlq && execution
@@ -108,8 +110,8 @@ export async function runMaintenance(
               executionId: interaction.executionId,
               executionKey: execution.executionKey,
               transitionKey: `${interaction.executionId}:${interaction.stepIndex}:${execution.attempt}`,
-              reason: 'await_timeout',
-              errorCode: 'await_timeout',
+              reason: DlqReason.AWAIT_TIMEOUT,
+              errorCode: FailureCode.AWAIT_TIMEOUT,
               errorMessage: `Await interaction timed out: ${interaction.interactionId}`,
               retryable: false,
               retriesObserved: execution.attempt,

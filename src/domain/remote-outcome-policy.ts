@@ -1,8 +1,6 @@
+import { DlqReason } from './execution-status.ts';
 import type { Random } from '../runtime/random.ts';
 import { decideFailure, type FailureDecision, type RetryPolicy } from './retry-policy.ts';
-
-/** The error code of a try whose remote outcome is unknown (a timeout after sending…). */
-export const REMOTE_OUTCOME_UNKNOWN = 'REMOTE_OUTCOME_UNKNOWN';
 
 export type RemoteOutcomeUnknownPolicy = 'retry' | 'dlq';
 
@@ -20,7 +18,7 @@ export function decideUnknownOutcome(
   nowMs: number,
   random: Random,
 ): FailureDecision {
-  const reason = 'remote_outcome_unknown';
+  const reason = DlqReason.REMOTE_OUTCOME_UNKNOWN;
   if (policy === 'dlq') return facts.skipDlq ? { kind: 'failed', reason } : { kind: 'dlq', reason };
   return decideFailure(retry, { ...facts, retryable: true, exhaustedReason: reason }, nowMs, random);
 }

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { ConfigError } from '../config/load-config.ts';
+import { ConfigError } from '../errors/config-error.ts';
 import { resolveSecretRef } from '../config/secret-ref.ts';
 import type { Settings } from '../config/settings.ts';
 import type { ArtifactStore } from './artifact-store.ts';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ConfigError } from '../config/load-config.ts';
+import { ConfigError } from '../errors/config-error.ts';
 import { resolveSecretRef } from '../config/secret-ref.ts';
 import type { Settings } from '../config/settings.ts';
 import type { PostgresStore } from './postgres/postgres-store.ts';
@@ -46,6 +46,18 @@ export async function openStore(values: Settings, options: OpenStoreOptions): Pr
     durability: values['capstan.durability'],
     ...nowMs,
   });
+}
+
+/**
+ * Every migration of the configured dialect, in order (what a fresh store would apply),
+ * read from the code alone: nothing is opened or created.
+ */
+export async function dialectMigrations(values: Settings): Promise<{ version: number; name: string }[]> {
+  const { listMigrations } =
+    values[PROVIDER] === 'postgres'
+      ? await import('./postgres/migrate.ts')
+      : await import('./sqlite/migrate.ts');
+  return listMigrations().map(({ version, name }) => ({ version, name }));
 }
 
 /** The PostgreSQL connection URL the configuration names, its secret ref resolved. */

@@ -41,6 +41,11 @@ export interface Store
   /** Throws when the database cannot answer. */
   ping(): Promise<void>;
   /**
+   * True when `error`, thrown by this store, says its database could not be reached (network,
+   * server down, connection refused by the server): each dialect knows its driver's errors.
+   */
+  isUnreachable(error: unknown): boolean;
+  /**
    * The database server's own clock (epoch ms), where nodes share the store and so compare
    * each other's instants; absent on a store one process owns.
    */

@@ -2,6 +2,7 @@ import { decodeEnvelope } from '../payloads/tpf-envelope.ts';
 import type { SegmentResult, StepOutput } from '../workers/transition-worker.ts';
 import { decodeStepOutputs, encodeStepOutputs, payloadOf, STEP_OUTPUT_TYPE_ID } from './command-codec.ts';
 import type { ParsedResultEnvelope, ResultEnvelope } from './envelopes.ts';
+import { FailureCode } from '../domain/failure-codes.ts';
 
 export const REQUEST_PAYLOAD_TYPE_ID = 'capstan.await.request';
 /** The failure class of a command refused before anything ran. */
@@ -65,7 +66,7 @@ export function encodeResult(
           failureClass: IDENTITY_MISMATCH,
           message: result.reason,
           nonRetryable: false,
-          code: 'dispatch_refused',
+          code: FailureCode.DISPATCH_REFUSED,
           dispatchError: true,
         },
         stepIndex: at.currentStepIndex,

@@ -1,4 +1,5 @@
 import type { Timers } from '../runtime/timers.ts';
+import { FailureCode } from '../domain/failure-codes.ts';
 
 /** How one bounded call ended. */
 export type BoundedOutcome =
@@ -10,7 +11,7 @@ export type BoundedOutcome =
 
 /** The reason a step's signal carries when its timeout passed. */
 export class StepTimeoutError extends Error {
-  readonly code = 'step_timeout';
+  readonly code = FailureCode.STEP_TIMEOUT;
   constructor(message: string) {
     super(message);
     this.name = 'StepTimeoutError';

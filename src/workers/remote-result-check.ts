@@ -1,9 +1,6 @@
 import type { ContractValidators } from '../releases/release-catalog.ts';
 import type { SegmentCommand, SegmentResult, StepOutput } from './transition-worker.ts';
 
-/** The failure code of a remote worker's answer the coordinator refused to commit. */
-export const WORKER_RESULT_INVALID = 'worker_result_invalid';
-
 /**
  * Checks a remote worker's answer against the segment it was sent, before anything of it is
  * committed. A signature proves who answered, not that the answer fits: outputs must be those

@@ -2,7 +2,7 @@ import { encodeCommand } from '../worker-protocol/command-codec.ts';
 import { resultEnvelopeSchema } from '../worker-protocol/envelopes.ts';
 import type { ContractValidators } from '../releases/release-catalog.ts';
 import { decodeResult } from '../worker-protocol/result-codec.ts';
-import { remoteResultProblem, WORKER_RESULT_INVALID } from './remote-result-check.ts';
+import { remoteResultProblem } from './remote-result-check.ts';
 import type {
   HostedRelease,
   SegmentCommand,
@@ -11,6 +11,7 @@ import type {
   StepOutput,
   TransitionWorker,
 } from './transition-worker.ts';
+import { FailureCode } from '../domain/failure-codes.ts';
 
 export type RemoteProtocol = 'rest' | 'grpc';
 
@@ -125,7 +126,7 @@ export class RemoteTransitionWorker implements TransitionWorker {
       stepIndex: command.currentStepIndex,
       failure: {
         failureClass: 'WorkerResultInvalid',
-        code: WORKER_RESULT_INVALID,
+        code: FailureCode.WORKER_RESULT_INVALID,
         message: `worker ${this.workerId} sent a result that does not fit the segment: ${problem}`.slice(
           0,
           2000,

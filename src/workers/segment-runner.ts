@@ -4,6 +4,7 @@ import type { StepContext } from '../sdk/step-context.ts';
 import { runBounded, type BoundedOutcome } from './bounded-step.ts';
 import { failureOf, parseWith } from './step-failure.ts';
 import type { SegmentCommand, SegmentHooks, SegmentResult } from './transition-worker.ts';
+import { FailureCode } from '../domain/failure-codes.ts';
 
 /** JSON in, JSON out: a step sees the same input whether it runs in this segment or after a resume. */
 const asJson = (value: unknown): unknown => (value === undefined ? null : JSON.parse(JSON.stringify(value)));
@@ -32,7 +33,11 @@ export async function runSegment(
     try {
       parsedInput = parseInput(pipeline, index, input);
     } catch (error) {
-      return { outcome: 'FAILED', stepIndex: index, failure: failureOf(error, step, 'input_invalid') };
+      return {
+        outcome: 'FAILED',
+        stepIndex: index,
+        failure: failureOf(error, step, FailureCode.INPUT_INVALID),
+      };
     }
     const bounded = (call: (signal: AbortSignal) => unknown): Promise<BoundedOutcome> =>
       runBounded(call, {
@@ -69,7 +74,7 @@ export async function runSegment(
     if (ran.kind !== 'done') return unfinished(ran, index, step);
     let output: unknown;
     try {
-      output = asJson(parseWith(step.output, ran.value, 'output_invalid'));
+      output = asJson(parseWith(step.output, ran.value, FailureCode.OUTPUT_INVALID));
     } catch (error) {
       return { outcome: 'FAILED', stepIndex: index, failure: failureOf(error, step) };
     }
@@ -103,7 +108,7 @@ function unfinished(
         stepIndex,
         failure: {
           failureClass: 'StepTimeoutError',
-          code: 'step_timeout',
+          code: FailureCode.STEP_TIMEOUT,
           message: `step '${step.id}' did not finish within its timeout`,
           nonRetryable: false,
           skipDlq: !step.dlq,
@@ -114,9 +119,9 @@ function unfinished(
 
 /** The schema a step's input comes from: the pipeline input, or an await step's response. */
 function parseInput(pipeline: Pipeline, index: number, input: unknown): unknown {
-  if (index === 0) return parseWith(pipeline.input, input, 'input_invalid');
+  if (index === 0) return parseWith(pipeline.input, input, FailureCode.INPUT_INVALID);
   const previous = pipeline.steps[index - 1];
-  if (previous?.kind === 'await') return parseWith(previous.response, input, 'input_invalid');
+  if (previous?.kind === 'await') return parseWith(previous.response, input, FailureCode.INPUT_INVALID);
   return input;
 }
 

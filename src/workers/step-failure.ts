@@ -1,4 +1,5 @@
 import { ZodError, type z } from 'zod';
+import { FailureCode } from '../domain/failure-codes.ts';
 import type { PipelineStep } from '../sdk/define-pipeline.ts';
 import { NonRetryableError } from '../sdk/errors.ts';
 import type { StepFailureReport } from './transition-worker.ts';
@@ -34,7 +35,7 @@ export function failureOf(error: unknown, step: PipelineStep, fallbackCode?: str
   if (error instanceof ZodError) {
     return {
       failureClass: 'ZodError',
-      code: fallbackCode ?? 'schema_violation',
+      code: fallbackCode ?? FailureCode.SCHEMA_VIOLATION,
       message: error.message,
       nonRetryable: true,
       skipDlq,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -208,6 +208,54 @@ test('a coordinator with migrate-on-start=false refuses an unmigrated schema; an
     noUrl.stderr,
     /state-provider=postgres \(from flag\) needs pipeline\.orchestrator\.postgres\.url/,
   );
+});
+
+test('capstan rebuild-projections rebuilds the projections of a PostgreSQL schema from its journal', async (t) => {
+  const serverUrl = await postgresUrl();
+  const schema = freshSchema(t, serverUrl);
+  const flags = postgresFlags(serverUrl, schema);
+  ok(await capstan(['migrate', ...flags]));
+  const coordinator = await startCoordinatorProcess(t, {
+    env: {
+      PIPELINE_ORCHESTRATOR_STATE_PROVIDER: 'postgres',
+      PIPELINE_ORCHESTRATOR_POSTGRES_URL: serverUrl,
+      PIPELINE_ORCHESTRATOR_POSTGRES_SCHEMA: schema,
+    },
+  });
+  const submitted = await apiClient(coordinator.baseUrl).submit({
+    pipelineId: 'restaurant-approval',
+    input: newOrder(),
+  });
+  assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
+  const executionId = submitted.body.executionId as string;
+  assert.equal(await coordinator.kill('SIGTERM'), 0);
+
+  // The projection says something the journal never did; the rebuild restores the journal's word.
+  const statusOf = async () =>
+    (
+      await queryOne<{ status: string }>(
+        serverUrl,
+        `SELECT status FROM ${schema}.executions WHERE execution_id = $1`,
+        [executionId],
+      )
+    )?.status;
+  const before = await statusOf();
+  assert.equal(before, 'WAITING_EXTERNAL');
+  await queryOne(serverUrl, `UPDATE ${schema}.executions SET status = 'FAILED' WHERE execution_id = $1`, [
+    executionId,
+  ]);
+  assert.equal(await statusOf(), 'FAILED');
+
+  // An empty data directory: the command must not fall back to a SQLite file there.
+  const dataDir = mkdtempSync(join(tmpdir(), 'capstan-e2e-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const rebuilt = await capstan(['rebuild-projections', '--data-dir', dataDir, ...flags]);
+  assert.match(
+    ok(rebuilt),
+    new RegExp(`projections rebuilt from the journal in PostgreSQL .*\\(schema ${schema}\\)`),
+  );
+  assert.equal(await statusOf(), before, 'the projection is the fold of the journal again');
+  assert.ok(!existsSync(join(dataDir, 'capstan.db')), 'no SQLite store was created');
 });
 
 async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<boolean> {

@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
+import { loadConfig } from '../../src/config/load-config.ts';
+import { ConfigError } from '../../src/errors/config-error.ts';
 
 /** The settings a coordinator would resolve from this environment alone. */
 export const valuesOf = (env: Record<string, string>) => loadConfig({ env }).values;

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { displayValue } from '../../src/cli/commands/config-print.ts';
 import { readConfigFile } from '../../src/config/config-file.ts';
-import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
+import { loadConfig } from '../../src/config/load-config.ts';
+import { ConfigError } from '../../src/errors/config-error.ts';
 
 /** Writes `text` to a fresh temporary file named `name`, removed after the test. */
 function fileOf(t: TestContext, name: string, text: string): string {

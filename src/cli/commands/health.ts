@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { clientFrom, type ConnectionFlags } from '../api-client.ts';
 import { apiCommand } from '../api-command.ts';
-import { CliError } from '../cli-error.ts';
+import { CliError } from '../../errors/cli-error.ts';
 import { print, renderTable } from '../output.ts';
 
 type Flags = ConnectionFlags & { json?: boolean };

@@ -63,8 +63,8 @@ export async function runMigrate(options: MigrateOptions): Promise<MigrateReport
     !existsSync(sqliteFile)
   ) {
     // Nothing to open: every migration is pending, and a status check creates no database.
-    const { listMigrations } = await import('../../store/sqlite/migrate.ts');
-    const pending = listMigrations().map(({ version, name }) => ({ version, name }));
+    const { dialectMigrations } = await import('../../store/open-store.ts');
+    const pending = await dialectMigrations(values);
     return { store: 'sqlite', target: `SQLite ${sqliteFile}`, pending };
   }
   // The stores (and their drivers) load only when this command runs, so other commands start fast.
@@ -78,7 +78,7 @@ export async function runMigrate(options: MigrateOptions): Promise<MigrateReport
     ...(store.dialect === 'postgres' ? { schema: store.schema } : {}),
   };
   try {
-    const pending = await firstContact(store.pendingMigrations(), target);
+    const pending = await firstContact(store, store.pendingMigrations(), target);
     if (options.status) return { ...where, pending };
     const versions = await store.migrate();
     return {
@@ -87,7 +87,7 @@ export async function runMigrate(options: MigrateOptions): Promise<MigrateReport
       pending: await store.pendingMigrations(),
     };
   } catch (error) {
-    throw unreachable(error, target) ?? error;
+    throw unreachable(store, error, target) ?? error;
   } finally {
     // Bounded: a pool still waiting for a connection would hold the exit up.
     const closing = store.close().catch(() => undefined);

@@ -1,20 +1,57 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { loadConfig } from '../../config/load-config.ts';
+import { configOptions, flagsOf } from './serve.ts';
 
+interface RebuildOptions {
+  config?: string;
+  dataDir?: string;
+  set?: string[];
+}
+
+/**
+ * `capstan rebuild-projections`: replaces every projection of the configured store (the same
+ * configuration `serve` reads, SQLite or PostgreSQL) with the fold of its journal. Migrations
+ * are applied first as `serve` would: always on SQLite, on PostgreSQL unless
+ * `postgres.migrate-on-start=false`, in which case a schema that is not up to date is refused.
+ */
 export function rebuildProjectionsCommand(program: Command): void {
   program
     .command('rebuild-projections')
     .description('Rebuild executions, checkpoints and interactions from the journal (coordinator stopped)')
-    .option('--data-dir <dir>', 'data directory', process.env.CAPSTAN_DATA_DIR ?? './.capstan')
-    .action(async (options: { dataDir: string }) => {
-      const { SqliteStore } = await import('../../store/sqlite/sqlite-store.ts');
-      const store = new SqliteStore({ file: join(resolve(options.dataDir), 'capstan.db') });
-      try {
-        await store.migrate();
-        await store.rebuildProjections();
-        console.log(`projections rebuilt from the journal in ${resolve(options.dataDir)}`);
-      } finally {
-        await store.close();
-      }
+    .option(...configOptions.config)
+    .option(...configOptions.dataDir)
+    .option(...configOptions.set)
+    .action(async (options: RebuildOptions) => {
+      console.log(`projections rebuilt from the journal in ${await rebuildProjections(options)}`);
     });
+}
+
+/** Rebuilds the configured store's projections; resolves with where, fit to print. */
+async function rebuildProjections(options: RebuildOptions): Promise<string> {
+  const { values } = loadConfig({ file: options.config, flags: flagsOf(options) });
+  const dataDir = resolve(values['capstan.data-dir']);
+  // The stores (and their drivers) load only when this command runs, so other commands start fast.
+  const { openStore } = await import('../../store/open-store.ts');
+  const { firstContact, storeTarget, unreachable } = await import('../store-errors.ts');
+  const store = await openStore(values, { dataDir });
+  const target = storeTarget(values, store, dataDir);
+  try {
+    const pending = await firstContact(store, store.pendingMigrations(), target);
+    if (store.dialect === 'sqlite' || values['pipeline.orchestrator.postgres.migrate-on-start'])
+      await store.migrate();
+    else if (pending.length > 0)
+      throw new Error(
+        `the store's schema is not up to date: ${pending.length} migration(s) pending ` +
+          `(${pending.map((m) => m.name).join(', ')}); run \`capstan migrate\` with the same configuration first`,
+      );
+    await store.rebuildProjections();
+    return target;
+  } catch (error) {
+    throw unreachable(store, error, target) ?? error;
+  } finally {
+    // Bounded: a pool still waiting for a connection would hold the exit up.
+    const closing = store.close().catch(() => undefined);
+    await Promise.race([closing, new Promise((done) => setTimeout(done, 5000).unref())]);
+  }
 }

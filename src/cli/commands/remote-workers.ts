@@ -1,5 +1,6 @@
 import type { GrpcWorkersOptions, RestWorkersOptions } from '../../coordinator/coordinator.ts';
-import { attemptConfig, ConfigError } from '../../config/load-config.ts';
+import { attemptConfig } from '../../config/load-config.ts';
+import { ConfigError } from '../../errors/config-error.ts';
 import type { Settings } from '../../config/settings.ts';
 import { grpcProtocolConfig } from '../../config/worker-grpc-config.ts';
 import { restProtocolConfig } from '../../config/worker-rest-config.ts';

@@ -1,9 +1,10 @@
 import { pino } from 'pino';
-import { ConfigError, loadConfig } from '../../config/load-config.ts';
+import { loadConfig } from '../../config/load-config.ts';
+import { ConfigError } from '../../errors/config-error.ts';
 import { resolveSecretRef } from '../../config/secret-ref.ts';
 import { parseIsoDuration } from '../../util/iso-duration.ts';
 import { createWorker } from '../../worker/create-worker.ts';
-import { CliError, localCodes } from '../cli-error.ts';
+import { CliError, localCodes } from '../../errors/cli-error.ts';
 import { loadPipelines } from '../load-pipelines.ts';
 import { flagsOf } from './serve.ts';
 import type { WorkerOptions } from './worker.ts';

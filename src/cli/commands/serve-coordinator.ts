@@ -2,7 +2,8 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { resolveAccessTokens } from '../../config/access-tokens.ts';
-import { ConfigError, loadConfig } from '../../config/load-config.ts';
+import { loadConfig } from '../../config/load-config.ts';
+import { ConfigError } from '../../errors/config-error.ts';
 import { flagsOf, type ServeOptions } from './serve.ts';
 import type { Settings } from '../../config/settings.ts';
 import {
@@ -17,7 +18,7 @@ import { openArtifactStore } from '../../releases/open-artifact-store.ts';
 import { ReleaseRegistrar } from '../../releases/release-registrar.ts';
 import { systemClock } from '../../runtime/clock.ts';
 import { openStore, storeLogFields } from '../../store/open-store.ts';
-import { StoreNotDurableError } from '../../store/postgres/durable-connection.ts';
+import { StoreNotDurableError } from '../../store/store-not-durable.ts';
 import { parseIsoDuration } from '../../util/iso-duration.ts';
 import { makePrivateDir } from '../../util/private-files.ts';
 import { firstContact, storeTarget, unreachable } from '../store-errors.ts';
@@ -112,14 +113,14 @@ export async function serve(options: ServeOptions): Promise<void> {
   const migrate = store.dialect === 'sqlite' || values['pipeline.orchestrator.postgres.migrate-on-start'];
   const target = storeTarget(values, store, dataDir);
   try {
-    await firstContact(store.ping(), target);
+    await firstContact(store, store.ping(), target);
     await coordinator.start({ migrate });
   } catch (error) {
     // Not awaited: a pool still waiting for a connection would hold the exit up.
     void store.close().catch(() => undefined);
     // A database whose commits a crash could lose is one to fix before serving (exit 78).
     if (error instanceof StoreNotDurableError) throw new ConfigError([`${target}: ${error.message}`]);
-    throw unreachable(error, target) ?? error;
+    throw unreachable(store, error, target) ?? error;
   }
   const tenantId = values['pipeline.orchestrator.default-tenant'];
   const hosted = options.pipelines?.length

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ConfigError } from '../../config/load-config.ts';
+import { ConfigError } from '../../errors/config-error.ts';
 
 export interface ServeOptions {
   config?: string;

@@ -1,4 +1,5 @@
-import { attemptConfig, ConfigError, type LoadedConfig } from '../../config/load-config.ts';
+import { attemptConfig, type LoadedConfig } from '../../config/load-config.ts';
+import { ConfigError } from '../../errors/config-error.ts';
 import { grpcProtocolConfig } from '../../config/worker-grpc-config.ts';
 import { hasProtocolSecret } from '../../config/worker-protocol-keys.ts';
 import { restProtocolConfig } from '../../config/worker-rest-config.ts';

@@ -1,19 +1,7 @@
 import type { ClientBase } from 'pg';
+import { StoreNotDurableError } from '../store-not-durable.ts';
 
-/**
- * Thrown when a connection would acknowledge commits a server crash can lose: the database
- * (or a pooler in front of it) did not take the `synchronous_commit=on` the store asks for.
- */
-export class StoreNotDurableError extends Error {
-  constructor(reported: string) {
-    super(
-      `PostgreSQL reports synchronous_commit=${reported} on a store connection although Capstan asks ` +
-        'for on: acknowledged writes could be lost in a server crash. Check for a connection pooler ' +
-        'that drops startup options, or settings that override them.',
-    );
-    this.name = 'StoreNotDurableError';
-  }
-}
+export { StoreNotDurableError };
 
 /**
  * The connection options every store connection starts with: the schema, and

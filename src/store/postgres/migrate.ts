@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Pool } from 'pg';
+import { checkSchemaName } from '../schema-name.ts';
 import { exec, row, rows, type Db } from './sql.ts';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -16,14 +17,6 @@ export function listMigrations(): { version: number; name: string; sql: string }
       name: f,
       sql: readFileSync(join(MIGRATIONS_DIR, f), 'utf8'),
     }));
-}
-
-/** A schema name safe to splice into SQL and into `search_path` unquoted. */
-export function checkSchemaName(schema: string): string {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
-    throw new Error(`invalid PostgreSQL schema name '${schema}' (lower-case letters, digits and _ only)`);
-  }
-  return schema;
 }
 
 /**

@@ -16,7 +16,8 @@ import {
   reclaimLease,
   timeOutInteraction,
 } from './maintenance-commands.ts';
-import { checkSchemaName, listPendingMigrations, migrate } from './migrate.ts';
+import { checkSchemaName } from '../schema-name.ts';
+import { listPendingMigrations, migrate } from './migrate.ts';
 import { cancel, redrive } from './operator-commands.ts';
 import * as o from './outbox-commands.ts';
 import * as q from './queries.ts';
@@ -28,6 +29,7 @@ import { fail } from './segment-commands.ts';
 import { PgSignals } from './signals.ts';
 import { checkpoints, succeeds } from './step-commits.ts';
 import { row } from './sql.ts';
+import { isUnreachable } from './unavailable.ts';
 import { renewLeases } from './renew-leases.ts';
 import { submits } from './submit.ts';
 import { suspends } from './suspend.ts';
@@ -127,6 +129,9 @@ export class PostgresStore implements Store {
   pendingMigrations: Store['pendingMigrations'] = () => listPendingMigrations(this.#pool, this.schema);
   async ping(): Promise<void> {
     await this.#pool.query('SELECT 1');
+  }
+  isUnreachable(error: unknown): boolean {
+    return isUnreachable(error);
   }
   async databaseTimeMs(): Promise<number> {
     // clock_timestamp(), not now(): the instant of the statement, not of its transaction.

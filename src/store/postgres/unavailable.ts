@@ -1,20 +1,35 @@
 import { CapstanError } from '../../errors/catalog.ts';
 import { isRefusedValue, refusedValueError } from './refused-value.ts';
 
+// Node's network errors: no connection, or one that broke.
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',
   'EPIPE',
   'EHOSTUNREACH',
+  'ENETUNREACH',
   'ENOTFOUND',
+  'EAI_AGAIN',
 ]);
 // SQLSTATE: class 08 (connection exception), the server shutting down or not yet accepting.
 const SERVER_CODES = /^(08...|57P01|57P02|57P03|53300)$/;
-// The last: a prepared statement whose result columns a migration changed fails on its
-// connection, which is then discarded; the command was not applied and may be retried.
+// SQLSTATE of a server that refused the connection itself: class 28 (invalid authorization),
+// class 3D (no such database). Not a 503 at run time (retrying will not help), but a store
+// that cannot be reached all the same.
+const REFUSED_CONNECTION_CODES = /^(28|3D)...$/;
+// The driver's own errors for a connection lost or never made carry no code: only their words.
 const DRIVER_MESSAGES =
-  /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|Client was closed|cached plan must not change result type/i;
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|Client was closed/i;
+
+/**
+ * A prepared statement whose result columns a migration changed fails on its connection,
+ * which is then discarded; the command was not applied and may be retried. Its SQLSTATE
+ * (0A000, feature not supported) is broad, so the routine that raised it narrows it: both
+ * are the same whatever language the server's `lc_messages` words the message in.
+ */
+const isStalePlan = (code: unknown, routine: unknown): boolean =>
+  code === '0A000' && routine === 'RevalidateCachedQuery';
 
 /** True when the database could not be reached, as opposed to refusing a statement. */
 export function isUnavailable(error: unknown): boolean {
@@ -22,7 +37,20 @@ export function isUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && (NETWORK_CODES.has(code) || SERVER_CODES.test(code))) return true;
   if (error instanceof AggregateError) return error.errors.some(isUnavailable);
+  if (isStalePlan(code, (error as { routine?: unknown }).routine)) return true;
   return DRIVER_MESSAGES.test(error.message);
+}
+
+/**
+ * True when the database could not be reached or would not take the connection (wrong
+ * credentials, no such database), or when the store already reported it `store_unavailable`.
+ */
+export function isUnreachable(error: unknown): boolean {
+  if (error instanceof CapstanError) return error.code === 'store_unavailable';
+  if (isUnavailable(error)) return true;
+  if (error instanceof AggregateError) return error.errors.some(isUnreachable);
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && REFUSED_CONNECTION_CODES.test(code);
 }
 
 /**

@@ -4,6 +4,7 @@ import { interactionFromRow, type InteractionRow } from '../rows.ts';
 import { stillLeads } from './leadership.ts';
 import { applyFailure } from './segment-commands.ts';
 import type { Statements } from './statements.ts';
+import { FailureCode } from '../../domain/failure-codes.ts';
 
 export function findExpiredLeases(sql: Statements, nowMs: number, limit: number): ExpiredLease[] {
   const rows = sql
@@ -43,7 +44,7 @@ export function reclaimLease(sql: Statements, c: Parameters<Store['reclaimLease'
       ...c,
       // Not `attempt`: that name is the decision's next attempt in the UPDATE.
       guardParams: { lostAttempt: c.attempt },
-      errorCode: 'lease_expired',
+      errorCode: FailureCode.LEASE_EXPIRED,
       errorMessage: 'The lease expired before the segment reported an outcome (worker or coordinator lost).',
     }) !== undefined
   );
@@ -74,7 +75,7 @@ export function timeOutInteraction(sql: Statements, c: Parameters<Store['timeOut
     executionId: interaction.execution_id,
     leaseEpoch: 0,
     stepIndex: interaction.step_index,
-    errorCode: 'await_timeout',
+    errorCode: FailureCode.AWAIT_TIMEOUT,
     errorMessage: `Await interaction timed out: ${interaction.interaction_id}`,
     decision: { kind: c.terminalStatus === 'DLQ' ? 'dlq' : 'failed', reason: c.reason },
     publication: c.publication,

@@ -91,6 +91,10 @@ export class SqliteStore implements Store {
   async ping(): Promise<void> {
     this.#db.prepare('SELECT 1').get();
   }
+  /** A local file has no network to lose: its failures are never "unreachable". */
+  isUnreachable(_error: unknown): boolean {
+    return false;
+  }
   async durabilitySettings(): Promise<Record<string, string>> {
     const synchronous = ['OFF', 'NORMAL', 'FULL', 'EXTRA'][Number(scalar(this.#db, 'PRAGMA synchronous'))];
     return {
