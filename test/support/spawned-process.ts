@@ -5,7 +5,7 @@ export interface SpawnedProcess {
   readonly child: ChildProcess;
   /** Everything the process printed so far, stdout and stderr interleaved. */
   readonly output: () => string;
-  /** Resolves with the exit code (null when killed by a signal). */
+  /** Resolves with the exit code (null when killed by a signal) once its output is complete. */
   readonly exited: Promise<number | null>;
   /** Signals the process group (so what `npm` started goes too) and resolves with the exit code. */
   readonly kill: (signal?: NodeJS.Signals) => Promise<number | null>;
@@ -24,7 +24,12 @@ export function spawnProcess(
   let out = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  // 'close', not 'exit': it comes once the output pipes are closed, which they are only when every
+  // process holding them is gone. Behind `npm start` the node process may outlive npm for a moment,
+  // and what it prints last (its shutdown line) must be in `output()` by then.
+  const exited = new Promise<number | null>((resolveExit) =>
+    child.once('close', (code) => resolveExit(code)),
+  );
   const kill = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> => {
     if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
       process.kill(-child.pid, signal);
