@@ -14,10 +14,21 @@ import { openPostgresStores, openTestStore } from '../support/test-stores.ts';
 const LEASE_MS = 900;
 
 /** A logger that keeps what it was told, to check what an operator would read. */
-function recordingLogger(): Logger & { lines: string[] } {
+function recordingLogger(): Logger & { lines: string[]; fields: object[] } {
   const lines: string[] = [];
-  const keep = (level: string) => (_obj: object, msg?: string) => void lines.push(`${level}: ${msg ?? ''}`);
-  return { lines, debug: keep('debug'), info: keep('info'), warn: keep('warn'), error: keep('error') };
+  const fields: object[] = [];
+  const keep = (level: string) => (obj: object, msg?: string) => {
+    lines.push(`${level}: ${msg ?? ''}`);
+    fields.push(obj);
+  };
+  return {
+    lines,
+    fields,
+    debug: keep('debug'),
+    info: keep('info'),
+    warn: keep('warn'),
+    error: keep('error'),
+  };
 }
 
 function election(
@@ -65,7 +76,10 @@ test('one leader among nodes sharing a store; the lease counts only until it exp
   assert.deepEqual(fence, { role: MAINTENANCE_ROLE, holder: a.node.holder, epoch: 1 });
   assert.equal(a.node.isLeader, true);
   assert.deepEqual(a.logger.lines, ['info: this node is the maintenance leader']);
+  assert.deepEqual(a.logger.fields, [{ holder: a.node.holder, epoch: 1 }], 'the log names holder and epoch');
   assert.equal(a.elections(), 0, 'a refresh without announce starts no maintenance pass');
+  const row = await db.store.getLeadership('maintenance');
+  assert.equal(row?.holder, a.node.holder, "the lease row is the 'maintenance' role, as operators read it");
   assert.equal(await b.node.refresh(), undefined, 'a live lease is not taken');
   assert.equal(b.node.isLeader, false);
   assert.deepEqual(b.logger.lines, [], 'a follower that stays one says nothing');
@@ -113,6 +127,7 @@ test('a leader whose lease was taken from under it (takeover) learns it at the n
     'info: this node is the maintenance leader',
     'warn: this node is no longer the maintenance leader',
   ]);
+  assert.deepEqual(a.logger.fields[1], { holder: a.node.holder });
 });
 
 test('the renewal timer runs every third of the lease, announces a win, and stop() ends it', async (t) => {
@@ -201,12 +216,14 @@ test('mayLead false (or failing) gives the lease up and logs it; true lets the n
     'info: this node is the maintenance leader',
     'warn: this node gave up the maintenance leadership',
   ]);
+  assert.deepEqual(logger.fields[1], { holder: node.holder });
   assert.equal(await node.refresh(), undefined);
   assert.equal(logger.lines.length, 2, 'a node that was not leading has nothing to give up');
 
   verdict = new Error('database unreachable');
   assert.equal(await node.refresh(), undefined, 'a check that cannot be made does not let it lead');
   assert.deepEqual(logger.lines.slice(2), ['warn: could not check whether this node may lead']);
+  assert.deepEqual(logger.fields[2], { err: verdict }, 'the log carries the error');
   verdict = true;
   assert.equal((await node.refresh())?.epoch, 1, 'the same holder takes its released lease back');
   assert.equal(node.isLeader, true);
@@ -222,6 +239,8 @@ test('an unreachable store: the lease held so far counts until it runs out, then
   time.advance(LEASE_MS / 2);
   assert.deepEqual(await node.refresh(), { role: MAINTENANCE_ROLE, holder: node.holder, epoch: 1 });
   assert.equal(logger.lines.at(-1), 'warn: maintenance leadership could not be renewed');
+  const logged = logger.fields.at(-1);
+  assert.ok(logged && 'err' in logged && logged.err instanceof Error, 'the log carries the error');
   time.advance(LEASE_MS / 2);
   assert.equal(node.isLeader, false, 'the lease ran out by this clock');
   assert.equal(await node.refresh(), undefined);
