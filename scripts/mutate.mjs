@@ -68,6 +68,7 @@ const groups = {
       'test/unit/idempotency-and-ttl.test.ts',
       'test/unit/store-commands.test.ts',
       'test/unit/store-races.test.ts',
+      'test/unit/completion-guards.test.ts',
     ],
   },
   operator: {
