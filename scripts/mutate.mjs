@@ -77,6 +77,7 @@ const groups = {
       'test/unit/store-commands.test.ts',
       'test/unit/store-races.test.ts',
       'test/unit/idempotency-and-ttl.test.ts',
+      'test/unit/operator-guards.test.ts',
     ],
   },
   commits: {
