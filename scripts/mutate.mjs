@@ -91,6 +91,7 @@ const groups = {
       'test/unit/store-batches.test.ts',
       'test/unit/store-commands.test.ts',
       'test/unit/retry-and-leases.test.ts',
+      'test/unit/step-commit-journal.test.ts',
     ],
   },
 };
