@@ -7,8 +7,11 @@ import { exec, rows, type Db } from './sql.ts';
 /** Rows of the due index's head looked at per claim, beyond the ones claimed. */
 export const PARK_WINDOW = 64;
 
-/** The routes of a claim as a relation: `(tenant_id, pipeline_id, release_version)`. */
-const ROUTES = `SELECT * FROM unnest(@tenants::text[], @pipelines::text[], @releases::text[])
+/**
+ * The routes of a claim as a relation: `(tenant_id, pipeline_id, release_version)`, each once,
+ * so a route named twice does not return its parked executions twice.
+ */
+const ROUTES = `SELECT DISTINCT * FROM unnest(@tenants::text[], @pipelines::text[], @releases::text[])
       AS r(tenant_id, pipeline_id, release_version)`;
 
 /**
