@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import type { FailureDecision } from '../../src/domain/retry-policy.ts';
 import type {
   ClaimedSegment,
   LeaderFence,
   NewInteraction,
+  Publication,
   Store,
   SubmitCommand,
 } from '../../src/store/store-port.ts';
@@ -83,6 +85,33 @@ export async function parked(store: Store, id: string, overrides: Partial<NewInt
     stepIndex: 0,
     interaction: newInteraction(id, overrides),
     nowMs: T0 + 1,
+  });
+  assert.equal(ok, true);
+}
+
+/** Submits, claims and fails `id` at step 0: the decision says where it goes (DLQ, FAILED, a retry). */
+export async function failedAtStepZero(
+  store: Store,
+  id: string,
+  o: {
+    decision: FailureDecision;
+    publication?: Publication;
+    errorMessage?: string;
+    nowMs?: number;
+    expiresAtMs?: number;
+  },
+): Promise<void> {
+  await submitted(store, id);
+  const { execution } = await claimOne(store);
+  const ok = await store.fail({
+    executionId: id,
+    leaseEpoch: execution.leaseEpoch,
+    stepIndex: 0,
+    failure: { errorCode: 'boom', errorMessage: o.errorMessage ?? 'boom' },
+    decision: o.decision,
+    publication: o.publication,
+    nowMs: o.nowMs ?? T0 + 1,
+    expiresAtMs: o.expiresAtMs ?? T0 + 1e9,
   });
   assert.equal(ok, true);
 }

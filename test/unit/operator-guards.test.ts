@@ -4,24 +4,11 @@
 import assert from 'node:assert/strict';
 import type { FailureDecision } from '../../src/domain/retry-policy.ts';
 import type { Store } from '../../src/store/store-port.ts';
-import { claimOne, get, parked, submitted, T0 } from '../support/store-fixtures.ts';
+import { claimOne, failedAtStepZero, get, parked, submitted, T0 } from '../support/store-fixtures.ts';
 import { forEachStore, openTestStore } from '../support/test-stores.ts';
 
-async function failedWith(store: Store, id: string, decision: FailureDecision) {
-  await submitted(store, id);
-  const { execution } = await claimOne(store);
-  const ok = await store.fail({
-    executionId: id,
-    leaseEpoch: execution.leaseEpoch,
-    stepIndex: 0,
-    failure: { errorCode: 'boom', errorMessage: 'bad' },
-    decision,
-    publication: undefined,
-    nowMs: T0 + 1000,
-    expiresAtMs: T0 + 99_000,
-  });
-  assert.equal(ok, true);
-}
+const failedWith = (store: Store, id: string, decision: FailureDecision) =>
+  failedAtStepZero(store, id, { decision, errorMessage: 'bad', nowMs: T0 + 1000, expiresAtMs: T0 + 99_000 });
 
 const redrive = (store: Store, id: string, o: { allowFailed?: boolean; expectedVersion?: number } = {}) =>
   store.redrive({

@@ -13,7 +13,7 @@ import { seededRandom } from '../../src/runtime/random.ts';
 import { definePipeline, NonRetryableError } from '../../src/sdk/index.ts';
 import type { OutboxMessage } from '../../src/store/records.ts';
 import type { Store } from '../../src/store/store-port.ts';
-import { claimOne, submitted, T0 } from '../support/store-fixtures.ts';
+import { failedAtStepZero, T0 } from '../support/store-fixtures.ts';
 import { forEachStore, openPostgresStores, openTestStore } from '../support/test-stores.ts';
 
 // The outbox relay: one message its sink refuses holds up no other, is retried with backoff
@@ -22,21 +22,11 @@ import { forEachStore, openPostgresStores, openTestStore } from '../support/test
 const POLICY: RelayPolicy = { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 60_000, claimMs: 30_000 };
 
 /** Moves `id` to the DLQ, which writes its publication to the outbox. */
-async function deadLettered(store: Store, id: string): Promise<void> {
-  await submitted(store, id);
-  const { execution } = await claimOne(store);
-  const ok = await store.fail({
-    executionId: id,
-    leaseEpoch: execution.leaseEpoch,
-    stepIndex: 0,
-    failure: { errorCode: 'boom', errorMessage: 'boom' },
+const deadLettered = (store: Store, id: string): Promise<void> =>
+  failedAtStepZero(store, id, {
     decision: { kind: 'dlq', reason: 'non_retryable' },
     publication: { topic: 'dlq', payload: { executionId: id } },
-    nowMs: T0 + 1,
-    expiresAtMs: T0 + 1e9,
   });
-  assert.equal(ok, true);
-}
 
 /** A sink that counts deliveries by execution id and refuses those named in `refuse`. */
 function countingSink(refuse: ReadonlySet<string> = new Set()) {
