@@ -6,28 +6,22 @@
 import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import restaurantV2 from '../fixtures/restaurant-v2/pipeline.ts';
 import { buildRelease } from '../../src/releases/build-release.ts';
 import { ADMIN_TOKEN, apiClient, startCoordinatorProcess } from '../support/coordinator-process.ts';
 import { newOrder } from '../support/restaurant-order.ts';
 import { remoteCoordinatorEnv, startWorkerProcess } from '../support/worker-process.ts';
 import { executionsRunBy, ranOn, waitForWorkerState } from '../support/worker-routing.ts';
+import { eventually } from '../support/eventually.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const RESTAURANT = join(ROOT, 'examples/restaurant-approval/pipeline.ts');
 const RESTAURANT_V2 = join(ROOT, 'test/fixtures/restaurant-v2/pipeline.ts');
 const RELEASES = '/tpf/admin/tenants/default/pipelines/restaurant-approval/releases';
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+/** A bounded wait for a value (15 s). */
+const until = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>): Promise<T> =>
+  eventually(what, probe, { timeoutMs: 15_000 });
 
 test('parked v1 executions finish on the v1 worker after v2 is activated; new ones run on v2; v1 without a worker waits', async (t) => {
   // `--pipelines` registers and activates v1, the example; the coordinator runs nothing itself.

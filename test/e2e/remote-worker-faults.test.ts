@@ -8,10 +8,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ADMIN_TOKEN, apiClient, startCoordinatorProcess } from '../support/coordinator-process.ts';
 import { newOrder } from '../support/restaurant-order.ts';
 import { remoteCoordinatorEnv, startWorkerProcess } from '../support/worker-process.ts';
+import { eventually } from '../support/eventually.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const RESTAURANT = join(ROOT, 'examples/restaurant-approval/pipeline.ts');
@@ -41,27 +41,21 @@ const stepRuns = (file: string): StepRun[] => {
     });
 };
 
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+/** A bounded wait for a value (15 s). */
+const until = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>): Promise<T> =>
+  eventually(what, probe, { timeoutMs: 15_000 });
 
 test('a worker killed mid-segment: the segment runs again on another worker, committed once; a segment longer than the lease runs once', async (t) => {
   const stepLog = join(mkdtempSync(join(tmpdir(), 'capstan-steps-')), 'steps.log');
   const coordinator = await startCoordinatorProcess(t, {
     pipelines: [SLOW],
     env: remoteCoordinatorEnv({
-      PIPELINE_ORCHESTRATOR_LEASE_MS: '1500',
+      PIPELINE_ORCHESTRATOR_LEASE_MS: '3000',
       PIPELINE_ORCHESTRATOR_SWEEP_INTERVAL: 'PT1S',
       PIPELINE_ORCHESTRATOR_RETRY_DELAY: 'PT0.2S',
     }),
   });
-  const workerEnv = { CAPSTAN_TEST_STEP_LOG: stepLog, CAPSTAN_TEST_SLOW_MS: '2500' };
+  const workerEnv = { CAPSTAN_TEST_STEP_LOG: stepLog, CAPSTAN_TEST_SLOW_MS: '4500' };
   const workers = await Promise.all(
     ['worker-a', 'worker-b'].map((nodeId) =>
       startWorkerProcess(t, {
@@ -84,7 +78,7 @@ test('a worker killed mid-segment: the segment runs again on another worker, com
       return submitted.status === 200 ? (submitted.body.executionId as string) : undefined;
     });
 
-  // 2.5 s of work under a 1.5 s lease: renewal keeps the lease, so nobody takes the segment over.
+  // 4.5 s of work under a 3 s lease (renewed every second, so a stall of up to 2 s is survived): renewal keeps the lease, so nobody takes the segment over.
   const long = await submit(1);
   assert.equal((await api.result(long, 15_000)).body.status.status, 'SUCCEEDED');
   assert.equal((await history(long)).filter((e) => e.type === 'attempt_started').length, 1);

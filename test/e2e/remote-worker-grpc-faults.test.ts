@@ -33,7 +33,7 @@ test('gRPC: a segment longer than the lease runs once; a worker killed mid-call 
     env: remoteCoordinatorEnv({
       ...GRPC_ENV,
       PIPELINE_ORCHESTRATOR_WORKER_REST_SHARED_SECRET_REF: '',
-      PIPELINE_ORCHESTRATOR_LEASE_MS: '1500',
+      PIPELINE_ORCHESTRATOR_LEASE_MS: '3000',
       PIPELINE_ORCHESTRATOR_SWEEP_INTERVAL: 'PT1S',
       PIPELINE_ORCHESTRATOR_REMOTE_OUTCOME_UNKNOWN_POLICY: 'dlq',
     }),
@@ -42,7 +42,7 @@ test('gRPC: a segment longer than the lease runs once; a worker killed mid-call 
     pipelines: [SLOW],
     args: ['--grpc-port', '0'],
     coordinatorUrl: coordinator.baseUrl,
-    env: { ...GRPC_ENV, CAPSTAN_TEST_STEP_LOG: stepLog, CAPSTAN_TEST_SLOW_MS: '2500' },
+    env: { ...GRPC_ENV, CAPSTAN_TEST_STEP_LOG: stepLog, CAPSTAN_TEST_SLOW_MS: '4500' },
   });
   const registered = await waitForWorkerState(coordinator, worker.workerId, 'HEALTHY', 'slow-charge');
   assert.equal(registered.protocol, 'grpc');
@@ -53,7 +53,7 @@ test('gRPC: a segment longer than the lease runs once; a worker killed mid-call 
       data: Record<string, unknown>;
     }[];
 
-  // 2.5 s of work under a 1.5 s lease: renewal keeps it, so nobody takes the segment over.
+  // 4.5 s of work under a 3 s lease (renewed every second, so a stall of up to 2 s is survived): renewal keeps it, so nobody takes the segment over.
   const long = await api.submit({ pipelineId: 'slow-charge', input: { n: 1 } });
   assert.equal(long.status, 200, JSON.stringify(long.body));
   const done = await api.result(long.body.executionId, 15_000);
