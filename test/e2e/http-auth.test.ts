@@ -171,13 +171,11 @@ test('every registered route refuses a missing, wrong and wrong-role token, howe
     }
   };
 
+  // Every spelling of every route gets the same answers as the plain path: the check runs on the
+  // route the router matched, whatever the request line looked like.
   for (const route of guarded) {
     const path = concrete(route.url);
-    await check(route, path);
-    for (const spelled of spellings(path)) {
-      const answer = await send(port, route.method, spelled);
-      assert.equal(answer.status, 401, `${route.method} ${spelled} with no token`);
-    }
+    for (const spelled of [path, ...spellings(path)]) await check(route, spelled);
   }
 });
 
