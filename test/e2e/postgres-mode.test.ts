@@ -222,12 +222,12 @@ test('capstan rebuild-projections rebuilds the projections of a PostgreSQL schem
       PIPELINE_ORCHESTRATOR_POSTGRES_SCHEMA: schema,
     },
   });
-  const submitted = await apiClient(coordinator.baseUrl).submit({
-    pipelineId: 'restaurant-approval',
-    input: newOrder(),
-  });
+  const api = apiClient(coordinator.baseUrl);
+  const submitted = await api.submit({ pipelineId: 'restaurant-approval', input: newOrder() });
   assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
   const executionId = submitted.body.executionId as string;
+  // Parked at the restaurant's decision before the coordinator stops, so nothing is mid-segment.
+  assert.equal((await api.result(executionId)).body.status.status, 'WAITING_EXTERNAL');
   assert.equal(await coordinator.kill('SIGTERM'), 0);
 
   // The projection says something the journal never did; the rebuild restores the journal's word.
