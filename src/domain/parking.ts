@@ -31,3 +31,6 @@ export interface Route {
   readonly pipelineId: string;
   readonly releaseVersion: string;
 }
+
+/** One string per route, for maps and sets keyed by route. */
+export const routeKey = (r: Route): string => `${r.tenantId}\u0000${r.pipelineId}\u0000${r.releaseVersion}`;

@@ -1,4 +1,4 @@
-import type { Route } from '../domain/parking.ts';
+import { routeKey, type Route } from '../domain/parking.ts';
 import type { HostedRelease, TransitionWorker } from './transition-worker.ts';
 
 const key = (workerId: string, tenantId: string, pipelineId: string) =>
@@ -53,12 +53,10 @@ export class WorkerRegistry {
   routes(): Route[] {
     const routes = new Map<string, Route>();
     for (const w of this.#workers)
-      for (const { tenantId, pipelineId, releaseVersion } of this.#available(w))
-        routes.set(`${tenantId}\u0000${pipelineId}\u0000${releaseVersion}`, {
-          tenantId,
-          pipelineId,
-          releaseVersion,
-        });
+      for (const { tenantId, pipelineId, releaseVersion } of this.#available(w)) {
+        const route = { tenantId, pipelineId, releaseVersion };
+        routes.set(routeKey(route), route);
+      }
     return [...routes.values()];
   }
 

@@ -1,5 +1,5 @@
 import { JournalEventType } from '../../domain/journal-events.ts';
-import { PARKED_DISPATCH_BASE, PARKED_NO_ROUTE, type Route } from '../../domain/parking.ts';
+import { PARKED_DISPATCH_BASE, PARKED_NO_ROUTE, routeKey, type Route } from '../../domain/parking.ts';
 import type { ClaimCommand, ClaimOutcome, ClaimedSegment } from '../store-port.ts';
 import { appendEvent } from './journal.ts';
 import { executionFromRow, parseJson, type ExecutionRow } from '../rows.ts';
@@ -28,8 +28,6 @@ export const PARKED_FOR_ROUTE = `SELECT execution_id, status, lease_epoch, tenan
        WHERE status IN ('QUEUED', 'WAIT_RETRY') AND next_due_at >= ${PARKED_DISPATCH_BASE}
          AND tenant_id = ? AND pipeline_id = ? AND release_version = ? AND next_due_at = ${PARKED_NO_ROUTE}
        LIMIT ?`;
-
-export const routeKey = (r: Route): string => `${r.tenantId}\u0000${r.pipelineId}\u0000${r.releaseVersion}`;
 
 /**
  * Claims due executions a worker of this node can run: each is a guarded UPDATE (expected
