@@ -1,5 +1,7 @@
 import type { RemoteOutcomeUnknownPolicy } from '../domain/remote-outcome-policy.ts';
 import type { RetryPolicy } from '../domain/retry-policy.ts';
+import { DEFAULT_ACTIVE_RELEASE_TTL_MS } from '../releases/release-catalog.ts';
+import { DEFAULT_STEP_TIMEOUT_MS } from '../workers/segment-runner.ts';
 
 export const IdempotencyPolicy = {
   OPTIONAL_CLIENT_KEY: 'OPTIONAL_CLIENT_KEY',
@@ -72,6 +74,6 @@ export const defaultEngineConfig: EngineConfig = {
   workerHistoryRetentionMs: 7 * 86_400_000,
   leaderLeaseMs: 15_000,
   maxClockSkewMs: 2000,
-  activeReleaseTtlMs: 5000,
-  stepTimeoutMs: 5 * 60_000,
+  activeReleaseTtlMs: DEFAULT_ACTIVE_RELEASE_TTL_MS,
+  stepTimeoutMs: DEFAULT_STEP_TIMEOUT_MS,
 };
