@@ -1,7 +1,7 @@
 import { systemTimers } from '../runtime/timers.ts';
 import type { Pipeline, PipelineStep } from '../sdk/define-pipeline.ts';
 import type { StepContext } from '../sdk/step-context.ts';
-import { runBounded, type BoundedOutcome } from './bounded-step.ts';
+import { runBounded, stepSignalOf, type BoundedOutcome } from './bounded-step.ts';
 import { failureOf, parseWith } from './step-failure.ts';
 import type { SegmentCommand, SegmentHooks, SegmentResult } from './transition-worker.ts';
 import { FailureCode } from '../domain/failure-codes.ts';
@@ -24,6 +24,20 @@ export async function runSegment(
   command: SegmentCommand,
   hooks: SegmentHooks,
 ): Promise<SegmentResult> {
+  const stepSignal = stepSignalOf(hooks.signal);
+  try {
+    return await runSteps(pipeline, command, hooks, stepSignal.controller);
+  } finally {
+    stepSignal.release();
+  }
+}
+
+async function runSteps(
+  pipeline: Pipeline,
+  command: SegmentCommand,
+  hooks: SegmentHooks,
+  stepController: AbortController,
+): Promise<SegmentResult> {
   const steps = pipeline.steps;
   let input: unknown = command.input;
   for (let index = command.currentStepIndex; index < steps.length; index++) {
@@ -42,6 +56,7 @@ export async function runSegment(
     const bounded = (call: (signal: AbortSignal) => unknown): Promise<BoundedOutcome> =>
       runBounded(call, {
         signal: hooks.signal,
+        step: stepController,
         timers: hooks.timers ?? systemTimers,
         timeoutMs:
           (step.kind === 'step' ? step.timeoutMs : undefined) ??
