@@ -15,27 +15,13 @@ const ROUTES = `SELECT DISTINCT * FROM unnest(@tenants::text[], @pipelines::text
       AS r(tenant_id, pipeline_id, release_version)`;
 
 /**
- * Parks the executions of the due index's head that none of the routes covers: their
- * `next_due_at` moves past any real instant, so later claims never scan past them. Not
- * journaled: nothing happened to them. Bounded by the window, however many are due.
- */
-export const PARK = `WITH head AS (
-    SELECT execution_id, tenant_id, pipeline_id, release_version FROM executions
-    WHERE status IN ('QUEUED', 'WAIT_RETRY') AND next_due_at <= @nowMs
-    ORDER BY next_due_at LIMIT @window
-    FOR UPDATE SKIP LOCKED)
-  UPDATE executions SET next_due_at = ${PARKED_NO_ROUTE}
-  WHERE execution_id = ANY(ARRAY(
-      SELECT execution_id FROM head
-      WHERE (tenant_id, pipeline_id, release_version) NOT IN (${ROUTES})))
-    AND status IN ('QUEUED', 'WAIT_RETRY')`;
-
-/**
  * One statement for the whole claim: lock the candidates (parked ones of these routes first,
- * then the routable ones of the due index's head, which `PARK` has just cleared of the rest),
- * move them to RUNNING under a new epoch (a guarded UPDATE: the expected status), journal an
- * `attempt_started` event each (its data built from the updated row), and return each with
- * the checkpoint its segment starts from. The UPDATE and the checkpoint read look rows up by
+ * then the routable ones of the due index's head), park the rest of the head (their
+ * `next_due_at` moves past any real instant, so later claims never scan past them; not
+ * journaled: nothing happened to them), move the candidates to RUNNING under a new epoch (a
+ * guarded UPDATE: the expected status), journal an `attempt_started` event each (its data
+ * built from the updated row), and return each with the checkpoint its segment starts from,
+ * and on every row (one row of NULLs when nothing was claimed) how many were parked. The UPDATE and the checkpoint read look rows up by
  * primary key (`= ANY(ARRAY(…))`, a correlated subquery), and the head is read through a
  * bounded window, so the plan stays a few index probes per claimed row however many
  * executions the table holds, also with PostgreSQL's generic plan (which does not know `@limit`).
@@ -62,6 +48,13 @@ export const CLAIM = `WITH routes AS (${ROUTES}),
       SELECT execution_id, rank, next_due_at FROM head
       WHERE (tenant_id, pipeline_id, release_version) IN (SELECT * FROM routes)) AS candidates
     ORDER BY rank, next_due_at LIMIT @limit),
+  parked AS (
+    UPDATE executions SET next_due_at = ${PARKED_NO_ROUTE}
+    WHERE execution_id = ANY(ARRAY(
+        SELECT execution_id FROM head
+        WHERE (tenant_id, pipeline_id, release_version) NOT IN (SELECT * FROM routes)))
+      AND status IN ('QUEUED', 'WAIT_RETRY')
+    RETURNING 1),
   moved AS (
     UPDATE executions SET status = 'RUNNING', lease_epoch = lease_epoch + 1, lease_owner = @owner,
       lease_expires_at = @leaseExpiresAtMs, next_due_at = NULL, version = version + 1, updated_at = @nowMs
@@ -73,14 +66,16 @@ export const CLAIM = `WITH routes AS (${ROUTES}),
       json_build_object('leaseEpoch', lease_epoch, 'leaseOwner', @owner::text,
         'leaseExpiresAtMs', @leaseExpiresAtMs::bigint, 'stepIndex', step_index, 'attempt', attempt)::text
     FROM moved)
-  SELECT moved.*, (
-      SELECT output_json FROM step_outputs AS previous
-      WHERE previous.execution_id = moved.execution_id AND previous.step_index = moved.step_index - 1
-    ) AS previous_output_json
-  FROM moved JOIN due ON due.execution_id = moved.execution_id
-  ORDER BY due.rank, due.next_due_at, moved.execution_id`;
+  SELECT claimed.*, counted.parked_count FROM (
+      SELECT moved.*, due.rank AS due_rank, due.next_due_at AS due_at, (
+          SELECT output_json FROM step_outputs AS previous
+          WHERE previous.execution_id = moved.execution_id AND previous.step_index = moved.step_index - 1
+        ) AS previous_output_json
+      FROM moved JOIN due ON due.execution_id = moved.execution_id) AS claimed
+    RIGHT JOIN (SELECT count(*)::int AS parked_count FROM parked) AS counted ON true
+  ORDER BY claimed.due_rank, claimed.due_at, claimed.execution_id`;
 
-type ClaimedRow = ExecutionRow & { previous_output_json: string | null };
+type ClaimedRow = ExecutionRow & { previous_output_json: string | null; parked_count: number };
 
 /**
  * Claims due executions: the candidates are locked `FOR UPDATE SKIP LOCKED`, so coordinator
@@ -90,10 +85,13 @@ type ClaimedRow = ExecutionRow & { previous_output_json: string | null };
  */
 export async function claimDue(db: Db, c: ClaimCommand): Promise<ClaimOutcome> {
   if (c.routes.length === 0 || c.limit <= 0) return { segments: [], parked: 0 };
-  const params = claimParams(c);
-  const parked = await exec(db, PARK, params);
-  const claimed = await rows<ClaimedRow>(db, CLAIM, params);
-  return { segments: claimed.map((r) => ({ execution: executionFromRow(r), input: stepInput(r) })), parked };
+  const found = await rows<ClaimedRow>(db, CLAIM, claimParams(c));
+  // Nothing claimed still yields one row, of NULLs but for the parked count.
+  const claimed = found.filter((r) => r.execution_id !== null);
+  return {
+    segments: claimed.map((r) => ({ execution: executionFromRow(r), input: stepInput(r) })),
+    parked: found[0]?.parked_count ?? 0,
+  };
 }
 
 /** The claim statements' parameters (the benchmark explains the statements with them). */
