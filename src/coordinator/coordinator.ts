@@ -31,6 +31,7 @@ import { ExecutionWatch } from './execution-watch.ts';
 import type { Logger } from './logger.ts';
 import { LeaderElection, MAINTENANCE_ROLE } from './leader-election.ts';
 import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
+import { prepareSchema } from '../store/prepare-schema.ts';
 import { EndpointAllowList } from '../workers/endpoint-allow-list.ts';
 import { WorkerRegistrationPolicy } from '../workers/worker-registration-policy.ts';
 
@@ -220,14 +221,7 @@ export class Coordinator {
    * With `migrate: false` it applies no migration and refuses to start while any is pending.
    */
   async start(options: { migrate?: boolean } = {}): Promise<void> {
-    if (options.migrate === false) {
-      const pending = await this.store.pendingMigrations();
-      if (pending.length > 0)
-        throw new Error(
-          `the store's schema is not up to date: ${pending.length} migration(s) pending ` +
-            `(${pending.map((m) => m.name).join(', ')}); run \`capstan migrate\` with the same configuration first`,
-        );
-    } else await this.store.migrate();
+    await prepareSchema(this.store, options.migrate !== false);
     // A clock too far off the database's would misjudge every lease and due time: refuse.
     await this.#clockSkew.assertWithinBound();
     this.#started = true;

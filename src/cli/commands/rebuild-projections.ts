@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.ts';
+import { migratesOnStart, prepareSchema } from '../../store/prepare-schema.ts';
 import { configOptions, flagsOf } from './serve.ts';
 
 interface RebuildOptions {
@@ -37,14 +38,8 @@ async function rebuildProjections(options: RebuildOptions): Promise<string> {
   const store = await openStore(values, { dataDir });
   const target = storeTarget(values, store, dataDir);
   try {
-    const pending = await firstContact(store, store.pendingMigrations(), target);
-    if (store.dialect === 'sqlite' || values['pipeline.orchestrator.postgres.migrate-on-start'])
-      await store.migrate();
-    else if (pending.length > 0)
-      throw new Error(
-        `the store's schema is not up to date: ${pending.length} migration(s) pending ` +
-          `(${pending.map((m) => m.name).join(', ')}); run \`capstan migrate\` with the same configuration first`,
-      );
+    await firstContact(store, store.ping(), target);
+    await prepareSchema(store, migratesOnStart(values, store));
     await store.rebuildProjections();
     return target;
   } catch (error) {

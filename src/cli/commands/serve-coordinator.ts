@@ -19,6 +19,7 @@ import { ReleaseRegistrar } from '../../releases/release-registrar.ts';
 import { systemClock } from '../../runtime/clock.ts';
 import { openStore, storeLogFields } from '../../store/open-store.ts';
 import { StoreNotDurableError } from '../../store/store-not-durable.ts';
+import { migratesOnStart } from '../../store/prepare-schema.ts';
 import { parseIsoDuration } from '../../util/iso-duration.ts';
 import { makePrivateDir } from '../../util/private-files.ts';
 import { firstContact, storeTarget, unreachable } from '../store-errors.ts';
@@ -110,7 +111,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     workerRegistration,
   });
   // SQLite belongs to this process alone, so it always migrates; PostgreSQL may leave it to `capstan migrate`.
-  const migrate = store.dialect === 'sqlite' || values['pipeline.orchestrator.postgres.migrate-on-start'];
+  const migrate = migratesOnStart(values, store);
   const target = storeTarget(values, store, dataDir);
   try {
     await firstContact(store, store.ping(), target);
