@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_ARCHIVE_LIMITS } from '../releases/archive-limits.ts';
 import { checkSchemaName } from '../store/schema-name.ts';
 import { parseIsoDuration } from '../util/iso-duration.ts';
 
@@ -92,9 +93,21 @@ export const settings = {
   },
   'capstan.releases.upload-limit-bytes': { schema: int(1024), default: 64 * 1_048_576, env: [] },
   /** Caps on unpacking one release archive (uploaded, or an application-archive artifact). */
-  'capstan.releases.archive.max-unpacked-bytes': { schema: int(1024), default: 64 * 1_048_576, env: [] },
-  'capstan.releases.archive.max-entries': { schema: int(1), default: 10_000, env: [] },
-  'capstan.releases.archive.max-entry-bytes': { schema: int(1), default: 32 * 1_048_576, env: [] },
+  'capstan.releases.archive.max-unpacked-bytes': {
+    schema: int(1024),
+    default: DEFAULT_ARCHIVE_LIMITS.maxUnpackedBytes,
+    env: [],
+  },
+  'capstan.releases.archive.max-entries': {
+    schema: int(1),
+    default: DEFAULT_ARCHIVE_LIMITS.maxEntries,
+    env: [],
+  },
+  'capstan.releases.archive.max-entry-bytes': {
+    schema: int(1),
+    default: DEFAULT_ARCHIVE_LIMITS.maxEntryBytes,
+    env: [],
+  },
   /** Where registered artifacts are kept: `local` (one node's disk) or `s3` (shared by every node). */
   'pipeline.orchestrator.releases.storage.provider': {
     schema: z.enum(['local', 's3']),
