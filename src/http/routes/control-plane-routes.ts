@@ -107,26 +107,8 @@ export async function controlPlaneRoutes(
   const base = '/tpf/control-plane/tenants/:tenantId';
   const status = (x: ExecutionRecord) => executionStatusDto(x, coordinator.hasWorkerFor(x));
   const surface = { surface: 'control-plane' } as const;
-  await app.register(rateLimit, {
-    global: false,
-    errorResponseBuilder: (_request, context) =>
-      new CapstanError(
-        'rate_limited',
-        `More than ${context.max} submissions per second for this tenant on this node; retry after ${context.after}.`,
-      ),
-  });
   const submitLimit =
-    limits.submitRatePerSecond > 0
-      ? {
-          rateLimit: {
-            max: limits.submitRatePerSecond,
-            timeWindow: 1000,
-            // Per tenant, so one tenant's flood does not refuse another's submissions.
-            keyGenerator: (request: { params: unknown }) =>
-              z.object({ tenantId: z.string() }).safeParse(request.params).data?.tenantId ?? '',
-          },
-        }
-      : {};
+    limits.submitRatePerSecond > 0 ? await submitRateLimit(app, limits.submitRatePerSecond) : {};
 
   app.post(`${base}/executions`, { config: { ...surface, ...submitLimit } }, async (request) => {
     const tenantId = tenantOf(parseOr400(tenantParams, request.params, 'path').tenantId);
@@ -254,4 +236,28 @@ export async function controlPlaneRoutes(
       duplicate,
     };
   });
+}
+
+/**
+ * The per-tenant submit rate limit (`@fastify/rate-limit`), registered only when one is set:
+ * the route config that opts the submit route in. Keyed by tenant, so one tenant's flood does
+ * not refuse another's submissions.
+ */
+async function submitRateLimit(app: FastifyInstance, perSecond: number) {
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new CapstanError(
+        'rate_limited',
+        `More than ${context.max} submissions per second for this tenant on this node; retry after ${context.after}.`,
+      ),
+  });
+  return {
+    rateLimit: {
+      max: perSecond,
+      timeWindow: 1000,
+      keyGenerator: (request: { params: unknown }) =>
+        tenantParams.safeParse(request.params).data?.tenantId ?? '',
+    },
+  };
 }
