@@ -117,8 +117,6 @@ export class Coordinator {
   #stopped = false;
   #lastMaintenanceOkAtMs: number | undefined;
   #relaying: Promise<void> | undefined;
-  /** Availability syncs in flight: each applies what it read, however long ago that was. */
-  readonly #syncs = new Set<Promise<void>>();
 
   constructor(deps: CoordinatorDeps) {
     this.#d = deps;
@@ -188,14 +186,13 @@ export class Coordinator {
       watch: this.#watch,
       onPublication: () => void this.#relay(),
       onDueAt: (atMs) => this.#wakeNoLaterThan(atMs),
-      onWorkerUnreachable: async (worker, at, reason) => {
-        this.workers.setAvailable(worker.workerId, at.tenantId, at.pipelineId, false);
-        await this.lifecycle.markUnavailable(at.tenantId, at.pipelineId, worker.workerId, reason);
-        // A sync that read the lifecycle before this commit routes to the worker again when it
-        // lands: let those land, then take the worker out again (later syncs read UNAVAILABLE).
-        await Promise.allSettled([...this.#syncs]);
-        this.workers.setAvailable(worker.workerId, at.tenantId, at.pipelineId, false);
-      },
+      onWorkerUnreachable: (worker, at, reason) =>
+        this.workers.holdDown(
+          worker.workerId,
+          at.tenantId,
+          at.pipelineId,
+          this.lifecycle.markUnavailable(at.tenantId, at.pipelineId, worker.workerId, reason),
+        ),
     });
     this.#clockSkew = new ClockSkewMonitor({
       store: deps.store,
@@ -597,13 +594,7 @@ export class Coordinator {
    * HEALTHY ones take new work. Runs every maintenance pass, and at once after a lifecycle call.
    */
   async syncWorkerAvailability(only?: { tenantId: string; pipelineId: string }): Promise<void> {
-    const sync = this.#availability.sync(only);
-    this.#syncs.add(sync);
-    try {
-      await sync;
-    } finally {
-      this.#syncs.delete(sync);
-    }
+    await this.#availability.sync(only);
     this.#dispatcher.wake();
   }
 

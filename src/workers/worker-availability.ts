@@ -54,6 +54,7 @@ export class WorkerAvailability {
    */
   async sync(only?: PipelineRef): Promise<void> {
     for (const ref of only ? [only] : await this.#pipelines()) {
+      const read = this.#workers.beginRead();
       const records = await this.#lifecycle.list(ref.tenantId, ref.pipelineId);
       this.#directory?.adopt(ref.tenantId, ref.pipelineId, records);
       for (const worker of this.#workers.workers) {
@@ -64,6 +65,7 @@ export class WorkerAvailability {
           ref.tenantId,
           ref.pipelineId,
           record?.state === 'HEALTHY',
+          read,
         );
       }
     }

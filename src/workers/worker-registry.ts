@@ -14,6 +14,14 @@ export class WorkerRegistry {
   readonly #workers: TransitionWorker[] = [];
   /** Worker × pipeline pairs whose lifecycle state is not HEALTHY (drained, stale…). */
   readonly #unavailable = new Set<string>();
+  /**
+   * Pairs taken out by this node (a dispatch found the worker unreachable): a sync whose read
+   * began before the lifecycle recorded it would route to the worker again, so it may not.
+   * The value is the first read number that sees the record (infinite until it has landed).
+   */
+  readonly #heldDown = new Map<string, number>();
+  /** Numbers the lifecycle reads of syncs, in the order they begin. */
+  #reads = 0;
   #turn = 0;
 
   add(worker: TransitionWorker): void {
@@ -28,9 +36,45 @@ export class WorkerRegistry {
     return this.#workers.find((w) => w.workerId === workerId);
   }
 
-  setAvailable(workerId: string, tenantId: string, pipelineId: string, available: boolean): void {
-    if (available) this.#unavailable.delete(key(workerId, tenantId, pipelineId));
-    else this.#unavailable.add(key(workerId, tenantId, pipelineId));
+  /** Called before a lifecycle read: its number, which `setAvailable` is then given. */
+  beginRead(): number {
+    return this.#reads++;
+  }
+
+  /**
+   * What a lifecycle read found. A read older than this node's own record of the worker being
+   * unreachable may not make it available again: it did not see that record.
+   */
+  setAvailable(
+    workerId: string,
+    tenantId: string,
+    pipelineId: string,
+    available: boolean,
+    read: number,
+  ): void {
+    const k = key(workerId, tenantId, pipelineId);
+    if (!available) this.#unavailable.add(k);
+    else if (read >= (this.#heldDown.get(k) ?? 0)) this.#unavailable.delete(k);
+  }
+
+  /**
+   * Takes the worker out of routing at once, while `recording` writes its new state to the
+   * lifecycle; from then on only reads that began after the write landed decide again.
+   */
+  async holdDown(
+    workerId: string,
+    tenantId: string,
+    pipelineId: string,
+    recording: Promise<void>,
+  ): Promise<void> {
+    const k = key(workerId, tenantId, pipelineId);
+    this.#unavailable.add(k);
+    this.#heldDown.set(k, Number.POSITIVE_INFINITY);
+    try {
+      await recording;
+    } finally {
+      this.#heldDown.set(k, this.#reads);
+    }
   }
 
   /** Whether some available worker runs this route (submit admission). */
