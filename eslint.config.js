@@ -1,5 +1,29 @@
 import js from '@eslint/js';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
+
+const sealedDialects = {
+  group: ['**/store/sqlite/**', '**/store/postgres/**'],
+  message: 'Go through store/open-store.ts and the Store port: the dialects are sealed.',
+};
+const sealedDialectsDynamic = {
+  selector: 'ImportExpression[source.value=/\\/store\\/(sqlite|postgres)\\//]',
+  message: sealedDialects.message,
+};
+/**
+ * What a worker process loads (the SDK, the worker, the wire protocol and the segment runner
+ * both sides run) never reaches into the coordinator, the stores, the HTTP API or the CLI: a
+ * worker needs no database driver and no coordinator to run a step.
+ */
+const workerRoom = {
+  group: ['**/coordinator/**', '**/store/**', '**/http/**', '**/cli/**', 'capstan/coordinator'],
+  message:
+    'The worker room (sdk, worker, worker-protocol, segment) never imports the coordinator, stores, HTTP API or CLI.',
+};
+const workerRoomDynamic = {
+  selector: 'ImportExpression[source.value=/\\/(coordinator|store|http|cli)\\//]',
+  message: workerRoom.message,
+};
 
 export default tseslint.config(
   { ignores: ['node_modules/', '.capstan/', 'coverage/', 'dist/'] },
@@ -8,7 +32,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js', 'bin/*.mjs', 'scripts/*.mjs'] },
+        projectService: { allowDefaultProject: ['*.js', 'bin/*.mjs', 'scripts/*.mjs', 'test/support/*.mjs'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -35,26 +59,28 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/store/**'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['**/store/sqlite/**', '**/store/postgres/**'],
-              message: 'Go through store/open-store.ts and the Store port: the dialects are sealed.',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', { patterns: [sealedDialects] }],
       // The same for `await import(…)`, which no-restricted-imports does not see.
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector: 'ImportExpression[source.value=/\\/store\\/(sqlite|postgres)\\//]',
-          message: 'Go through store/open-store.ts and the Store port: the dialects are sealed.',
-        },
-      ],
+      'no-restricted-syntax': ['error', sealedDialectsDynamic],
     },
+  },
+  {
+    files: ['src/sdk/**/*.ts', 'src/worker/**/*.ts', 'src/worker-protocol/**/*.ts', 'src/segment/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [sealedDialects, workerRoom] }],
+      'no-restricted-syntax': ['error', sealedDialectsDynamic, workerRoomDynamic],
+    },
+  },
+  {
+    // A cycle makes load order decide what a module sees: none in src/, lazy imports included.
+    files: ['src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/extensions': ['.ts', '.js', '.mjs'],
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.mjs'] })],
+    },
+    rules: { 'import-x/no-cycle': ['error', { allowUnsafeDynamicCyclicDependency: false }] },
   },
   {
     // Tests read arbitrary JSON responses; their assertions are the type check.

@@ -5,8 +5,8 @@
  * name REST workers (`worker.rest.base-url`, `require-remote-worker=true`), those alone.
  */
 import { resolve } from 'node:path';
-import { remoteWorkerSetup } from '../../src/cli/commands/remote-workers.ts';
-import { engineConfigOf } from '../../src/cli/commands/serve-coordinator.ts';
+import { remoteWorkerSetup } from '../../src/config/remote-workers.ts';
+import { engineConfigOf } from '../../src/config/engine-settings.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import {
   createCoordinator,

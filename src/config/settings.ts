@@ -180,6 +180,8 @@ export const settings = {
     env: [],
   },
   'pipeline.orchestrator.retry-max-delay': { schema: duration, default: 'PT30M', env: [] },
+  /** Each retry delay is spread by up to ± this fraction, so retries after a shared outage do not arrive at once. */
+  'pipeline.orchestrator.retry-jitter': { schema: z.coerce.number().min(0).max(1), default: 0.2, env: [] },
   'pipeline.orchestrator.sweep-interval': { schema: duration, default: 'PT30S', env: [] },
   'pipeline.orchestrator.sweep-limit': { schema: int(1, 100_000), default: 100, env: [] },
   /** `sqlite`: the embedded file in the data directory; `postgres`: a shared database (`postgres.url`). */

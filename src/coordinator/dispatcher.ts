@@ -5,14 +5,14 @@ import type { Clock } from '../runtime/clock.ts';
 import type { Random } from '../runtime/random.ts';
 import type { TimerHandle, Timers } from '../runtime/timers.ts';
 import type { ClaimedSegment, Fence, Store } from '../store/store-port.ts';
-import type { SegmentCommand, SegmentResult, TransitionWorker } from '../workers/transition-worker.ts';
-import type { WorkerRegistry } from '../workers/worker-registry.ts';
+import type { SegmentCommand, SegmentResult, TransitionWorker } from '../segment/transition-worker.ts';
+import type { WorkerRegistry } from './workers/worker-registry.ts';
 import { parkedFor } from '../domain/parking.ts';
 import { dispatchHistory, dispatchRetryAt, type DispatchErrorCode } from './dispatch-errors.ts';
 import type { EngineConfig } from './engine-config.ts';
 import type { ExecutionWatch } from './execution-watch.ts';
 import { idempotencyAttemptOf } from './idempotency-attempt.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../runtime/logger.ts';
 import { FailureCode } from '../domain/failure-codes.ts';
 
 interface InFlight {

@@ -1,7 +1,5 @@
 import type { RemoteOutcomeUnknownPolicy } from '../domain/remote-outcome-policy.ts';
 import type { RetryPolicy } from '../domain/retry-policy.ts';
-import { DEFAULT_ACTIVE_RELEASE_TTL_MS } from '../releases/release-catalog.ts';
-import { DEFAULT_STEP_TIMEOUT_MS } from '../workers/segment-runner.ts';
 
 export const IdempotencyPolicy = {
   OPTIONAL_CLIENT_KEY: 'OPTIONAL_CLIENT_KEY',
@@ -54,26 +52,3 @@ export interface EngineConfig extends RetryPolicy {
    */
   readonly stepTimeoutMs: number;
 }
-
-export const defaultEngineConfig: EngineConfig = {
-  nodeId: 'capstan-local',
-  leaseMs: 30_000,
-  maxRetries: 3,
-  retryDelayMs: 10_000,
-  retryMultiplier: 2,
-  retryMaxDelayMs: 30 * 60_000,
-  jitter: 0.2,
-  sweepIntervalMs: 30_000,
-  sweepLimit: 100,
-  maxInFlight: 64,
-  executionTtlMs: 7 * 86_400_000,
-  idempotencyPolicy: 'OPTIONAL_CLIENT_KEY',
-  dlqProvider: 'log',
-  remoteOutcomeUnknownPolicy: 'retry',
-  workerStaleAfterMs: 120_000,
-  workerHistoryRetentionMs: 7 * 86_400_000,
-  leaderLeaseMs: 15_000,
-  maxClockSkewMs: 2000,
-  activeReleaseTtlMs: DEFAULT_ACTIVE_RELEASE_TTL_MS,
-  stepTimeoutMs: DEFAULT_STEP_TIMEOUT_MS,
-};

@@ -1,14 +1,9 @@
 import { buildRelease, type BuiltRelease } from '../releases/build-release.ts';
 import type { ArtifactStore } from '../releases/artifact-store.ts';
+import type { LocalPipelineSource } from '../releases/load-pipelines.ts';
 import type { Pipeline } from '../sdk/define-pipeline.ts';
-import type { LocalWorker } from '../workers/local-worker.ts';
+import type { LocalWorker } from './workers/local-worker.ts';
 import type { Coordinator } from './coordinator.ts';
-
-export interface LocalPipelineSource {
-  readonly pipeline: Pipeline;
-  /** The module it came from: bundled into the release artifact when known. */
-  readonly sourceFile?: string | undefined;
-}
 
 export interface HostedPipeline {
   readonly pipelineId: string;

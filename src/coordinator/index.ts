@@ -3,11 +3,12 @@ import { systemClock, type Clock } from '../runtime/clock.ts';
 import { systemRandom, type Random } from '../runtime/random.ts';
 import { systemTimers, type Timers } from '../runtime/timers.ts';
 import type { Store } from '../store/store-port.ts';
-import type { WorkerRegistrationPolicy } from '../workers/worker-registration-policy.ts';
-import { WorkerRegistry } from '../workers/worker-registry.ts';
+import type { WorkerRegistrationPolicy } from './workers/worker-registration-policy.ts';
+import { WorkerRegistry } from './workers/worker-registry.ts';
 import { Coordinator, type GrpcWorkersOptions, type RestWorkersOptions } from './coordinator.ts';
-import { defaultEngineConfig, type EngineConfig } from './engine-config.ts';
-import { silentLogger, type Logger } from './logger.ts';
+import { defaultEngineConfig } from '../config/engine-settings.ts';
+import type { EngineConfig } from './engine-config.ts';
+import { silentLogger, type Logger } from '../runtime/logger.ts';
 import type { PublicationSink, RelayPolicy } from '../dlq/outbox-relay.ts';
 
 export interface CreateCoordinatorOptions {
@@ -44,10 +45,10 @@ export function createCoordinator(options: CreateCoordinatorOptions): Coordinato
 
 export { Coordinator } from './coordinator.ts';
 export { hostLocalPipelines } from './host-local-pipelines.ts';
-export { defaultEngineConfig } from './engine-config.ts';
+export { defaultEngineConfig } from '../config/engine-settings.ts';
 export type { EngineConfig } from './engine-config.ts';
 // The package's public `capstan/coordinator` entry lets an embedder construct the store itself.
 // eslint-disable-next-line no-restricted-imports
 export { SqliteStore } from '../store/sqlite/sqlite-store.ts';
-export { LocalWorker } from '../workers/local-worker.ts';
-export { WorkerRegistry } from '../workers/worker-registry.ts';
+export { LocalWorker } from './workers/local-worker.ts';
+export { WorkerRegistry } from './workers/worker-registry.ts';

@@ -2,7 +2,7 @@ import type { Clock } from '../runtime/clock.ts';
 import type { Random } from '../runtime/random.ts';
 import type { TimerHandle, Timers } from '../runtime/timers.ts';
 import type { LeaderFence, Leadership, Store } from '../store/store-port.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../runtime/logger.ts';
 
 export const MAINTENANCE_ROLE = 'maintenance';
 

@@ -1,4 +1,4 @@
-import type { Logger } from '../coordinator/logger.ts';
+import type { Logger } from '../runtime/logger.ts';
 import type { OutboxMessage } from '../store/records.ts';
 import type { Store } from '../store/store-port.ts';
 import { DLQ_TOPIC } from './dead-letter.ts';

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AccessTokens } from '../config/access-tokens.ts';
 import type { Coordinator } from '../coordinator/coordinator.ts';
-import type { Logger } from '../coordinator/logger.ts';
+import type { Logger } from '../runtime/logger.ts';
 import { CapstanError } from '../errors/catalog.ts';
 import { clientErrorHandler, frameworkErrors, installErrorReplies } from '../errors/http-error-replies.ts';
 import type { ReleaseRegistrar } from '../releases/release-registrar.ts';

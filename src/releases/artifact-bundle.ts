@@ -1,5 +1,4 @@
 import { gzipSync } from 'node:zlib';
-import { pack } from 'tar-stream';
 
 export interface BundleFile {
   readonly name: string;
@@ -11,6 +10,8 @@ export interface BundleFile {
  * a zero mtime. The same files give the same bytes, hence the same digest.
  */
 export async function deterministicTgz(files: readonly BundleFile[]): Promise<Buffer> {
+  // Loaded when an archive is built, not when a worker or the SDK is imported.
+  const { pack } = await import('tar-stream');
   const archive = pack();
   const chunks: Buffer[] = [];
   const collected = (async () => {

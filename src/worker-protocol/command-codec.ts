@@ -1,5 +1,5 @@
 import { decodeEnvelope, TPF_PAYLOAD_ENCODING } from '../payloads/tpf-envelope.ts';
-import type { SegmentCommand, StepOutput } from '../workers/transition-worker.ts';
+import type { SegmentCommand, StepOutput } from '../segment/transition-worker.ts';
 import type { CommandEnvelope, ParsedCommandEnvelope, Payload, StepPayload } from './envelopes.ts';
 
 /** Capstan's payload type ids: there are no classes to name, only the place a value comes from. */

@@ -1,5 +1,5 @@
 import { decodeEnvelope } from '../payloads/tpf-envelope.ts';
-import type { SegmentResult, StepOutput } from '../workers/transition-worker.ts';
+import type { SegmentResult, StepOutput } from '../segment/transition-worker.ts';
 import { decodeStepOutputs, encodeStepOutputs, payloadOf, STEP_OUTPUT_TYPE_ID } from './command-codec.ts';
 import type { ParsedResultEnvelope, ResultEnvelope } from './envelopes.ts';
 import { FailureCode } from '../domain/failure-codes.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Logger } from '../coordinator/logger.ts';
+import type { Logger } from '../runtime/logger.ts';
 import { systemClock, type Clock } from '../runtime/clock.ts';
 import { systemRandom, type Random } from '../runtime/random.ts';
 import { canonicalJson } from '../util/canonical-json.ts';

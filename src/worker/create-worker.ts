@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
-import type { LocalPipelineSource } from '../coordinator/host-local-pipelines.ts';
-import { silentLogger, type Logger } from '../coordinator/logger.ts';
+import type { LocalPipelineSource } from '../releases/load-pipelines.ts';
+import { silentLogger, type Logger } from '../runtime/logger.ts';
 import { systemClock, type Clock } from '../runtime/clock.ts';
 import { systemTimers, type Timers } from '../runtime/timers.ts';
 import type { Pipeline } from '../sdk/define-pipeline.ts';
@@ -9,7 +9,6 @@ import { KeyRing } from '../worker-protocol/key-ring.ts';
 import { RequestVerifier } from '../worker-protocol/request-verifier.ts';
 import { CoordinatorLink } from './coordinator-link.ts';
 import { buildWorkerReleases, HostedReleases, type WorkerRelease } from './hosted-releases.ts';
-import { createRestWorkerServer } from './rest-server.ts';
 
 type Protocol = 'rest' | 'grpc';
 
@@ -140,6 +139,8 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Capsta
   async function serveRest(o: NonNullable<CreateWorkerOptions['rest']>) {
     const host = o.host ?? '127.0.0.1';
     const verifier = new RequestVerifier({ keys, clock, toleranceMs });
+    // Loaded only by workers that serve REST: a gRPC-only worker never pulls in fastify.
+    const { createRestWorkerServer } = await import('./rest-server.ts');
     const server = createRestWorkerServer({
       hosted,
       keys,

@@ -2,8 +2,8 @@ import { CapstanError } from '../errors/catalog.ts';
 import { decodeCommand } from '../worker-protocol/command-codec.ts';
 import { commandEnvelopeSchema, type ResultEnvelope } from '../worker-protocol/envelopes.ts';
 import { encodeResult } from '../worker-protocol/result-codec.ts';
-import { runSegment } from '../workers/segment-runner.ts';
-import type { StepOutput } from '../workers/transition-worker.ts';
+import { runSegment } from '../segment/segment-runner.ts';
+import type { StepOutput } from '../segment/transition-worker.ts';
 import type { HostedReleases } from './hosted-releases.ts';
 
 /** How a command was handled: a result envelope, or a refusal made before anything ran. */

@@ -6,7 +6,7 @@ import {
   type ServerUnaryCall,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import type { Logger } from '../coordinator/logger.ts';
+import type { Logger } from '../runtime/logger.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { ENVELOPE_ENCODING, WORKER_PROTOCOL_VERSION } from '../worker-protocol/envelopes.ts';
 import {

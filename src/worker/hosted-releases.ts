@@ -1,4 +1,4 @@
-import type { LocalPipelineSource } from '../coordinator/host-local-pipelines.ts';
+import type { LocalPipelineSource } from '../releases/load-pipelines.ts';
 import { buildRelease } from '../releases/build-release.ts';
 import { isPipeline, type Pipeline } from '../sdk/define-pipeline.ts';
 import type { ReleaseIdentity } from '../worker-protocol/envelopes.ts';

@@ -21,4 +21,4 @@
 export { createWorker } from './create-worker.ts';
 export type { CapstanWorker, CreateWorkerOptions } from './create-worker.ts';
 export type { WorkerRelease } from './hosted-releases.ts';
-export type { LocalPipelineSource } from '../coordinator/host-local-pipelines.ts';
+export type { LocalPipelineSource } from '../releases/load-pipelines.ts';

@@ -1,6 +1,6 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadPipelines } from '../cli/load-pipelines.ts';
+import { loadPipelines } from '../releases/load-pipelines.ts';
 import { CapstanError } from '../errors/catalog.ts';
 import { readApplicationArchive, PIPELINE_MODULE } from '../releases/application-archive.ts';
 import { hexOf, type ArtifactStore } from '../releases/artifact-store.ts';

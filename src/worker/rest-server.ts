@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Logger } from '../coordinator/logger.ts';
+import type { Logger } from '../runtime/logger.ts';
 import { errorCatalog, type ErrorCode } from '../errors/catalog.ts';
 import {
   clientErrorHandler,

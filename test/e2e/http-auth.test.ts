@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { AccessTokens, TokenRole } from '../../src/config/access-tokens.ts';
-import { silentLogger } from '../../src/coordinator/logger.ts';
+import { silentLogger } from '../../src/runtime/logger.ts';
 import { guardedRoutes, SURFACES, type GuardedRoute } from '../../src/http/auth.ts';
 import { createHttpServer } from '../../src/http/create-http-server.ts';
 import { LocalArtifactStore } from '../../src/releases/local-artifact-store.ts';

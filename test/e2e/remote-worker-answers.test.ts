@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { encodeResult } from '../../src/worker-protocol/result-codec.ts';
-import type { SegmentCommand, SegmentResult, StepOutput } from '../../src/workers/transition-worker.ts';
+import type { SegmentCommand, SegmentResult, StepOutput } from '../../src/segment/transition-worker.ts';
 import { ADMIN_TOKEN, apiClient, startCoordinatorProcess } from '../support/coordinator-process.ts';
 import { startFakeRestWorker, type FakeAnswer } from '../support/fake-rest-worker.ts';
 import { remoteCoordinatorEnv } from '../support/worker-process.ts';

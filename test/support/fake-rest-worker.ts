@@ -7,7 +7,7 @@ import { commandEnvelopeSchema, EXECUTE_PATH } from '../../src/worker-protocol/e
 import { KeyRing } from '../../src/worker-protocol/key-ring.ts';
 import { RequestVerifier } from '../../src/worker-protocol/request-verifier.ts';
 import { signResponse } from '../../src/worker-protocol/signed-messages.ts';
-import type { SegmentCommand } from '../../src/workers/transition-worker.ts';
+import type { SegmentCommand } from '../../src/segment/transition-worker.ts';
 import { WORKER_SECRET } from './worker-process.ts';
 
 /** What the double answers a command with; `signed` answers are signed as a Capstan worker signs them. */

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import pg from 'pg';
 import { displayValue } from '../../src/cli/commands/config-print.ts';
-import { engineConfigOf } from '../../src/cli/commands/serve-coordinator.ts';
+import { defaultEngineConfig, engineConfigOf } from '../../src/config/engine-settings.ts';
+import { DEFAULT_ACTIVE_RELEASE_TTL_MS } from '../../src/releases/release-catalog.ts';
+import { DEFAULT_STEP_TIMEOUT_MS } from '../../src/segment/segment-runner.ts';
 import { resolveAccessTokens } from '../../src/config/access-tokens.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { ConfigError } from '../../src/errors/config-error.ts';
@@ -133,6 +135,22 @@ test('state-provider postgres: url from the environment, schema, pool size, migr
   assert.equal(values[`${PG}.migrate-on-start`], false);
   assert.equal(engineConfigOf(values, 'n1').leaderLeaseMs, 30_000);
   assert.equal(resolvePostgresUrl(values, {}), 'postgres://ann:pw@db.internal:5433/capstan');
+});
+
+test('the engine defaults are the settings defaults: a library coordinator and `capstan serve` agree', () => {
+  assert.deepEqual(defaultEngineConfig, engineConfigOf(loadConfig({ env: {} }).values, 'capstan-local'));
+  // Components used without a configuration fall back to the same values.
+  assert.equal(defaultEngineConfig.stepTimeoutMs, DEFAULT_STEP_TIMEOUT_MS);
+  assert.equal(defaultEngineConfig.activeReleaseTtlMs, DEFAULT_ACTIVE_RELEASE_TTL_MS);
+  assert.equal(defaultEngineConfig.jitter, 0.2);
+  const { values } = loadConfig({ env: { PIPELINE_ORCHESTRATOR_RETRY_JITTER: '0' } });
+  assert.equal(engineConfigOf(values, 'n1').jitter, 0, 'no jitter: retries exactly on the backoff curve');
+  for (const bad of ['-0.1', '1.5', 'lots'])
+    assert.throws(
+      () => loadConfig({ env: { PIPELINE_ORCHESTRATOR_RETRY_JITTER: bad } }),
+      (e: unknown) => e instanceof ConfigError && e.problems.some((p) => p.includes('retry-jitter')),
+      bad,
+    );
 });
 
 test('postgres.url may be a secret ref, resolved when the store opens; an unresolvable one is a ConfigError', (t) => {

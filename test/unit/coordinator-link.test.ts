@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { silentLogger } from '../../src/coordinator/logger.ts';
+import { silentLogger } from '../../src/runtime/logger.ts';
 import { systemTimers } from '../../src/runtime/timers.ts';
 import { CoordinatorLink } from '../../src/worker/coordinator-link.ts';
 import { buildWorkerReleases } from '../../src/worker/hosted-releases.ts';

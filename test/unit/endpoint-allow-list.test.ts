@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EndpointAllowList } from '../../src/workers/endpoint-allow-list.ts';
+import { EndpointAllowList } from '../../src/coordinator/workers/endpoint-allow-list.ts';
 
 test('the endpoint allow-list: host:port and host:* patterns, over REST URLs and gRPC host:port', () => {
   const list = new EndpointAllowList(['workers.internal:*', '10.0.0.5:8181', '[::1]:9000']);

@@ -18,8 +18,8 @@ import { systemRandom } from '../../src/runtime/random.ts';
 import { systemTimers } from '../../src/runtime/timers.ts';
 import { TransitionWorkerService } from '../../src/worker-protocol/grpc-service.ts';
 import { KeyRing } from '../../src/worker-protocol/key-ring.ts';
-import { GrpcWorkerClient } from '../../src/workers/grpc-worker-client.ts';
-import { grpcWorkerTransport } from '../../src/workers/grpc-worker-transport.ts';
+import { GrpcWorkerClient } from '../../src/coordinator/workers/grpc-worker-client.ts';
+import { grpcWorkerTransport } from '../../src/coordinator/workers/grpc-worker-transport.ts';
 
 const client = new GrpcWorkerClient({
   keys: new KeyRing({ defaultSecret: 'grpc-client-test-secret' }),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { remoteWorkerSetup } from '../../src/cli/commands/remote-workers.ts';
-import { workerServers } from '../../src/cli/commands/worker-servers.ts';
+import { remoteWorkerSetup } from '../../src/config/remote-workers.ts';
+import { workerServers } from '../../src/config/worker-servers.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { grpcProtocolConfig } from '../../src/config/worker-grpc-config.ts';
 import { problemsOf, valuesOf } from '../support/config-problems.ts';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { LeaderElection, MAINTENANCE_ROLE } from '../../src/coordinator/leader-election.ts';
-import type { Logger } from '../../src/coordinator/logger.ts';
+import type { Logger } from '../../src/runtime/logger.ts';
 import { ManualTime } from '../../src/runtime/manual-time.ts';
 import { seededRandom } from '../../src/runtime/random.ts';
 import type { Store } from '../../src/store/store-port.ts';

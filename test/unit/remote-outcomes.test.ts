@@ -4,8 +4,8 @@ import { z } from 'zod';
 import type { EngineConfig } from '../../src/coordinator/engine-config.ts';
 import type { ExecutionRecord } from '../../src/store/records.ts';
 import { definePipeline } from '../../src/sdk/index.ts';
-import { LocalWorker } from '../../src/workers/local-worker.ts';
-import type { SegmentCommand, SegmentHooks, SegmentResult } from '../../src/workers/transition-worker.ts';
+import { LocalWorker } from '../../src/coordinator/workers/local-worker.ts';
+import type { SegmentCommand, SegmentHooks, SegmentResult } from '../../src/segment/transition-worker.ts';
 import { startEngine, type Engine } from '../support/engine-harness.ts';
 import { forEachStore, type StoreKind } from '../support/test-stores.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { remoteWorkerSetup } from '../../src/cli/commands/remote-workers.ts';
+import { remoteWorkerSetup } from '../../src/config/remote-workers.ts';
 import { restProtocolConfig } from '../../src/config/worker-rest-config.ts';
 import { problemsOf, valuesOf } from '../support/config-problems.ts';
 

@@ -8,7 +8,7 @@ import { systemTimers } from '../../src/runtime/timers.ts';
 import { KeyRing } from '../../src/worker-protocol/key-ring.ts';
 import { signResponse } from '../../src/worker-protocol/signed-messages.ts';
 import { SIGNATURE_HEADERS } from '../../src/worker-protocol/signing.ts';
-import { SignedRestClient } from '../../src/workers/signed-rest-client.ts';
+import { SignedRestClient } from '../../src/coordinator/workers/signed-rest-client.ts';
 
 const SECRET = 'client-test-secret';
 const client = new SignedRestClient({

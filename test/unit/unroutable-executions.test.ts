@@ -9,7 +9,7 @@ import { definePipeline } from '../../src/sdk/index.ts';
 import { CLAIM, claimParams } from '../../src/store/postgres/claim.ts';
 import { bind } from '../../src/store/postgres/sql.ts';
 import type { ExecutionRecord } from '../../src/store/records.ts';
-import type { SegmentResult } from '../../src/workers/transition-worker.ts';
+import type { SegmentResult } from '../../src/segment/transition-worker.ts';
 import { startEngine, type Engine } from '../support/engine-harness.ts';
 import { forEachStore } from '../support/test-stores.ts';
 

@@ -8,8 +8,8 @@ import { executeTransition } from '../../src/worker/execute-transition.ts';
 import { decodeCommand, encodeCommand } from '../../src/worker-protocol/command-codec.ts';
 import { commandEnvelopeSchema, resultEnvelopeSchema } from '../../src/worker-protocol/envelopes.ts';
 import { decodeResult } from '../../src/worker-protocol/result-codec.ts';
-import type { SegmentCommand } from '../../src/workers/transition-worker.ts';
-import { silentLogger } from '../../src/coordinator/logger.ts';
+import type { SegmentCommand } from '../../src/segment/transition-worker.ts';
+import { silentLogger } from '../../src/runtime/logger.ts';
 import { systemClock } from '../../src/runtime/clock.ts';
 import { systemRandom } from '../../src/runtime/random.ts';
 import { systemTimers } from '../../src/runtime/timers.ts';
@@ -17,8 +17,8 @@ import { createRestWorkerServer } from '../../src/worker/rest-server.ts';
 import { KeyRing } from '../../src/worker-protocol/key-ring.ts';
 import { NonceGuard } from '../../src/worker-protocol/nonce-guard.ts';
 import { RequestVerifier } from '../../src/worker-protocol/request-verifier.ts';
-import { restWorkerTransport } from '../../src/workers/rest-worker-transport.ts';
-import { SignedRestClient } from '../../src/workers/signed-rest-client.ts';
+import { restWorkerTransport } from '../../src/coordinator/workers/rest-worker-transport.ts';
+import { SignedRestClient } from '../../src/coordinator/workers/signed-rest-client.ts';
 
 const seen: string[] = [];
 const pipeline = definePipeline({ id: 'three-steps', input: z.object({ n: z.number() }) })

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { z } from 'zod';
 import { definePipeline } from '../../src/sdk/index.ts';
-import { LocalWorker } from '../../src/workers/local-worker.ts';
-import { WorkerRegistry } from '../../src/workers/worker-registry.ts';
+import { LocalWorker } from '../../src/coordinator/workers/local-worker.ts';
+import { WorkerRegistry } from '../../src/coordinator/workers/worker-registry.ts';
 
 const route = { tenantId: 'default', pipelineId: 'charge', releaseVersion: 'r1' };
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { z } from 'zod';
 import { ManualTime } from '../../src/runtime/manual-time.ts';
 import { definePipeline } from '../../src/sdk/index.ts';
-import { WorkerLifecycle } from '../../src/workers/worker-lifecycle.ts';
+import { WorkerLifecycle } from '../../src/coordinator/workers/worker-lifecycle.ts';
 import { startEngine } from '../support/engine-harness.ts';
 import { forEachStore, openTestStore } from '../support/test-stores.ts';
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.ts';
 import { redactUrl, redactUrlsIn } from '../../config/redact.ts';
 import { renderTable } from '../output.ts';
-import { flagsOf } from './serve.ts';
+import { flagsOf } from '../command-options.ts';
 
 interface ConfigPrintOptions {
   config?: string;

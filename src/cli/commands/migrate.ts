@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.ts';
 import { renderTable } from '../output.ts';
-import { configOptions, flagsOf } from './serve.ts';
+import { configOptions, flagsOf } from '../command-options.ts';
 
 interface MigrateOptions {
   config?: string;

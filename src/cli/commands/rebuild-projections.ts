@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.ts';
 import { migratesOnStart, prepareSchema } from '../../store/prepare-schema.ts';
-import { configOptions, flagsOf } from './serve.ts';
+import { configOptions, flagsOf } from '../command-options.ts';
 
 interface RebuildOptions {
   config?: string;

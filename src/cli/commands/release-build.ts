@@ -14,7 +14,7 @@ export function releaseCommand(program: Command): void {
       async (options: { pipelines: string[]; out: string; releaseVersion?: string; json?: boolean }) => {
         // Loaded on demand: the bundler and pipeline modules are for this command only.
         const { buildRelease, writeRelease } = await import('../../releases/build-release.ts');
-        const { loadPipelines } = await import('../load-pipelines.ts');
+        const { loadPipelines } = await import('../../releases/load-pipelines.ts');
         const results = [];
         for (const { pipeline, sourceFile } of await loadPipelines(options.pipelines)) {
           const built = await buildRelease(pipeline, { sourceFile, releaseVersion: options.releaseVersion });

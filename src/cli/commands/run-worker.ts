@@ -5,11 +5,10 @@ import { resolveSecretRef } from '../../config/secret-ref.ts';
 import { parseIsoDuration } from '../../util/iso-duration.ts';
 import { createWorker } from '../../worker/create-worker.ts';
 import { CliError, localCodes } from '../../errors/cli-error.ts';
-import { loadPipelines } from '../load-pipelines.ts';
-import { flagsOf } from './serve.ts';
-import type { WorkerOptions } from './worker.ts';
-import { registeredReleasesToHost } from './worker-releases.ts';
-import { listeningLines, workerServers } from './worker-servers.ts';
+import { loadPipelines } from '../../releases/load-pipelines.ts';
+import { flagsOf, type WorkerOptions } from '../command-options.ts';
+import { registeredReleasesToHost } from '../worker-releases.ts';
+import { listeningLines, workerServers } from '../../config/worker-servers.ts';
 
 /** The coordinator's worker token: the flag, else CAPSTAN_WORKER_TOKEN, else the configured ref. */
 function workerTokenOf(options: WorkerOptions, ref: string | undefined): string | undefined {

@@ -4,15 +4,14 @@ import { pino } from 'pino';
 import { resolveAccessTokens } from '../../config/access-tokens.ts';
 import { loadConfig } from '../../config/load-config.ts';
 import { ConfigError } from '../../errors/config-error.ts';
-import { flagsOf, type ServeOptions } from './serve.ts';
-import type { Settings } from '../../config/settings.ts';
+import { flagsOf, type ServeOptions } from '../command-options.ts';
 import {
   createCoordinator,
   hostLocalPipelines,
   LocalWorker,
   WorkerRegistry,
 } from '../../coordinator/index.ts';
-import type { EngineConfig } from '../../coordinator/engine-config.ts';
+import { engineConfigOf } from '../../config/engine-settings.ts';
 import { createHttpServer } from '../../http/create-http-server.ts';
 import { openArtifactStore } from '../../releases/open-artifact-store.ts';
 import { ReleaseRegistrar } from '../../releases/release-registrar.ts';
@@ -20,47 +19,19 @@ import { systemClock } from '../../runtime/clock.ts';
 import { openStore, storeLogFields } from '../../store/open-store.ts';
 import { StoreNotDurableError } from '../../store/store-not-durable.ts';
 import { migratesOnStart } from '../../store/prepare-schema.ts';
-import { parseIsoDuration } from '../../util/iso-duration.ts';
 import { makePrivateDir } from '../../util/private-files.ts';
 import { firstContact, storeTarget, unreachable } from '../store-errors.ts';
-import { loadPipelines } from '../load-pipelines.ts';
-import { EndpointAllowList } from '../../workers/endpoint-allow-list.ts';
-import { WorkerRegistrationPolicy } from '../../workers/worker-registration-policy.ts';
-import { remoteWorkerSetup } from './remote-workers.ts';
-import { printBanner } from './serve-banner.ts';
+import { loadPipelines } from '../../releases/load-pipelines.ts';
+import { EndpointAllowList } from '../../coordinator/workers/endpoint-allow-list.ts';
+import { WorkerRegistrationPolicy } from '../../coordinator/workers/worker-registration-policy.ts';
+import { remoteWorkerSetup } from '../../config/remote-workers.ts';
+import { printBanner } from '../serve-banner.ts';
 
-const ms = (iso: string): number => parseIsoDuration(iso) ?? 0;
 const listOf = (csv: string): string[] =>
   csv
     .split(',')
     .map((item) => item.trim())
     .filter(Boolean);
-
-export function engineConfigOf(values: Settings, nodeId: string): EngineConfig {
-  const p = 'pipeline.orchestrator.';
-  return {
-    nodeId,
-    leaseMs: values[`${p}lease-ms`],
-    maxRetries: values[`${p}max-retries`],
-    retryDelayMs: ms(values[`${p}retry-delay`]),
-    retryMultiplier: values[`${p}retry-multiplier`],
-    retryMaxDelayMs: ms(values[`${p}retry-max-delay`]),
-    jitter: 0.2,
-    sweepIntervalMs: Math.max(1000, ms(values[`${p}sweep-interval`])),
-    sweepLimit: values[`${p}sweep-limit`],
-    maxInFlight: values[`${p}worker.max-in-flight`],
-    executionTtlMs: values[`${p}execution-ttl-days`] * 86_400_000,
-    idempotencyPolicy: values[`${p}idempotency-policy`],
-    dlqProvider: values[`${p}dlq-provider`],
-    remoteOutcomeUnknownPolicy: values[`${p}remote-outcome-unknown-policy`],
-    workerStaleAfterMs: ms(values[`${p}worker.lifecycle.stale-after`]),
-    workerHistoryRetentionMs: ms(values[`${p}worker.lifecycle.history-retention`]),
-    leaderLeaseMs: ms(values[`${p}cluster.leader-lease`]),
-    maxClockSkewMs: ms(values[`${p}cluster.max-clock-skew`]),
-    activeReleaseTtlMs: ms(values[`${p}releases.active-cache-ttl`]),
-    stepTimeoutMs: ms(values['capstan.step-timeout']),
-  };
-}
 
 /** Runs a coordinator until SIGINT or SIGTERM. */
 export async function serve(options: ServeOptions): Promise<void> {

@@ -1,19 +1,5 @@
 import type { Command } from 'commander';
-import { configOptions } from './serve.ts';
-
-export interface WorkerOptions {
-  config?: string;
-  port?: string;
-  grpcPort?: string;
-  host?: string;
-  nodeId?: string;
-  pipelines?: string[];
-  release?: string[];
-  artifactDigest?: string[];
-  coordinatorUrl?: string;
-  workerToken?: string;
-  set?: string[];
-}
+import { configOptions, type WorkerOptions } from '../command-options.ts';
 
 export function workerCommand(program: Command): void {
   program

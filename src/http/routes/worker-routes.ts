@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Coordinator } from '../../coordinator/coordinator.ts';
-import type { WorkerRecord } from '../../workers/worker-lifecycle.ts';
+import type { WorkerRecord } from '../../coordinator/workers/worker-lifecycle.ts';
 import type { Surface } from '../auth.ts';
 import { opaqueId, pipelineId } from '../ids.ts';
 import { parseOr400 } from '../parse.ts';

@@ -1,4 +1,4 @@
-import type { Logger } from '../coordinator/logger.ts';
+import type { Logger } from '../../runtime/logger.ts';
 import {
   type ContractLookup,
   RemoteTransitionWorker,

@@ -1,12 +1,12 @@
 import { resolve } from 'node:path';
-import { ConfigError } from '../../errors/config-error.ts';
-import type { Settings } from '../../config/settings.ts';
-import type { Logger } from '../../coordinator/logger.ts';
-import { openArtifactStore } from '../../releases/open-artifact-store.ts';
-import type { WorkerRelease } from '../../worker/hosted-releases.ts';
-import { releaseFromArtifact, type ArtifactToHost } from '../../worker/release-from-artifact.ts';
-import { ApiClient } from '../api-client.ts';
-import { CliError, localCodes } from '../../errors/cli-error.ts';
+import { ConfigError } from '../errors/config-error.ts';
+import type { Settings } from '../config/settings.ts';
+import type { Logger } from '../runtime/logger.ts';
+import { openArtifactStore } from '../releases/open-artifact-store.ts';
+import type { WorkerRelease } from '../worker/hosted-releases.ts';
+import { releaseFromArtifact, type ArtifactToHost } from '../worker/release-from-artifact.ts';
+import { ApiClient } from './api-client.ts';
+import { CliError, localCodes } from '../errors/cli-error.ts';
 
 /** The release record fields a worker needs (`GET …/releases/{releaseVersion}`). */
 interface ReleaseDto {

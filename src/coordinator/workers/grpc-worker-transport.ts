@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import type { GrpcCallOutcome, GrpcWorkerClient } from './grpc-worker-client.ts';
 import { resultOfAnswer, resultOfNoAnswer, type WorkerTransport } from './remote-transition-worker.ts';
-import type { SegmentResult } from './transition-worker.ts';
+import type { SegmentResult } from '../../segment/transition-worker.ts';
 
 /** Statuses a worker answers before running anything, when it cannot take work from us now. */
 const REFUSED_UNREAD = new Set([status.UNAUTHENTICATED, status.PERMISSION_DENIED, status.UNIMPLEMENTED]);

@@ -1,5 +1,5 @@
-import { routeKey, type Route } from '../domain/parking.ts';
-import type { HostedRelease, TransitionWorker } from './transition-worker.ts';
+import { routeKey, type Route } from '../../domain/parking.ts';
+import type { HostedRelease, TransitionWorker } from '../../segment/transition-worker.ts';
 
 const key = (workerId: string, tenantId: string, pipelineId: string) =>
   `${workerId}\u0000${tenantId}\u0000${pipelineId}`;

@@ -1,15 +1,15 @@
-import type { GrpcWorkersOptions, RestWorkersOptions } from '../../coordinator/coordinator.ts';
-import { attemptConfig } from '../../config/load-config.ts';
-import { ConfigError } from '../../errors/config-error.ts';
-import type { Settings } from '../../config/settings.ts';
-import { grpcProtocolConfig } from '../../config/worker-grpc-config.ts';
-import { restProtocolConfig } from '../../config/worker-rest-config.ts';
-import { systemClock } from '../../runtime/clock.ts';
-import { systemRandom } from '../../runtime/random.ts';
-import { systemTimers } from '../../runtime/timers.ts';
-import { GrpcWorkerClient } from '../../workers/grpc-worker-client.ts';
-import { SignedRestClient } from '../../workers/signed-rest-client.ts';
-import type { KeyRing } from '../../worker-protocol/key-ring.ts';
+import type { GrpcWorkersOptions, RestWorkersOptions } from '../coordinator/coordinator.ts';
+import { attemptConfig } from './load-config.ts';
+import { ConfigError } from '../errors/config-error.ts';
+import type { Settings } from './settings.ts';
+import { grpcProtocolConfig } from './worker-grpc-config.ts';
+import { restProtocolConfig } from './worker-rest-config.ts';
+import { systemClock } from '../runtime/clock.ts';
+import { systemRandom } from '../runtime/random.ts';
+import { systemTimers } from '../runtime/timers.ts';
+import { GrpcWorkerClient } from '../coordinator/workers/grpc-worker-client.ts';
+import { SignedRestClient } from '../coordinator/workers/signed-rest-client.ts';
+import type { KeyRing } from '../worker-protocol/key-ring.ts';
 
 const system = { clock: systemClock, random: systemRandom, timers: systemTimers };
 

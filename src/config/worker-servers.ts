@@ -1,9 +1,9 @@
-import { attemptConfig, type LoadedConfig } from '../../config/load-config.ts';
-import { ConfigError } from '../../errors/config-error.ts';
-import { grpcProtocolConfig } from '../../config/worker-grpc-config.ts';
-import { hasProtocolSecret } from '../../config/worker-protocol-keys.ts';
-import { restProtocolConfig } from '../../config/worker-rest-config.ts';
-import type { CapstanWorker, CreateWorkerOptions } from '../../worker/create-worker.ts';
+import { attemptConfig, type LoadedConfig } from './load-config.ts';
+import { ConfigError } from '../errors/config-error.ts';
+import { grpcProtocolConfig } from './worker-grpc-config.ts';
+import { hasProtocolSecret } from './worker-protocol-keys.ts';
+import { restProtocolConfig } from './worker-rest-config.ts';
+import type { CapstanWorker, CreateWorkerOptions } from '../worker/create-worker.ts';
 
 const REST = 'pipeline.orchestrator.worker.rest.';
 const GRPC = 'pipeline.orchestrator.worker.grpc.';

@@ -1,10 +1,10 @@
-import { CapstanError } from '../errors/catalog.ts';
-import type { Clock } from '../runtime/clock.ts';
-import { canonicalJson } from '../util/canonical-json.ts';
-import type { KeyRing } from '../worker-protocol/key-ring.ts';
-import { NonceGuard } from '../worker-protocol/nonce-guard.ts';
-import { RequestVerifier, type Headers } from '../worker-protocol/request-verifier.ts';
-import { SIGNATURE_HEADERS } from '../worker-protocol/signing.ts';
+import { CapstanError } from '../../errors/catalog.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import { canonicalJson } from '../../util/canonical-json.ts';
+import type { KeyRing } from '../../worker-protocol/key-ring.ts';
+import { NonceGuard } from '../../worker-protocol/nonce-guard.ts';
+import { RequestVerifier, type Headers } from '../../worker-protocol/request-verifier.ts';
+import { SIGNATURE_HEADERS } from '../../worker-protocol/signing.ts';
 import type { EndpointAllowList } from './endpoint-allow-list.ts';
 
 /**

@@ -1,6 +1,6 @@
-import type { Logger } from '../coordinator/logger.ts';
-import type { Clock } from '../runtime/clock.ts';
-import { capabilitySchema } from '../worker-protocol/envelopes.ts';
+import type { Logger } from '../../runtime/logger.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import { capabilitySchema } from '../../worker-protocol/envelopes.ts';
 import type { WorkerTransport } from './remote-transition-worker.ts';
 import type { WorkerLifecycle } from './worker-lifecycle.ts';
 

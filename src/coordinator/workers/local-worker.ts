@@ -1,12 +1,12 @@
-import type { Pipeline } from '../sdk/define-pipeline.ts';
-import { runSegment } from './segment-runner.ts';
+import type { Pipeline } from '../../sdk/define-pipeline.ts';
+import { runSegment } from '../../segment/segment-runner.ts';
 import type {
   HostedRelease,
   SegmentCommand,
   SegmentHooks,
   SegmentResult,
   TransitionWorker,
-} from './transition-worker.ts';
+} from '../../segment/transition-worker.ts';
 
 export interface LocalRelease extends HostedRelease {
   readonly pipeline: Pipeline;

@@ -1,7 +1,7 @@
-import { encodeCommand } from '../worker-protocol/command-codec.ts';
-import { resultEnvelopeSchema } from '../worker-protocol/envelopes.ts';
-import type { ContractValidators } from '../releases/release-catalog.ts';
-import { decodeResult } from '../worker-protocol/result-codec.ts';
+import { encodeCommand } from '../../worker-protocol/command-codec.ts';
+import { resultEnvelopeSchema } from '../../worker-protocol/envelopes.ts';
+import type { ContractValidators } from '../../releases/release-catalog.ts';
+import { decodeResult } from '../../worker-protocol/result-codec.ts';
 import { remoteResultProblem } from './remote-result-check.ts';
 import type {
   HostedRelease,
@@ -10,8 +10,8 @@ import type {
   SegmentResult,
   StepOutput,
   TransitionWorker,
-} from './transition-worker.ts';
-import { FailureCode } from '../domain/failure-codes.ts';
+} from '../../segment/transition-worker.ts';
+import { FailureCode } from '../../domain/failure-codes.ts';
 
 export type RemoteProtocol = 'rest' | 'grpc';
 

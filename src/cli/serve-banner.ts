@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import type { AccessTokens, TokenRole } from '../../config/access-tokens.ts';
-import type { HostedPipeline } from '../../coordinator/host-local-pipelines.ts';
+import type { AccessTokens, TokenRole } from '../config/access-tokens.ts';
+import type { HostedPipeline } from '../coordinator/host-local-pipelines.ts';
 
 /**
  * How the banner speaks of a token. Its value is printed only when it was generated at this

@@ -1,8 +1,8 @@
 import { Client, credentials, status, type ServiceError } from '@grpc/grpc-js';
-import type { Clock } from '../runtime/clock.ts';
-import type { Random } from '../runtime/random.ts';
-import type { TimerHandle, Timers } from '../runtime/timers.ts';
-import { ENVELOPE_ENCODING, WORKER_PROTOCOL_VERSION } from '../worker-protocol/envelopes.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import type { Random } from '../../runtime/random.ts';
+import type { TimerHandle, Timers } from '../../runtime/timers.ts';
+import { ENVELOPE_ENCODING, WORKER_PROTOCOL_VERSION } from '../../worker-protocol/envelopes.ts';
 import {
   capabilitiesResponseSchema,
   executeResponseSchema,
@@ -11,9 +11,9 @@ import {
   GRPC_OK_SIGNING_STATUS,
   GRPC_SIGNING_METHOD,
   TransitionWorkerService,
-} from '../worker-protocol/grpc-service.ts';
-import type { KeyRing } from '../worker-protocol/key-ring.ts';
-import { requestSignature, responseSignatureProblem } from '../worker-protocol/signed-messages.ts';
+} from '../../worker-protocol/grpc-service.ts';
+import type { KeyRing } from '../../worker-protocol/key-ring.ts';
+import { requestSignature, responseSignatureProblem } from '../../worker-protocol/signed-messages.ts';
 import type { NoAnswer } from './remote-transition-worker.ts';
 
 export interface GrpcWorkerClientOptions {

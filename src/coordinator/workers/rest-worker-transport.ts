@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { CAPABILITIES_PATH, EXECUTE_PATH } from '../worker-protocol/envelopes.ts';
+import { CAPABILITIES_PATH, EXECUTE_PATH } from '../../worker-protocol/envelopes.ts';
 import { resultOfAnswer, resultOfNoAnswer, type WorkerTransport } from './remote-transition-worker.ts';
 import type { RestCallOutcome, SignedRestClient } from './signed-rest-client.ts';
-import type { SegmentResult } from './transition-worker.ts';
+import type { SegmentResult } from '../../segment/transition-worker.ts';
 
 /** A short reason from a refusal body, which is `{error: {code, message}}` from a Capstan worker. */
 function refusalOf(status: number, body: string): string {

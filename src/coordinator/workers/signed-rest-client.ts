@@ -1,10 +1,10 @@
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { Clock } from '../runtime/clock.ts';
-import type { Random } from '../runtime/random.ts';
-import type { TimerHandle, Timers } from '../runtime/timers.ts';
-import type { KeyRing } from '../worker-protocol/key-ring.ts';
-import { responseProblem, signRequest } from '../worker-protocol/signed-messages.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import type { Random } from '../../runtime/random.ts';
+import type { TimerHandle, Timers } from '../../runtime/timers.ts';
+import type { KeyRing } from '../../worker-protocol/key-ring.ts';
+import { responseProblem, signRequest } from '../../worker-protocol/signed-messages.ts';
 import type { NoAnswer } from './remote-transition-worker.ts';
 
 export interface SignedRestClientOptions {

@@ -1,7 +1,7 @@
-import type { Clock } from '../runtime/clock.ts';
-import type { Store } from '../store/store-port.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import type { Store } from '../../store/store-port.ts';
 import type { RemoteWorkerDirectory } from './remote-worker-directory.ts';
-import type { HostedRelease, TransitionWorker } from './transition-worker.ts';
+import type { HostedRelease, TransitionWorker } from '../../segment/transition-worker.ts';
 import type { WorkerLifecycle } from './worker-lifecycle.ts';
 import type { WorkerRegistry } from './worker-registry.ts';
 

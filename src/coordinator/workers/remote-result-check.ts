@@ -1,5 +1,5 @@
-import type { ContractValidators } from '../releases/release-catalog.ts';
-import type { SegmentCommand, SegmentResult, StepOutput } from './transition-worker.ts';
+import type { ContractValidators } from '../../releases/release-catalog.ts';
+import type { SegmentCommand, SegmentResult, StepOutput } from '../../segment/transition-worker.ts';
 
 /**
  * Checks a remote worker's answer against the segment it was sent, before anything of it is

@@ -1,7 +1,7 @@
-import { CapstanError } from '../errors/catalog.ts';
-import type { Clock } from '../runtime/clock.ts';
-import type { WorkerStateRecord } from '../store/records.ts';
-import type { Store } from '../store/store-port.ts';
+import { CapstanError } from '../../errors/catalog.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import type { WorkerStateRecord } from '../../store/records.ts';
+import type { Store } from '../../store/store-port.ts';
 
 /**
  * Worker states, computed at read time from each worker's current-state row:

@@ -1,8 +1,14 @@
 import { statSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { LocalPipelineSource } from '../coordinator/host-local-pipelines.ts';
-import { isPipeline } from '../sdk/define-pipeline.ts';
+import { isPipeline, type Pipeline } from '../sdk/define-pipeline.ts';
+
+/** A pipeline and the module it was loaded from. */
+export interface LocalPipelineSource {
+  readonly pipeline: Pipeline;
+  /** The module it came from: bundled into the release artifact when known. */
+  readonly sourceFile?: string | undefined;
+}
 
 /** The module files a `--pipelines` argument names: a file, or every `pipeline.ts` under a folder. */
 function moduleFiles(target: string): string[] {
