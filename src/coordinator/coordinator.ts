@@ -1,5 +1,18 @@
-import type { ExecutionRecord, InteractionRecord, JournalEvent } from '../store/records.ts';
-import type { Leadership, PendingFilter, Store, StoreSignal } from '../store/store-port.ts';
+import type {
+  ExecutionRecord,
+  InteractionRecord,
+  JournalEvent,
+  ReleaseActivation,
+  ReleaseRecord,
+} from '../store/records.ts';
+import type {
+  ExecutionListFilter,
+  Leadership,
+  PendingFilter,
+  Store,
+  StoreSignal,
+} from '../store/store-port.ts';
+import type { PipelineContract } from '../releases/pipeline-contract.ts';
 import { CapstanError } from '../errors/catalog.ts';
 import { isSettled } from '../domain/execution-status.ts';
 import { DLQ_TOPIC } from '../dlq/dead-letter.ts';
@@ -429,7 +442,49 @@ export class Coordinator {
     return this.workers.has(execution);
   }
 
-  /** The execution once settled (terminal or parked), waiting up to `waitMs` for that. */
+  /** One page of a tenant's executions that match the filter, in the store's list order. */
+  listExecutions(tenantId: string, filter: ExecutionListFilter): Promise<ExecutionRecord[]> {
+    return this.store.listExecutions(tenantId, filter);
+  }
+
+  /** The contract of the release the execution is pinned to; undefined when it is not registered. */
+  async contractOf(execution: ExecutionRecord): Promise<PipelineContract | undefined> {
+    const { tenantId, pipelineId, releaseVersion } = execution;
+    return (await this.catalog.validatorsFor(tenantId, pipelineId, releaseVersion))?.contract;
+  }
+
+  /** The releases of a pipeline, and the activations that made one of them active. */
+  async releasesOf(
+    tenantId: string,
+    pipelineId: string,
+  ): Promise<{
+    releases: () => Promise<ReleaseRecord[]>;
+    activations: ReleaseActivation[];
+    active: ReleaseRecord | undefined;
+  }> {
+    const [activations, active] = await Promise.all([
+      this.store.listActivations(tenantId, pipelineId),
+      this.store.getActiveRelease(tenantId, pipelineId),
+    ]);
+    return { releases: () => this.store.listReleases(tenantId, pipelineId), activations, active };
+  }
+
+  /** One release of a pipeline, by version. */
+  release(tenantId: string, pipelineId: string, releaseVersion: string): Promise<ReleaseRecord | undefined> {
+    return this.store.getRelease(tenantId, pipelineId, releaseVersion);
+  }
+
+  /** Resolves when the store answers now (readiness); rejects with what it failed with. */
+  checkStore(): Promise<void> {
+    return this.store.ping();
+  }
+
+  /** What the node's store is, for discovery: its dialect, whether nodes share it, cross-node wake-ups. */
+  storeInfo(): { provider: 'sqlite' | 'postgres'; shared: boolean; crossNodeWakeups: boolean } {
+    const { dialect, exclusive, signals } = this.store;
+    return { provider: dialect, shared: !exclusive, crossNodeWakeups: signals !== undefined };
+  }
+
   /**
    * The execution once it settles, or as it is when `waitMs` has passed or `signal` aborts (the
    * caller hung up: its waiter is released at once rather than held to the deadline).

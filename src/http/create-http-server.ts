@@ -108,7 +108,7 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
     }),
   );
   adminRoutes(app, options.coordinator, tenantOf);
-  releaseRoutes(app, options.coordinator.store, options.registrar, tenantOf);
+  releaseRoutes(app, options.coordinator, options.registrar, tenantOf);
   workerRoutes(app, options.coordinator, tenantOf);
   return app;
 }

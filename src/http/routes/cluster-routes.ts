@@ -13,19 +13,20 @@ export function clusterRoutes(app: FastifyInstance, coordinator: Coordinator): v
   app.get('/api/cluster/info', { config: { surface: 'discovery' } }, async () => {
     const { isLeader, holder, leader } = await coordinator.leadership();
     const config = coordinator.config;
+    const store = coordinator.storeInfo();
     return {
       service: 'capstan',
       build: buildInfo(),
       nodeId: config.nodeId,
       roles: ['api', 'control-plane', 'dispatcher', ...(isLeader ? ['maintenance-leader'] : [])],
-      store: { provider: coordinator.store.dialect, shared: !coordinator.store.exclusive },
+      store: { provider: store.provider, shared: store.shared },
       protocols: PROTOCOLS,
       capabilities: {
         awaitInbox: true,
         dlqRedrive: true,
         releasePinning: true,
         idempotencyPolicies: ['OPTIONAL_CLIENT_KEY', 'CLIENT_KEY_REQUIRED', 'SERVER_KEY_ONLY'],
-        crossNodeWakeups: coordinator.store.signals !== undefined,
+        crossNodeWakeups: store.crossNodeWakeups,
       },
       maintenance: {
         leaderLeaseMs: config.leaderLeaseMs,

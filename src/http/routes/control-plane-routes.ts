@@ -5,7 +5,6 @@ import type { Coordinator } from '../../coordinator/coordinator.ts';
 import { ExecutionStatus } from '../../domain/execution-status.ts';
 import { CapstanError } from '../../errors/catalog.ts';
 import { decodeEnvelope, encodeEnvelope, payloadEnvelopeSchema } from '../../payloads/tpf-envelope.ts';
-import type { PipelineContract } from '../../releases/pipeline-contract.ts';
 import type { ExecutionRecord } from '../../store/records.ts';
 import { executionStatusDto, interactionDto } from '../dto.ts';
 import { idempotencyKey, opaqueId, pipelineId, plainText } from '../ids.ts';
@@ -139,7 +138,7 @@ export async function controlPlaneRoutes(
   app.get(`${base}/executions`, { config: surface }, async (request) => {
     const tenantId = tenantOf(parseOr400(tenantParams, request.params, 'path').tenantId);
     const q = parseOr400(listQuery, request.query, 'query');
-    const items = await coordinator.store.listExecutions(tenantId, {
+    const items = await coordinator.listExecutions(tenantId, {
       statuses: q.status,
       pipelineId: q.pipelineId,
       releaseVersion: q.releaseVersion,
@@ -171,12 +170,7 @@ export async function controlPlaneRoutes(
     );
     if (execution.status !== 'SUCCEEDED')
       return { status: status(execution), result: null, resultPayload: null };
-    const validators = await coordinator.catalog.validatorsFor(
-      execution.tenantId,
-      execution.pipelineId,
-      execution.releaseVersion,
-    );
-    const contract: PipelineContract | undefined = validators?.contract;
+    const contract = await coordinator.contractOf(execution);
     const lastStep = contract?.steps[contract.steps.length - 1]?.stepId ?? 'result';
     return {
       status: status(execution),

@@ -8,7 +8,7 @@ export function healthRoutes(app: FastifyInstance, coordinator: Coordinator): vo
   app.get('/api/ready', { config: { surface: 'public' } }, async (_request, reply) => {
     let database = 'UP';
     try {
-      await coordinator.store.ping();
+      await coordinator.checkStore();
     } catch {
       database = 'DOWN';
     }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CapstanError } from '../../errors/catalog.ts';
 import type { ReleaseRegistrar } from '../../releases/release-registrar.ts';
 import type { ReleaseActivation, ReleaseRecord } from '../../store/records.ts';
-import type { Store } from '../../store/store-port.ts';
+import type { Coordinator } from '../../coordinator/coordinator.ts';
 import { opaqueId, pipelineId } from '../ids.ts';
 import { parseOr400 } from '../parse.ts';
 
@@ -53,7 +53,7 @@ function releaseDto(
  */
 export function releaseRoutes(
   app: FastifyInstance,
-  store: Store,
+  coordinator: Coordinator,
   registrar: ReleaseRegistrar,
   tenantOf: (raw: string) => string,
 ): void {
@@ -62,14 +62,13 @@ export function releaseRoutes(
   const context = async (params: unknown) => {
     const p = parseOr400(pipelineParams, params, 'path');
     const tenantId = tenantOf(p.tenantId);
-    const [activations, active] = await Promise.all([
-      store.listActivations(tenantId, p.pipelineId),
-      store.getActiveRelease(tenantId, p.pipelineId),
-    ]);
+    const { releases, activations, active } = await coordinator.releasesOf(tenantId, p.pipelineId);
     return {
       tenantId,
       pipelineId: p.pipelineId,
       dto: (r: ReleaseRecord) => releaseDto(r, activations, active),
+      releases,
+      activations,
       active,
     };
   };
@@ -90,7 +89,7 @@ export function releaseRoutes(
 
   app.get(base, admin, async (request) => {
     const c = await context(request.params);
-    return (await store.listReleases(c.tenantId, c.pipelineId)).map(c.dto);
+    return (await c.releases()).map(c.dto);
   });
 
   app.get(`${base}/active`, admin, async (request) => {
@@ -101,7 +100,7 @@ export function releaseRoutes(
 
   app.get(`${base}/activations`, admin, async (request) => {
     const c = await context(request.params);
-    return (await store.listActivations(c.tenantId, c.pipelineId)).map((a) => ({
+    return c.activations.map((a) => ({
       seq: a.seq,
       tenantId: a.tenantId,
       pipelineId: a.pipelineId,
@@ -115,7 +114,7 @@ export function releaseRoutes(
   app.get(`${base}/:releaseVersion`, { config: { surface: 'worker-lifecycle' } }, async (request) => {
     const p = parseOr400(releaseParams, request.params, 'path');
     const c = await context(request.params);
-    const release = await store.getRelease(c.tenantId, c.pipelineId, p.releaseVersion);
+    const release = await coordinator.release(c.tenantId, c.pipelineId, p.releaseVersion);
     if (!release) throw new CapstanError('release_not_found');
     return c.dto(release);
   });
