@@ -1,10 +1,11 @@
-// Runs every test file under test/ with node's test runner and tsx's loader.
-// Unit files first share one runner; end-to-end files spawn real processes.
+// Runs every test file under test/ with node's test runner and tsx's loader, folder by folder:
+// the in-process ones first, then those that spawn real processes.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const tiers = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['unit', 'e2e'];
+const FOLDERS = ['unit', 'store', 'engine', 'e2e', 'faults', 'bench'];
+const tiers = process.argv.slice(2).length > 0 ? process.argv.slice(2) : FOLDERS;
 const files = tiers.flatMap((tier) =>
   readdirSync(join('test', tier))
     .filter((name) => name.endsWith('.test.ts'))
@@ -17,9 +18,12 @@ const result = spawnSync(
   [
     '--import',
     'tsx',
+    // Fails a file whose tests leave a timer, socket, server or child process open.
+    '--import',
+    './test/support/leak-check.ts',
     '--test',
     '--test-concurrency=2',
-    `--test-timeout=${process.env.CAPSTAN_TEST_TIMEOUT_MS ?? 300_000}`,
+    `--test-timeout=${process.env.CAPSTAN_TEST_TIMEOUT_MS ?? 600_000}`,
     '--test-reporter=spec',
     ...files,
   ],

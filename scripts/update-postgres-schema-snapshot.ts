@@ -1,6 +1,6 @@
 // Regenerates src/store/postgres/schema.snapshot.sql from the migrations, in a throwaway schema:
 //   CAPSTAN_TEST_POSTGRES_URL=postgres://… node --import tsx scripts/update-postgres-schema-snapshot.ts
-// Run it after adding a PostgreSQL migration; test/unit/postgres-store.test.ts compares the two.
+// Run it after adding a PostgreSQL migration; test/store/postgres-store.test.ts compares the two.
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -1,6 +1,6 @@
 // Regenerates src/store/sqlite/schema.snapshot.sql from the migrations:
 //   node --import tsx scripts/update-schema-snapshot.ts
-// Run it after adding a migration; test/unit/durability.test.ts compares the two.
+// Run it after adding a migration; test/store/durability.test.ts compares the two.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { openSqlite } from '../src/store/sqlite/sqlite-driver.ts';

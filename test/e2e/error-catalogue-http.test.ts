@@ -30,7 +30,7 @@ const notReachableOverHttpYet = {
   internal_error:
     'the answer to a coordinator fault (a bug): no well-formed or malformed request should cause one',
   store_unavailable:
-    'needs a database that goes away: test/e2e/postgres-failover.test.ts stops PostgreSQL under load and checks it',
+    'needs a database that goes away: test/faults/postgres-failover.test.ts stops PostgreSQL under load and checks it',
   rate_limited:
     'needs capstan.http.submit-rate-per-second, which would refuse the submissions below: test/e2e/http-edges.test.ts sets it and checks it',
   request_timeout:
