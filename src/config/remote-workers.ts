@@ -7,6 +7,7 @@ import { restProtocolConfig } from './worker-rest-config.ts';
 import { systemClock } from '../runtime/clock.ts';
 import { systemRandom } from '../runtime/random.ts';
 import { systemTimers } from '../runtime/timers.ts';
+import { parseIsoDuration } from '../util/iso-duration.ts';
 import { GrpcWorkerClient } from '../coordinator/workers/grpc-worker-client.ts';
 import { SignedRestClient } from '../coordinator/workers/signed-rest-client.ts';
 import type { KeyRing } from '../worker-protocol/key-ring.ts';
@@ -52,7 +53,11 @@ export function remoteWorkerSetup(
   if (problems.length > 0) throw new ConfigError(problems);
   const tenantId = values['pipeline.orchestrator.default-tenant'];
   const restWorkers = rest && {
-    client: new SignedRestClient({ ...rest, ...system }),
+    client: new SignedRestClient({
+      ...rest,
+      ...system,
+      keepAliveMs: parseIsoDuration(values['pipeline.orchestrator.worker.rest.keep-alive']) ?? 0,
+    }),
     baseUrls: rest.baseUrls,
     tenantId,
   };

@@ -256,6 +256,8 @@ export const settings = {
   'pipeline.orchestrator.worker.rest.signature-tolerance': { schema: duration, default: 'PT2M', env: [] },
   'pipeline.orchestrator.worker.rest.connect-timeout': { schema: duration, default: 'PT2S', env: [] },
   'pipeline.orchestrator.worker.rest.request-timeout': { schema: duration, default: 'PT30S', env: [] },
+  /** How long an idle connection to a REST worker is kept for the next call; PT0S opens one per call. */
+  'pipeline.orchestrator.worker.rest.keep-alive': { schema: duration, default: 'PT2S', env: [] },
   /**
    * Remote gRPC workers (`TransitionWorkerService`), configured like REST ones with their own
    * secret: the coordinator dispatches to the workers listed in `endpoint` (comma-separated

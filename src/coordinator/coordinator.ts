@@ -270,6 +270,8 @@ export class Coordinator {
     this.#prober?.stop();
     await this.#probing;
     await this.#dispatcher.stop();
+    // The REST client keeps connections to workers between calls: the coordinator it serves closes them.
+    this.#d.restWorkers?.client.close();
     await this.#election.stop();
     this.#watch.releaseAll();
   }

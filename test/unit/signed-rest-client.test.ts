@@ -21,6 +21,9 @@ const client = new SignedRestClient({
   toleranceMs: 120_000,
 });
 
+/** Each loopback server `serve` started, by its URL. */
+const serverAt = new Map<string, Server>();
+
 /** A loopback server answering with `handle`; closed when the test ends. */
 async function serve(
   t: TestContext,
@@ -34,7 +37,9 @@ async function serve(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => new Promise<void>((resolve) => server.close(() => resolve())).then(() => undefined));
   t.after(() => server.closeAllConnections());
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  serverAt.set(url, server);
+  return url;
 }
 
 const post = (baseUrl: string, signal?: AbortSignal) =>
@@ -100,4 +105,69 @@ test('a call the caller aborts is abandoned', async (t) => {
   setTimeout(() => abort.abort(), 50);
   assert.deepEqual(await pending, { kind: 'aborted' });
   assert.deepEqual(await post(silent, AbortSignal.abort()), { kind: 'aborted' });
+});
+
+/** A server that signs every answer, and a count of the connections opened to it. */
+async function signingServer(t: TestContext): Promise<{ url: string; server: Server; opened: () => number }> {
+  const url = await serve(t, (request, response) => {
+    const text = '{"outcome":"COMPLETED"}';
+    const headers = signResponse(SECRET, systemClock, {
+      status: 200,
+      path: request.url ?? '',
+      requestNonce: String(request.headers[SIGNATURE_HEADERS.nonce]),
+      body: text,
+    });
+    response.writeHead(200, headers).end(text);
+  });
+  const server = serverAt.get(url);
+  assert.ok(server);
+  let opened = 0;
+  server.on('connection', () => opened++);
+  return { url, server, opened: () => opened };
+}
+
+/** A client keeping idle connections `keepAliveMs`; its connections closed when the test ends. */
+function keepingClient(t: TestContext, keepAliveMs: number) {
+  const keeping = new SignedRestClient({
+    keys: new KeyRing({ defaultSecret: SECRET }),
+    clock: systemClock,
+    random: systemRandom,
+    timers: systemTimers,
+    connectTimeoutMs: 1_000,
+    requestTimeoutMs: 2_000,
+    toleranceMs: 120_000,
+    keepAliveMs,
+  });
+  t.after(() => keeping.close());
+  return (url: string) =>
+    keeping.call(url, { method: 'POST', path: '/pipeline/worker/transitions/execute', body: '{"a":1}' });
+}
+
+test('calls to one worker reuse a kept connection; keep-alive 0 opens one per call', async (t) => {
+  for (const [keepAliveMs, connections] of [
+    [2000, 1],
+    [0, 5],
+  ] as const) {
+    const worker = await signingServer(t);
+    const call = keepingClient(t, keepAliveMs);
+    for (let i = 0; i < 5; i++) assert.equal((await call(worker.url)).kind, 'answered', `call ${i}`);
+    assert.equal(worker.opened(), connections, `keep-alive ${keepAliveMs} ms`);
+  }
+});
+
+test('a worker that closes idle connections sooner than the client keeps them: every call is still answered', async (t) => {
+  const worker = await signingServer(t);
+  worker.server.keepAliveTimeout = 20;
+  const call = keepingClient(t, 2000);
+  for (let i = 0; i < 5; i++) {
+    assert.deepEqual(await call(worker.url), {
+      kind: 'answered',
+      status: 200,
+      body: '{"outcome":"COMPLETED"}',
+      signed: true,
+    });
+    // Past the worker's keep-alive: it has closed the connection the client holds.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.equal(worker.opened(), 5, 'a closed connection is replaced, never written to');
 });

@@ -1,5 +1,10 @@
-import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type ClientRequest,
+  type IncomingMessage,
+} from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Clock } from '../../runtime/clock.ts';
 import type { Random } from '../../runtime/random.ts';
 import type { TimerHandle, Timers } from '../../runtime/timers.ts';
@@ -19,7 +24,16 @@ export interface SignedRestClientOptions {
   /** The clock skew a response signature may show (`worker.rest.signature-tolerance`). */
   readonly toleranceMs: number;
   readonly maxResponseBytes?: number;
+  /**
+   * How long a connection to a worker stays open between calls for the next call to reuse
+   * (0: a new connection per call). Under the 5 s a Node.js server keeps an idle connection by
+   * default, so the client drops an idle connection before a worker would.
+   */
+  readonly keepAliveMs?: number;
 }
+
+/** See `keepAliveMs`. */
+export const DEFAULT_KEEP_ALIVE_MS = 2000;
 
 /**
  * How a call ended, split by what the caller may conclude about the remote side:
@@ -49,24 +63,51 @@ const describe = (error: unknown): string => {
   return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
 };
 
+type CallRequest = { method: 'GET' | 'POST'; path: string; body?: string; signal?: AbortSignal };
+
 /**
  * The coordinator's side of the REST worker protocol: signed calls over node:http with a
  * connect timeout and a request timeout. It uses node:http rather than fetch because the
  * coordinator must know whether a request left in full before a failure (fetch reports both
- * cases alike and has no connect timeout of its own), and a fresh connection per call, so a
- * pooled connection the worker closed meanwhile is never mistaken for a call that was sent.
+ * cases alike and has no connect timeout of its own).
+ *
+ * Connections are kept open between calls (`keepAliveMs`): a call then costs no TCP handshake.
+ * A kept connection the worker closed meanwhile fails the next call on it; when that happens
+ * before the request was handed to the socket, nothing was sent and the call is made again once
+ * on a new connection. A request that may have been sent is never made again: its outcome is
+ * unknown, as on a new connection.
  */
 export class SignedRestClient {
   readonly #o: SignedRestClientOptions;
+  readonly #agents: { readonly http: HttpAgent; readonly https: HttpsAgent } | undefined;
 
   constructor(options: SignedRestClientOptions) {
     this.#o = options;
+    const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
+    // `timeout` closes a connection idle in the pool that long; a call in flight keeps its own.
+    const pooled = { keepAlive: true, timeout: keepAliveMs, scheduling: 'lifo' as const };
+    this.#agents =
+      keepAliveMs > 0 ? { http: new HttpAgent(pooled), https: new HttpsAgent(pooled) } : undefined;
   }
 
-  call(
+  /** Closes the kept connections; a call made afterwards opens a new one. */
+  close(): void {
+    this.#agents?.http.destroy();
+    this.#agents?.https.destroy();
+  }
+
+  async call(baseUrl: string, request: CallRequest): Promise<RestCallOutcome> {
+    const first = await this.#call(baseUrl, request, true);
+    if (first.kind !== 'stale') return first;
+    return this.#call(baseUrl, request, false) as Promise<RestCallOutcome>;
+  }
+
+  /** One try; `stale` when a kept connection failed before anything of the request was sent. */
+  #call(
     baseUrl: string,
-    request: { method: 'GET' | 'POST'; path: string; body?: string; signal?: AbortSignal },
-  ): Promise<RestCallOutcome> {
+    request: CallRequest,
+    mayReuse: boolean,
+  ): Promise<RestCallOutcome | { readonly kind: 'stale' }> {
     const o = this.#o;
     const body = request.body ?? '';
     let url: URL;
@@ -83,22 +124,31 @@ export class SignedRestClient {
       let sent = false;
       let settled = false;
       const timers: TimerHandle[] = [];
-      const finish = (outcome: RestCallOutcome): void => {
+      /** Settles the call; the connection goes back to the pool only after a whole answer. */
+      const finish = (
+        outcome: RestCallOutcome | { readonly kind: 'stale' },
+        keepConnection = false,
+      ): void => {
         if (settled) return;
         settled = true;
         for (const timer of timers) o.timers.clearTimeout(timer);
         request.signal?.removeEventListener('abort', onAbort);
         resolve(outcome);
-        req.destroy();
+        if (!keepConnection) req.destroy();
       };
-      const fail = (reason: string): void =>
-        finish(sent ? { kind: 'unknown', reason } : { kind: 'not-sent', reason });
+      const fail = (reason: string, { connectionFailed = false } = {}): void => {
+        if (sent) return finish({ kind: 'unknown', reason });
+        // A kept connection that failed before the request was handed to it: try a new one.
+        finish(connectionFailed && req.reusedSocket ? { kind: 'stale' } : { kind: 'not-sent', reason });
+      };
       const onAbort = (): void => finish({ kind: 'aborted' });
 
-      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      const https = url.protocol === 'https:';
+      const send = https ? httpsRequest : httpRequest;
+      const pooled = mayReuse ? this.#agents?.[https ? 'https' : 'http'] : undefined;
       const req: ClientRequest = send(url, {
         method: request.method,
-        agent: false,
+        agent: pooled ?? false,
         headers: {
           ...signed.headers,
           ...(request.method === 'POST' ? { 'content-type': 'application/json' } : {}),
@@ -106,9 +156,11 @@ export class SignedRestClient {
         },
       });
       req.on('socket', (socket) => {
-        socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => (connected = true));
+        // A kept connection is connected already and will not say so again.
+        if (req.reusedSocket && !socket.connecting) connected = true;
+        else socket.once(https ? 'secureConnect' : 'connect', () => (connected = true));
       });
-      req.on('error', (error) => fail(describe(error)));
+      req.on('error', (error) => fail(describe(error), { connectionFailed: true }));
       req.on('response', (response) => {
         sent = true;
         this.#read(response, url.pathname, signed, finish);
@@ -133,7 +185,7 @@ export class SignedRestClient {
     response: IncomingMessage,
     path: string,
     signed: { nonce: string; keyId: string | undefined },
-    finish: (outcome: RestCallOutcome) => void,
+    finish: (outcome: RestCallOutcome, keepConnection?: boolean) => void,
   ): void {
     const o = this.#o;
     const limit = o.maxResponseBytes ?? 64 * 1024 * 1024;
@@ -157,7 +209,7 @@ export class SignedRestClient {
         body,
       });
       if (problem && status >= 200 && status < 300) return finish({ kind: 'unknown', reason: problem });
-      finish({ kind: 'answered', status, body, signed: problem === undefined });
+      finish({ kind: 'answered', status, body, signed: problem === undefined }, true);
     });
   }
 }
