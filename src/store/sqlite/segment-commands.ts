@@ -1,6 +1,14 @@
 import { JournalEventType } from '../../domain/journal-events.ts';
 import type { FailureDecision } from '../../domain/retry-policy.ts';
-import type { Fence, NewInteraction, Publication, StepFailure } from '../store-port.ts';
+import { FenceLostMidSegment } from '../segment-commit.ts';
+import type {
+  CommitSegmentCommand,
+  Fence,
+  NewInteraction,
+  Publication,
+  SegmentOutcome,
+  StepFailure,
+} from '../store-port.ts';
 import { appendEvent, enqueuePublication } from './journal.ts';
 import { toJson } from '../rows.ts';
 import type { Statements } from './statements.ts';
@@ -108,6 +116,40 @@ export function fail(
 ): boolean {
   const version = applyFailure(sql, FENCED, { ...c, ...c.failure });
   return version !== undefined;
+}
+
+/**
+ * A segment's outputs and outcome in the caller's transaction: the same commands, hence the
+ * same statements and journal events, as when each is committed alone. A write that loses its
+ * guard after the first won throws, so the transaction rolls the segment back whole.
+ */
+export function commitSegment(sql: Statements, c: CommitSegmentCommand): boolean {
+  const fence = { executionId: c.executionId, leaseEpoch: c.leaseEpoch };
+  for (const [i, { stepIndex, output }] of c.outputs.entries()) {
+    if (checkpointStep(sql, { ...fence, stepIndex, output, nowMs: c.nowMs })) continue;
+    if (i === 0) return false;
+    throw new FenceLostMidSegment(c.executionId, stepIndex);
+  }
+  if (commitOutcome(sql, fence, c.outcome, c.nowMs)) return true;
+  if (c.outputs.length === 0) return false;
+  throw new FenceLostMidSegment(c.executionId, c.outcome.stepIndex);
+}
+
+function commitOutcome(sql: Statements, fence: Fence, o: SegmentOutcome, nowMs: number): boolean {
+  switch (o.kind) {
+    case 'succeed':
+      return succeed(sql, {
+        ...fence,
+        stepIndex: o.stepIndex,
+        result: o.result,
+        nowMs,
+        expiresAtMs: o.expiresAtMs,
+      });
+    case 'suspend':
+      return suspend(sql, { ...fence, stepIndex: o.stepIndex, interaction: o.interaction, nowMs });
+    case 'fail':
+      return fail(sql, { ...fence, ...o, nowMs });
+  }
 }
 
 /**
