@@ -10,6 +10,7 @@ import type {
   StepFailure,
 } from '../store-port.ts';
 import { appendEvent, enqueuePublication } from './journal.ts';
+import { CHAIN_AFTER_RETRY, chainParams } from '../chain-sql.ts';
 import { toJson } from '../rows.ts';
 import type { Statements } from './statements.ts';
 
@@ -192,10 +193,15 @@ export function applyFailure(
       .get(
         `UPDATE executions SET status = 'WAIT_RETRY', attempt = @attempt, next_due_at = @dueAtMs,
            error_code = @errorCode, error_message = @errorMessage, lease_owner = NULL, lease_expires_at = NULL,
-           version = version + 1, updated_at = @nowMs
+           ${CHAIN_AFTER_RETRY}, version = version + 1, updated_at = @nowMs
          WHERE ${guard} RETURNING version`,
       )
-      .get({ ...params, attempt: d.attempt, dueAtMs: d.dueAtMs }) as Versioned;
+      .get({
+        ...params,
+        ...chainParams(params.errorCode, d.attempt),
+        attempt: d.attempt,
+        dueAtMs: d.dueAtMs,
+      }) as Versioned;
     if (!row) return undefined;
     appendEvent(sql, c.executionId, row.version, JournalEventType.RETRY_SCHEDULED, c.nowMs, {
       stepIndex: c.stepIndex,
