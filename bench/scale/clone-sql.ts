@@ -44,7 +44,8 @@ const PREFIX = { finished: 'a0000000', parked: 'b0000000', interaction: 'c000000
 const EXECUTION_COLUMNS =
   'execution_id, tenant_id, pipeline_id, contract_version, release_version, execution_key, input_fingerprint, ' +
   'input_json, status, version, step_index, attempt, lease_epoch, lease_owner, lease_expires_at, next_due_at, ' +
-  'await_unit_id, result_json, error_code, error_message, dlq_reason, created_at, updated_at, expires_at';
+  'await_unit_id, result_json, error_code, error_message, dlq_reason, created_at, updated_at, expires_at, ' +
+  'chain_key_attempt, chain_seq';
 
 const INTERACTION_COLUMNS =
   'interaction_id, tenant_id, execution_id, unit_id, correlation_id, step_id, step_index, status, request_json, ' +
@@ -79,7 +80,7 @@ export function cloneStatements(d: CloneDialect, t: Template, count: number): st
           `SELECT ${id}, tenant_id, pipeline_id, contract_version, release_version, ${key}, input_fingerprint, ` +
           'input_json, status, version, step_index, attempt, lease_epoch, lease_owner, lease_expires_at, ' +
           `next_due_at, ${unit}, result_json, error_code, error_message, dlq_reason, created_at - g, ` +
-          `updated_at - g, expires_at - g FROM executions, ${s} ${where}`,
+          `updated_at - g, expires_at - g, chain_key_attempt, chain_seq FROM executions, ${s} ${where}`,
         count,
       ),
       d.insert(

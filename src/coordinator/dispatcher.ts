@@ -5,7 +5,12 @@ import type { Clock } from '../runtime/clock.ts';
 import type { Random } from '../runtime/random.ts';
 import type { TimerHandle, Timers } from '../runtime/timers.ts';
 import type { ClaimedSegment, Fence, Store } from '../store/store-port.ts';
-import type { SegmentCommand, SegmentResult, TransitionWorker } from '../segment/transition-worker.ts';
+import type {
+  SegmentCommand,
+  SegmentResult,
+  StepOutput,
+  TransitionWorker,
+} from '../segment/transition-worker.ts';
 import type { WorkerRegistry } from './workers/worker-registry.ts';
 import { parkedFor } from '../domain/parking.ts';
 import { dispatchHistory, dispatchRetryAt, type DispatchErrorCode } from './dispatch-errors.ts';
@@ -215,6 +220,7 @@ export class Dispatcher {
             return won;
           },
           outputOf: async (stepIndex) => (await store.getStepOutput(x.executionId, stepIndex))?.output,
+          outputsBefore: (belowStepIndex) => store.getStepOutputs(x.executionId, belowStepIndex),
         });
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
@@ -244,40 +250,40 @@ export class Dispatcher {
     const { store, clock, config, random, logger } = this.#d;
     const nowMs = clock.now();
     const expiresAtMs = nowMs + config.executionTtlMs;
-    if ('outputs' in result) {
-      // Steps a remote worker completed before it stopped: checkpointed first, so they never run again.
-      for (const { stepIndex, output } of result.outputs ?? []) {
-        if (!(await store.checkpointStep({ ...fence, stepIndex, output, nowMs }))) return;
-      }
-    }
+    // Steps a remote worker completed before it stopped arrive with its outcome, and are
+    // committed with it, in one transaction; a local worker checkpointed its own as it went.
+    const outputs = 'outputs' in result ? (result.outputs ?? []) : [];
     switch (result.outcome) {
       case 'COMPLETED':
-        await store.succeed({
+        await store.commitSegment({
           ...fence,
-          stepIndex: result.stepIndex,
-          result: result.output,
+          outputs,
+          outcome: { kind: 'succeed', stepIndex: result.stepIndex, result: result.output, expiresAtMs },
           nowMs,
-          expiresAtMs,
         });
         return;
       case 'WAITING_EXTERNAL': {
         const s = result.suspension;
         const interactionId = random.uuid();
         const deadlineAtMs = nowMs + s.deadlineMs;
-        const parked = await store.suspend({
+        const parked = await store.commitSegment({
           ...fence,
-          stepIndex: result.stepIndex,
+          outputs,
           nowMs,
-          interaction: {
-            interactionId,
-            correlationId: interactionId,
-            unitId: random.uuid(),
-            stepId: s.stepId,
-            requestPayload: s.requestPayload,
-            assignee: s.assignee,
-            group: s.group,
-            transportType: s.transportType,
-            deadlineAtMs,
+          outcome: {
+            kind: 'suspend',
+            stepIndex: result.stepIndex,
+            interaction: {
+              interactionId,
+              correlationId: interactionId,
+              unitId: random.uuid(),
+              stepId: s.stepId,
+              requestPayload: s.requestPayload,
+              assignee: s.assignee,
+              group: s.group,
+              transportType: s.transportType,
+              deadlineAtMs,
+            },
           },
         });
         if (parked) this.#d.onDueAt?.(deadlineAtMs);
@@ -294,7 +300,8 @@ export class Dispatcher {
           nowMs,
           random,
         );
-        await this.#fail(segment, fence, { ...failure, retryable: !f.nonRetryable }, decision, nowMs);
+        const toCommit = { ...failure, retryable: !f.nonRetryable };
+        await this.#fail(segment, fence, outputs, toCommit, decision, nowMs);
         return;
       }
       case 'OUTCOME_UNKNOWN': {
@@ -318,6 +325,7 @@ export class Dispatcher {
         await this.#fail(
           segment,
           fence,
+          [],
           { ...failure, message: result.reason, retryable: true },
           decision,
           nowMs,
@@ -371,10 +379,14 @@ export class Dispatcher {
     if (won && parkedFor(dueAtMs) === undefined) this.#d.onDueAt?.(dueAtMs);
   }
 
-  /** Commits a failure as decided: a retry, the DLQ (with its publication) or FAILED. */
+  /**
+   * Commits a failure as decided: a retry, the DLQ (with its publication) or FAILED, together
+   * with the outputs of the steps the segment completed before it.
+   */
   async #fail(
     segment: ClaimedSegment,
     fence: Fence,
+    outputs: readonly StepOutput[],
     failure: FailureToCommit,
     decision: FailureDecision,
     nowMs: number,
@@ -395,14 +407,18 @@ export class Dispatcher {
             nowMs,
           })
         : undefined;
-    const won = await this.#d.store.fail({
+    const won = await this.#d.store.commitSegment({
       ...fence,
-      stepIndex: failure.stepIndex,
-      failure: { errorCode: failure.code, errorMessage: failure.message },
-      decision,
-      publication,
+      outputs,
+      outcome: {
+        kind: 'fail',
+        stepIndex: failure.stepIndex,
+        failure: { errorCode: failure.code, errorMessage: failure.message },
+        decision,
+        publication,
+        expiresAtMs: nowMs + this.#d.config.executionTtlMs,
+      },
       nowMs,
-      expiresAtMs: nowMs + this.#d.config.executionTtlMs,
     });
     if (won && publication) this.#d.onPublication?.();
     if (won && decision.kind === 'retry') this.#d.onDueAt?.(decision.dueAtMs);

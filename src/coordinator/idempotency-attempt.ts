@@ -1,21 +1,26 @@
+import { keyAttemptOf, MAYBE_ACTED, NOTHING_RAN } from '../domain/idempotency-chain.ts';
 import { JournalEventType } from '../domain/journal-events.ts';
 import type { ExecutionRecord, JournalEvent } from '../store/records.ts';
 import type { Store } from '../store/store-port.ts';
-import { FailureCode } from '../domain/failure-codes.ts';
 
-/** Tries that may have acted without the coordinator learning how they ended. */
-const MAYBE_ACTED = new Set<string>([FailureCode.REMOTE_OUTCOME_UNKNOWN, FailureCode.LEASE_EXPIRED]);
-/** Dispatch errors: nothing ran and no attempt was spent. */
-const NOTHING_RAN = new Set<string>([FailureCode.DISPATCH_REFUSED, FailureCode.WORKER_UNREACHABLE]);
 const PAGE = 64;
 
 /**
  * The attempt whose idempotency key (`executionId:stepIndex:attempt`) the current step gets.
  * Normally its own attempt. After tries that may have acted without the coordinator learning
  * the outcome, the key of the first of them, so a side effect that did happen is recognised
- * by its provider rather than repeated. Read from the journal (newest first) only then.
+ * by its provider rather than repeated (see `domain/idempotency-chain.ts`). The claimed row
+ * carries the chain; only a row whose chain predates that is read from the journal.
  */
 export async function idempotencyAttemptOf(
+  store: Pick<Store, 'readJournal'>,
+  x: ExecutionRecord,
+): Promise<number> {
+  return keyAttemptOf(x) ?? (await idempotencyAttemptFromJournal(store, x));
+}
+
+/** The same, read from the journal (newest first): for rows whose chain the row cannot tell. */
+export async function idempotencyAttemptFromJournal(
   store: Pick<Store, 'readJournal'>,
   x: ExecutionRecord,
 ): Promise<number> {

@@ -1,5 +1,6 @@
 import type { DlqReason, ExecutionStatus } from './execution-status.ts';
 import type { ExecutionRecord, InteractionRecord, JournalEvent } from '../store/records.ts';
+import { chainAfterRetry, chainLinkOf } from './idempotency-chain.ts';
 import { JournalEventType as E } from './journal-events.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -53,6 +54,8 @@ export function applyJournalEvent(
         createdAtMs: event.atMs,
         updatedAtMs: event.atMs,
         expiresAtMs: null,
+        chainKeyAttempt: null,
+        chainSeq: null,
       },
       stepOutputs: new Map(),
       interactions: new Map(),
@@ -60,6 +63,7 @@ export function applyJournalEvent(
   }
   if (!state) throw new Error(`journal of ${event.executionId} does not start with '${E.SUBMITTED}'`);
   const x = state.execution;
+  const before = { ...x };
   x.version = event.seq;
   x.updatedAtMs = event.atMs;
   const releaseLease = (): void => {
@@ -142,14 +146,17 @@ export function applyJournalEvent(
       x.nextDueAtMs = event.atMs;
       break;
     }
-    case E.RETRY_SCHEDULED:
+    case E.RETRY_SCHEDULED: {
       x.status = 'WAIT_RETRY';
       x.attempt = num(d.attempt);
       x.nextDueAtMs = num(d.dueAtMs);
       x.errorCode = strOrNull(d.errorCode);
       x.errorMessage = strOrNull(d.errorMessage);
       releaseLease();
+      const link = chainLinkOf(x.errorCode ?? '');
+      Object.assign(x, chainAfterRetry(before, link, x.attempt - 1, event.seq));
       break;
+    }
     case E.MOVED_TO_DLQ:
     case E.FAILED: {
       x.errorCode = strOrNull(d.errorCode);

@@ -90,6 +90,11 @@ export interface SegmentHooks {
   checkpoint(stepIndex: number, output: unknown): Promise<boolean>;
   /** Reads the checkpointed output of an earlier step. */
   outputOf(stepIndex: number): Promise<unknown>;
+  /**
+   * The checkpointed outputs of the steps below `belowStepIndex`, in step order, in one read:
+   * what a segment that needs them all (a remote one, which sends them along) asks for.
+   */
+  outputsBefore(belowStepIndex: number): Promise<StepOutput[]>;
   /** Aborted on cancel or a lost lease: the segment stops waiting for its step at once. */
   readonly signal: AbortSignal;
   /** What step timeouts are scheduled with; the system timers when absent. */

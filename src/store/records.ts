@@ -31,6 +31,12 @@ export interface ExecutionRecord {
   readonly createdAtMs: number;
   readonly updatedAtMs: number;
   readonly expiresAtMs: number | null;
+  /**
+   * The idempotency chain as the latest retry left it (`src/domain/idempotency-chain.ts`): the
+   * attempt of its first try that may have acted, and that retry's seq.
+   */
+  readonly chainKeyAttempt: number | null;
+  readonly chainSeq: number | null;
 }
 
 export interface InteractionRecord {

@@ -28,6 +28,8 @@ export interface ExecutionRow {
   created_at: number;
   updated_at: number;
   expires_at: number | null;
+  chain_key_attempt: number | null;
+  chain_seq: number | null;
 }
 
 export interface InteractionRow {
@@ -82,6 +84,8 @@ export function executionFromRow(row: ExecutionRow): ExecutionRecord {
     createdAtMs: row.created_at,
     updatedAtMs: row.updated_at,
     expiresAtMs: row.expires_at,
+    chainKeyAttempt: row.chain_key_attempt,
+    chainSeq: row.chain_seq,
   };
 }
 
@@ -111,6 +115,8 @@ export function executionToRow(x: ExecutionRecord): ExecutionRow {
     created_at: x.createdAtMs,
     updated_at: x.updatedAtMs,
     expires_at: x.expiresAtMs,
+    chain_key_attempt: x.chainKeyAttempt,
+    chain_seq: x.chainSeq,
   };
 }
 

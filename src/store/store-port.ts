@@ -124,6 +124,41 @@ export interface Publication {
   readonly payload: Record<string, unknown>;
 }
 
+/** A step's output, as a segment's commit checkpoints it. */
+export interface StepCheckpoint {
+  readonly stepIndex: number;
+  readonly output: unknown;
+}
+
+/**
+ * How a segment ends: the fields of `succeed`, `suspend` or `fail` without the fence and the
+ * instant, which the segment's commit carries once for all its writes.
+ */
+export type SegmentOutcome =
+  | {
+      readonly kind: 'succeed';
+      readonly stepIndex: number;
+      readonly result: unknown;
+      readonly expiresAtMs: number;
+    }
+  | { readonly kind: 'suspend'; readonly stepIndex: number; readonly interaction: NewInteraction }
+  | {
+      readonly kind: 'fail';
+      readonly stepIndex: number;
+      readonly failure: StepFailure;
+      readonly decision: FailureDecision;
+      readonly publication: Publication | undefined;
+      readonly expiresAtMs: number;
+    };
+
+/** A segment's step outputs and its outcome, committed together under one fence. */
+export type CommitSegmentCommand = Fence & {
+  /** The steps the segment completed, in order: consecutive step indexes, the outcome's right after. */
+  readonly outputs: readonly StepCheckpoint[];
+  readonly outcome: SegmentOutcome;
+  readonly nowMs: number;
+};
+
 export interface ExecutionCommands {
   submit(command: SubmitCommand): Promise<SubmitOutcome>;
   /**
@@ -157,6 +192,13 @@ export interface ExecutionCommands {
       expiresAtMs: number;
     },
   ): Promise<boolean>;
+  /**
+   * Commits a segment's end in one transaction: each output as `checkpointStep` would, then
+   * the outcome as `succeed`, `suspend` or `fail` would, with the same journal events in the
+   * same order. All of it or, when the fence is lost, nothing (false). A remote worker's
+   * outputs arrive together with its outcome, so they cost one commit, not one each.
+   */
+  commitSegment(command: CommitSegmentCommand): Promise<boolean>;
   completeInteraction(command: {
     tenantId: string;
     interactionId: string;
@@ -218,6 +260,8 @@ export interface ExecutionQueries {
   getExecution(tenantId: string, executionId: string): Promise<ExecutionRecord | undefined>;
   /** The checkpointed output of one step, or `undefined` when the step has none. */
   getStepOutput(executionId: string, stepIndex: number): Promise<{ output: unknown } | undefined>;
+  /** The checkpointed outputs of the steps below `belowStepIndex`, in step order, in one read. */
+  getStepOutputs(executionId: string, belowStepIndex: number): Promise<StepCheckpoint[]>;
   findInteraction(
     tenantId: string,
     ref: { interactionId: string } | { correlationId: string },

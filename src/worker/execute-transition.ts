@@ -69,6 +69,11 @@ export async function executeTransition(
       return !signal.aborted;
     },
     outputOf: async (stepIndex) => outputs.get(stepIndex),
+    outputsBefore: async (below) =>
+      [...outputs]
+        .filter(([stepIndex]) => stepIndex < below)
+        .sort(([a], [b]) => a - b)
+        .map(([stepIndex, output]) => ({ stepIndex, output })),
   });
   if (result.outcome === 'ABANDONED') return { kind: 'abandoned' };
   if (result.outcome === 'UNREACHABLE' || result.outcome === 'OUTCOME_UNKNOWN')

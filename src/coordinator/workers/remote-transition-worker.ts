@@ -108,13 +108,7 @@ export class RemoteTransitionWorker implements TransitionWorker {
         reason: `worker ${this.workerId} is not registered for ${command.pipelineId}`,
       };
     // The worker cannot read the store: the outputs `ctx.outputOf` may ask for travel along.
-    const prior = await Promise.all(
-      Array.from({ length: command.currentStepIndex }, async (_, stepIndex) => ({
-        stepIndex,
-        output: await hooks.outputOf(stepIndex),
-      })),
-    );
-    const priorOutputs: StepOutput[] = prior.filter((p) => p.output !== undefined);
+    const priorOutputs = await priorOutputsOf(command, hooks);
     const envelope = JSON.stringify(encodeCommand(command, priorOutputs));
     const result = await this.#transport.execute(hosted.endpoint, envelope, this.workerId, hooks.signal);
     // Signed means sent by a key holder, not fit to commit: nothing of an answer that does not
@@ -136,4 +130,16 @@ export class RemoteTransitionWorker implements TransitionWorker {
       },
     };
   }
+}
+
+/**
+ * The outputs of the steps before the command's, in step order. The last of them is the
+ * command's input (the claim read it: a step's input is the previous step's checkpoint), so
+ * only the ones before it are read, together.
+ */
+async function priorOutputsOf(command: SegmentCommand, hooks: SegmentHooks): Promise<StepOutput[]> {
+  const previous = command.currentStepIndex - 1;
+  if (previous < 0) return [];
+  const earlier = previous > 0 ? await hooks.outputsBefore(previous) : [];
+  return [...earlier, { stepIndex: previous, output: command.input }];
 }

@@ -26,6 +26,8 @@ import { rebuildProjections, snapshotProjections } from './rebuild.ts';
 import * as r from './release-records.ts';
 import * as w from './worker-records.ts';
 import { fail } from './segment-commands.ts';
+import { segmentCommits } from './segment-commit.ts';
+import { assertSegmentShape, lostMidSegment } from '../segment-commit.ts';
 import { PgSignals } from './signals.ts';
 import { checkpoints, succeeds } from './step-commits.ts';
 import { row } from './sql.ts';
@@ -197,6 +199,10 @@ export class PostgresStore implements Store {
       c.executionId,
       this.#write((db) => fail(db, c)),
     );
+  commitSegment: Store['commitSegment'] = async (c) => {
+    assertSegmentShape(c);
+    return this.#changed(c.executionId, this.#writer.runAs(segmentCommits, c).catch(lostMidSegment));
+  };
   completeInteraction: Store['completeInteraction'] = async (c) => {
     const outcome = await this.#writer.runAs(completions, c);
     if (outcome.kind === 'completed') this.#noteDue(outcome.interaction.executionId);
@@ -234,6 +240,7 @@ export class PostgresStore implements Store {
     return execution?.tenantId === tenantId ? execution : undefined;
   };
   getStepOutput: Store['getStepOutput'] = (id, stepIndex) => q.getStepOutput(this.#pool, id, stepIndex);
+  getStepOutputs: Store['getStepOutputs'] = (id, below) => q.getStepOutputs(this.#pool, id, below);
   findInteraction: Store['findInteraction'] = async (tenantId, ref) => {
     if (!('interactionId' in ref))
       return q.findInteractionByCorrelation(this.#pool, tenantId, ref.correlationId);

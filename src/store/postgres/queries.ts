@@ -21,6 +21,20 @@ export async function getExecutions(db: Db, executionIds: string[]): Promise<Map
   return new Map(found.map((r) => [r.execution_id, executionFromRow(r)]));
 }
 
+export async function getStepOutputs(
+  db: Db,
+  executionId: string,
+  belowStepIndex: number,
+): Promise<{ stepIndex: number; output: unknown }[]> {
+  const found = await rows<{ step_index: number; output_json: string }>(
+    db,
+    `SELECT step_index, output_json FROM step_outputs
+     WHERE execution_id = @executionId AND step_index < @belowStepIndex ORDER BY step_index`,
+    { executionId, belowStepIndex },
+  );
+  return found.map((r) => ({ stepIndex: r.step_index, output: parseJson(r.output_json) }));
+}
+
 export async function getStepOutput(
   db: Db,
   executionId: string,

@@ -2,6 +2,7 @@ import { JournalEventType } from '../../domain/journal-events.ts';
 import type { FailureDecision } from '../../domain/retry-policy.ts';
 import type { Fence, Publication, StepFailure } from '../store-port.ts';
 import { enqueuePublication, JOURNAL_MOVED } from './journal.ts';
+import { CHAIN_AFTER_RETRY, chainParams } from '../chain-sql.ts';
 import { row, type Db } from './sql.ts';
 
 // Every command here is fenced: it matches only while the execution is RUNNING under the
@@ -68,12 +69,13 @@ export async function applyFailure(
       `WITH moved AS (
          UPDATE executions SET status = 'WAIT_RETRY', attempt = @attempt, next_due_at = @dueAtMs,
            error_code = @errorCode, error_message = @errorMessage, lease_owner = NULL, lease_expires_at = NULL,
-           version = version + 1, updated_at = @nowMs
+           ${CHAIN_AFTER_RETRY}, version = version + 1, updated_at = @nowMs
          WHERE ${guard} RETURNING execution_id, version),
        ${JOURNAL_MOVED}
        SELECT version FROM moved`,
       {
         ...params,
+        ...chainParams(params.errorCode, d.attempt),
         attempt: d.attempt,
         dueAtMs: d.dueAtMs,
         eventType: JournalEventType.RETRY_SCHEDULED,

@@ -31,6 +31,19 @@ export function getStepOutput(
   return row && { output: parseJson(row.output_json) };
 }
 
+export function getStepOutputs(
+  sql: Statements,
+  executionId: string,
+  belowStepIndex: number,
+): { stepIndex: number; output: unknown }[] {
+  const rows = sql
+    .get(
+      'SELECT step_index, output_json FROM step_outputs WHERE execution_id = ? AND step_index < ? ORDER BY step_index',
+    )
+    .all(executionId, belowStepIndex) as { step_index: number; output_json: string }[];
+  return rows.map((r) => ({ stepIndex: r.step_index, output: parseJson(r.output_json) }));
+}
+
 export function findInteraction(
   sql: Statements,
   tenantId: string,

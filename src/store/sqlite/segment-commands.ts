@@ -1,7 +1,16 @@
 import { JournalEventType } from '../../domain/journal-events.ts';
 import type { FailureDecision } from '../../domain/retry-policy.ts';
-import type { Fence, NewInteraction, Publication, StepFailure } from '../store-port.ts';
+import { FenceLostMidSegment } from '../segment-commit.ts';
+import type {
+  CommitSegmentCommand,
+  Fence,
+  NewInteraction,
+  Publication,
+  SegmentOutcome,
+  StepFailure,
+} from '../store-port.ts';
 import { appendEvent, enqueuePublication } from './journal.ts';
+import { CHAIN_AFTER_RETRY, chainParams } from '../chain-sql.ts';
 import { toJson } from '../rows.ts';
 import type { Statements } from './statements.ts';
 
@@ -111,6 +120,40 @@ export function fail(
 }
 
 /**
+ * A segment's outputs and outcome in the caller's transaction: the same commands, hence the
+ * same statements and journal events, as when each is committed alone. A write that loses its
+ * guard after the first won throws, so the transaction rolls the segment back whole.
+ */
+export function commitSegment(sql: Statements, c: CommitSegmentCommand): boolean {
+  const fence = { executionId: c.executionId, leaseEpoch: c.leaseEpoch };
+  for (const [i, { stepIndex, output }] of c.outputs.entries()) {
+    if (checkpointStep(sql, { ...fence, stepIndex, output, nowMs: c.nowMs })) continue;
+    if (i === 0) return false;
+    throw new FenceLostMidSegment(c.executionId, stepIndex);
+  }
+  if (commitOutcome(sql, fence, c.outcome, c.nowMs)) return true;
+  if (c.outputs.length === 0) return false;
+  throw new FenceLostMidSegment(c.executionId, c.outcome.stepIndex);
+}
+
+function commitOutcome(sql: Statements, fence: Fence, o: SegmentOutcome, nowMs: number): boolean {
+  switch (o.kind) {
+    case 'succeed':
+      return succeed(sql, {
+        ...fence,
+        stepIndex: o.stepIndex,
+        result: o.result,
+        nowMs,
+        expiresAtMs: o.expiresAtMs,
+      });
+    case 'suspend':
+      return suspend(sql, { ...fence, stepIndex: o.stepIndex, interaction: o.interaction, nowMs });
+    case 'fail':
+      return fail(sql, { ...fence, ...o, nowMs });
+  }
+}
+
+/**
  * Writes a failure decision under a guard: WAIT_RETRY with the next attempt, or a terminal
  * DLQ / FAILED with its reason and the DLQ publication in the same transaction.
  * Returns the new version, or undefined when the guard did not match.
@@ -150,10 +193,15 @@ export function applyFailure(
       .get(
         `UPDATE executions SET status = 'WAIT_RETRY', attempt = @attempt, next_due_at = @dueAtMs,
            error_code = @errorCode, error_message = @errorMessage, lease_owner = NULL, lease_expires_at = NULL,
-           version = version + 1, updated_at = @nowMs
+           ${CHAIN_AFTER_RETRY}, version = version + 1, updated_at = @nowMs
          WHERE ${guard} RETURNING version`,
       )
-      .get({ ...params, attempt: d.attempt, dueAtMs: d.dueAtMs }) as Versioned;
+      .get({
+        ...params,
+        ...chainParams(params.errorCode, d.attempt),
+        attempt: d.attempt,
+        dueAtMs: d.dueAtMs,
+      }) as Versioned;
     if (!row) return undefined;
     appendEvent(sql, c.executionId, row.version, JournalEventType.RETRY_SCHEDULED, c.nowMs, {
       stepIndex: c.stepIndex,

@@ -19,7 +19,8 @@ import * as q from './queries.ts';
 import { rebuildProjections, snapshotProjections } from './rebuild.ts';
 import * as r from './release-records.ts';
 import * as w from './worker-records.ts';
-import { checkpointStep, fail, succeed, suspend } from './segment-commands.ts';
+import { checkpointStep, commitSegment, fail, succeed, suspend } from './segment-commands.ts';
+import { assertSegmentShape, lostMidSegment } from '../segment-commit.ts';
 import { openSqlite, scalar, type SqliteConnection, type SqliteDriverName } from './sqlite-driver.ts';
 import { Statements } from './statements.ts';
 import { makeFilesPrivate, makePrivateDir, makePrivateFile } from '../../util/private-files.ts';
@@ -132,6 +133,10 @@ export class SqliteStore implements Store {
   succeed: Store['succeed'] = (c) => this.#write(() => succeed(this.#sql, c));
   suspend: Store['suspend'] = (c) => this.#write(() => suspend(this.#sql, c));
   fail: Store['fail'] = (c) => this.#write(() => fail(this.#sql, c));
+  commitSegment: Store['commitSegment'] = async (c) => {
+    assertSegmentShape(c);
+    return this.#write(() => commitSegment(this.#sql, c)).catch(lostMidSegment);
+  };
   completeInteraction: Store['completeInteraction'] = (c) =>
     this.#write(() => completeInteraction(this.#sql, c));
   redrive: Store['redrive'] = (c) => this.#write(() => redrive(this.#sql, c));
@@ -153,6 +158,7 @@ export class SqliteStore implements Store {
 
   getExecution: Store['getExecution'] = async (tenantId, id) => q.getExecution(this.#sql, tenantId, id);
   getStepOutput: Store['getStepOutput'] = async (id, stepIndex) => q.getStepOutput(this.#sql, id, stepIndex);
+  getStepOutputs: Store['getStepOutputs'] = async (id, below) => q.getStepOutputs(this.#sql, id, below);
   findInteraction: Store['findInteraction'] = async (tenantId, ref) =>
     q.findInteraction(this.#sql, tenantId, ref);
   listPendingInteractions: Store['listPendingInteractions'] = async (tenantId, filter) =>
