@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { LONG_POLL_CAPPED_HEADER } from '../../src/http/long-poll-gate.ts';
@@ -176,13 +177,24 @@ test('a worker server answers an oversized body with 413 in the catalogue shape'
   const worker = await startWorkerProcess(t, {
     pipelines: [join(ROOT, 'examples/restaurant-approval/pipeline.ts')],
   });
-  const answer = await fetch(`${worker.baseUrl}/pipeline/worker/transitions/execute`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: Buffer.alloc(17 * 1024 * 1024, 0x20),
+  // The worker answers as soon as it reads the length, and closes: a client still writing the
+  // 17 MiB could fail its write (EPIPE) before reading that answer, so only the start is sent.
+  const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const call = request(`${worker.baseUrl}/pipeline/worker/transitions/execute`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': String(17 * 1024 * 1024) },
+    });
+    call.on('response', (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+      response.on('error', reject);
+    });
+    call.on('error', reject);
+    call.write(Buffer.alloc(64 * 1024, 0x20));
   });
   assert.equal(answer.status, 413);
-  const body = (await answer.json()) as { error: { code: string; message: string } };
+  const body = JSON.parse(answer.body) as { error: { code: string; message: string } };
   assert.equal(body.error.code, 'payload_too_large');
   const missing = await fetch(`${worker.baseUrl}/nowhere`);
   assert.equal(((await missing.json()) as { error: { code: string } }).error.code, 'route_not_found');
