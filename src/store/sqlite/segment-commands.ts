@@ -10,7 +10,7 @@ import type {
   StepFailure,
 } from '../store-port.ts';
 import { appendEvent, enqueuePublication } from './journal.ts';
-import { CHAIN_AFTER_RETRY, chainParams } from '../chain-sql.ts';
+import { failureUpdate, type FailureCommand } from '../failure-update.ts';
 import { toJson } from '../rows.ts';
 import type { Statements } from './statements.ts';
 
@@ -158,86 +158,14 @@ function commitOutcome(sql: Statements, fence: Fence, o: SegmentOutcome, nowMs: 
  * DLQ / FAILED with its reason and the DLQ publication in the same transaction.
  * Returns the new version, or undefined when the guard did not match.
  */
-export function applyFailure(
-  sql: Statements,
-  guard: string,
-  c: {
-    executionId: string;
-    leaseEpoch: number;
-    stepIndex: number;
-    errorCode: string;
-    errorMessage: string;
-    decision: FailureDecision;
-    publication: Publication | undefined;
-    nowMs: number;
-    expiresAtMs: number;
-    asOfMs?: number;
-    interactionId?: string;
-    /** Extra named parameters the guard refers to. */
-    guardParams?: Record<string, unknown>;
-  },
-): number | undefined {
-  const params = {
-    ...c.guardParams,
-    executionId: c.executionId,
-    leaseEpoch: c.leaseEpoch,
-    stepIndex: c.stepIndex,
-    errorCode: c.errorCode,
-    errorMessage: c.errorMessage.slice(0, 2000),
-    nowMs: c.nowMs,
-    asOfMs: c.asOfMs ?? c.nowMs,
-  };
-  const d = c.decision;
-  if (d.kind === 'retry') {
-    const row = sql
-      .get(
-        `UPDATE executions SET status = 'WAIT_RETRY', attempt = @attempt, next_due_at = @dueAtMs,
-           error_code = @errorCode, error_message = @errorMessage, lease_owner = NULL, lease_expires_at = NULL,
-           ${CHAIN_AFTER_RETRY}, version = version + 1, updated_at = @nowMs
-         WHERE ${guard} RETURNING version`,
-      )
-      .get({
-        ...params,
-        ...chainParams(params.errorCode, d.attempt),
-        attempt: d.attempt,
-        dueAtMs: d.dueAtMs,
-      }) as Versioned;
-    if (!row) return undefined;
-    appendEvent(sql, c.executionId, row.version, JournalEventType.RETRY_SCHEDULED, c.nowMs, {
-      stepIndex: c.stepIndex,
-      attempt: d.attempt,
-      dueAtMs: d.dueAtMs,
-      errorCode: params.errorCode,
-      errorMessage: params.errorMessage,
-    });
-    return row.version;
-  }
-  const status = d.kind === 'dlq' ? 'DLQ' : 'FAILED';
+export function applyFailure(sql: Statements, guard: string, c: FailureCommand): number | undefined {
+  const update = failureUpdate(c);
   const row = sql
-    .get(
-      `UPDATE executions SET status = @status, dlq_reason = @reason, error_code = @errorCode,
-         error_message = @errorMessage, lease_owner = NULL, lease_expires_at = NULL, next_due_at = NULL,
-         expires_at = @expiresAtMs, version = version + 1, updated_at = @nowMs
-       WHERE ${guard} RETURNING version`,
-    )
-    .get({ ...params, status, reason: d.reason, expiresAtMs: c.expiresAtMs }) as Versioned;
+    .get(`UPDATE executions SET ${update.set} WHERE ${guard} RETURNING version`)
+    .get(update.params) as Versioned;
   if (!row) return undefined;
-  appendEvent(
-    sql,
-    c.executionId,
-    row.version,
-    d.kind === 'dlq' ? JournalEventType.MOVED_TO_DLQ : JournalEventType.FAILED,
-    c.nowMs,
-    {
-      stepIndex: c.stepIndex,
-      reason: d.reason,
-      errorCode: params.errorCode,
-      errorMessage: params.errorMessage,
-      expiresAtMs: c.expiresAtMs,
-      ...(c.interactionId ? { interactionId: c.interactionId } : {}),
-    },
-  );
-  if (d.kind === 'dlq') enqueuePublication(sql, c.publication, c.nowMs);
+  appendEvent(sql, c.executionId, row.version, update.event.type, c.nowMs, update.event.data);
+  if (c.decision.kind === 'dlq') enqueuePublication(sql, c.publication, c.nowMs);
   return row.version;
 }
 
