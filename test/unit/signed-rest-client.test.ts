@@ -171,3 +171,21 @@ test('a worker that closes idle connections sooner than the client keeps them: e
   }
   assert.equal(worker.opened(), 5, 'a closed connection is replaced, never written to');
 });
+
+test('a call that runs longer than the keep-alive keeps its connection until the answer', async (t) => {
+  const url = await serve(t, (request, response) => {
+    setTimeout(() => {
+      const text = '{"outcome":"COMPLETED"}';
+      const headers = signResponse(SECRET, systemClock, {
+        status: 200,
+        path: request.url ?? '',
+        requestNonce: String(request.headers[SIGNATURE_HEADERS.nonce]),
+        body: text,
+      });
+      response.writeHead(200, headers).end(text);
+    }, 600);
+  });
+  // The idle timeout is for connections in the pool, never for a call in flight on one.
+  const call = keepingClient(t, 200);
+  for (let i = 0; i < 2; i++) assert.equal((await call(url)).kind, 'answered', `call ${i}`);
+});
