@@ -3,7 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chooseSqliteDriver, openSqlite, scalar } from '../../src/store/sqlite/sqlite-driver.ts';
+import {
+  chooseSqliteDriver,
+  isBusyOrLocked,
+  openSqlite,
+  scalar,
+  type SqliteDriverName,
+} from '../../src/store/sqlite/sqlite-driver.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 
 // SQLite only: which SQLite driver opens the file, and how it binds parameters.
@@ -50,5 +56,50 @@ test('a connection binds named parameters from an object and ignores keys the SQ
     assert.equal(db.inTransaction, false);
   } finally {
     db.close();
+  }
+});
+
+test('a database another connection holds is recognised by its result code with each driver, not by its words', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'capstan-driver-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // Each driver this Node can load (better-sqlite3 is optional; node:sqlite needs Node 22.13+).
+  const drivers = (['better-sqlite3', 'node:sqlite'] as SqliteDriverName[]).filter((driver) => {
+    try {
+      openSqlite(':memory:', driver).close();
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  assert.ok(drivers.includes(chooseSqliteDriver()), 'the chosen driver is among them');
+  for (const driver of drivers) {
+    const file = join(dir, `${driver.replace(':', '-')}.db`);
+    const owner = openSqlite(file, driver);
+    t.after(() => owner.close());
+    for (const sql of [
+      'PRAGMA locking_mode = EXCLUSIVE',
+      'PRAGMA journal_mode = WAL',
+      'BEGIN IMMEDIATE; COMMIT',
+    ])
+      owner.exec(sql);
+    const second = openSqlite(file, driver);
+    t.after(() => second.close());
+    let refusal: unknown;
+    try {
+      second.exec('BEGIN IMMEDIATE; COMMIT');
+    } catch (error) {
+      refusal = error;
+    }
+    assert.ok(refusal, `${driver}: the second connection is refused`);
+    assert.equal(isBusyOrLocked(refusal), true, `${driver}: ${(refusal as Error).message}`);
+    // The same words in another error, and another SQLite refusal, are not taken for it.
+    assert.equal(isBusyOrLocked(new Error('database is locked')), false);
+    let other: unknown;
+    try {
+      owner.exec('SELECT * FROM no_such_table');
+    } catch (error) {
+      other = error;
+    }
+    assert.equal(isBusyOrLocked(other), false, `${driver}: ${String(other)}`);
   }
 });

@@ -122,3 +122,17 @@ export function scalar(connection: SqliteConnection, sql: string): unknown {
   const row = connection.prepare(sql).get() as Record<string, unknown> | undefined;
   return row === undefined ? undefined : Object.values(row)[0];
 }
+
+/** SQLite's primary result codes for a database another connection holds (`SQLITE_BUSY`, `SQLITE_LOCKED`). */
+const BUSY_OR_LOCKED = new Set([5, 6]);
+
+/**
+ * True when SQLite refused because another connection holds the database, by the driver's
+ * result code rather than its message: better-sqlite3 names it (`SQLITE_BUSY`, or an extended
+ * `SQLITE_BUSY_…`), node:sqlite numbers it (`errcode`, extended codes in the high bits).
+ */
+export function isBusyOrLocked(error: unknown): boolean {
+  const { code, errcode } = (error ?? {}) as { code?: unknown; errcode?: unknown };
+  if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)(_|$)/.test(code)) return true;
+  return typeof errcode === 'number' && BUSY_OR_LOCKED.has(errcode & 0xff);
+}

@@ -21,7 +21,13 @@ import * as r from './release-records.ts';
 import * as w from './worker-records.ts';
 import { checkpointStep, commitSegment, fail, succeed, suspend } from './segment-commands.ts';
 import { assertSegmentShape, lostMidSegment } from '../segment-commit.ts';
-import { openSqlite, scalar, type SqliteConnection, type SqliteDriverName } from './sqlite-driver.ts';
+import {
+  isBusyOrLocked,
+  openSqlite,
+  scalar,
+  type SqliteConnection,
+  type SqliteDriverName,
+} from './sqlite-driver.ts';
 import { Statements } from './statements.ts';
 import { makeFilesPrivate, makePrivateDir, makePrivateFile } from '../../util/private-files.ts';
 import { submitExecution } from './submit.ts';
@@ -68,7 +74,7 @@ export class SqliteStore implements Store {
       this.#db.exec('BEGIN IMMEDIATE; COMMIT');
     } catch (error) {
       this.#db.close();
-      throw /locked|busy/i.test((error as Error).message)
+      throw isBusyOrLocked(error)
         ? new Error(`${options.file} is in use by another coordinator process`, { cause: error })
         : error;
     }
