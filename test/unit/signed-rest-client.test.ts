@@ -107,18 +107,21 @@ test('a call the caller aborts is abandoned', async (t) => {
   assert.deepEqual(await post(silent, AbortSignal.abort()), { kind: 'aborted' });
 });
 
+/** Answers a call as a worker does: COMPLETED, signed for that request. */
+function answerSigned(request: IncomingMessage, response: ServerResponse): void {
+  const text = '{"outcome":"COMPLETED"}';
+  const headers = signResponse(SECRET, systemClock, {
+    status: 200,
+    path: request.url ?? '',
+    requestNonce: String(request.headers[SIGNATURE_HEADERS.nonce]),
+    body: text,
+  });
+  response.writeHead(200, headers).end(text);
+}
+
 /** A server that signs every answer, and a count of the connections opened to it. */
 async function signingServer(t: TestContext): Promise<{ url: string; server: Server; opened: () => number }> {
-  const url = await serve(t, (request, response) => {
-    const text = '{"outcome":"COMPLETED"}';
-    const headers = signResponse(SECRET, systemClock, {
-      status: 200,
-      path: request.url ?? '',
-      requestNonce: String(request.headers[SIGNATURE_HEADERS.nonce]),
-      body: text,
-    });
-    response.writeHead(200, headers).end(text);
-  });
+  const url = await serve(t, answerSigned);
   const server = serverAt.get(url);
   assert.ok(server);
   let opened = 0;
@@ -174,16 +177,7 @@ test('a worker that closes idle connections sooner than the client keeps them: e
 
 test('a call that runs longer than the keep-alive keeps its connection until the answer', async (t) => {
   const url = await serve(t, (request, response) => {
-    setTimeout(() => {
-      const text = '{"outcome":"COMPLETED"}';
-      const headers = signResponse(SECRET, systemClock, {
-        status: 200,
-        path: request.url ?? '',
-        requestNonce: String(request.headers[SIGNATURE_HEADERS.nonce]),
-        body: text,
-      });
-      response.writeHead(200, headers).end(text);
-    }, 600);
+    setTimeout(() => answerSigned(request, response), 600);
   });
   // The idle timeout is for connections in the pool, never for a call in flight on one.
   const call = keepingClient(t, 200);
