@@ -56,9 +56,12 @@ export function spawnProcess(
       const finish = (): void => {
         clearTimeout(timer);
         child.stdout?.off('data', check);
+        child.stderr?.off('data', check);
         child.off('exit', onExit);
       };
+      // Banners are on stderr, log records on stdout: either may carry what is waited for.
       child.stdout?.on('data', check);
+      child.stderr?.on('data', check);
       child.once('exit', onExit);
       check();
     });
