@@ -451,6 +451,17 @@ export class Coordinator {
     return execution;
   }
 
+  /**
+   * The stack of the failure the execution's state records (a retry scheduled, the DLQ,
+   * FAILED). It is kept in that failure's journal event, the latest one, not on the row.
+   */
+  async failureStack(execution: ExecutionRecord): Promise<string | undefined> {
+    if (!execution.errorCode || !['WAIT_RETRY', 'DLQ', 'FAILED'].includes(execution.status)) return undefined;
+    const [latest] = await this.store.readJournal(execution.executionId, execution.version - 1, 1);
+    const stack = latest?.data.errorStack;
+    return typeof stack === 'string' ? stack : undefined;
+  }
+
   /** Whether a worker can run the execution's pinned release (else it waits for one). */
   hasWorkerFor(execution: ExecutionRecord): boolean {
     return this.workers.has(execution);

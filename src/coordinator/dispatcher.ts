@@ -58,6 +58,7 @@ interface FailureToCommit {
   readonly code: string;
   readonly message: string;
   readonly retryable: boolean;
+  readonly stack?: string | undefined;
 }
 
 /**
@@ -312,7 +313,7 @@ export class Dispatcher {
           nowMs,
           random,
         );
-        const toCommit = { ...failure, retryable: !f.nonRetryable };
+        const toCommit = { ...failure, retryable: !f.nonRetryable, stack: f.stack };
         await this.#fail(segment, fence, outputs, toCommit, decision, nowMs);
         return;
       }
@@ -425,7 +426,11 @@ export class Dispatcher {
       outcome: {
         kind: 'fail',
         stepIndex: failure.stepIndex,
-        failure: { errorCode: failure.code, errorMessage: failure.message },
+        failure: {
+          errorCode: failure.code,
+          errorMessage: failure.message,
+          ...(failure.stack === undefined ? {} : { errorStack: failure.stack }),
+        },
         decision,
         publication,
         expiresAtMs: nowMs + this.#d.config.executionTtlMs,
