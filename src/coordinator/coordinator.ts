@@ -657,9 +657,9 @@ export class Coordinator {
     });
     switch (outcome.kind) {
       case 'cancelled':
-        await this.#lifecycle.cancelled(outcome.execution, reason);
         this.#dispatcher.abort(executionId);
         this.#watch.changed(executionId);
+        await this.#lifecycle.cancelled(outcome.execution, reason);
         return outcome.execution;
       case 'already_cancelled':
         return outcome.execution;
