@@ -17,7 +17,7 @@ function tokenLine(tokens: AccessTokens, role: TokenRole, dataDir: string): stri
 
 /**
  * What a person sees when the coordinator starts: where it listens, its tokens, how to try it.
- * Printed once as plain text on stderr, never as a log record (docs/logging.md).
+ * Printed once as plain text on stderr, never as a log record (README, "Logs").
  */
 export function printBanner(p: {
   address: string;
