@@ -54,10 +54,11 @@ export default definePipeline({ id: 'refunds', input: z.object({ amount: z.numbe
 
   // stdout carries records only, one JSON object a line; the banner went to stderr.
   const records = coordinator
-    .output()
+    .stdout()
     .split('\n')
-    .filter((line) => line.startsWith('{'))
+    .filter(Boolean)
     .map((line) => JSON.parse(line) as Record<string, unknown>);
+  assert.match(coordinator.output(), /Capstan coordinator listening on http:/, 'the banner was printed');
   const moved = records.filter((r) => r.event === 'execution.moved_to_dlq' && r.executionId === id);
   assert.equal(moved.length, 1, 'logged once');
   assert.deepEqual(
