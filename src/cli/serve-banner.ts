@@ -15,7 +15,10 @@ function tokenLine(tokens: AccessTokens, role: TokenRole, dataDir: string): stri
   return `${tokens[role]}   (generated now, kept in ${file}; shown this once)`;
 }
 
-/** What a person sees when the coordinator starts: where it listens, its tokens, how to try it. */
+/**
+ * What a person sees when the coordinator starts: where it listens, its tokens, how to try it.
+ * Printed once as plain text on stderr, never as a log record (README, "Logs").
+ */
 export function printBanner(p: {
   address: string;
   dataDir: string;
@@ -52,5 +55,6 @@ export function printBanner(p: {
       `  curl -s "${cp}/executions/<executionId>/result?waitMs=5000" -H "Authorization: Bearer $CAPSTAN_TOKEN"`,
     );
   }
-  console.log(`${lines.join('\n')}\n`);
+  // Stderr: the log stream (stdout) stays records only, JSON a collector can parse line by line.
+  process.stderr.write(`${lines.join('\n')}\n\n`);
 }

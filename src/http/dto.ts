@@ -1,8 +1,12 @@
 import { parkedFor } from '../domain/parking.ts';
 import type { ExecutionRecord, InteractionRecord } from '../store/records.ts';
 
-/** The status object of `GET /executions/{id}` (TPF's fields, plus the pin and DLQ reason). */
-export function executionStatusDto(x: ExecutionRecord, hasWorker: boolean) {
+/**
+ * The status object of `GET /executions/{id}` (TPF's fields, plus the pin and DLQ reason).
+ * `errorStack`, where the failing step threw (truncated), is there only when one was kept and
+ * asked for: a single execution's status, not a list page (docs/compat.md).
+ */
+export function executionStatusDto(x: ExecutionRecord, hasWorker: boolean, errorStack?: string) {
   const due = x.status === 'QUEUED' || x.status === 'WAIT_RETRY';
   // Parked for want of a worker: its due time is a sentinel, shown as when it may run next.
   const parked = due ? parkedFor(x.nextDueAtMs) : undefined;
@@ -24,6 +28,7 @@ export function executionStatusDto(x: ExecutionRecord, hasWorker: boolean) {
     dlqReason: x.dlqReason,
     waitingFor:
       parked || (due && !hasWorker) ? 'worker' : x.status === 'WAITING_EXTERNAL' ? 'interaction' : null,
+    ...(errorStack === undefined ? {} : { errorStack }),
   };
 }
 

@@ -104,6 +104,8 @@ export interface Fence {
 export interface StepFailure {
   readonly errorCode: string;
   readonly errorMessage: string;
+  /** Where the step threw, truncated; kept in the failure's journal event, not on the row. */
+  readonly errorStack?: string;
 }
 
 export interface NewInteraction {

@@ -31,9 +31,9 @@ interface ListResponse {
   nextCursor: string | null;
 }
 
-/** An execution's status object as aligned `label  value` lines. */
+/** An execution's status object as aligned `label  value` lines; a failure's stack below them. */
 export function statusFields(s: ExecutionStatusDto): string {
-  return renderFields([
+  const fields = renderFields([
     ['execution', s.executionId],
     ['status', s.waitingFor ? `${s.status} (waiting for ${s.waitingFor})` : s.status],
     ['pipeline', s.pipelineId],
@@ -49,7 +49,14 @@ export function statusFields(s: ExecutionStatusDto): string {
     ['error', s.errorCode ? `${s.errorCode}: ${s.errorMessage ?? ''}` : null],
     ['dlq reason', s.dlqReason],
   ]);
+  return s.errorStack ? `${fields}\n\nstack of the failure\n${indent(s.errorStack)}` : fields;
 }
+
+const indent = (text: string): string =>
+  text
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
 
 const listColumns: Column<ExecutionStatusDto>[] = [
   { header: 'execution', value: (s) => s.executionId },

@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pino } from 'pino';
 import { resolveAccessTokens } from '../../config/access-tokens.ts';
 import { loadConfig } from '../../config/load-config.ts';
 import { ConfigError } from '../../errors/config-error.ts';
@@ -16,6 +15,7 @@ import { createHttpServer } from '../../http/create-http-server.ts';
 import { openArtifactStore } from '../../releases/open-artifact-store.ts';
 import { ReleaseRegistrar } from '../../releases/release-registrar.ts';
 import { systemClock } from '../../runtime/clock.ts';
+import { createLogger } from '../../runtime/create-logger.ts';
 import { openStore, storeLogFields } from '../../store/open-store.ts';
 import { StoreNotDurableError } from '../../store/store-not-durable.ts';
 import { migratesOnStart } from '../../store/prepare-schema.ts';
@@ -37,7 +37,11 @@ const listOf = (csv: string): string[] =>
 export async function serve(options: ServeOptions): Promise<void> {
   const config = loadConfig({ file: options.config, flags: flagsOf(options) });
   const { values } = config;
-  const logger = pino({ level: values['capstan.log-level'], base: { service: 'capstan' } });
+  const logger = createLogger({
+    level: values['capstan.log-level'],
+    format: values['capstan.log-format'],
+    service: 'capstan',
+  });
   const dataDir = resolve(values['capstan.data-dir']);
   const port = values['capstan.port'];
   const nodeId = values['capstan.node-id'] ?? `${hostname()}:${port}`;

@@ -105,6 +105,9 @@ export async function controlPlaneRoutes(
 ): Promise<void> {
   const base = '/tpf/control-plane/tenants/:tenantId';
   const status = (x: ExecutionRecord) => executionStatusDto(x, coordinator.hasWorkerFor(x));
+  /** One execution's status with the stack of the failure it records, when one was kept. */
+  const detailed = async (x: ExecutionRecord) =>
+    executionStatusDto(x, coordinator.hasWorkerFor(x), await coordinator.failureStack(x));
   const surface = { surface: 'control-plane' } as const;
   const submitLimit =
     limits.submitRatePerSecond > 0 ? await submitRateLimit(app, limits.submitRatePerSecond) : {};
@@ -158,7 +161,7 @@ export async function controlPlaneRoutes(
 
   app.get(`${base}/executions/:executionId`, { config: surface }, async (request) => {
     const p = parseOr400(executionParams, request.params, 'path');
-    return status(await coordinator.status(tenantOf(p.tenantId), p.executionId));
+    return detailed(await coordinator.status(tenantOf(p.tenantId), p.executionId));
   });
 
   app.get(`${base}/executions/:executionId/result`, { config: surface }, async (request, reply) => {
@@ -169,7 +172,7 @@ export async function controlPlaneRoutes(
       coordinator.awaitSettled(tenantId, p.executionId, wait, signal),
     );
     if (execution.status !== 'SUCCEEDED')
-      return { status: status(execution), result: null, resultPayload: null };
+      return { status: await detailed(execution), result: null, resultPayload: null };
     const contract = await coordinator.contractOf(execution);
     const lastStep = contract?.steps[contract.steps.length - 1]?.stepId ?? 'result';
     return {
