@@ -45,6 +45,8 @@ export class LifecycleLog {
   }
 
   async stepSucceeded(x: ExecutionAt, stepIndex: number, attempt: number): Promise<void> {
+    // One per step on the hot path: skip the step-id lookup when debug lines are not written.
+    if (this.#logger.isLevelEnabled?.('debug') === false) return;
     this.#logger.debug(
       { ...fields('step.succeeded', x), ...(await this.#step(x, stepIndex)), attempt },
       'step succeeded',
