@@ -179,12 +179,23 @@ test('capstan dev: a save activates a new release and prints the contract change
   );
 
   // A save that does not build changes nothing: the error is printed, v2 stays active.
-  project.write({ tag: 'v3', withAudit: true, broken: true });
+  project.write({ tag: 'v2', withAudit: true, broken: true });
   await dev.waitFor(
     /\[dev\] build failed; the previous release keeps serving:\n[\s\S]*ERROR/,
     'the build error',
   );
   assert.equal(activated().length, 1);
+
+  // Saved again as it was: nothing new to activate. Then a save of a module the pipeline
+  // imports: a new release, with the same contract and other code.
+  project.write({ tag: 'v2', withAudit: true });
+  await dev.waitFor(/\[dev\] devloop: \S+ is already the active release/, 'the unchanged save');
+  project.writeTag('v3');
+  const v3 = await eventually('the imported module’s save', () => activated()[1]);
+  assert.match(
+    dev.output(),
+    new RegExp(`devloop: activated ${v3.replace('.', '\\.')} \\(code changed, same contract\\)`),
+  );
 
   assert.deepEqual(await approve(api, parked.id), {
     status: 'SUCCEEDED',
@@ -192,6 +203,6 @@ test('capstan dev: a save activates a new release and prints the contract change
     version: 'v1',
   });
   const fresh = await park(api, 'order-2');
-  assert.equal(fresh.releaseVersion, v2);
-  assert.deepEqual(await approve(api, fresh.id), { status: 'SUCCEEDED', releaseVersion: v2, version: 'v2' });
+  assert.equal(fresh.releaseVersion, v3);
+  assert.deepEqual(await approve(api, fresh.id), { status: 'SUCCEEDED', releaseVersion: v3, version: 'v3' });
 });
