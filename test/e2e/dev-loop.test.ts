@@ -1,7 +1,7 @@
 /**
  * The development loop never strands an execution. An execution parked on release v1 of a
- * pipeline finishes on v1 after the pipeline file changes and the coordinator restarts (on SQLite
- * and on PostgreSQL), or after `capstan dev` sees the save; a new execution runs on the new
+ * pipeline finishes on v1 after the pipeline file changes and the coordinator restarts (on SQLite,
+ * on PostgreSQL, with artifacts in S3), or after `capstan dev` sees the save; a new execution runs on the new
  * release. The coordinator says which release it kept and for how many executions, and warns when
  * a live execution's release can be hosted by nobody (its artifact is gone).
  */
@@ -17,6 +17,7 @@ import { apiClient, OPERATOR_TOKEN, startCoordinatorProcess } from '../support/c
 import { devloopProject } from '../support/devloop-project.ts';
 import { eventually } from '../support/eventually.ts';
 import { postgresUrl } from '../support/postgres-server.ts';
+import { startS3Server } from '../support/s3-server.ts';
 import { spawnProcess } from '../support/spawned-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -76,9 +77,22 @@ async function postgresEnv(t: TestContext): Promise<Record<string, string>> {
   };
 }
 
-for (const store of ['sqlite', 'postgres'] as const) {
-  test(`${store}: edit and restart: the parked execution finishes on its pinned release, a new one runs on the new release`, async (t) => {
-    const env = store === 'postgres' ? await postgresEnv(t) : {};
+/** Where the restart story runs: each store, and artifacts in S3 rather than the data directory. */
+const SETUPS = [
+  { name: 'sqlite', env: async () => ({}) },
+  { name: 'postgres', env: postgresEnv },
+  {
+    name: 'sqlite, artifacts in S3',
+    env: async (t: TestContext) => {
+      const s3 = await startS3Server(t);
+      return s3.storageEnv(await s3.freshBucket(), 'capstan/releases');
+    },
+  },
+];
+
+for (const setup of SETUPS) {
+  test(`${setup.name}: edit and restart: the parked execution finishes on its pinned release, a new one runs on the new release`, async (t) => {
+    const env = await setup.env(t);
     const project = devloopProject(t, { tag: 'v1' });
     const dataDir = tempDir(t, 'capstan-devloop-data-');
     const first = await startCoordinatorProcess(t, { pipelines: [project.file], dataDir, env });
