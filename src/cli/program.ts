@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { adminCommands } from './commands/admin.ts';
 import { configPrintCommand } from './commands/config-print.ts';
+import { devCommand } from './commands/dev.ts';
 import { executionCommands } from './commands/executions.ts';
 import { healthCommands } from './commands/health.ts';
 import { interactionCommands } from './commands/interactions.ts';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .addHelpText('after', exitCodesHelp);
   serveCommand(program);
+  devCommand(program);
   workerCommand(program);
   configPrintCommand(program);
   migrateCommand(program);

@@ -25,6 +25,10 @@ export function printBanner(p: {
   tokens: AccessTokens;
   hosted: readonly HostedPipeline[];
   tenantId: string;
+  /** Older releases kept hosted for their live executions, one line each. */
+  kept?: readonly string[];
+  /** Live executions nobody can run. */
+  warnings?: readonly string[];
 }): void {
   // The banner names the address really bound; a wildcard one is tried through loopback.
   const wildcard = /^http:\/\/(0\.0\.0\.0|\[::\])(:|$)/.test(p.address);
@@ -41,6 +45,8 @@ export function printBanner(p: {
     p.tokens.origins.operator.kind === 'generated-now' ? p.tokens.operator : '<the operator token>';
   for (const h of p.hosted)
     lines.push(`  pipeline        ${h.pipelineId} @ ${h.releaseVersion}${h.activated ? ' (activated)' : ''}`);
+  for (const line of p.kept ?? []) lines.push(`  kept release    ${line}`);
+  for (const line of p.warnings ?? []) lines.push(`  WARNING         ${line}`);
   if (p.hosted.some((h) => h.pipelineId === 'restaurant-approval')) {
     const cp = `${url}/tpf/control-plane/tenants/${p.tenantId}`;
     lines.push(
