@@ -10,7 +10,8 @@ import type { ServeOptions } from '../command-options.ts';
 import { FileWatch } from '../watch-files.ts';
 import { startCoordinator, stopOnSignals, type RunningCoordinator } from './serve-coordinator.ts';
 
-const say = (line: string): void => console.log(`[dev] ${line}`);
+// Human lines on stderr, beside the banner: stdout stays the log stream (README, "Logs").
+const say = (line: string): void => void process.stderr.write(`[dev] ${line}\n`);
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
@@ -105,7 +106,7 @@ async function buildAndActivate(
     say(
       `${h.pipelineId}: activated ${h.releaseVersion}${changes.length === 0 ? ' (code changed, same contract)' : ''}`,
     );
-    for (const line of changes) console.log(`      ${line}`);
+    for (const line of changes) process.stderr.write(`      ${line}\n`);
   }
   // The releases it replaced stay hosted while they have work: say which, so nothing looks lost.
   const active = new Set(hosted.map((h) => `${h.pipelineId}\u0000${h.releaseVersion}`));
