@@ -156,6 +156,38 @@ test("a remote worker honours a step's own timeout and hands it the try's number
   assert.deepEqual(seen, [[7, 'e9:wait', 'e9:wait:7']]);
 });
 
+test("a remote worker's own step timeout (capstan.step-timeout) bounds a step that sets none", async () => {
+  const hanging = definePipeline({ id: 'hangs-default', input: z.object({}) }).step('wait', {
+    output: z.number(),
+    run: () => new Promise<number>(() => undefined),
+  });
+  const [release] = await buildWorkerReleases([hanging]);
+  if (!release) throw new Error('no release');
+  const command: SegmentCommand = {
+    tenantId: 'default',
+    executionId: 'e10',
+    pipelineId: release.pipelineId,
+    contractVersion: release.contractVersion,
+    releaseVersion: release.releaseVersion,
+    currentStepIndex: 0,
+    attempt: 0,
+    executionVersion: 2,
+    leaseEpoch: 1,
+    transitionKey: 'e10:0:0',
+    input: {},
+  };
+  const answer = await executeTransition(
+    JSON.parse(JSON.stringify(encodeCommand(command, []))),
+    new HostedReleases('default', [release]),
+    new AbortController().signal,
+    { stepTimeoutMs: 20 },
+  );
+  assert.equal(answer.kind, 'result');
+  if (answer.kind !== 'result') return;
+  const result = decodeResult(resultEnvelopeSchema.parse(JSON.parse(JSON.stringify(answer.envelope))));
+  assert.equal(result.outcome === 'FAILED' && result.failure.code, 'step_timeout');
+});
+
 test('a command for another release is refused before its payload is decoded', async () => {
   const { hosted, command } = await hostedAnd({ n: 1 });
   const envelope = { ...encodeCommand(command, []), releaseVersion: 'other.release', payload: '{not json' };
