@@ -3,6 +3,7 @@ import type { TestContext } from 'node:test';
 import { z } from 'zod';
 import type { EngineConfig } from '../../src/coordinator/engine-config.ts';
 import { LocalWorker } from '../../src/coordinator/workers/local-worker.ts';
+import { buildContract } from '../../src/releases/pipeline-contract.ts';
 import type { SegmentCommand, SegmentHooks, SegmentResult } from '../../src/segment/transition-worker.ts';
 import { definePipeline, type StepContext, type StepRetryOptions } from '../../src/sdk/index.ts';
 import type { ExecutionRecord } from '../../src/store/records.ts';
@@ -162,3 +163,39 @@ forEachStore(
     );
   },
 );
+
+forEachStore("a lease lost with its node is reclaimed by the step's own retry policy", async (t, kind) => {
+  const pipeline = definePipeline({ id: 'once', input: z.object({ n: z.number() }) }).step('send', {
+    output: z.number(),
+    retry: { maxRetries: 0 },
+    run: ({ n }) => n,
+  });
+  const engine = await startEngine(t, [pipeline], { maxRetries: 3 }, { store: kind });
+  const releaseVersion = engine.releaseVersions.get('once') ?? '';
+  await engine.coordinator.tick();
+  await engine.store.submit({
+    tenantId: 'default',
+    executionId: 'lost',
+    pipelineId: 'once',
+    contractVersion: buildContract(pipeline).contractVersion,
+    releaseVersion,
+    executionKey: 'k',
+    inputFingerprint: 'fp',
+    input: { n: 1 },
+    nowMs: engine.time.now(),
+  });
+  // Claimed by a node that then dies, holding the lease.
+  const leaseMs = engine.coordinator.config.leaseMs;
+  await engine.store.claimDue({
+    nowMs: engine.time.now(),
+    limit: 1,
+    owner: 'dead-node',
+    leaseMs,
+    routes: [{ tenantId: 'default', pipelineId: 'once', releaseVersion }],
+  });
+  engine.time.advance(leaseMs + 1);
+  await engine.coordinator.tick();
+  const dead = await status(engine, 'lost');
+  assert.equal(dead.status, 'DLQ', "the step's maxRetries: 0, not the global 3");
+  assert.equal(dead.dlqReason, 'lease_lost_exhausted');
+});
