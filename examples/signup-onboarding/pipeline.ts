@@ -5,11 +5,11 @@
  * The charge is the step to read: it hands the provider `ctx.idempotencyKey`, the same on every
  * try of the step, so a try that timed out after the provider charged the card is retried
  * without charging it twice (docs/steps.md). Its own retry policy and timeout sit beside it.
+ * It imports the SDK by the package's name, as a project that installs Capstan does.
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-// Inside this repository; in your own project: `from 'capstan/sdk'`.
-import { definePipeline, NonRetryableError } from '../../src/sdk/index.ts';
+import { definePipeline, NonRetryableError } from 'capstan/sdk';
 import { mailer } from './fake-mailer.ts';
 import { CardDeclinedError, payments } from './fake-payments.ts';
 
