@@ -45,6 +45,7 @@ import type { Logger } from '../runtime/logger.ts';
 import { LeaderElection, MAINTENANCE_ROLE } from './leader-election.ts';
 import { LifecycleLog } from './lifecycle-log.ts';
 import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
+import { StepRetryPolicies } from './step-retry-policies.ts';
 import { prepareSchema } from '../store/prepare-schema.ts';
 import { EndpointAllowList } from './workers/endpoint-allow-list.ts';
 import { WorkerRegistrationPolicy } from './workers/worker-registration-policy.ts';
@@ -117,6 +118,7 @@ export class Coordinator {
   readonly #watch: ExecutionWatch;
   readonly #lifecycle: LifecycleLog;
   readonly #dispatcher: Dispatcher;
+  readonly #retryPolicies: StepRetryPolicies;
   readonly #availability: WorkerAvailability;
   readonly #prober: WorkerTargetProber | undefined;
   #probing: Promise<void> | undefined;
@@ -201,8 +203,10 @@ export class Coordinator {
       return release?.contract.steps[stepIndex]?.stepId;
     });
     this.#sinks = deps.sinks ?? new Map([[DLQ_TOPIC, logDlqSink(deps.logger)]]);
+    this.#retryPolicies = new StepRetryPolicies(this.catalog, deps.config);
     this.#dispatcher = new Dispatcher({
       ...deps,
+      retryPolicies: this.#retryPolicies,
       watch: this.#watch,
       lifecycle: this.#lifecycle,
       onPublication: () => void this.#relay(),
@@ -307,6 +311,7 @@ export class Coordinator {
               dispatcher: this.#dispatcher,
               watch: this.#watch,
               lifecycle: this.#lifecycle,
+              retryPolicies: this.#retryPolicies,
             },
             leader,
             leaseAsOfMs,

@@ -17,6 +17,8 @@ import { dispatchHistory, dispatchRetryAt, type DispatchErrorCode } from './disp
 import type { EngineConfig } from './engine-config.ts';
 import type { ExecutionWatch } from './execution-watch.ts';
 import { idempotencyAttemptOf } from './idempotency-attempt.ts';
+import type { StepRetryPolicies } from './step-retry-policies.ts';
+import { stepAttemptOf, type AttemptCount } from '../domain/step-attempt.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { FailureCode } from '../domain/failure-codes.ts';
 import type { LifecycleLog } from './lifecycle-log.ts';
@@ -39,6 +41,8 @@ export interface DispatcherDeps {
   readonly watch: ExecutionWatch;
   /** Where the lifecycle lines of the commits it makes go. */
   readonly lifecycle: LifecycleLog;
+  /** Each step's retry policy (its own, else the global one); the global one when absent. */
+  readonly retryPolicies?: StepRetryPolicies;
   /** Called after a commit that wrote an outbox publication, so it is relayed promptly. */
   readonly onPublication?: () => void;
   /** Called after a commit that made something due at `atMs` (a retry, an await deadline). */
@@ -193,6 +197,8 @@ export class Dispatcher {
   async #run(segment: ClaimedSegment, fence: Fence, abort: AbortController): Promise<void> {
     const x = segment.execution;
     const { store, clock } = this.#d;
+    // The step's try number, counted across re-drives: never the same for two tries.
+    const offset = stepAttemptOf(x) - x.attempt;
     let command: SegmentCommand = {
       tenantId: x.tenantId,
       executionId: x.executionId,
@@ -200,14 +206,15 @@ export class Dispatcher {
       contractVersion: x.contractVersion,
       releaseVersion: x.releaseVersion,
       currentStepIndex: x.stepIndex,
-      attempt: x.attempt,
+      attempt: offset + x.attempt,
       executionVersion: x.version,
       leaseEpoch: x.leaseEpoch,
-      transitionKey: `${x.executionId}:${x.stepIndex}:${x.attempt}`,
+      transitionKey: `${x.executionId}:${x.stepIndex}:${offset + x.attempt}`,
       input: segment.input,
     };
-    const idempotencyAttempt = await idempotencyAttemptOf(store, x);
-    if (idempotencyAttempt !== x.attempt) command = { ...command, idempotencyAttempt };
+    // Still sent for workers that predate the stable `ctx.idempotencyKey` and key by attempt.
+    const idempotencyAttempt = offset + (await idempotencyAttemptOf(store, x));
+    if (idempotencyAttempt !== command.attempt) command = { ...command, idempotencyAttempt };
     const worker = this.#d.workers.pick(x);
     let result: SegmentResult;
     if (!worker) {
@@ -307,8 +314,9 @@ export class Dispatcher {
         const attempt = result.stepIndex === x.stepIndex ? x.attempt : 0;
         const skipDlq = f.skipDlq || config.dlqProvider === 'none';
         const failure = { stepIndex: result.stepIndex, attempt, code: f.code, message: f.message };
+        const policy = (await this.#d.retryPolicies?.of(x, result.stepIndex)) ?? config;
         const decision = decideFailure(
-          config,
+          policy,
           { attempt, retryable: !f.nonRetryable, skipDlq },
           nowMs,
           random,
@@ -320,7 +328,8 @@ export class Dispatcher {
       case 'OUTCOME_UNKNOWN': {
         const facts = { attempt: x.attempt, skipDlq: config.dlqProvider === 'none' };
         const policy = config.remoteOutcomeUnknownPolicy;
-        const decision = decideUnknownOutcome(policy, config, facts, nowMs, random);
+        const retry = (await this.#d.retryPolicies?.of(x, x.stepIndex)) ?? config;
+        const decision = decideUnknownOutcome(policy, retry, facts, nowMs, random);
         logger.warn(
           {
             executionId: x.executionId,
@@ -411,7 +420,7 @@ export class Dispatcher {
             tenantId: x.tenantId,
             executionId: x.executionId,
             executionKey: x.executionKey,
-            transitionKey: `${x.executionId}:${failure.stepIndex}:${failure.attempt}`,
+            transitionKey: `${x.executionId}:${failure.stepIndex}:${attemptAt(x, failure.stepIndex)}`,
             reason: decision.reason,
             errorCode: failure.code,
             errorMessage: failure.message,
@@ -445,7 +454,7 @@ export class Dispatcher {
       x,
       {
         stepIndex: failure.stepIndex,
-        attempt: failure.attempt,
+        attempt: attemptAt(x, failure.stepIndex),
         errorCode: failure.code,
         errorMessage: failure.message,
       },
@@ -479,7 +488,7 @@ export class Dispatcher {
   }
 }
 
-/** The try a step of this segment is on: the claimed attempt for its first step, 0 for the rest. */
-function attemptAt(x: { stepIndex: number; attempt: number }, stepIndex: number): number {
-  return stepIndex === x.stepIndex ? x.attempt : 0;
+/** The try a step of this segment is on: the claimed try number for its first step, 0 for the rest. */
+function attemptAt(x: AttemptCount, stepIndex: number): number {
+  return stepIndex === x.stepIndex ? stepAttemptOf(x) : 0;
 }

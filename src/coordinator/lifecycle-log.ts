@@ -79,10 +79,12 @@ export class LifecycleLog {
           {
             ...base,
             delayMs,
-            nextAttempt: decision.attempt,
+            // Try numbers, as the step sees them in `ctx.attempt` (they keep counting across
+            // re-drives), rather than the retry budget the decision counts in.
+            nextAttempt: failure.attempt + 1,
             nextAttemptAt: new Date(decision.dueAtMs).toISOString(),
           },
-          `${cause}; retry ${decision.attempt} scheduled in ${delayMs} ms`,
+          `${cause}; retry ${failure.attempt + 1} scheduled in ${delayMs} ms`,
         );
         return;
       }

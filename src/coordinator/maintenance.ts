@@ -1,5 +1,7 @@
 import { DlqReason } from '../domain/execution-status.ts';
 import { decideFailure } from '../domain/retry-policy.ts';
+import { stepAttemptOf } from '../domain/step-attempt.ts';
+import type { StepRetryPolicies } from './step-retry-policies.ts';
 import { deadLetterPublication } from '../dlq/dead-letter.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Random } from '../runtime/random.ts';
@@ -24,6 +26,8 @@ export interface MaintenanceDeps {
   readonly dispatcher: Dispatcher;
   readonly watch: ExecutionWatch;
   readonly lifecycle: LifecycleLog;
+  /** Each step's retry policy (its own, else the global one); the global one when absent. */
+  readonly retryPolicies?: StepRetryPolicies;
 }
 
 /**
@@ -49,8 +53,9 @@ export async function runMaintenance(
   let reclaimedLeases = 0;
   for (const lease of await d.store.findExpiredLeases(leaseCutoff, d.config.sweepLimit)) {
     if (d.dispatcher.isRunning(lease.executionId)) continue;
+    const policy = (await d.retryPolicies?.of(lease, lease.stepIndex)) ?? d.config;
     const decided = decideFailure(
-      d.config,
+      policy,
       {
         attempt: lease.attempt,
         retryable: true,
@@ -69,7 +74,7 @@ export async function runMaintenance(
             tenantId: lease.tenantId,
             executionId: lease.executionId,
             executionKey: lease.executionKey,
-            transitionKey: `${lease.executionId}:${lease.stepIndex}:${lease.attempt}`,
+            transitionKey: `${lease.executionId}:${lease.stepIndex}:${lease.stepAttempt}`,
             reason: decision.reason,
             errorCode: FailureCode.LEASE_EXPIRED,
             errorMessage: 'The lease expired before the segment reported an outcome.',
@@ -99,7 +104,7 @@ export async function runMaintenance(
           execution,
           {
             stepIndex: lease.stepIndex,
-            attempt: lease.attempt,
+            attempt: lease.stepAttempt,
             errorCode: FailureCode.LEASE_EXPIRED,
             errorMessage: 'The lease expired before the segment reported an outcome.',
           },
@@ -125,7 +130,7 @@ export async function runMaintenance(
               tenantId: interaction.tenantId,
               executionId: interaction.executionId,
               executionKey: execution.executionKey,
-              transitionKey: `${interaction.executionId}:${interaction.stepIndex}:${execution.attempt}`,
+              transitionKey: `${interaction.executionId}:${interaction.stepIndex}:${stepAttemptOf(execution)}`,
               reason: DlqReason.AWAIT_TIMEOUT,
               errorCode: FailureCode.AWAIT_TIMEOUT,
               errorMessage: `Await interaction timed out: ${interaction.interactionId}`,
@@ -145,7 +150,7 @@ export async function runMaintenance(
           execution,
           {
             stepIndex: interaction.stepIndex,
-            attempt: execution.attempt,
+            attempt: stepAttemptOf(execution),
             errorCode: FailureCode.AWAIT_TIMEOUT,
             errorMessage: `Await interaction timed out: ${interaction.interactionId}`,
           },

@@ -1,6 +1,7 @@
 import type { DlqReason, ExecutionStatus } from './execution-status.ts';
 import type { ExecutionRecord, InteractionRecord, JournalEvent } from '../store/records.ts';
 import { chainAfterRetry, chainLinkOf } from './idempotency-chain.ts';
+import { attemptOffsetAfterRedrive } from './step-attempt.ts';
 import { JournalEventType as E } from './journal-events.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -56,6 +57,8 @@ export function applyJournalEvent(
         expiresAtMs: null,
         chainKeyAttempt: null,
         chainSeq: null,
+        attemptOffset: 0,
+        attemptOffsetStep: 0,
       },
       stepOutputs: new Map(),
       interactions: new Map(),
@@ -171,6 +174,7 @@ export function applyJournalEvent(
       break;
     }
     case E.REDRIVEN:
+      Object.assign(x, attemptOffsetAfterRedrive(before));
       x.status = 'QUEUED';
       x.attempt = 0;
       x.nextDueAtMs = event.atMs;

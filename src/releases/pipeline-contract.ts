@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Pipeline, PipelineStep } from '../sdk/define-pipeline.ts';
+import type { StepRetryPolicy } from '../sdk/step-retry.ts';
 import { canonicalJson, sha256Hex } from '../util/canonical-json.ts';
 
 /** JSON Schema (draft 2020-12) as zod emits it. */
@@ -12,6 +13,12 @@ export interface ContractStep {
   readonly cardinality: 'ONE_TO_ONE';
   readonly outputSchema?: JsonSchema;
   readonly responseSchema?: JsonSchema;
+  /**
+   * The step's own retry policy (ms), present only when the step sets one: the coordinator
+   * schedules retries by it, including for remote workers whose code it never loads. Absent,
+   * it leaves the contract (and its version) as it was before steps could set one.
+   */
+  readonly retry?: StepRetryPolicy;
   readonly await?: {
     readonly transport: string;
     readonly deadlineMs: number;
@@ -50,6 +57,7 @@ function contractStep(step: PipelineStep, index: number): ContractStep {
       kind: 'step',
       cardinality: 'ONE_TO_ONE',
       outputSchema: toJsonSchema(step.output, 'output'),
+      ...(step.retry === undefined || Object.keys(step.retry).length === 0 ? {} : { retry: step.retry }),
     };
   }
   return {

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { durationToMs, type Duration } from '../util/iso-duration.ts';
 import type { StepContext } from './step-context.ts';
+import { stepRetryPolicy, type StepRetryOptions, type StepRetryPolicy } from './step-retry.ts';
 
 /** An ordinary step: a plain async function from the previous output to its own. */
 export interface TaskStep {
@@ -15,6 +16,11 @@ export interface TaskStep {
    * undefined takes the worker's default (`capstan.step-timeout`).
    */
   readonly timeoutMs?: number | undefined;
+  /**
+   * The step's own retry policy; each field it leaves out takes the coordinator's setting.
+   * Part of the pipeline contract, so the coordinator honours it for remote workers too.
+   */
+  readonly retry?: StepRetryPolicy | undefined;
 }
 
 /**
@@ -56,6 +62,12 @@ export interface StepOptions<In, Out extends z.ZodType> {
    * can stop. Defaults to the worker's `capstan.step-timeout`.
    */
   readonly timeout?: Duration;
+  /**
+   * How this step is retried after a retryable failure: `{ maxRetries, delay, multiplier,
+   * maxDelay }`, each defaulting to the coordinator's `pipeline.orchestrator.*` setting of the
+   * same name. The step's `ctx.idempotencyKey` stays the same across all these tries.
+   */
+  readonly retry?: StepRetryOptions;
 }
 
 export interface AwaitOptions<In, Res extends z.ZodType> {
@@ -108,6 +120,7 @@ export class PipelineBuilder<Current> implements Pipeline {
       run: options.run as TaskStep['run'],
       dlq: options.dlq ?? true,
       timeoutMs: options.timeout === undefined ? undefined : stepTimeoutMs(options.timeout, id),
+      retry: options.retry === undefined ? undefined : stepRetryPolicy(options.retry, id),
     };
     return this.#with(step);
   }

@@ -12,4 +12,5 @@ export type {
   AwaitOptions,
 } from './define-pipeline.ts';
 export type { StepContext } from './step-context.ts';
+export type { StepRetryOptions, StepRetryPolicy } from './step-retry.ts';
 export { NonRetryableError } from './errors.ts';

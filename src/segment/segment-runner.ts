@@ -147,11 +147,10 @@ function stepContext(
   index: number,
   hooks: SegmentHooks,
 ): StepContext {
-  const first = index === command.currentStepIndex;
-  const attempt = first ? command.attempt : 0;
-  // After tries whose outcome is unknown, the step keeps the key of the first of them, so a
-  // side effect that did happen is recognised rather than repeated.
-  const keyAttempt = first ? (command.idempotencyAttempt ?? command.attempt) : 0;
+  // Only the segment's first step has been tried before; the command carries its try number,
+  // counted across re-drives. A later step of the segment is on its first try.
+  const attempt = index === command.currentStepIndex ? command.attempt : 0;
+  const idempotencyKey = `${command.executionId}:${step.id}`;
   const stepIndexById = (id: string): number => {
     const found = pipeline.steps.findIndex((s) => s.id === id);
     if (found < 0 || found >= index) throw new Error(`no earlier step '${id}' in ${command.pipelineId}`);
@@ -164,7 +163,8 @@ function stepContext(
     stepId: step.id,
     stepIndex: index,
     attempt,
-    idempotencyKey: `${command.executionId}:${index}:${keyAttempt}`,
+    idempotencyKey,
+    attemptKey: `${idempotencyKey}:${attempt}`,
     signal: hooks.signal,
     outputOf: (stepId) => hooks.outputOf(stepIndexById(stepId)),
   };

@@ -11,14 +11,19 @@ export interface SegmentCommand {
   readonly contractVersion: string;
   readonly releaseVersion: string;
   readonly currentStepIndex: number;
+  /**
+   * The try number of the step at `currentStepIndex`, counted across re-drives (never the same
+   * for two tries of it): `ctx.attempt`. The retry budget is counted by the coordinator alone.
+   */
   readonly attempt: number;
   readonly executionVersion: number;
   readonly leaseEpoch: number;
   /** `executionId:stepIndex:attempt`. */
   readonly transitionKey: string;
   /**
-   * The attempt whose idempotency key the current step is given; `attempt` unless the tries
-   * since it ended with an unknown remote outcome, which keep the key of the first of them.
+   * For workers that predate the stable `ctx.idempotencyKey` and key a step by attempt: the
+   * attempt whose key the current step keeps, `attempt` unless the tries since it ended with an
+   * unknown remote outcome. This runner's key is stable and does not read it.
    */
   readonly idempotencyAttempt?: number;
   /** The input of the step at `currentStepIndex`, as JSON. */

@@ -37,6 +37,12 @@ export interface ExecutionRecord {
    */
   readonly chainKeyAttempt: number | null;
   readonly chainSeq: number | null;
+  /**
+   * Tries of step `attemptOffsetStep` before its latest re-drive: the step's try number is
+   * `attemptOffset + attempt` while the execution is on that step (`src/domain/step-attempt.ts`).
+   */
+  readonly attemptOffset: number;
+  readonly attemptOffsetStep: number;
 }
 
 export interface InteractionRecord {

@@ -1,6 +1,7 @@
 /** Row shapes and record mappers shared by both dialects: the same column names, JSON as text. */
 import type { DlqReason, ExecutionStatus, InteractionStatus } from '../domain/execution-status.ts';
-import type { Leadership } from './store-port.ts';
+import { stepAttemptOf } from '../domain/step-attempt.ts';
+import type { ExpiredLease, Leadership } from './store-port.ts';
 import type { ExecutionRecord, InteractionRecord } from './records.ts';
 
 export interface ExecutionRow {
@@ -30,6 +31,8 @@ export interface ExecutionRow {
   expires_at: number | null;
   chain_key_attempt: number | null;
   chain_seq: number | null;
+  attempt_offset: number;
+  attempt_offset_step: number;
 }
 
 export interface InteractionRow {
@@ -86,6 +89,8 @@ export function executionFromRow(row: ExecutionRow): ExecutionRecord {
     expiresAtMs: row.expires_at,
     chainKeyAttempt: row.chain_key_attempt,
     chainSeq: row.chain_seq,
+    attemptOffset: row.attempt_offset,
+    attemptOffsetStep: row.attempt_offset_step,
   };
 }
 
@@ -117,6 +122,8 @@ export function executionToRow(x: ExecutionRecord): ExecutionRow {
     expires_at: x.expiresAtMs,
     chain_key_attempt: x.chainKeyAttempt,
     chain_seq: x.chainSeq,
+    attempt_offset: x.attemptOffset,
+    attempt_offset_step: x.attemptOffsetStep,
   };
 }
 
@@ -193,3 +200,41 @@ export const leadershipFromRow = (r: LeadershipRow): Leadership => ({
   acquiredAtMs: r.acquired_at,
   expiresAtMs: r.expires_at,
 });
+
+/** The columns `findExpiredLeases` reads, in both dialects. */
+export const EXPIRED_LEASE_COLUMNS =
+  'execution_id, lease_epoch, attempt, attempt_offset, attempt_offset_step, step_index, tenant_id, ' +
+  'pipeline_id, release_version, execution_key';
+
+export interface ExpiredLeaseRow {
+  execution_id: string;
+  lease_epoch: number;
+  attempt: number;
+  attempt_offset: number;
+  attempt_offset_step: number;
+  step_index: number;
+  tenant_id: string;
+  pipeline_id: string;
+  release_version: string;
+  execution_key: string;
+}
+
+export function expiredLeaseFromRow(r: ExpiredLeaseRow): ExpiredLease {
+  const count = {
+    stepIndex: r.step_index,
+    attempt: r.attempt,
+    attemptOffset: r.attempt_offset,
+    attemptOffsetStep: r.attempt_offset_step,
+  };
+  return {
+    executionId: r.execution_id,
+    leaseEpoch: r.lease_epoch,
+    attempt: r.attempt,
+    stepAttempt: stepAttemptOf(count),
+    stepIndex: r.step_index,
+    tenantId: r.tenant_id,
+    pipelineId: r.pipeline_id,
+    releaseVersion: r.release_version,
+    executionKey: r.execution_key,
+  };
+}

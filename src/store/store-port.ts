@@ -302,9 +302,14 @@ export interface ExecutionListFilter {
 }
 
 export interface ExpiredLease extends Fence {
+  /** Failed tries of the step in its current retry budget. */
   readonly attempt: number;
+  /** The try number of the step, counted across re-drives (`src/domain/step-attempt.ts`). */
+  readonly stepAttempt: number;
   readonly stepIndex: number;
   readonly tenantId: string;
+  readonly pipelineId: string;
+  readonly releaseVersion: string;
   readonly executionKey: string;
 }
 

@@ -52,6 +52,11 @@ export interface CreateWorkerOptions {
   readonly clock?: Clock;
   readonly timers?: Timers;
   readonly logger?: Logger;
+  /**
+   * How long one try of a step without its own `timeout` may run (`capstan.step-timeout`);
+   * the segment runner's default (5 minutes) when absent.
+   */
+  readonly stepTimeoutMs?: number | undefined;
 }
 
 export interface CapstanWorker {
@@ -149,6 +154,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Capsta
       logger,
       workerId: () => workerId,
       servedProtocols: served,
+      ...(options.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: options.stepTimeoutMs }),
     });
     await server.listen({ port: o.port, host });
     const address = server.server.address();
@@ -174,6 +180,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Capsta
       logger,
       workerId: () => workerId,
       servedProtocols: served,
+      ...(options.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: options.stepTimeoutMs }),
       ...(o.maxInboundMessageBytes ? { maxInboundMessageBytes: o.maxInboundMessageBytes } : {}),
     });
     const port = await server.listen(host, o.port);

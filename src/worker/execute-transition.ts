@@ -34,6 +34,7 @@ export async function executeTransition(
   raw: unknown,
   hosted: HostedReleases,
   signal: AbortSignal,
+  options: { stepTimeoutMs?: number | undefined } = {},
 ): Promise<TransitionAnswer> {
   const parsed = commandEnvelopeSchema.safeParse(raw);
   if (!parsed.success) {
@@ -63,6 +64,8 @@ export async function executeTransition(
   const completed: StepOutput[] = [];
   const result = await runSegment(release.pipeline, command, {
     signal,
+    // A step's own `timeout` wins; this is the worker's default for the others.
+    ...(options.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: options.stepTimeoutMs }),
     checkpoint: async (stepIndex, output) => {
       completed.push({ stepIndex, output });
       outputs.set(stepIndex, output);

@@ -39,6 +39,8 @@ export interface GrpcWorkerServerOptions {
   readonly maxInboundMessageBytes?: number;
   /** The remote protocols this worker serves, as its capabilities list them. */
   readonly servedProtocols?: readonly ('rest' | 'grpc')[];
+  /** How long one try of a step without its own `timeout` may run (`capstan.step-timeout`). */
+  readonly stepTimeoutMs?: number;
 }
 
 export interface GrpcWorkerServer {
@@ -146,7 +148,9 @@ export function createGrpcWorkerServer(options: GrpcWorkerServerOptions): GrpcWo
     // A caller that goes away (its deadline, its cancel) aborts the segment between steps.
     const abort = new AbortController();
     call.once('cancelled', () => abort.abort());
-    const answer = await executeTransition(raw, hosted, abort.signal);
+    const answer = await executeTransition(raw, hosted, abort.signal, {
+      stepTimeoutMs: options.stepTimeoutMs,
+    });
     switch (answer.kind) {
       case 'result': {
         const { executionId, transitionKey, envelope } = answer;

@@ -27,6 +27,8 @@ export interface RestWorkerServerOptions {
   readonly bodyLimitBytes?: number;
   /** The remote protocols this worker serves, as its capabilities list them; default REST only. */
   readonly servedProtocols?: readonly ('rest' | 'grpc')[];
+  /** How long one try of a step without its own `timeout` may run (`capstan.step-timeout`). */
+  readonly stepTimeoutMs?: number;
 }
 
 const errorText = (code: ErrorCode, message: string) => JSON.stringify(errorBody(code, message));
@@ -121,7 +123,9 @@ export function createRestWorkerServer(options: RestWorkerServerOptions): Fastif
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) abort.abort();
     });
-    const answer = await executeTransition(raw, hosted, abort.signal);
+    const answer = await executeTransition(raw, hosted, abort.signal, {
+      stepTimeoutMs: options.stepTimeoutMs,
+    });
     if (answer.kind === 'result') {
       const { executionId, transitionKey, envelope } = answer;
       logger.debug({ executionId, transitionKey, outcome: envelope.outcome }, 'transition');

@@ -87,6 +87,8 @@ async function runMix(t: TestContext, kind: StoreKind): Promise<Mix> {
     nowMs: engine.time.now(),
   });
   assert.equal(redriven.kind, 'redriven');
+  if (redriven.kind === 'redriven')
+    assert.equal(redriven.execution.attemptOffset, 1, 'the re-drive counts the try before it');
   return { engine, ids };
 }
 
@@ -150,7 +152,8 @@ forEachStore('a rebuild repairs corrupted projection rows from the journal', asy
     `INSERT INTO executions SELECT 'ghost', tenant_id, pipeline_id, contract_version, release_version,
        'ghost-key', input_fingerprint, input_json, status, version, step_index, attempt, lease_epoch,
        lease_owner, lease_expires_at, next_due_at, await_unit_id, result_json, error_code, error_message,
-       dlq_reason, created_at, updated_at, expires_at, chain_key_attempt, chain_seq
+       dlq_reason, created_at, updated_at, expires_at, chain_key_attempt, chain_seq, attempt_offset,
+       attempt_offset_step
        FROM executions WHERE execution_id = ?`,
     ids.parked,
   );

@@ -89,7 +89,7 @@ forEachStore(
         [2, 0],
       ],
     );
-    assert.deepEqual(keys, [`${id}:1:0`], 'the step ran once, with the key of the try that may have acted');
+    assert.deepEqual(keys, [`${id}:charge`], 'the step ran once, with its stable key');
   },
 );
 
@@ -119,7 +119,12 @@ forEachStore('remote outcome unknown, policy dlq: straight to the DLQ for an ope
   assert.equal(redriven.execution.status, 'QUEUED');
   await engine.coordinator.tick();
   assert.equal((await status(engine, id)).status, 'SUCCEEDED');
-  assert.deepEqual(keys, [`${id}:1:0`]);
+  assert.deepEqual(keys, [`${id}:charge`]);
+  assert.deepEqual(
+    worker.commands.map((c) => c.attempt),
+    [0, 1],
+    'the try after the re-drive is numbered after the one before it',
+  );
 });
 
 forEachStore(

@@ -14,9 +14,12 @@ const RETRY_DELAY_MS = 1000; // the harness default
 /** A 3-step pipeline whose middle step fails `failures` times, recording what each step saw. */
 function flaky(failures: number, options: { dlq?: boolean; nonRetryable?: boolean } = {}) {
   const runs = { first: 0, second: 0, third: 0 };
-  const seen: Pick<StepContext, 'stepIndex' | 'attempt' | 'idempotencyKey' | 'executionId'>[] = [];
-  const see = ({ stepIndex, attempt, idempotencyKey, executionId }: StepContext) =>
-    seen.push({ stepIndex, attempt, idempotencyKey, executionId });
+  const seen: Pick<
+    StepContext,
+    'stepId' | 'stepIndex' | 'attempt' | 'idempotencyKey' | 'attemptKey' | 'executionId'
+  >[] = [];
+  const see = ({ stepId, stepIndex, attempt, idempotencyKey, attemptKey, executionId }: StepContext) =>
+    seen.push({ stepId, stepIndex, attempt, idempotencyKey, attemptKey, executionId });
   const pipeline = definePipeline({ id: 'flaky', input: z.object({ n: z.number() }) })
     .step('first', {
       output: z.number(),
@@ -118,7 +121,8 @@ forEachStore(
     );
     for (const s of seen) {
       assert.equal(s.executionId, id);
-      assert.equal(s.idempotencyKey, `${id}:${s.stepIndex}:${s.attempt}`);
+      assert.equal(s.idempotencyKey, `${id}:${s.stepId}`, 'one key for every try of a step');
+      assert.equal(s.attemptKey, `${id}:${s.stepId}:${s.attempt}`);
     }
   },
 );

@@ -107,8 +107,8 @@ test('a worker killed mid-segment: the segment runs again on another worker, com
   assert.deepEqual(
     slowRuns.map((r) => [r.pid, r.idempotencyKey]),
     [
-      [victim.child.pid, `${id}:1:0`],
-      [survivor.child.pid, `${id}:1:0`],
+      [victim.child.pid, `${id}:charge`],
+      [survivor.child.pid, `${id}:charge`],
     ],
     'the retry ran the step with the same idempotency key',
   );

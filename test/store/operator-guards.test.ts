@@ -31,13 +31,14 @@ forEachStore(
     const execution = await get(store, 'x');
     assert.equal(execution?.status, 'QUEUED');
     assert.equal(execution?.nextDueAtMs, T0 + 5000);
+    assert.deepEqual([execution?.attempt, execution?.attemptOffset], [0, 1], 'a fresh budget; try 1 next');
     const last = (await store.readJournal('x', 0, 100)).at(-1);
     assert.deepEqual(last, {
       executionId: 'x',
       seq: execution?.version,
       type: 'redriven',
       atMs: T0 + 5000,
-      data: { previousStatus: 'DLQ', reason: 'operator fixed the bug' },
+      data: { previousStatus: 'DLQ', reason: 'operator fixed the bug', nextAttempt: 1 },
     });
   },
 );

@@ -120,7 +120,72 @@ test('a failure returns the outputs of the steps before it; outputOf reads the p
   });
   // The stack crosses the wire with the failure: it starts at the error and names the step's file.
   assert.match(stack ?? '', /^NonRetryableError: too much\n\s+at .*worker-protocol\.test\.ts/);
-  assert.equal(seen.at(-1), 'e1:1:1', 'the idempotency key of the first try whose outcome is unknown');
+  assert.equal(seen.at(-1), 'e1:add', "the step's stable key, whatever the attempt");
+});
+
+test("a remote worker honours a step's own timeout and hands it the try's number and keys", async () => {
+  const seen: [number, string, string][] = [];
+  const hanging = definePipeline({ id: 'hangs', input: z.object({}) }).step('wait', {
+    output: z.number(),
+    timeout: 20,
+    run: (_input, ctx) => {
+      seen.push([ctx.attempt, ctx.idempotencyKey, ctx.attemptKey]);
+      return new Promise<number>(() => undefined);
+    },
+  });
+  const [release] = await buildWorkerReleases([hanging]);
+  if (!release) throw new Error('no release');
+  const command: SegmentCommand = {
+    tenantId: 'default',
+    executionId: 'e9',
+    pipelineId: release.pipelineId,
+    contractVersion: release.contractVersion,
+    releaseVersion: release.releaseVersion,
+    currentStepIndex: 0,
+    attempt: 7,
+    executionVersion: 9,
+    leaseEpoch: 3,
+    transitionKey: 'e9:0:7',
+    input: {},
+  };
+  const result = await run(encodeCommand(command, []), new HostedReleases('default', [release]));
+  assert.equal(result.outcome, 'FAILED');
+  if (result.outcome !== 'FAILED') return;
+  assert.equal(result.failure.code, 'step_timeout');
+  assert.equal(result.failure.nonRetryable, false);
+  assert.deepEqual(seen, [[7, 'e9:wait', 'e9:wait:7']]);
+});
+
+test("a remote worker's own step timeout (capstan.step-timeout) bounds a step that sets none", async () => {
+  const hanging = definePipeline({ id: 'hangs-default', input: z.object({}) }).step('wait', {
+    output: z.number(),
+    run: () => new Promise<number>(() => undefined),
+  });
+  const [release] = await buildWorkerReleases([hanging]);
+  if (!release) throw new Error('no release');
+  const command: SegmentCommand = {
+    tenantId: 'default',
+    executionId: 'e10',
+    pipelineId: release.pipelineId,
+    contractVersion: release.contractVersion,
+    releaseVersion: release.releaseVersion,
+    currentStepIndex: 0,
+    attempt: 0,
+    executionVersion: 2,
+    leaseEpoch: 1,
+    transitionKey: 'e10:0:0',
+    input: {},
+  };
+  const answer = await executeTransition(
+    JSON.parse(JSON.stringify(encodeCommand(command, []))),
+    new HostedReleases('default', [release]),
+    new AbortController().signal,
+    { stepTimeoutMs: 20 },
+  );
+  assert.equal(answer.kind, 'result');
+  if (answer.kind !== 'result') return;
+  const result = decodeResult(resultEnvelopeSchema.parse(JSON.parse(JSON.stringify(answer.envelope))));
+  assert.equal(result.outcome === 'FAILED' && result.failure.code, 'step_timeout');
 });
 
 test('a command for another release is refused before its payload is decoded', async () => {

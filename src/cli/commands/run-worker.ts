@@ -71,6 +71,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
         }
       : {}),
     ...(values['capstan.node-id'] ? { workerId: values['capstan.node-id'] } : {}),
+    // The same default for steps without their own `timeout` as the coordinator's local worker.
+    stepTimeoutMs: parseIsoDuration(values['capstan.step-timeout']),
     tenantId,
     logger,
   });

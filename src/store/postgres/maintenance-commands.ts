@@ -1,33 +1,25 @@
 import type { InteractionRecord } from '../records.ts';
 import type { ExpiredLease, Store } from '../store-port.ts';
-import { interactionFromRow, type InteractionRow } from '../rows.ts';
+import {
+  EXPIRED_LEASE_COLUMNS,
+  expiredLeaseFromRow,
+  interactionFromRow,
+  type ExpiredLeaseRow,
+  type InteractionRow,
+} from '../rows.ts';
 import { stillLeads } from './leadership.ts';
 import { applyFailure } from './segment-commands.ts';
 import { exec, row, rows, type Db } from './sql.ts';
 import { FailureCode } from '../../domain/failure-codes.ts';
 
 export async function findExpiredLeases(db: Db, nowMs: number, limit: number): Promise<ExpiredLease[]> {
-  const found = await rows<{
-    execution_id: string;
-    lease_epoch: number;
-    attempt: number;
-    step_index: number;
-    tenant_id: string;
-    execution_key: string;
-  }>(
+  const found = await rows<ExpiredLeaseRow>(
     db,
-    `SELECT execution_id, lease_epoch, attempt, step_index, tenant_id, execution_key FROM executions
+    `SELECT ${EXPIRED_LEASE_COLUMNS} FROM executions
      WHERE status = 'RUNNING' AND lease_expires_at <= @nowMs ORDER BY lease_expires_at LIMIT @limit`,
     { nowMs, limit },
   );
-  return found.map((r) => ({
-    executionId: r.execution_id,
-    leaseEpoch: r.lease_epoch,
-    attempt: r.attempt,
-    stepIndex: r.step_index,
-    tenantId: r.tenant_id,
-    executionKey: r.execution_key,
-  }));
+  return found.map(expiredLeaseFromRow);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { isTerminal } from '../../domain/execution-status.ts';
 import { JournalEventType } from '../../domain/journal-events.ts';
 import type { CancelOutcome, RedriveOutcome, Store } from '../store-port.ts';
+import { attemptOffsetAfterRedrive } from '../../domain/step-attempt.ts';
 import { appendEvent } from './journal.ts';
 import { executionFromRow, type ExecutionRow } from '../rows.ts';
 import { exec, row, type Db } from './sql.ts';
@@ -31,17 +32,21 @@ export async function redrive(db: Db, c: Parameters<Store['redrive']>[0]): Promi
   if (c.expectedVersion !== undefined && c.expectedVersion !== execution.version) {
     return { kind: 'wrong_version', execution };
   }
+  // A fresh retry budget (`attempt` 0), but the try numbers of the step keep counting up.
+  const offset = attemptOffsetAfterRedrive(execution);
   const updated = await row<ExecutionRow>(
     db,
-    `UPDATE executions SET status = 'QUEUED', attempt = 0, next_due_at = @nowMs, error_code = NULL,
+    `UPDATE executions SET status = 'QUEUED', attempt = 0, attempt_offset = @attemptOffset,
+       attempt_offset_step = @attemptOffsetStep, next_due_at = @nowMs, error_code = NULL,
        error_message = NULL, dlq_reason = NULL, expires_at = NULL, version = version + 1, updated_at = @nowMs
      WHERE execution_id = @executionId AND version = @version RETURNING *`,
-    { nowMs: c.nowMs, executionId: c.executionId, version: execution.version },
+    { ...offset, nowMs: c.nowMs, executionId: c.executionId, version: execution.version },
   );
   if (!updated) return { kind: 'wrong_version', execution };
   await appendEvent(db, c.executionId, updated.version, JournalEventType.REDRIVEN, c.nowMs, {
     previousStatus: execution.status,
     reason: c.reason,
+    nextAttempt: offset.attemptOffset,
   });
   return { kind: 'redriven', previousStatus: execution.status, execution: executionFromRow(updated) };
 }

@@ -1,6 +1,12 @@
 import type { ExpiredLease, Store } from '../store-port.ts';
 import type { InteractionRecord } from '../records.ts';
-import { interactionFromRow, type InteractionRow } from '../rows.ts';
+import {
+  EXPIRED_LEASE_COLUMNS,
+  expiredLeaseFromRow,
+  interactionFromRow,
+  type ExpiredLeaseRow,
+  type InteractionRow,
+} from '../rows.ts';
 import { stillLeads } from './leadership.ts';
 import { applyFailure } from './segment-commands.ts';
 import type { Statements } from './statements.ts';
@@ -9,25 +15,11 @@ import { FailureCode } from '../../domain/failure-codes.ts';
 export function findExpiredLeases(sql: Statements, nowMs: number, limit: number): ExpiredLease[] {
   const rows = sql
     .get(
-      `SELECT execution_id, lease_epoch, attempt, step_index, tenant_id, execution_key FROM executions
+      `SELECT ${EXPIRED_LEASE_COLUMNS} FROM executions
        WHERE status = 'RUNNING' AND lease_expires_at <= ? ORDER BY lease_expires_at LIMIT ?`,
     )
-    .all(nowMs, limit) as {
-    execution_id: string;
-    lease_epoch: number;
-    attempt: number;
-    step_index: number;
-    tenant_id: string;
-    execution_key: string;
-  }[];
-  return rows.map((r) => ({
-    executionId: r.execution_id,
-    leaseEpoch: r.lease_epoch,
-    attempt: r.attempt,
-    stepIndex: r.step_index,
-    tenantId: r.tenant_id,
-    executionKey: r.execution_key,
-  }));
+    .all(nowMs, limit) as ExpiredLeaseRow[];
+  return rows.map(expiredLeaseFromRow);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { isTerminal } from '../../domain/execution-status.ts';
 import { JournalEventType } from '../../domain/journal-events.ts';
 import type { CancelOutcome, RedriveOutcome, Store } from '../store-port.ts';
+import { attemptOffsetAfterRedrive } from '../../domain/step-attempt.ts';
 import { appendEvent } from './journal.ts';
 import { executionFromRow, type ExecutionRow } from '../rows.ts';
 import type { Statements } from './statements.ts';
@@ -25,17 +26,28 @@ export function redrive(sql: Statements, c: Parameters<Store['redrive']>[0]): Re
   if (c.expectedVersion !== undefined && c.expectedVersion !== execution.version) {
     return { kind: 'wrong_version', execution };
   }
+  // A fresh retry budget (`attempt` 0), but the try numbers of the step keep counting up.
+  const offset = attemptOffsetAfterRedrive(execution);
   const row = sql
     .get(
-      `UPDATE executions SET status = 'QUEUED', attempt = 0, next_due_at = ?, error_code = NULL, error_message = NULL,
+      `UPDATE executions SET status = 'QUEUED', attempt = 0, attempt_offset = ?, attempt_offset_step = ?,
+         next_due_at = ?, error_code = NULL, error_message = NULL,
          dlq_reason = NULL, expires_at = NULL, version = version + 1, updated_at = ?
        WHERE execution_id = ? AND version = ? RETURNING *`,
     )
-    .get(c.nowMs, c.nowMs, c.executionId, execution.version) as ExecutionRow | undefined;
+    .get(
+      offset.attemptOffset,
+      offset.attemptOffsetStep,
+      c.nowMs,
+      c.nowMs,
+      c.executionId,
+      execution.version,
+    ) as ExecutionRow | undefined;
   if (!row) return { kind: 'wrong_version', execution };
   appendEvent(sql, c.executionId, row.version, JournalEventType.REDRIVEN, c.nowMs, {
     previousStatus: execution.status,
     reason: c.reason,
+    nextAttempt: offset.attemptOffset,
   });
   return { kind: 'redriven', previousStatus: execution.status, execution: executionFromRow(row) };
 }
