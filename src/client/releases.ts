@@ -29,9 +29,10 @@ export class ReleasesClient {
       .body;
   }
 
+  /** One release: a worker token opens it too (a worker reads the release it is told to host). */
   async get(pipelineId: string, releaseVersion: string): Promise<Release> {
     const path = this.#path(pipelineId, `/${enc(releaseVersion)}`);
-    return (await this.#request<Release>('GET', path, 'admin', { idempotent: true })).body;
+    return (await this.#request<Release>('GET', path, 'worker', { idempotent: true })).body;
   }
 
   /** The active release; a `release_not_found` error when none is. */

@@ -139,7 +139,7 @@ export interface Release {
   readonly descriptor: unknown;
   readonly contract: unknown;
   readonly primaryArtifactId: string | null;
-  readonly primaryArtifactDigest: string | null;
+  readonly primaryArtifactDigest: string;
   readonly primaryArtifactUri: string;
   readonly createdAtEpochMs: number;
   readonly updatedAtEpochMs: number;
