@@ -14,6 +14,9 @@ export interface ApiIssue {
   readonly message: string;
   /** The values the field accepts, when it takes one of a fixed set. */
   readonly allowed?: readonly (string | number)[];
+  /** The bounds, when the value was out of range (numbers) or of length. */
+  readonly minimum?: number;
+  readonly maximum?: number;
 }
 
 /** The coordinator refused the request: `{error: {code, message, details?}}` with its HTTP status. */
