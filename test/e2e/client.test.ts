@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import restaurant from '../../examples/restaurant-approval/pipeline.ts';
 import {
   CapstanApiError,
@@ -12,7 +12,10 @@ import {
   type PipelineInput,
   type PipelineOutput,
 } from '../../src/client/index.ts';
+import { freshSchema } from '../support/cluster.ts';
 import { ADMIN_TOKEN, OPERATOR_TOKEN, startCoordinatorProcess } from '../support/coordinator-process.ts';
+import { postgresUrl } from '../support/postgres-server.ts';
+import { forEachStore, type StoreKind } from '../support/test-stores.ts';
 
 type Order = PipelineInput<typeof restaurant>;
 
@@ -50,107 +53,124 @@ export function typedUsageCompiles(client: CapstanClient): void {
   void outcome;
 }
 
-test('capstan/client against a coordinator: typed submit and result through a park, list pages, typed errors', async (t) => {
-  const coordinator = await startCoordinatorProcess(t);
-  const client = createClient({ url: coordinator.baseUrl, token: OPERATOR_TOKEN, adminToken: ADMIN_TOKEN });
-  const orders = client.pipeline(restaurant);
-
-  // submit → result: it parks at the restaurant's decision (the default wait stops at a park).
-  const submitted = await orders.submit(order());
-  assert.equal(submitted.duplicate, false);
-  const parked = await orders.result(submitted.executionId, { timeoutMs: 10_000 });
-  assert.equal(parked.status.status, 'WAITING_EXTERNAL');
-  assert.equal(parked.status.stepId, 'await-restaurant-decision', 'the step by name');
-  assert.equal(parked.result, null);
-
-  // until: 'terminal' waits through the park: the decision arrives while it waits.
-  const waiting = orders.result(submitted.executionId, { until: 'terminal', timeoutMs: 20_000 });
-  const { interactionId, orderId } = await interactionOf(client, submitted.executionId);
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  const completed = await client.complete({
-    interactionId,
-    response: { accepted: { orderId, decidedAt: new Date().toISOString() } },
-  });
-  assert.equal(completed.duplicate, false);
-  const done = await waiting;
-  assert.equal(done.status.status, 'SUCCEEDED');
-  assert.equal(done.result?.outcome, 'APPROVED', 'the typed output');
-
-  // run: submit and wait for the end; a DLQ ending is a typed error.
-  await assert.rejects(orders.run(order('0'), { timeoutMs: 20_000 }), (error: Error) => {
-    assert.equal(error.name, 'CapstanExecutionError');
-    assert.match(error.message, /is DLQ \(invalid_amount/);
-    return true;
-  });
-
-  // history names the steps beside their indexes.
-  const history = await client.history(submitted.executionId);
-  assert.ok(history.events.some((e) => e.stepId === 'finalize-decision'));
-
-  // list: every execution of a filter, a page at a time with the cursor.
-  const more = await Promise.all([1, 2, 3, 4].map(() => orders.submit(order())));
-  const list = client.list({ pipelineId: 'restaurant-approval', limit: 2 });
-  const pages = [];
-  for await (const page of list.pages()) pages.push(page);
-  const all = pages.flatMap((p) => p.items.map((x) => x.executionId));
-  assert.equal(all.length, 6, 'one submitted, one in the DLQ, four more');
-  assert.ok(pages.length >= 3, `pages of two (${pages.length})`);
-  assert.equal(new Set(all).size, all.length, 'no execution twice across pages');
-  for (const { executionId } of more) assert.ok(all.includes(executionId));
-  const iterated = [];
-  for await (const x of client.list({ status: ['WAITING_EXTERNAL'], limit: 3 })) iterated.push(x.executionId);
-  assert.deepEqual(iterated.sort(), more.map((m) => m.executionId).sort());
-
-  // pipelines: registered, active, hosted, with live counts.
-  const [summary] = await client.pipelines();
-  assert.equal(summary?.pipelineId, 'restaurant-approval');
-  assert.equal(summary?.hosted, true);
-  assert.equal(summary?.liveCounts.WAITING_EXTERNAL, 4);
-  assert.equal(summary?.liveCounts.DLQ, 1);
-
-  // Refusals are typed: the catalogue code, the status, the field details.
-  const refused = async (call: Promise<unknown>) => {
-    const error = await call.then(
-      () => assert.fail('expected a refusal'),
-      (e: unknown) => e,
-    );
-    assert.ok(error instanceof CapstanApiError, String(error));
-    return error;
+/** The environment that puts a coordinator on each store: embedded SQLite, or a fresh PostgreSQL schema. */
+async function storeEnv(t: TestContext, kind: StoreKind): Promise<Record<string, string>> {
+  if (kind === 'sqlite') return {};
+  const url = await postgresUrl();
+  return {
+    PIPELINE_ORCHESTRATOR_STATE_PROVIDER: 'postgres',
+    PIPELINE_ORCHESTRATOR_POSTGRES_URL: url,
+    PIPELINE_ORCHESTRATOR_POSTGRES_SCHEMA: freshSchema(t, url),
   };
-  const badInput = await refused(client.submit('restaurant-approval', { requestId: 'nope' }));
-  assert.equal(badInput.status, 400);
-  assert.equal(badInput.code, 'invalid_input');
-  assert.ok(badInput.issues.length > 0, 'field details');
-  assert.ok(
-    badInput.issues.some((i) => i.path.includes('customerName') || i.message.includes('customerName')),
-  );
-  const unknown = await refused(client.submit('no-such-pipeline', {}));
-  assert.equal(unknown.status, 404);
-  assert.equal(unknown.code, 'pipeline_not_found');
-  const badStatus = await refused(client.listPage({ status: 'SLEEPING' as 'DLQ' }));
-  assert.equal(badStatus.code, 'invalid_request');
-  assert.equal((badStatus.details as { parameter: string }).parameter, 'status');
-  assert.ok(badStatus.issues[0]?.allowed?.includes('DLQ'), JSON.stringify(badStatus.details));
-  const badLimit = await refused(client.listPage({ limit: 5000 }));
-  assert.equal((badLimit.details as { parameter: string }).parameter, 'limit');
-  assert.equal(badLimit.issues[0]?.maximum, 1000);
-  const badCursor = await refused(client.listPage({ cursor: 'nope' }));
-  assert.equal((badCursor.details as { parameter: string }).parameter, 'cursor');
-  const forbidden = await refused(
-    createClient({ url: coordinator.baseUrl, token: OPERATOR_TOKEN }).redrive(submitted.executionId),
-  );
-  assert.equal(forbidden.code, 'forbidden');
-  assert.equal(forbidden.role, 'admin');
+}
 
-  // releases and workers.
-  const active = await client.releases.active('restaurant-approval');
-  assert.equal(active.status, 'ACTIVE');
-  assert.deepEqual(
-    (await client.releases.list('restaurant-approval')).map((r) => r.releaseVersion),
-    [active.releaseVersion],
-  );
-  assert.ok(Array.isArray(await client.workers.list('restaurant-approval')));
-});
+forEachStore(
+  'capstan/client against a coordinator: typed submit and result through a park, list pages, typed errors',
+  async (t, kind) => {
+    const coordinator = await startCoordinatorProcess(t, { env: await storeEnv(t, kind) });
+    const client = createClient({ url: coordinator.baseUrl, token: OPERATOR_TOKEN, adminToken: ADMIN_TOKEN });
+    const orders = client.pipeline(restaurant);
+
+    // submit → result: it parks at the restaurant's decision (the default wait stops at a park).
+    const submitted = await orders.submit(order());
+    assert.equal(submitted.duplicate, false);
+    const parked = await orders.result(submitted.executionId, { timeoutMs: 10_000 });
+    assert.equal(parked.status.status, 'WAITING_EXTERNAL');
+    assert.equal(parked.status.stepId, 'await-restaurant-decision', 'the step by name');
+    assert.equal(parked.result, null);
+
+    // until: 'terminal' waits through the park: the decision arrives while it waits.
+    const waiting = orders.result(submitted.executionId, { until: 'terminal', timeoutMs: 20_000 });
+    const { interactionId, orderId } = await interactionOf(client, submitted.executionId);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const completed = await client.complete({
+      interactionId,
+      response: { accepted: { orderId, decidedAt: new Date().toISOString() } },
+    });
+    assert.equal(completed.duplicate, false);
+    const done = await waiting;
+    assert.equal(done.status.status, 'SUCCEEDED');
+    assert.equal(done.result?.outcome, 'APPROVED', 'the typed output');
+
+    // run: submit and wait for the end; a DLQ ending is a typed error.
+    await assert.rejects(orders.run(order('0'), { timeoutMs: 20_000 }), (error: Error) => {
+      assert.equal(error.name, 'CapstanExecutionError');
+      assert.match(error.message, /is DLQ \(invalid_amount/);
+      return true;
+    });
+
+    // history names the steps beside their indexes.
+    const history = await client.history(submitted.executionId);
+    assert.ok(history.events.some((e) => e.stepId === 'finalize-decision'));
+
+    // list: every execution of a filter, a page at a time with the cursor.
+    const more = await Promise.all([1, 2, 3, 4].map(() => orders.submit(order())));
+    // Each parks at the decision before the lists below look for it.
+    await Promise.all(more.map((m) => orders.result(m.executionId, { timeoutMs: 10_000 })));
+    const list = client.list({ pipelineId: 'restaurant-approval', limit: 2 });
+    const pages = [];
+    for await (const page of list.pages()) pages.push(page);
+    const all = pages.flatMap((p) => p.items.map((x) => x.executionId));
+    assert.equal(all.length, 6, 'one submitted, one in the DLQ, four more');
+    assert.ok(pages.length >= 3, `pages of two (${pages.length})`);
+    assert.equal(new Set(all).size, all.length, 'no execution twice across pages');
+    for (const { executionId } of more) assert.ok(all.includes(executionId));
+    const iterated = [];
+    for await (const x of client.list({ status: ['WAITING_EXTERNAL'], limit: 3 }))
+      iterated.push(x.executionId);
+    assert.deepEqual(iterated.sort(), more.map((m) => m.executionId).sort());
+
+    // pipelines: registered, active, hosted, with live counts.
+    const [summary] = await client.pipelines();
+    assert.equal(summary?.pipelineId, 'restaurant-approval');
+    assert.equal(summary?.hosted, true);
+    assert.equal(summary?.liveCounts.WAITING_EXTERNAL, 4);
+    assert.equal(summary?.liveCounts.DLQ, 1);
+
+    // Refusals are typed: the catalogue code, the status, the field details.
+    const refused = async (call: Promise<unknown>) => {
+      const error = await call.then(
+        () => assert.fail('expected a refusal'),
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof CapstanApiError, String(error));
+      return error;
+    };
+    const badInput = await refused(client.submit('restaurant-approval', { requestId: 'nope' }));
+    assert.equal(badInput.status, 400);
+    assert.equal(badInput.code, 'invalid_input');
+    assert.ok(badInput.issues.length > 0, 'field details');
+    assert.ok(
+      badInput.issues.some((i) => i.path.includes('customerName') || i.message.includes('customerName')),
+    );
+    const unknown = await refused(client.submit('no-such-pipeline', {}));
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.code, 'pipeline_not_found');
+    const badStatus = await refused(client.listPage({ status: 'SLEEPING' as 'DLQ' }));
+    assert.equal(badStatus.code, 'invalid_request');
+    assert.equal((badStatus.details as { parameter: string }).parameter, 'status');
+    assert.ok(badStatus.issues[0]?.allowed?.includes('DLQ'), JSON.stringify(badStatus.details));
+    const badLimit = await refused(client.listPage({ limit: 5000 }));
+    assert.equal((badLimit.details as { parameter: string }).parameter, 'limit');
+    assert.equal(badLimit.issues[0]?.maximum, 1000);
+    const badCursor = await refused(client.listPage({ cursor: 'nope' }));
+    assert.equal((badCursor.details as { parameter: string }).parameter, 'cursor');
+    const forbidden = await refused(
+      createClient({ url: coordinator.baseUrl, token: OPERATOR_TOKEN }).redrive(submitted.executionId),
+    );
+    assert.equal(forbidden.code, 'forbidden');
+    assert.equal(forbidden.role, 'admin');
+
+    // releases and workers.
+    const active = await client.releases.active('restaurant-approval');
+    assert.equal(active.status, 'ACTIVE');
+    assert.deepEqual(
+      (await client.releases.list('restaurant-approval')).map((r) => r.releaseVersion),
+      [active.releaseVersion],
+    );
+    assert.ok(Array.isArray(await client.workers.list('restaurant-approval')));
+  },
+);
 
 /** A loopback port nothing listens on now. */
 async function freePort(): Promise<number> {
