@@ -1,5 +1,6 @@
 import type { CapstanApiError } from '../client/index.ts';
 import { connectionUsed, type Connection } from './connection.ts';
+import { readLocalTokens } from './local-tokens.ts';
 
 /** A validation error's field problems, one line each: `  /status/0: Invalid option … (allowed: A, B)`. */
 export function detailLines(details: unknown): string[] {
@@ -53,11 +54,15 @@ export function authHint(error: CapstanApiError): { suffix: string; hints: strin
         : ['CAPSTAN_TOKEN', '--token'];
   const suffix = error.status === 401 && !error.tokenSent ? ` (set ${env} or ${flag})` : '';
   const where = whereTokensAre(connection);
-  const local = `a local coordinator keeps the tokens it generated in <data-dir>/tokens.json (default ./.capstan): run the CLI beside it, or point CAPSTAN_DATA_DIR there`;
+  // Name the file when there is one here; else say where a local coordinator keeps it.
+  const localFile = readLocalTokens()?.file;
+  const local = localFile
+    ? `the local coordinator's are in ${localFile}`
+    : 'a local coordinator keeps the tokens it generated in <data-dir>/tokens.json (default ./.capstan): run the CLI beside it, or point CAPSTAN_DATA_DIR there';
   const hints: string[] = [];
   if (error.role === 'admin' && error.status === 403)
     hints.push(
-      `hint: admin commands need the admin token: ${flag} or ${env}, or a profile (\`capstan login --admin-token …\`)${where}; ${local} (the "admin" entry)`,
+      `hint: admin commands need the admin token: ${flag} or ${env}, or a profile (\`capstan login --admin-token …\`)${where}; ${local} (its "admin" entry)`,
     );
   else if (error.status === 401)
     hints.push(
