@@ -11,6 +11,8 @@ export interface ServeOptions {
   dataDir?: string;
   nodeId?: string;
   pipelines?: string[];
+  logLevel?: string;
+  logFormat?: string;
   set?: string[];
 }
 
@@ -21,6 +23,8 @@ export function flagsOf(options: ServeOptions): Record<string, string | undefine
     'capstan.host': options.host,
     'capstan.data-dir': options.dataDir,
     'capstan.node-id': options.nodeId,
+    'capstan.log-level': options.logLevel,
+    'capstan.log-format': options.logFormat,
   };
   for (const pair of options.set ?? []) {
     const eq = pair.indexOf('=');
@@ -35,6 +39,14 @@ export const configOptions = {
   config: ['--config <file>', 'a .yaml, .yml or .properties config file (env CAPSTAN_CONFIG)'],
   dataDir: ['--data-dir <dir>', 'data directory (env CAPSTAN_DATA_DIR)'],
   set: ['--set <key=value...>', 'any configuration key, e.g. pipeline.orchestrator.max-retries=0'],
+  logLevel: [
+    '--log-level <level>',
+    'trace, debug, info, warn, error, fatal or silent (env CAPSTAN_LOG_LEVEL)',
+  ],
+  logFormat: [
+    '--log-format <format>',
+    'auto (pretty on a terminal), json or pretty (env CAPSTAN_LOG_FORMAT)',
+  ],
 } as const;
 
 export interface WorkerOptions {
@@ -48,5 +60,7 @@ export interface WorkerOptions {
   artifactDigest?: string[];
   coordinatorUrl?: string;
   workerToken?: string;
+  logLevel?: string;
+  logFormat?: string;
   set?: string[];
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { adminCommands } from './commands/admin.ts';
 import { completionCommand } from './commands/completion.ts';
 import { configPrintCommand } from './commands/config-print.ts';
+import { devCommand } from './commands/dev.ts';
 import { executionCommands } from './commands/executions.ts';
 import { healthCommands } from './commands/health.ts';
 import { interactionCommands } from './commands/interactions.ts';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-V, --version', "print capstan's version")
     .addHelpText('after', exitCodesHelp);
   serveCommand(program);
+  devCommand(program);
   workerCommand(program);
   configPrintCommand(program);
   migrateCommand(program);

@@ -15,13 +15,20 @@ function tokenLine(tokens: AccessTokens, role: TokenRole, dataDir: string): stri
   return `${tokens[role]}   (generated now, kept in ${file}; shown this once)`;
 }
 
-/** What a person sees when the coordinator starts: where it listens, its tokens, how to try it. */
+/**
+ * What a person sees when the coordinator starts: where it listens, its tokens, how to try it.
+ * Printed once as plain text on stderr, never as a log record (README, "Logs").
+ */
 export function printBanner(p: {
   address: string;
   dataDir: string;
   tokens: AccessTokens;
   hosted: readonly HostedPipeline[];
   tenantId: string;
+  /** Older releases kept hosted for their live executions, one line each. */
+  kept?: readonly string[];
+  /** Live executions nobody can run. */
+  warnings?: readonly string[];
 }): void {
   // The banner names the address really bound; a wildcard one is tried through loopback.
   const wildcard = /^http:\/\/(0\.0\.0\.0|\[::\])(:|$)/.test(p.address);
@@ -38,6 +45,8 @@ export function printBanner(p: {
     p.tokens.origins.operator.kind === 'generated-now' ? p.tokens.operator : '<the operator token>';
   for (const h of p.hosted)
     lines.push(`  pipeline        ${h.pipelineId} @ ${h.releaseVersion}${h.activated ? ' (activated)' : ''}`);
+  for (const line of p.kept ?? []) lines.push(`  kept release    ${line}`);
+  for (const line of p.warnings ?? []) lines.push(`  WARNING         ${line}`);
   if (p.hosted.some((h) => h.pipelineId === 'restaurant-approval')) {
     const cp = `${url}/tpf/control-plane/tenants/${p.tenantId}`;
     lines.push(
@@ -52,5 +61,6 @@ export function printBanner(p: {
       `  curl -s "${cp}/executions/<executionId>/result?waitMs=5000" -H "Authorization: Bearer $CAPSTAN_TOKEN"`,
     );
   }
-  console.log(`${lines.join('\n')}\n`);
+  // Stderr: the log stream (stdout) stays records only, JSON a collector can parse line by line.
+  process.stderr.write(`${lines.join('\n')}\n\n`);
 }

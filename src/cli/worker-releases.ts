@@ -6,6 +6,7 @@ import { openArtifactStore } from '../releases/open-artifact-store.ts';
 import type { WorkerRelease } from '../worker/hosted-releases.ts';
 import { releaseFromArtifact, type ArtifactToHost } from '../worker/release-from-artifact.ts';
 import { createClient } from '../client/index.ts';
+import { artifactSource } from '../worker/fetch-release-artifact.ts';
 import { CliError, localCodes } from '../errors/cli-error.ts';
 
 /** The release record fields a worker needs (`GET …/releases/{releaseVersion}`). */
@@ -75,11 +76,19 @@ export async function registeredReleasesToHost(
   const artifacts = await openArtifactStore(context.values, {
     dataDir: resolve(context.values['capstan.data-dir']),
   });
+  // A release the worker's own store lacks is downloaded from the coordinator (worker token).
+  const { coordinatorUrl, workerToken, tenantId } = context;
+  const access = coordinatorUrl && workerToken ? { url: coordinatorUrl, workerToken, tenantId } : undefined;
   const releases: WorkerRelease[] = [];
   for (const artifact of toHost) {
-    const release = await releaseFromArtifact(artifacts, artifact);
+    const { pipelineId, releaseVersion, digest } = artifact;
+    const source =
+      pipelineId !== undefined && releaseVersion !== undefined
+        ? await artifactSource(artifacts, access, { pipelineId, releaseVersion, digest })
+        : artifacts;
+    const release = await releaseFromArtifact(source, artifact);
     context.logger.info(
-      { ...artifacts.description, artifactDigest: artifact.digest, releaseVersion: release.releaseVersion },
+      { ...source.description, artifactDigest: artifact.digest, releaseVersion: release.releaseVersion },
       'release artifact fetched and verified',
     );
     releases.push(release);

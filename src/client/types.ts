@@ -27,6 +27,8 @@ export interface ExecutionStatus {
   readonly errorCode: string | null;
   readonly errorMessage: string | null;
   readonly dlqReason: string | null;
+  /** Where the failing step threw (truncated), on a single execution's status when one was kept. */
+  readonly errorStack?: string;
   /** Why it does not move: no worker hosts its release, or an interaction is open. */
   readonly waitingFor: 'worker' | 'interaction' | null;
 }

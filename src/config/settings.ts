@@ -57,6 +57,12 @@ export const settings = {
     default: 'info',
     env: ['CAPSTAN_LOG_LEVEL'],
   },
+  /** `auto`: one readable line per record when stdout is a terminal, JSON lines otherwise. */
+  'capstan.log-format': {
+    schema: z.enum(['auto', 'json', 'pretty']),
+    default: 'auto',
+    env: ['CAPSTAN_LOG_FORMAT'],
+  },
   'capstan.http.body-limit-bytes': { schema: int(1024), default: 1_048_576, env: [] },
   /** How deep a JSON body may nest objects and arrays; deeper is a 400 `json_too_deep`. */
   'capstan.http.max-json-depth': { schema: int(2, 10_000), default: 64, env: [] },

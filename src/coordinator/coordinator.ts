@@ -44,6 +44,7 @@ import { ClockSkewMonitor } from './clock-skew.ts';
 import { ExecutionWatch } from './execution-watch.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { LeaderElection, MAINTENANCE_ROLE } from './leader-election.ts';
+import { LifecycleLog } from './lifecycle-log.ts';
 import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
 import { prepareSchema } from '../store/prepare-schema.ts';
 import { EndpointAllowList } from './workers/endpoint-allow-list.ts';
@@ -115,6 +116,7 @@ export class Coordinator {
   readonly workerRegistration: WorkerRegistrationPolicy;
   readonly #d: CoordinatorDeps;
   readonly #watch: ExecutionWatch;
+  readonly #lifecycle: LifecycleLog;
   readonly #dispatcher: Dispatcher;
   readonly #availability: WorkerAvailability;
   readonly #prober: WorkerTargetProber | undefined;
@@ -194,10 +196,16 @@ export class Coordinator {
           })
         : undefined;
     this.#watch = new ExecutionWatch(deps.timers);
+    // Releases are immutable and the catalog keeps them: naming a step costs a read once per release.
+    this.#lifecycle = new LifecycleLog(deps.logger, async (x, stepIndex) => {
+      const release = await this.catalog.release(x.tenantId, x.pipelineId, x.releaseVersion);
+      return release?.contract.steps[stepIndex]?.stepId;
+    });
     this.#sinks = deps.sinks ?? new Map([[DLQ_TOPIC, logDlqSink(deps.logger)]]);
     this.#dispatcher = new Dispatcher({
       ...deps,
       watch: this.#watch,
+      lifecycle: this.#lifecycle,
       onPublication: () => void this.#relay(),
       onDueAt: (atMs) => this.#wakeNoLaterThan(atMs),
       onWorkerUnreachable: (worker, at, reason) =>
@@ -299,6 +307,7 @@ export class Coordinator {
               config: this.#d.config,
               dispatcher: this.#dispatcher,
               watch: this.#watch,
+              lifecycle: this.#lifecycle,
             },
             leader,
             leaseAsOfMs,
@@ -440,7 +449,10 @@ export class Coordinator {
         executionId: outcome.execution.executionId,
       });
     }
-    if (outcome.kind === 'created') this.#dispatcher.wake();
+    if (outcome.kind === 'created') {
+      this.#lifecycle.submitted(outcome.execution);
+      this.#dispatcher.wake();
+    }
     return { execution: outcome.execution, duplicate: outcome.kind === 'duplicate' };
   }
 
@@ -448,6 +460,17 @@ export class Coordinator {
     const execution = await this.store.getExecution(tenantId, executionId);
     if (!execution) throw new CapstanError('execution_not_found');
     return execution;
+  }
+
+  /**
+   * The stack of the failure the execution's state records (a retry scheduled, the DLQ,
+   * FAILED). It is kept in that failure's journal event, the latest one, not on the row.
+   */
+  async failureStack(execution: ExecutionRecord): Promise<string | undefined> {
+    if (!execution.errorCode || !['WAIT_RETRY', 'DLQ', 'FAILED'].includes(execution.status)) return undefined;
+    const [latest] = await this.store.readJournal(execution.executionId, execution.version - 1, 1);
+    const stack = latest?.data.errorStack;
+    return typeof stack === 'string' ? stack : undefined;
   }
 
   /** Whether a worker can run the execution's pinned release (else it waits for one). */
@@ -591,6 +614,7 @@ export class Coordinator {
     });
     switch (outcome.kind) {
       case 'completed':
+        this.#lifecycle.interactionCompleted(execution, { ...interaction, actor: request.actor ?? null });
         this.#watch.changed(interaction.executionId);
         this.#dispatcher.wake();
         return { interaction: outcome.interaction, duplicate: false };
@@ -616,16 +640,18 @@ export class Coordinator {
       reason?: string | undefined;
     },
   ): Promise<{ previousStatus: string; execution: ExecutionRecord }> {
+    const reason = (request.reason ?? 'operator').trim().slice(0, 200) || 'operator';
     const outcome = await this.store.redrive({
       tenantId,
       executionId,
       expectedVersion: request.expectedVersion,
       allowFailed: request.allowFailed ?? false,
-      reason: (request.reason ?? 'operator').trim().slice(0, 200) || 'operator',
+      reason,
       nowMs: this.#d.clock.now(),
     });
     switch (outcome.kind) {
       case 'redriven':
+        await this.#lifecycle.redriven(outcome.execution, outcome.previousStatus, reason);
         this.#watch.changed(executionId);
         this.#dispatcher.wake();
         return { previousStatus: outcome.previousStatus, execution: outcome.execution };
@@ -657,6 +683,7 @@ export class Coordinator {
       case 'cancelled':
         this.#dispatcher.abort(executionId);
         this.#watch.changed(executionId);
+        await this.#lifecycle.cancelled(outcome.execution, reason);
         return outcome.execution;
       case 'already_cancelled':
         return outcome.execution;

@@ -19,6 +19,7 @@ import type { ExecutionWatch } from './execution-watch.ts';
 import { idempotencyAttemptOf } from './idempotency-attempt.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { FailureCode } from '../domain/failure-codes.ts';
+import type { LifecycleLog } from './lifecycle-log.ts';
 
 interface InFlight {
   readonly tenantId: string;
@@ -36,6 +37,8 @@ export interface DispatcherDeps {
   readonly config: EngineConfig;
   readonly workers: WorkerRegistry;
   readonly watch: ExecutionWatch;
+  /** Where the lifecycle lines of the commits it makes go. */
+  readonly lifecycle: LifecycleLog;
   /** Called after a commit that wrote an outbox publication, so it is relayed promptly. */
   readonly onPublication?: () => void;
   /** Called after a commit that made something due at `atMs` (a retry, an await deadline). */
@@ -55,6 +58,7 @@ interface FailureToCommit {
   readonly code: string;
   readonly message: string;
   readonly retryable: boolean;
+  readonly stack?: string | undefined;
 }
 
 /**
@@ -217,6 +221,7 @@ export class Dispatcher {
           checkpoint: async (stepIndex, output) => {
             const won = await store.checkpointStep({ ...fence, stepIndex, output, nowMs: clock.now() });
             if (!won) abort.abort();
+            else await this.#d.lifecycle.stepSucceeded(x, stepIndex, attemptAt(x, stepIndex));
             return won;
           },
           outputOf: async (stepIndex) => (await store.getStepOutput(x.executionId, stepIndex))?.output,
@@ -254,14 +259,19 @@ export class Dispatcher {
     // committed with it, in one transaction; a local worker checkpointed its own as it went.
     const outputs = 'outputs' in result ? (result.outputs ?? []) : [];
     switch (result.outcome) {
-      case 'COMPLETED':
-        await store.commitSegment({
+      case 'COMPLETED': {
+        const won = await store.commitSegment({
           ...fence,
           outputs,
           outcome: { kind: 'succeed', stepIndex: result.stepIndex, result: result.output, expiresAtMs },
           nowMs,
         });
+        if (!won) return;
+        await this.#logOutputs(x, outputs);
+        await this.#d.lifecycle.stepSucceeded(x, result.stepIndex, attemptAt(x, result.stepIndex));
+        this.#d.lifecycle.executionSucceeded(x);
         return;
+      }
       case 'WAITING_EXTERNAL': {
         const s = result.suspension;
         const interactionId = random.uuid();
@@ -286,7 +296,10 @@ export class Dispatcher {
             },
           },
         });
-        if (parked) this.#d.onDueAt?.(deadlineAtMs);
+        if (!parked) return;
+        this.#d.onDueAt?.(deadlineAtMs);
+        await this.#logOutputs(x, outputs);
+        this.#d.lifecycle.parked(x, result.stepIndex, { interactionId, stepId: s.stepId, deadlineAtMs });
         return;
       }
       case 'FAILED': {
@@ -300,7 +313,7 @@ export class Dispatcher {
           nowMs,
           random,
         );
-        const toCommit = { ...failure, retryable: !f.nonRetryable };
+        const toCommit = { ...failure, retryable: !f.nonRetryable, stack: f.stack };
         await this.#fail(segment, fence, outputs, toCommit, decision, nowMs);
         return;
       }
@@ -413,15 +426,37 @@ export class Dispatcher {
       outcome: {
         kind: 'fail',
         stepIndex: failure.stepIndex,
-        failure: { errorCode: failure.code, errorMessage: failure.message },
+        failure: {
+          errorCode: failure.code,
+          errorMessage: failure.message,
+          ...(failure.stack === undefined ? {} : { errorStack: failure.stack }),
+        },
         decision,
         publication,
         expiresAtMs: nowMs + this.#d.config.executionTtlMs,
       },
       nowMs,
     });
-    if (won && publication) this.#d.onPublication?.();
-    if (won && decision.kind === 'retry') this.#d.onDueAt?.(decision.dueAtMs);
+    if (!won) return;
+    if (publication) this.#d.onPublication?.();
+    if (decision.kind === 'retry') this.#d.onDueAt?.(decision.dueAtMs);
+    await this.#logOutputs(x, outputs);
+    await this.#d.lifecycle.failed(
+      x,
+      {
+        stepIndex: failure.stepIndex,
+        attempt: failure.attempt,
+        errorCode: failure.code,
+        errorMessage: failure.message,
+      },
+      decision,
+      nowMs,
+    );
+  }
+
+  /** The steps a remote segment completed before it stopped, committed with its outcome. */
+  async #logOutputs(x: ClaimedSegment['execution'], outputs: readonly StepOutput[]): Promise<void> {
+    for (const o of outputs) await this.#d.lifecycle.stepSucceeded(x, o.stepIndex, attemptAt(x, o.stepIndex));
   }
 
   #scheduleRenewal(): void {
@@ -442,4 +477,9 @@ export class Dispatcher {
       Math.max(1, Math.floor(this.#d.config.leaseMs / 3)),
     );
   }
+}
+
+/** The try a step of this segment is on: the claimed attempt for its first step, 0 for the rest. */
+function attemptAt(x: { stepIndex: number; attempt: number }, stepIndex: number): number {
+  return stepIndex === x.stepIndex ? x.attempt : 0;
 }

@@ -1,4 +1,4 @@
-import { buildRelease, type BuiltRelease } from '../releases/build-release.ts';
+import { buildRelease } from '../releases/build-release.ts';
 import type { ArtifactStore } from '../releases/artifact-store.ts';
 import type { LocalPipelineSource } from '../releases/load-pipelines.ts';
 import type { Pipeline } from '../sdk/define-pipeline.ts';
@@ -63,7 +63,18 @@ export async function hostLocalPipelines(
       coordinator.catalog.invalidate(options.tenantId, pipeline.id);
       activated = true;
     }
-    if (worker) await hostOn(coordinator, worker, pipeline, built, options);
+    if (worker)
+      await hostOnLocalWorker(
+        coordinator,
+        worker,
+        {
+          pipeline,
+          contractVersion: contract.contractVersion,
+          releaseVersion: descriptor.releaseVersion,
+          artifactDigest: descriptor.artifacts[0]?.digest ?? null,
+        },
+        { ...options, register: true },
+      );
     hosted.push({
       pipelineId: pipeline.id,
       contractVersion: contract.contractVersion,
@@ -74,40 +85,53 @@ export async function hostLocalPipelines(
   return hosted;
 }
 
-/** Lets the local worker run a release, registered in the lifecycle like any worker. */
-async function hostOn(
+/** A release the local worker can run: its code and the identity executions are pinned to. */
+export interface ReleaseToHost {
+  readonly pipeline: Pipeline;
+  readonly contractVersion: string;
+  readonly releaseVersion: string;
+  readonly artifactDigest?: string | null | undefined;
+}
+
+/**
+ * Lets the local worker run a release, registered in the lifecycle like any worker (`register`;
+ * the worker's row names one release per pipeline, so a release kept beside the current one is
+ * hosted without re-registering), then wakes the executions parked for want of it.
+ */
+export async function hostOnLocalWorker(
   coordinator: Coordinator,
   worker: LocalWorker,
-  pipeline: Pipeline,
-  { contract, descriptor }: BuiltRelease,
-  options: { tenantId: string; nowMs: number },
+  release: ReleaseToHost,
+  options: { tenantId: string; nowMs: number; register: boolean },
 ): Promise<void> {
+  const { pipeline, contractVersion, releaseVersion } = release;
   worker.host({
     tenantId: options.tenantId,
     pipelineId: pipeline.id,
-    contractVersion: contract.contractVersion,
-    releaseVersion: descriptor.releaseVersion,
+    contractVersion,
+    releaseVersion,
     pipeline,
   });
-  await coordinator.store.registerWorker(
-    {
-      tenantId: options.tenantId,
-      pipelineId: pipeline.id,
-      workerId: worker.workerId,
-      protocol: 'local',
-      endpoint: 'in-process',
-      contractVersion: contract.contractVersion,
-      releaseVersion: descriptor.releaseVersion,
-      artifactId: null,
-      artifactDigest: descriptor.artifacts[0]?.digest ?? null,
-    },
-    // The coordinator's own worker: it registers itself in place of whatever held its id.
-    { atMs: options.nowMs, keepEndpoint: false },
-  );
+  if (options.register)
+    await coordinator.store.registerWorker(
+      {
+        tenantId: options.tenantId,
+        pipelineId: pipeline.id,
+        workerId: worker.workerId,
+        protocol: 'local',
+        endpoint: 'in-process',
+        contractVersion,
+        releaseVersion,
+        artifactId: null,
+        artifactDigest: release.artifactDigest ?? null,
+      },
+      // The coordinator's own worker: it registers itself in place of whatever held its id.
+      { atMs: options.nowMs, keepEndpoint: false },
+    );
   await coordinator.store.wakeParked({
     tenantId: options.tenantId,
     pipelineId: pipeline.id,
-    releaseVersion: descriptor.releaseVersion,
+    releaseVersion,
     nowMs: options.nowMs,
   });
   // Route to the worker now: a pass running meanwhile may have read the events before REGISTER.

@@ -36,6 +36,12 @@ export class LeaderElection {
   readonly holder: string;
   readonly #d: LeaderElectionDeps;
   #held: Leadership | undefined;
+  /**
+   * Whether the log last said this node leads. A lease that lapsed between two passes and was
+   * taken back by the same holder (a single-owner store renews only at its passes) is no news;
+   * only a change of who leads is logged.
+   */
+  #saidLeading = false;
   #timer: TimerHandle | undefined;
   #stopped = false;
 
@@ -66,7 +72,9 @@ export class LeaderElection {
     const wasLeader = this.isLeader;
     if (this.#d.mayLead && !(await this.#mayLead())) {
       await this.#resign();
-      if (wasLeader) logger.warn({ holder: this.holder }, 'this node gave up the maintenance leadership');
+      if (this.#saidLeading)
+        logger.warn({ holder: this.holder }, 'this node gave up the maintenance leadership');
+      this.#saidLeading = false;
       return undefined;
     }
     try {
@@ -82,12 +90,15 @@ export class LeaderElection {
       logger.warn({ err: error }, 'maintenance leadership could not be renewed');
     }
     const leads = this.isLeader;
-    if (leads && !wasLeader) {
-      logger.info({ holder: this.holder, epoch: this.#held?.epoch }, 'this node is the maintenance leader');
-      if (announce) this.#d.onElected();
-    } else if (!leads && wasLeader) {
-      logger.warn({ holder: this.holder }, 'this node is no longer the maintenance leader');
-    }
+    if (leads && !wasLeader && announce) this.#d.onElected();
+    if (leads && !this.#saidLeading)
+      logger.info(
+        { holder: this.holder, epoch: this.#held?.epoch },
+        'this node became the maintenance leader',
+      );
+    else if (!leads && this.#saidLeading)
+      logger.warn({ holder: this.holder }, 'this node lost the maintenance leadership');
+    this.#saidLeading = leads;
     return this.fence;
   }
 
@@ -106,6 +117,7 @@ export class LeaderElection {
   /** Stops contending and gives the lease up, so a peer need not wait for it to run out. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#saidLeading = false;
     if (this.#timer) this.#d.timers.clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#resign();

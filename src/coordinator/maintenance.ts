@@ -8,6 +8,7 @@ import type { Dispatcher } from './dispatcher.ts';
 import type { EngineConfig } from './engine-config.ts';
 import type { ExecutionWatch } from './execution-watch.ts';
 import { FailureCode } from '../domain/failure-codes.ts';
+import type { LifecycleLog } from './lifecycle-log.ts';
 
 export interface MaintenanceReport {
   readonly reclaimedLeases: number;
@@ -22,6 +23,7 @@ export interface MaintenanceDeps {
   readonly config: EngineConfig;
   readonly dispatcher: Dispatcher;
   readonly watch: ExecutionWatch;
+  readonly lifecycle: LifecycleLog;
 }
 
 /**
@@ -91,6 +93,20 @@ export async function runMaintenance(
     if (won) {
       reclaimedLeases++;
       d.watch.changed(lease.executionId);
+      const execution = await d.store.getExecution(lease.tenantId, lease.executionId);
+      if (execution)
+        await d.lifecycle.failed(
+          execution,
+          {
+            stepIndex: lease.stepIndex,
+            attempt: lease.attempt,
+            errorCode: FailureCode.LEASE_EXPIRED,
+            errorMessage: 'The lease expired before the segment reported an outcome.',
+          },
+          decision,
+          nowMs,
+          'lease expired',
+        );
     }
   }
 
@@ -124,6 +140,21 @@ export async function runMaintenance(
     if (won) {
       timedOutInteractions++;
       d.watch.changed(interaction.executionId);
+      if (execution)
+        await d.lifecycle.failed(
+          execution,
+          {
+            stepIndex: interaction.stepIndex,
+            attempt: execution.attempt,
+            errorCode: FailureCode.AWAIT_TIMEOUT,
+            errorMessage: `Await interaction timed out: ${interaction.interactionId}`,
+          },
+          toDlq
+            ? { kind: 'dlq', reason: DlqReason.AWAIT_TIMEOUT }
+            : { kind: 'failed', reason: DlqReason.AWAIT_TIMEOUT },
+          nowMs,
+          'await timed out',
+        );
     }
   }
 

@@ -2,8 +2,17 @@ import { parkedFor } from '../domain/parking.ts';
 import type { PipelineSummaryRecord } from '../store/pipeline-summaries.ts';
 import type { ExecutionRecord, InteractionRecord } from '../store/records.ts';
 
-/** The status object of `GET /executions/{id}` (TPF's fields, plus the pin, the step's name and DLQ reason). */
-export function executionStatusDto(x: ExecutionRecord, hasWorker: boolean, stepId: string | null = null) {
+/**
+ * The status object of `GET /executions/{id}` (TPF's fields, plus the pin, the current step's
+ * name and DLQ reason). `errorStack`, where the failing step threw (truncated), is there only
+ * when one was kept and asked for: a single execution's status, not a list page (docs/compat.md).
+ */
+export function executionStatusDto(
+  x: ExecutionRecord,
+  hasWorker: boolean,
+  extras: { stepId?: string | null; errorStack?: string | undefined } = {},
+) {
+  const { stepId = null, errorStack } = extras;
   const due = x.status === 'QUEUED' || x.status === 'WAIT_RETRY';
   // Parked for want of a worker: its due time is a sentinel, shown as when it may run next.
   const parked = due ? parkedFor(x.nextDueAtMs) : undefined;
@@ -27,6 +36,7 @@ export function executionStatusDto(x: ExecutionRecord, hasWorker: boolean, stepI
     dlqReason: x.dlqReason,
     waitingFor:
       parked || (due && !hasWorker) ? 'worker' : x.status === 'WAITING_EXTERNAL' ? 'interaction' : null,
+    ...(errorStack === undefined ? {} : { errorStack }),
   };
 }
 

@@ -1,4 +1,7 @@
+import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import type { Plugin } from 'esbuild';
+import { runningSdkEntry } from './sdk-entry.ts';
 
 export interface BundleFile {
   readonly name: string;
@@ -40,11 +43,40 @@ export async function deterministicTgz(files: readonly BundleFile[]): Promise<Bu
   return gzipSync(Buffer.concat(chunks), { level: 9 });
 }
 
+/** A bundled pipeline module and the local source files it was built from. */
+export interface PipelineBundle {
+  readonly code: Buffer;
+  /** Absolute paths of the files outside `node_modules` that went into it (what a watcher watches). */
+  readonly localInputs: readonly string[];
+}
+
 /**
- * Bundles a pipeline module into one ES module (`pipeline.mjs`) with its npm packages left
- * external. esbuild reprints the code, so reformatting the source does not change the bundle.
+ * Loads `capstan` and `capstan/sdk` from the running Capstan installation, wherever the pipeline
+ * sits: a user's project may not resolve the package from the bundle's working directory, and
+ * the clone exports TypeScript sources that esbuild then compiles in.
  */
-export async function bundlePipelineModule(entryFile: string): Promise<Buffer> {
+const capstanSdk = (sdkEntry: string): Plugin => ({
+  name: 'capstan-sdk',
+  setup(build) {
+    build.onResolve({ filter: /^capstan(\/sdk)?$/ }, () => ({ path: sdkEntry }));
+  },
+});
+
+/**
+ * ESM has no `require`: bundled CommonJS packages that require a node builtin get one, made for
+ * the bundle's own location.
+ */
+const REQUIRE_SHIM =
+  "import { createRequire as __capstanCreateRequire } from 'node:module';\n" +
+  'const require = __capstanCreateRequire(import.meta.url);';
+
+/**
+ * Bundles a pipeline module into one self-contained ES module (`pipeline.mjs`): the SDK and every
+ * npm package it imports are in it, only node builtins stay outside, so the artifact runs on any
+ * coordinator or worker, from any folder, without the project's `node_modules`. esbuild reprints
+ * the code, so reformatting the source does not change the bundle.
+ */
+export async function bundlePipeline(entryFile: string): Promise<PipelineBundle> {
   // Loaded on demand: only release builds need the bundler.
   const { build } = await import('esbuild');
   const result = await build({
@@ -53,13 +85,24 @@ export async function bundlePipelineModule(entryFile: string): Promise<Buffer> {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    packages: 'external',
     write: false,
+    metafile: true,
+    banner: { js: REQUIRE_SHIM },
+    plugins: [capstanSdk(runningSdkEntry())],
     legalComments: 'none',
     sourcemap: false,
     logLevel: 'silent',
   });
   const output = result.outputFiles[0];
   if (!output) throw new Error(`esbuild produced no output for ${entryFile}`);
-  return Buffer.from(output.contents);
+  const cwd = process.cwd();
+  const localInputs = Object.keys(result.metafile.inputs)
+    .filter((input) => !input.includes('node_modules') && !input.includes(':'))
+    .map((input) => resolve(cwd, input));
+  return { code: Buffer.from(output.contents), localInputs };
+}
+
+/** The bundled module alone (see `bundlePipeline`). */
+export async function bundlePipelineModule(entryFile: string): Promise<Buffer> {
+  return (await bundlePipeline(entryFile)).code;
 }

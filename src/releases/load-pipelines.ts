@@ -11,7 +11,7 @@ export interface LocalPipelineSource {
 }
 
 /** The module files a `--pipelines` argument names: a file, or every `pipeline.ts` under a folder. */
-function moduleFiles(target: string): string[] {
+export function moduleFiles(target: string): string[] {
   const path = resolve(target);
   if (!statSync(path).isDirectory()) return [path];
   return readdirSync(path, { recursive: true, encoding: 'utf8' })

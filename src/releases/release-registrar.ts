@@ -225,6 +225,22 @@ export class ReleaseRegistrar {
     return { release, created: outcome === 'created' };
   }
 
+  /**
+   * A registered release's primary artifact, re-hashed on the way out, for a worker that does
+   * not share this coordinator's artifact store: `artifact_verification_failed` when the store
+   * no longer holds it (or holds other bytes).
+   */
+  async primaryArtifact(release: { primaryArtifactDigest: string }): Promise<Buffer> {
+    const digest = release.primaryArtifactDigest;
+    const bytes = await this.#artifacts.get(digest);
+    if (!bytes)
+      throw new CapstanError(
+        'artifact_verification_failed',
+        `Artifact ${digest} is missing from the artifact store.`,
+      );
+    return bytes;
+  }
+
   /** Refuses with `artifact_verification_failed` unless the store holds the artifact's exact bytes. */
   async #verifyStored(artifact: ReleaseArtifact): Promise<void> {
     const refuse = (why: string) =>

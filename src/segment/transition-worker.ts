@@ -33,6 +33,8 @@ export interface StepFailureReport {
   readonly nonRetryable: boolean;
   /** The step opted out of the DLQ (`dlq: false`). */
   readonly skipDlq: boolean;
+  /** Where the step threw, truncated (`src/domain/error-stack.ts`); absent when nothing threw. */
+  readonly stack?: string;
 }
 
 export interface AwaitSuspension {

@@ -2,6 +2,7 @@ import { JournalEventType } from '../domain/journal-events.ts';
 import type { FailureDecision } from '../domain/retry-policy.ts';
 import { CHAIN_AFTER_RETRY, chainParams } from './chain-sql.ts';
 import type { Publication } from './store-port.ts';
+import { truncateStack } from '../domain/error-stack.ts';
 
 /** A failure to record on an execution under a guard: a try's, a lease reclaim's, a deadline's. */
 export interface FailureCommand {
@@ -10,6 +11,8 @@ export interface FailureCommand {
   readonly stepIndex: number;
   readonly errorCode: string;
   readonly errorMessage: string;
+  /** The step's stack: kept in the journal event (the failure record of the try), not on the row. */
+  readonly errorStack?: string | undefined;
   readonly decision: FailureDecision;
   readonly publication: Publication | undefined;
   readonly nowMs: number;
@@ -35,6 +38,8 @@ export function failureUpdate(c: FailureCommand): {
   readonly event: { readonly type: JournalEventType; readonly data: Record<string, unknown> };
 } {
   const errorMessage = c.errorMessage.slice(0, MAX_ERROR_MESSAGE);
+  const errorStack = truncateStack(c.errorStack);
+  const stack = errorStack === undefined ? {} : { errorStack };
   const params = {
     ...c.guardParams,
     executionId: c.executionId,
@@ -60,6 +65,7 @@ export function failureUpdate(c: FailureCommand): {
           dueAtMs: d.dueAtMs,
           errorCode: c.errorCode,
           errorMessage,
+          ...stack,
         },
       },
     };
@@ -80,6 +86,7 @@ export function failureUpdate(c: FailureCommand): {
         reason: d.reason,
         errorCode: c.errorCode,
         errorMessage,
+        ...stack,
         expiresAtMs: c.expiresAtMs,
         ...(c.interactionId ? { interactionId: c.interactionId } : {}),
       },

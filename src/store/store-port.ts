@@ -1,4 +1,5 @@
 import type { FailureDecision } from '../domain/retry-policy.ts';
+import type { LiveRelease } from './live-releases.ts';
 import type { DlqReason, ExecutionStatus } from '../domain/execution-status.ts';
 import type { Route } from '../domain/parking.ts';
 import type { PipelineSummaryRecord } from './pipeline-summaries.ts';
@@ -105,6 +106,8 @@ export interface Fence {
 export interface StepFailure {
   readonly errorCode: string;
   readonly errorMessage: string;
+  /** Where the step threw, truncated; kept in the failure's journal event, not on the row. */
+  readonly errorStack?: string;
 }
 
 export interface NewInteraction {
@@ -276,6 +279,11 @@ export interface ExecutionQueries {
    * DESC), strictly after the keyset position `filter.after` when given.
    */
   listExecutions(tenantId: string, filter: ExecutionListFilter): Promise<ExecutionRecord[]>;
+  /**
+   * Every release, of every tenant, that still has non-terminal executions, with how many: the
+   * releases some worker must keep hosting (read at start, not on a hot path).
+   */
+  listLiveReleases(): Promise<LiveRelease[]>;
 }
 
 /** Filters of `listExecutions`; every one given narrows the list (they are ANDed). */

@@ -76,6 +76,8 @@ const failureSchema = z.object({
   skipDlq: z.boolean().default(false),
   /** The worker refused the command before running anything (identity mismatch). */
   dispatchError: z.boolean().default(false),
+  /** Capstan's addition: where the step threw. Optional; the coordinator truncates what it keeps. */
+  stack: z.string().max(65_536).optional(),
 });
 
 /** Worker → coordinator: how the segment ended (`TransitionResultEnvelope`). */

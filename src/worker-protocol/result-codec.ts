@@ -3,6 +3,7 @@ import type { SegmentResult, StepOutput } from '../segment/transition-worker.ts'
 import { decodeStepOutputs, encodeStepOutputs, payloadOf, STEP_OUTPUT_TYPE_ID } from './command-codec.ts';
 import type { ParsedResultEnvelope, ResultEnvelope } from './envelopes.ts';
 import { FailureCode } from '../domain/failure-codes.ts';
+import { truncateStack } from '../domain/error-stack.ts';
 
 export const REQUEST_PAYLOAD_TYPE_ID = 'capstan.await.request';
 /** The failure class of a command refused before anything ran. */
@@ -51,13 +52,16 @@ export function encodeResult(
         stepOutputs: outputs,
       };
     }
-    case 'FAILED':
+    case 'FAILED': {
+      const { stack, ...failure } = result.failure;
+      const kept = truncateStack(stack);
       return {
         outcome: 'FAILED',
-        failure: { ...result.failure },
+        failure: { ...failure, ...(kept === undefined ? {} : { stack: kept }) },
         stepIndex: result.stepIndex,
         stepOutputs: outputs,
       };
+    }
     case 'REFUSED':
       // TPF reports a mismatch as a FAILED transition; the flag tells Capstan nothing ran.
       return {
@@ -102,6 +106,7 @@ export function decodeResult(envelope: ParsedResultEnvelope): SegmentResult {
   const f = envelope.failure;
   if (!f) throw new Error(`a ${envelope.outcome} result without its part`);
   if (f.dispatchError) return { outcome: 'REFUSED', reason: f.message };
+  const stack = truncateStack(f.stack);
   return {
     outcome: 'FAILED',
     stepIndex,
@@ -111,6 +116,7 @@ export function decodeResult(envelope: ParsedResultEnvelope): SegmentResult {
       message: f.message,
       nonRetryable: f.nonRetryable,
       skipDlq: f.skipDlq,
+      ...(stack === undefined ? {} : { stack }),
     },
     outputs,
   };

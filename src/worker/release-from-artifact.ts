@@ -22,8 +22,8 @@ export interface ArtifactToHost {
 
 /**
  * Where fetched artifacts are unpacked unless told otherwise: under the working directory's
- * `node_modules/.cache`, so the bundled module resolves its npm packages (left out of the bundle)
- * from the `node_modules` of the app the worker runs in, as a `--pipelines` module does.
+ * `node_modules/.cache`. The bundled module is self-contained (it resolves nothing but node
+ * builtins), so any folder would do; this one is where caches of an app are looked for.
  */
 export const defaultUnpackDir = (): string =>
   join(process.cwd(), 'node_modules', '.cache', 'capstan-releases');

@@ -179,7 +179,7 @@ test('a coordinator with migrate-on-start=false refuses an unmigrated schema; an
       `not up to date: ${ALL.length} migration\\(s\\) pending \\(001_initial\\.sql, .*run \`capstan migrate\``,
     ),
   );
-  assert.doesNotMatch(refused.stdout, /listening on/);
+  assert.doesNotMatch(`${refused.stdout}${refused.stderr}`, /listening on/);
   assert.doesNotMatch(refused.stderr, /\n\s+at /, 'no stack trace');
   const exists = await queryOne<{ present: boolean }>(
     serverUrl,

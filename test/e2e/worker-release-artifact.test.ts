@@ -14,10 +14,16 @@ import restaurant from '../../examples/restaurant-approval/pipeline.ts';
 import { buildRelease } from '../../src/releases/build-release.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { LocalArtifactStore } from '../../src/releases/local-artifact-store.ts';
+import { digestOf } from '../../src/releases/artifact-store.ts';
 import { ADMIN_TOKEN, apiClient, startCoordinatorProcess } from '../support/coordinator-process.ts';
 import { newOrder } from '../support/restaurant-order.ts';
 import { startS3Server } from '../support/s3-server.ts';
-import { remoteCoordinatorEnv, startWorkerProcess, workerRefusal } from '../support/worker-process.ts';
+import {
+  remoteCoordinatorEnv,
+  startWorkerProcess,
+  WORKER_TOKEN,
+  workerRefusal,
+} from '../support/worker-process.ts';
 import { ranOn, waitForWorkerState } from '../support/worker-routing.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -114,4 +120,52 @@ test('local store: a worker hosts an artifact from the folder; altered or missin
     missing.output,
     new RegExp(`${digest} is missing from the artifact store .*artifactRoot=${root}`),
   );
+});
+
+test('a worker whose own store lacks the artifact downloads it from the coordinator (worker token), verifies it and runs the execution', async (t) => {
+  const coordinator = await startCoordinatorProcess(t, {
+    pipelines: [RESTAURANT],
+    env: remoteCoordinatorEnv(),
+  });
+  const admin = apiClient(coordinator.baseUrl, ADMIN_TOKEN);
+  const active = (await admin.call('GET', `${RELEASES}/active`)).body;
+  const digest = active.primaryArtifactDigest as string;
+  const artifactPath = `${RELEASES}/${active.releaseVersion as string}/artifact`;
+
+  // The route: worker and admin tokens open it, the operator token does not; the bytes are the digest's.
+  const download = await fetch(`${coordinator.baseUrl}${artifactPath}`, {
+    headers: { authorization: `Bearer ${WORKER_TOKEN}` },
+  });
+  assert.equal(download.status, 200);
+  assert.equal(download.headers.get('x-capstan-artifact-digest'), digest);
+  assert.equal(digestOf(Buffer.from(await download.arrayBuffer())), digest);
+  assert.equal((await apiClient(coordinator.baseUrl).call('GET', artifactPath)).status, 403);
+  assert.equal((await admin.call('GET', `${RELEASES}/nope/artifact`)).status, 404);
+
+  // Its own artifact folder is empty: the worker fetches from the coordinator, and keeps the copy.
+  const root = mkdtempSync(join(tmpdir(), 'capstan-worker-artifacts-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const worker = await startWorkerProcess(t, {
+    args: ['--release', `restaurant-approval@${active.releaseVersion as string}`],
+    coordinatorUrl: coordinator.baseUrl,
+    nodeId: 'fetching-worker',
+    env: { PIPELINE_ORCHESTRATOR_RELEASES_STORAGE_ROOT: root },
+  });
+  assert.match(worker.output(), /"msg":"release artifact fetched and verified"/);
+  assert.ok(await new LocalArtifactStore(root).has(digest), 'the download is kept in its own store');
+  await waitForWorkerState(coordinator, 'fetching-worker', 'HEALTHY');
+
+  const api = apiClient(coordinator.baseUrl);
+  const submitted = await api.submit({ pipelineId: 'restaurant-approval', input: newOrder() });
+  const id = submitted.body.executionId as string;
+  assert.equal((await api.result(id)).body.status.status, 'WAITING_EXTERNAL');
+  const [interaction] = (await api.pending()).body as {
+    interactionId: string;
+    requestPayload: { orderId: string };
+  }[];
+  assert.ok(interaction);
+  const decision = { orderId: interaction.requestPayload.orderId, decidedAt: '2026-01-01T12:00:00Z' };
+  await api.complete({ interactionId: interaction.interactionId, response: { accepted: decision } });
+  assert.equal((await api.result(id)).body.status.status, 'SUCCEEDED');
+  assert.ok(await ranOn(worker, id), 'the execution ran in the worker that downloaded the artifact');
 });

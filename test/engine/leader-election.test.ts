@@ -75,7 +75,7 @@ test('one leader among nodes sharing a store; the lease counts only until it exp
   const fence = await a.node.refresh();
   assert.deepEqual(fence, { role: MAINTENANCE_ROLE, holder: a.node.holder, epoch: 1 });
   assert.equal(a.node.isLeader, true);
-  assert.deepEqual(a.logger.lines, ['info: this node is the maintenance leader']);
+  assert.deepEqual(a.logger.lines, ['info: this node became the maintenance leader']);
   assert.deepEqual(a.logger.fields, [{ holder: a.node.holder, epoch: 1 }], 'the log names holder and epoch');
   assert.equal(a.elections(), 0, 'a refresh without announce starts no maintenance pass');
   const row = await db.store.getLeadership('maintenance');
@@ -102,12 +102,34 @@ test('renewal keeps the lease and the epoch; losing it is logged', async (t) => 
   time.advance(LEASE_MS / 2);
   const renewed = await a.node.refresh();
   assert.equal(renewed?.epoch, 1);
-  assert.deepEqual(a.logger.lines, ['info: this node is the maintenance leader'], 'a renewal is no news');
+  assert.deepEqual(a.logger.lines, ['info: this node became the maintenance leader'], 'a renewal is no news');
   time.advance(LEASE_MS);
   await b.node.refresh();
   assert.equal(await a.node.refresh(), undefined);
-  // a's lease ran out by its own clock before it asked again, so it was not leader when it asked.
-  assert.deepEqual(a.logger.lines, ['info: this node is the maintenance leader']);
+  // a's lease ran out by its own clock before it asked again: still a change of who leads.
+  assert.deepEqual(a.logger.lines, [
+    'info: this node became the maintenance leader',
+    'warn: this node lost the maintenance leadership',
+  ]);
+});
+
+test('leadership is logged on change only: renewals, and a lapse retaken by the same holder, say nothing', async (t) => {
+  const { time, a } = await twoNodes(t);
+  for (let pass = 0; pass < 5; pass++) {
+    assert.equal((await a.node.refresh())?.epoch, 1);
+    time.advance(LEASE_MS / 3);
+  }
+  // A single-owner store renews only at its passes, which may come after the lease ran out.
+  time.advance(LEASE_MS);
+  assert.equal(a.node.isLeader, false);
+  assert.ok(await a.node.refresh(), 'the same holder takes its lapsed lease back');
+  time.advance(LEASE_MS * 2);
+  assert.ok(await a.node.refresh());
+  assert.deepEqual(
+    a.logger.lines,
+    ['info: this node became the maintenance leader'],
+    'one line, not one per pass',
+  );
 });
 
 test('a leader whose lease was taken from under it (takeover) learns it at the next renewal', async (t) => {
@@ -124,8 +146,8 @@ test('a leader whose lease was taken from under it (takeover) learns it at the n
   assert.equal(await a.node.refresh(), undefined);
   assert.equal(a.node.isLeader, false);
   assert.deepEqual(a.logger.lines, [
-    'info: this node is the maintenance leader',
-    'warn: this node is no longer the maintenance leader',
+    'info: this node became the maintenance leader',
+    'warn: this node lost the maintenance leadership',
   ]);
   assert.deepEqual(a.logger.fields[1], { holder: a.node.holder });
 });
@@ -150,7 +172,7 @@ test('the renewal timer runs every third of the lease, announces a win, and stop
   time.advance(1);
   await eventually('b elected by its renewal timer', () => (b.elections() === 1 ? true : undefined));
   assert.equal(b.node.isLeader, true);
-  assert.deepEqual(b.logger.lines, ['info: this node is the maintenance leader']);
+  assert.deepEqual(b.logger.lines, ['info: this node became the maintenance leader']);
   await eventually('b re-armed its timer', () => (time.pendingTimers === 1 ? true : undefined));
 });
 
@@ -213,7 +235,7 @@ test('mayLead false (or failing) gives the lease up and logs it; true lets the n
     'the lease was released, not left to run out',
   );
   assert.deepEqual(logger.lines, [
-    'info: this node is the maintenance leader',
+    'info: this node became the maintenance leader',
     'warn: this node gave up the maintenance leadership',
   ]);
   assert.deepEqual(logger.fields[1], { holder: node.holder });

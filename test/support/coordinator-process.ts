@@ -13,6 +13,8 @@ export interface CoordinatorProcess {
   readonly child: ChildProcess;
   /** Everything the process printed so far. */
   output(): string;
+  /** What it printed on stdout alone: its log records. */
+  stdout(): string;
   /** Signals the process group and resolves with the exit code (null when killed by a signal). */
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -81,7 +83,14 @@ export async function startCoordinatorProcess(
     /listening on (http:\/\/127\.0\.0\.1:\d+)/,
     'coordinator',
   );
-  return { baseUrl, dataDir, child: coordinator.child, output: coordinator.output, kill: coordinator.kill };
+  return {
+    baseUrl,
+    dataDir,
+    child: coordinator.child,
+    output: coordinator.output,
+    stdout: coordinator.stdout,
+    kill: coordinator.kill,
+  };
 }
 
 export interface ApiResponse {

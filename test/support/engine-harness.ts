@@ -9,6 +9,7 @@ import type { Coordinator } from '../../src/coordinator/coordinator.ts';
 import type { EngineConfig } from '../../src/coordinator/engine-config.ts';
 import type { OutboxMessage } from '../../src/store/records.ts';
 import type { Store } from '../../src/store/store-port.ts';
+import type { Logger } from '../../src/runtime/logger.ts';
 import { ManualTime } from '../../src/runtime/manual-time.ts';
 import { seededRandom } from '../../src/runtime/random.ts';
 import type { Pipeline } from '../../src/sdk/index.ts';
@@ -34,6 +35,8 @@ export interface EngineOptions {
   readonly worker?: LocalWorker;
   /** Rows written straight into the database before the coordinator starts, per store kind. */
   readonly seedSql?: { readonly sqlite: string; readonly postgres: string };
+  /** Where the coordinator logs; default nowhere. */
+  readonly logger?: Logger;
 }
 
 /**
@@ -66,6 +69,7 @@ export async function startEngine(
     timers: time,
     random: seededRandom(7),
     workers,
+    ...(options.logger ? { logger: options.logger } : {}),
     // Simulated time is far from the database's clock on purpose: no skew bound.
     config: { retryDelayMs: 1000, maxClockSkewMs: Number.POSITIVE_INFINITY, ...config },
     sinks: new Map([['dlq', { deliver: (m: OutboxMessage) => Promise.resolve(void dlq.push(m)) }]]),

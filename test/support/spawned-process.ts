@@ -5,6 +5,8 @@ export interface SpawnedProcess {
   readonly child: ChildProcess;
   /** Everything the process printed so far, stdout and stderr interleaved. */
   readonly output: () => string;
+  /** What it printed on stdout alone (log records; banners go to stderr). */
+  readonly stdout: () => string;
   /** Resolves with the exit code (null when killed by a signal) once its output is complete. */
   readonly exited: Promise<number | null>;
   /** Signals the process group (so what `npm` started goes too) and resolves with the exit code. */
@@ -22,7 +24,11 @@ export function spawnProcess(
 ): SpawnedProcess {
   const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
-  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    stdout += chunk.toString();
+  });
   child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
   // 'close', not 'exit': it comes once the output pipes are closed, which they are only when every
   // process holding them is gone. Behind `npm start` the node process may outlive npm for a moment,
@@ -56,11 +62,14 @@ export function spawnProcess(
       const finish = (): void => {
         clearTimeout(timer);
         child.stdout?.off('data', check);
+        child.stderr?.off('data', check);
         child.off('exit', onExit);
       };
+      // Banners are on stderr, log records on stdout: either may carry what is waited for.
       child.stdout?.on('data', check);
+      child.stderr?.on('data', check);
       child.once('exit', onExit);
       check();
     });
-  return { child, output: () => out, exited, kill, waitFor };
+  return { child, output: () => out, stdout: () => stdout, exited, kill, waitFor };
 }

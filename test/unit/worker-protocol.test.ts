@@ -110,13 +110,16 @@ test('a failure returns the outputs of the steps before it; outputOf reads the p
   if (result.outcome !== 'FAILED') return;
   assert.equal(result.stepIndex, 2);
   assert.deepEqual(result.outputs, [{ stepIndex: 1, output: 120 }]);
-  assert.deepEqual(result.failure, {
+  const { stack, ...failure } = result.failure;
+  assert.deepEqual(failure, {
     failureClass: 'NonRetryableError',
     code: 'too_much',
     message: 'too much',
     nonRetryable: true,
     skipDlq: false,
   });
+  // The stack crosses the wire with the failure: it starts at the error and names the step's file.
+  assert.match(stack ?? '', /^NonRetryableError: too much\n\s+at .*worker-protocol\.test\.ts/);
   assert.equal(seen.at(-1), 'e1:1:1', 'the idempotency key of the first try whose outcome is unknown');
 });
 

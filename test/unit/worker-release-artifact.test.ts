@@ -22,7 +22,6 @@ test('a registered artifact is loaded as the release a coordinator builds from t
   const store = new LocalArtifactStore(tempDir(t, 'capstan-store-'));
   const built = await buildRelease(restaurant, { sourceFile: SOURCE });
   const digest = await store.put(built.artifact);
-  // Unpacked under this checkout's node_modules/.cache, where the bundle's zod import resolves.
   const release = await releaseFromArtifact(store, { digest });
   assert.deepEqual(
     [release.pipelineId, release.contractVersion, release.releaseVersion, release.artifactDigest],

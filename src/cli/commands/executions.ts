@@ -14,9 +14,9 @@ export function stepLabel(index: number | null | undefined, name: string | null 
   return name ? `${index} (${name})` : String(index);
 }
 
-/** An execution's status object as aligned `label  value` lines. */
+/** An execution's status object as aligned `label  value` lines; a failure's stack below them. */
 export function statusFields(s: ExecutionStatus): string {
-  return renderFields([
+  const fields = renderFields([
     ['execution', s.executionId],
     ['status', s.waitingFor ? `${s.status} (waiting for ${s.waitingFor})` : s.status],
     ['pipeline', s.pipelineId],
@@ -32,7 +32,14 @@ export function statusFields(s: ExecutionStatus): string {
     ['error', s.errorCode ? `${s.errorCode}: ${s.errorMessage ?? ''}` : null],
     ['dlq reason', s.dlqReason],
   ]);
+  return s.errorStack ? `${fields}\n\nstack of the failure\n${indent(s.errorStack)}` : fields;
 }
+
+const indent = (text: string): string =>
+  text
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
 
 const listColumns: Column<ExecutionStatus>[] = [
   { header: 'execution', value: (s) => s.executionId },

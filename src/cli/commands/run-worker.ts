@@ -1,5 +1,5 @@
-import { pino } from 'pino';
 import { loadConfig } from '../../config/load-config.ts';
+import { createLogger } from '../../runtime/create-logger.ts';
 import { ConfigError } from '../../errors/config-error.ts';
 import { resolveSecretRef } from '../../config/secret-ref.ts';
 import { parseIsoDuration } from '../../util/iso-duration.ts';
@@ -38,7 +38,11 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     },
   });
   const { values } = config;
-  const logger = pino({ level: values['capstan.log-level'], base: { service: 'capstan-worker' } });
+  const logger = createLogger({
+    level: values['capstan.log-level'],
+    format: values['capstan.log-format'],
+    service: 'capstan-worker',
+  });
   for (const warning of config.warnings) logger.warn({}, warning);
   const servers = workerServers(config);
   const coordinatorUrl = values['capstan.worker.coordinator-url'];
@@ -71,14 +75,15 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     logger,
   });
   const listening = listeningLines(worker);
-  console.log(
-    [
+  // The banner is text for a person on stderr; stdout carries log records only.
+  process.stderr.write(
+    `${[
       '',
       ...listening.lines,
       ...worker.releases.map((r) => `  pipeline        ${r.pipelineId} @ ${r.releaseVersion}`),
       `  coordinator     ${coordinatorUrl ?? `none (it will not register; list it in the coordinator’s ${listening.targetKey})`}`,
       '',
-    ].join('\n'),
+    ].join('\n')}\n`,
   );
 
   let stopping = false;

@@ -1,10 +1,14 @@
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pino } from 'pino';
 import { resolveAccessTokens } from '../../config/access-tokens.ts';
 import { loadConfig } from '../../config/load-config.ts';
 import { ConfigError } from '../../errors/config-error.ts';
 import { flagsOf, type ServeOptions } from '../command-options.ts';
+import type { Coordinator } from '../../coordinator/coordinator.ts';
+import { hostLiveReleases, liveReleaseLines } from '../../coordinator/host-live-releases.ts';
+import type { ArtifactStore } from '../../releases/artifact-store.ts';
+import type { LocalPipelineSource } from '../../releases/load-pipelines.ts';
+import type { Logger } from '../../runtime/logger.ts';
 import {
   createCoordinator,
   hostLocalPipelines,
@@ -16,6 +20,7 @@ import { createHttpServer } from '../../http/create-http-server.ts';
 import { openArtifactStore } from '../../releases/open-artifact-store.ts';
 import { ReleaseRegistrar } from '../../releases/release-registrar.ts';
 import { systemClock } from '../../runtime/clock.ts';
+import { createLogger } from '../../runtime/create-logger.ts';
 import { openStore, storeLogFields } from '../../store/open-store.ts';
 import { StoreNotDurableError } from '../../store/store-not-durable.ts';
 import { migratesOnStart } from '../../store/prepare-schema.ts';
@@ -33,11 +38,51 @@ const listOf = (csv: string): string[] =>
     .map((item) => item.trim())
     .filter(Boolean);
 
+/** A started coordinator, for the commands that run one (`serve`, `dev`). */
+export interface RunningCoordinator {
+  readonly coordinator: Coordinator;
+  readonly localWorker: LocalWorker | undefined;
+  readonly artifacts: ArtifactStore;
+  readonly tenantId: string;
+  readonly dataDir: string;
+  readonly logger: Logger;
+  /** Stops serving, the coordinator and the store, in that order. */
+  close(): Promise<void>;
+}
+
 /** Runs a coordinator until SIGINT or SIGTERM. */
 export async function serve(options: ServeOptions): Promise<void> {
+  stopOnSignals(await startCoordinator(options));
+}
+
+/** Closes the coordinator on SIGINT or SIGTERM, then exits. */
+export function stopOnSignals(running: RunningCoordinator): void {
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    running.logger.info({ signal }, 'shutting down');
+    void running.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/**
+ * Starts a coordinator: its store, the local worker hosting `--pipelines` (built, registered and
+ * activated) and every release that still has live executions, then the HTTP API and the banner.
+ */
+export async function startCoordinator(
+  options: ServeOptions,
+  sources?: readonly LocalPipelineSource[],
+): Promise<RunningCoordinator> {
   const config = loadConfig({ file: options.config, flags: flagsOf(options) });
   const { values } = config;
-  const logger = pino({ level: values['capstan.log-level'], base: { service: 'capstan' } });
+  const logger = createLogger({
+    level: values['capstan.log-level'],
+    format: values['capstan.log-format'],
+    service: 'capstan',
+  });
   const dataDir = resolve(values['capstan.data-dir']);
   const port = values['capstan.port'];
   const nodeId = values['capstan.node-id'] ?? `${hostname()}:${port}`;
@@ -95,13 +140,25 @@ export async function serve(options: ServeOptions): Promise<void> {
     throw unreachable(store, error, target) ?? error;
   }
   const tenantId = values['pipeline.orchestrator.default-tenant'];
-  const hosted = options.pipelines?.length
-    ? await hostLocalPipelines(coordinator, localWorker, await loadPipelines(options.pipelines), {
-        tenantId,
-        nowMs: Date.now(),
-        artifacts,
-      })
-    : [];
+  const toHost = sources ?? (options.pipelines?.length ? await loadPipelines(options.pipelines) : []);
+  const hosted =
+    toHost.length > 0
+      ? await hostLocalPipelines(coordinator, localWorker, toHost, { tenantId, nowMs: Date.now(), artifacts })
+      : [];
+  // After the current releases: whatever else still has live executions is kept from its artifact.
+  const live = await hostLiveReleases(coordinator, localWorker, {
+    tenantId,
+    nowMs: Date.now(),
+    artifacts,
+    unpackDir: join(dataDir, 'releases'),
+  });
+  for (const k of live.kept)
+    logger.info(
+      { pipelineId: k.pipelineId, releaseVersion: k.releaseVersion, liveExecutions: k.live },
+      'release kept for its live executions',
+    );
+  const liveLines = liveReleaseLines(live);
+  for (const warning of liveLines.warnings) logger.warn({}, warning);
   coordinator.wake();
 
   const registrar = new ReleaseRegistrar({
@@ -132,7 +189,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     submitRatePerSecond: values['capstan.http.submit-rate-per-second'],
   });
   const address = await http.listen({ port, host: values['capstan.host'] });
-  printBanner({ address, dataDir, tokens, hosted, tenantId });
+  printBanner({ address, dataDir, tokens, hosted, tenantId, ...liveLines });
   logger.info(
     {
       address,
@@ -146,18 +203,17 @@ export async function serve(options: ServeOptions): Promise<void> {
     'coordinator ready',
   );
 
-  let stopping = false;
-  const shutdown = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    void (async () => {
+  return {
+    coordinator,
+    localWorker,
+    artifacts,
+    tenantId,
+    dataDir,
+    logger,
+    close: async () => {
       await http.close();
       await coordinator.stop();
       await store.close();
-      process.exit(0);
-    })();
+    },
   };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
 }

@@ -13,6 +13,8 @@ export function serveCommand(program: Command): void {
     .option(...configOptions.dataDir)
     .option('--node-id <id>', 'this node’s id (env CAPSTAN_NODE_ID)')
     .option('--pipelines <module...>', 'pipeline modules or folders the local worker hosts')
+    .option(...configOptions.logLevel)
+    .option(...configOptions.logFormat)
     .option(...configOptions.set)
     .action(async (options: ServeOptions) => {
       // The coordinator's dependencies load only when it runs, so other commands start fast.

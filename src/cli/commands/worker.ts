@@ -29,6 +29,8 @@ export function workerCommand(program: Command): void {
       'register with this coordinator and heartbeat (env CAPSTAN_COORDINATOR_URL)',
     )
     .option('--worker-token <token>', 'the coordinator’s worker-role token (env CAPSTAN_WORKER_TOKEN)')
+    .option(...configOptions.logLevel)
+    .option(...configOptions.logFormat)
     .option(...configOptions.set)
     .action(async (options: WorkerOptions) => {
       // The worker's dependencies load only when it runs, so other commands start fast.

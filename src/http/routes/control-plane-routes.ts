@@ -116,8 +116,15 @@ export async function controlPlaneRoutes(
   /** The names of the steps of the release an execution is pinned to (cached by the catalogue). */
   const stepIds = async (x: ExecutionRecord) =>
     (await coordinator.contractOf(x))?.steps.map((step) => step.stepId) ?? [];
+  const stepIdOf = async (x: ExecutionRecord) => (await stepIds(x))[x.stepIndex] ?? null;
   const status = async (x: ExecutionRecord) =>
-    executionStatusDto(x, coordinator.hasWorkerFor(x), (await stepIds(x))[x.stepIndex] ?? null);
+    executionStatusDto(x, coordinator.hasWorkerFor(x), { stepId: await stepIdOf(x) });
+  /** One execution's status with the stack of the failure it records, when one was kept. */
+  const detailed = async (x: ExecutionRecord) =>
+    executionStatusDto(x, coordinator.hasWorkerFor(x), {
+      stepId: await stepIdOf(x),
+      errorStack: await coordinator.failureStack(x),
+    });
   const surface = { surface: 'control-plane' } as const;
   const submitLimit =
     limits.submitRatePerSecond > 0 ? await submitRateLimit(app, limits.submitRatePerSecond) : {};
@@ -171,7 +178,7 @@ export async function controlPlaneRoutes(
 
   app.get(`${base}/executions/:executionId`, { config: surface }, async (request) => {
     const p = parseOr400(executionParams, request.params, 'path');
-    return await status(await coordinator.status(tenantOf(p.tenantId), p.executionId));
+    return await detailed(await coordinator.status(tenantOf(p.tenantId), p.executionId));
   });
 
   app.get(`${base}/executions/:executionId/result`, { config: surface }, async (request, reply) => {
@@ -182,7 +189,7 @@ export async function controlPlaneRoutes(
       coordinator.awaitSettled(tenantId, p.executionId, wait, signal, until),
     );
     if (execution.status !== 'SUCCEEDED')
-      return { status: await status(execution), result: null, resultPayload: null };
+      return { status: await detailed(execution), result: null, resultPayload: null };
     const contract = await coordinator.contractOf(execution);
     const lastStep = contract?.steps[contract.steps.length - 1]?.stepId ?? 'result';
     return {

@@ -119,6 +119,23 @@ export function releaseRoutes(
     return c.dto(release);
   });
 
+  // Its artifact, for a worker whose own artifact store does not hold it (another disk, no S3).
+  app.get(
+    `${base}/:releaseVersion/artifact`,
+    { config: { surface: 'worker-lifecycle' } },
+    async (request, reply) => {
+      const p = parseOr400(releaseParams, request.params, 'path');
+      const c = await context(request.params);
+      const release = await coordinator.release(c.tenantId, c.pipelineId, p.releaseVersion);
+      if (!release) throw new CapstanError('release_not_found');
+      const bytes = await registrar.primaryArtifact(release);
+      return reply
+        .header('content-type', 'application/gzip')
+        .header('x-capstan-artifact-digest', release.primaryArtifactDigest)
+        .send(bytes);
+    },
+  );
+
   app.post(`${base}/:releaseVersion/activate`, admin, async (request) => {
     const p = parseOr400(releaseParams, request.params, 'path');
     const tenantId = tenantOf(p.tenantId);

@@ -9,6 +9,7 @@ import { assertSynchronousCommit, connectionConfig } from './durable-connection.
 import { completions } from './interaction-commands.ts';
 import { acquireLeadership, getLeadership, releaseLeadership } from './leadership.ts';
 import { listExecutions } from './list-executions.ts';
+import { LIVE_RELEASES_SQL, liveReleaseFromRow, type LiveReleaseRow } from '../live-releases.ts';
 import {
   findExpiredLeases,
   findPassedDeadlines,
@@ -30,7 +31,7 @@ import { segmentCommits } from './segment-commit.ts';
 import { assertSegmentShape, lostMidSegment } from '../segment-commit.ts';
 import { PgSignals } from './signals.ts';
 import { checkpoints, succeeds } from './step-commits.ts';
-import { row } from './sql.ts';
+import { row, rows } from './sql.ts';
 import { isUnreachable } from './unavailable.ts';
 import { renewLeases } from './renew-leases.ts';
 import { submits } from './submit.ts';
@@ -253,6 +254,8 @@ export class PostgresStore implements Store {
   nextWakeAtMs: Store['nextWakeAtMs'] = () => q.nextWakeAtMs(this.#pool);
   listExecutions: Store['listExecutions'] = (tenantId, filter) =>
     listExecutions(this.#pool, tenantId, filter);
+  listLiveReleases: Store['listLiveReleases'] = async () =>
+    (await rows<LiveReleaseRow>(this.#pool, LIVE_RELEASES_SQL, {})).map(liveReleaseFromRow);
 
   readOutbox: Store['readOutbox'] = (limit) => o.readOutbox(this.#pool, limit);
   listParkedOutbox: Store['listParkedOutbox'] = (limit) => o.listParkedOutbox(this.#pool, limit);

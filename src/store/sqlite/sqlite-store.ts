@@ -5,6 +5,7 @@ import { SqliteGroupCommit } from './group-commit.ts';
 import { completeInteraction } from './interaction-commands.ts';
 import { acquireLeadership, getLeadership, releaseLeadership } from './leadership.ts';
 import { listExecutions } from './list-executions.ts';
+import { LIVE_RELEASES_SQL, liveReleaseFromRow, type LiveReleaseRow } from '../live-releases.ts';
 import {
   findExpiredLeases,
   findPassedDeadlines,
@@ -174,6 +175,8 @@ export class SqliteStore implements Store {
   nextWakeAtMs: Store['nextWakeAtMs'] = async () => q.nextWakeAtMs(this.#sql);
   listExecutions: Store['listExecutions'] = async (tenantId, filter) =>
     listExecutions(this.#sql, tenantId, filter);
+  listLiveReleases: Store['listLiveReleases'] = async () =>
+    (this.#sql.get(LIVE_RELEASES_SQL).all() as LiveReleaseRow[]).map(liveReleaseFromRow);
 
   readOutbox: Store['readOutbox'] = async (limit) => o.readOutbox(this.#sql, limit);
   listParkedOutbox: Store['listParkedOutbox'] = async (limit) => o.listParkedOutbox(this.#sql, limit);
