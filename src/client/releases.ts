@@ -35,6 +35,24 @@ export class ReleasesClient {
     return (await this.#request<Release>('GET', path, 'worker', { idempotent: true })).body;
   }
 
+  /**
+   * A release's artifact, the bytes it was registered with (worker or admin token): for a
+   * worker whose own artifact store lacks it. Check them against the release's digest.
+   */
+  async artifact(
+    pipelineId: string,
+    releaseVersion: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<Uint8Array> {
+    const path = this.#path(pipelineId, `/${enc(releaseVersion)}/artifact`);
+    const answer = await this.#request<Uint8Array>('GET', path, 'worker', {
+      idempotent: true,
+      responseType: 'bytes',
+      signal: options.signal,
+    });
+    return answer.body;
+  }
+
   /** The active release; a `release_not_found` error when none is. */
   async active(pipelineId: string): Promise<Release> {
     const path = this.#path(pipelineId, '/active');

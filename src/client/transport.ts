@@ -18,6 +18,8 @@ export interface RequestOptions {
    */
   readonly idempotent: boolean;
   readonly signal?: AbortSignal | undefined;
+  /** `bytes`: the answer's body as raw bytes (a release artifact), not JSON. */
+  readonly responseType?: 'json' | 'bytes';
 }
 
 export interface Answer<T> {
@@ -119,6 +121,12 @@ export async function send<T>(
       await sleep(backoffMs(settings.retry, attempt), options.signal);
       continue;
     }
+    if (response.ok && options.responseType === 'bytes')
+      return {
+        status: response.status,
+        body: new Uint8Array(await response.arrayBuffer()) as T,
+        headers: response.headers,
+      };
     const parsed = parseBody(await response.text());
     if (response.ok || options.acceptStatuses?.includes(response.status))
       return { status: response.status, body: parsed as T, headers: response.headers };
