@@ -69,25 +69,32 @@ const nonEmpty = (...values: (string | undefined)[]): string | undefined =>
  * `./.capstan`), so `capstan` beside `capstan serve` needs no token copying.
  */
 export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): Connection {
-  const profileName = nonEmpty(flags.profile, env.CAPSTAN_PROFILE) ?? DEFAULT_PROFILE;
-  const profile = readProfile(profileName, env);
-  if (profile === undefined && nonEmpty(flags.profile, env.CAPSTAN_PROFILE) !== undefined)
+  const named = nonEmpty(flags.profile, env.CAPSTAN_PROFILE);
+  const profileName = named ?? DEFAULT_PROFILE;
+  const given = {
+    token: nonEmpty(flags.token, env.CAPSTAN_TOKEN),
+    adminToken: nonEmpty(flags.adminToken, env.CAPSTAN_ADMIN_TOKEN),
+    workerToken: nonEmpty(flags.workerToken, env.CAPSTAN_WORKER_TOKEN),
+  };
+  const explicitUrl = nonEmpty(flags.url, env.CAPSTAN_URL);
+  // Everything given and no profile named: the profiles file is not even read.
+  const fullyGiven =
+    named === undefined &&
+    explicitUrl !== undefined &&
+    (given.token ?? given.adminToken ?? given.workerToken) !== undefined;
+  const profile = fullyGiven ? undefined : readProfile(profileName, env);
+  if (profile === undefined && named !== undefined)
     throw new CliError(
       localCodes.invalidConfiguration,
       `no profile '${profileName}' in ${profilesFile(env)} (save one with \`capstan login --profile ${profileName} --url … --token …\`)`,
     );
-  const url = nonEmpty(flags.url, env.CAPSTAN_URL) ?? profile?.url ?? DEFAULT_URL;
+  const url = explicitUrl ?? profile?.url ?? DEFAULT_URL;
   try {
     new URL(url);
   } catch {
     throw new CliError(localCodes.invalidConfiguration, `'${url}' is not a URL (--url / CAPSTAN_URL)`);
   }
   const tenant = nonEmpty(flags.tenant, env.CAPSTAN_TENANT) ?? profile?.tenant ?? DEFAULT_TENANT;
-  const given = {
-    token: nonEmpty(flags.token, env.CAPSTAN_TOKEN),
-    adminToken: nonEmpty(flags.adminToken, env.CAPSTAN_ADMIN_TOKEN),
-    workerToken: nonEmpty(flags.workerToken, env.CAPSTAN_WORKER_TOKEN),
-  };
   if (given.token ?? given.adminToken ?? given.workerToken)
     return { url, tenant, ...given, source: { kind: 'given' } };
   // A profile's tokens are for its own coordinator: never sent to another URL.
