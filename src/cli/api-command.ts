@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { withConnectionOptions } from './api-client.ts';
+import { withConnectionOptions } from './connection.ts';
 import { withJsonOption } from './output.ts';
 
 /**

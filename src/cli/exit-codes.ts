@@ -2,6 +2,8 @@ import { CommanderError } from 'commander';
 import { ConfigError } from '../errors/config-error.ts';
 import { CapstanError } from '../errors/catalog.ts';
 import { CliError, localCodes } from '../errors/cli-error.ts';
+import { CapstanApiError, CapstanConnectionError } from '../client/index.ts';
+import { authHint, detailLines } from './error-report.ts';
 
 /** The CLI's exit codes, documented in the README ("Command line"). */
 export const EXIT = {
@@ -20,6 +22,14 @@ export const EXIT = {
   auth: 6,
   /** 503, or the coordinator (for `serve` and `migrate`: the database) cannot be reached. */
   unavailable: 7,
+  /** `capstan result --wait`: the execution ended FAILED. */
+  executionFailed: 8,
+  /** `capstan result --wait`: the execution is in the DLQ. */
+  executionDlq: 9,
+  /** `capstan result --wait`: the execution was CANCELLED. */
+  executionCancelled: 10,
+  /** `capstan result --wait`: the wait ended before the execution did (still running, or parked). */
+  executionNotFinished: 11,
   /** A configuration error (`capstan serve`, `capstan migrate`, a malformed `--url`). */
   config: 78,
 } as const;
@@ -37,9 +47,12 @@ function exitCodeOfStatus(status: number): number {
 export function exitCodeOf(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   if (error instanceof ConfigError) return EXIT.config;
-  // The coordinator's own refusal, met by `serve` itself (an artifact store down at start: 7).
-  if (error instanceof CapstanError) return exitCodeOfStatus(error.status);
-  if (!(error instanceof CliError)) return EXIT.failure;
+  if (error instanceof CapstanConnectionError) return EXIT.unavailable;
+  if (error instanceof ExecutionOutcome) return error.exitCode;
+  // A refusal of the API (or of the coordinator met by `serve` itself: an artifact store down
+  // at start is 7) by its status; a local one by its code.
+  if (!(error instanceof CliError || error instanceof CapstanApiError || error instanceof CapstanError))
+    return EXIT.failure;
   // A path outside the release roots is a refused argument, not a bad token.
   if (error.code === 'release_path_not_allowed') return EXIT.refused;
   if (error.status !== null) return exitCodeOfStatus(error.status);
@@ -55,11 +68,49 @@ export function exitCodeOf(error: unknown): number {
   }
 }
 
-/** Prints what went wrong to stderr (commander has already printed its own) and returns the exit code. */
-export function reportError(error: unknown): number {
-  if (error instanceof CliError || error instanceof CapstanError)
-    console.error(`error ${error.code}: ${error.message}`);
-  else if (error instanceof ConfigError) console.error(error.message);
+/**
+ * How `result --wait` ended when it was not SUCCEEDED: the result is printed already, only the
+ * exit code is left to say it.
+ */
+export class ExecutionOutcome extends Error {
+  readonly exitCode: number;
+  constructor(status: string, exitCode: number) {
+    super(`the execution is ${status}`);
+    this.name = 'ExecutionOutcome';
+    this.exitCode = exitCode;
+  }
+}
+
+/** The `--json` form of a refusal: the API's error object, details included. */
+function errorJson(error: { code: string; message: string; details?: unknown }): string {
+  const { code, message, details } = error;
+  return JSON.stringify(
+    { error: details === undefined ? { code, message } : { code, message, details } },
+    null,
+    2,
+  );
+}
+
+/**
+ * Prints what went wrong to stderr (commander has already printed its own) and returns the exit
+ * code: `error <code>: <message>`, then the API's field details and hints, one per line. With
+ * `json`, the error object (details included) also goes to stdout, as the API sent it.
+ */
+export function reportError(error: unknown, json = false): number {
+  if (error instanceof ExecutionOutcome) return error.exitCode;
+  if (error instanceof CapstanApiError) {
+    const { suffix, hints } = authHint(error);
+    console.error(
+      [`error ${error.code}: ${error.message}${suffix}`, ...detailLines(error.details), ...hints].join('\n'),
+    );
+    if (json) console.log(errorJson(error));
+  } else if (error instanceof CapstanConnectionError) {
+    console.error(`error ${localCodes.unreachable}: ${error.message}`);
+    if (json) console.log(errorJson({ code: localCodes.unreachable, message: error.message }));
+  } else if (error instanceof CliError || error instanceof CapstanError) {
+    console.error([`error ${error.code}: ${error.message}`, ...detailLines(error.details)].join('\n'));
+    if (json) console.log(errorJson(error));
+  } else if (error instanceof ConfigError) console.error(error.message);
   else if (!(error instanceof CommanderError))
     console.error(`capstan: ${error instanceof Error ? error.message : String(error)}`);
   return exitCodeOf(error);
@@ -73,8 +124,12 @@ Environment:
   CAPSTAN_ADMIN_TOKEN  admin bearer token (admin commands; else CAPSTAN_TOKEN)
   CAPSTAN_WORKER_TOKEN worker bearer token (workers register/heartbeat; else the admin token)
   CAPSTAN_TENANT       tenant id (default "default")
+  CAPSTAN_PROFILE      profile saved by \`capstan login\` (default "default")
+  CAPSTAN_DATA_DIR     a local coordinator's data directory, whose tokens.json the CLI reads
+                       when no token is given and the URL is loopback (default ./.capstan)
 
 Exit codes:
   0 ok   1 unexpected failure   2 usage error   3 not found (404)   4 conflict (409)
   5 refused (400/413/415, bad argument)   6 auth (401/403)   7 unavailable (503, unreachable)
+  result --wait: 8 FAILED   9 DLQ   10 CANCELLED   11 not finished when the wait ended
   78 configuration error`;

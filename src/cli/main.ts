@@ -4,5 +4,6 @@ import { buildProgram } from './program.ts';
 try {
   await buildProgram().parseAsync(process.argv);
 } catch (error) {
-  process.exit(reportError(error));
+  // `--json` asks for machine-readable output: errors too (with the API's details).
+  process.exit(reportError(error, process.argv.includes('--json')));
 }

@@ -5,8 +5,8 @@ import type { Logger } from '../runtime/logger.ts';
 import { openArtifactStore } from '../releases/open-artifact-store.ts';
 import type { WorkerRelease } from '../worker/hosted-releases.ts';
 import { releaseFromArtifact, type ArtifactToHost } from '../worker/release-from-artifact.ts';
+import { createClient } from '../client/index.ts';
 import { artifactSource } from '../worker/fetch-release-artifact.ts';
-import { ApiClient } from './api-client.ts';
 import { CliError, localCodes } from '../errors/cli-error.ts';
 
 /** The release record fields a worker needs (`GET …/releases/{releaseVersion}`). */
@@ -60,11 +60,10 @@ export async function registeredReleasesToHost(
       throw new ConfigError([
         '--release looks the release up on the coordinator: give --coordinator-url and a worker token (or host the artifact by --artifact-digest)',
       ]);
-    const api = new ApiClient({ baseUrl: coordinatorUrl, tenant: context.tenantId, workerToken });
+    const api = createClient({ url: coordinatorUrl, tenant: context.tenantId, workerToken });
     for (const reference of wanted.releases) {
       const { pipelineId, releaseVersion } = parseReference(reference);
-      const path = `/pipelines/${encodeURIComponent(pipelineId)}/releases/${encodeURIComponent(releaseVersion)}`;
-      const release = await api.get<ReleaseDto>(api.admin(path), 'worker');
+      const release: ReleaseDto = await api.releases.get(pipelineId, releaseVersion);
       toHost.push({
         digest: release.primaryArtifactDigest,
         artifactId: release.primaryArtifactId ?? undefined,

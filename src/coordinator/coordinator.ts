@@ -14,7 +14,8 @@ import type {
 } from '../store/store-port.ts';
 import type { PipelineContract } from '../releases/pipeline-contract.ts';
 import { CapstanError } from '../errors/catalog.ts';
-import { isSettled } from '../domain/execution-status.ts';
+import type { PipelineSummaryRecord } from '../store/pipeline-summaries.ts';
+import { isSettled, isTerminal } from '../domain/execution-status.ts';
 import { DLQ_TOPIC } from '../dlq/dead-letter.ts';
 import {
   defaultRelayPolicy,
@@ -405,11 +406,21 @@ export class Coordinator {
     request: SubmitRequest,
   ): Promise<{ execution: ExecutionRecord; duplicate: boolean }> {
     const release = await this.catalog.active(tenantId, request.pipelineId);
-    if (!release)
+    if (!release) {
+      // A pipeline is known once any release of it is registered: then it only lacks an activation.
+      if ((await this.store.listReleases(tenantId, request.pipelineId)).length === 0)
+        throw new CapstanError(
+          'pipeline_not_found',
+          `No release of pipeline '${request.pipelineId}' is registered.`,
+          {
+            pipelineId: request.pipelineId,
+          },
+        );
       throw new CapstanError(
         'no_active_release',
         `No active release is registered for pipeline '${request.pipelineId}'.`,
       );
+    }
     if (
       !this.workers.has({ tenantId, pipelineId: request.pipelineId, releaseVersion: release.releaseVersion })
     ) {
@@ -499,6 +510,17 @@ export class Coordinator {
     return { releases: () => this.store.listReleases(tenantId, pipelineId), activations, active };
   }
 
+  /** The tenant's registered pipelines: active release, live counts, and whether a worker hosts it. */
+  async pipelines(tenantId: string): Promise<(PipelineSummaryRecord & { hosted: boolean })[]> {
+    const summaries = await this.store.listPipelines(tenantId);
+    return summaries.map((p) => ({
+      ...p,
+      hosted:
+        p.activeReleaseVersion !== null &&
+        this.workers.has({ tenantId, pipelineId: p.pipelineId, releaseVersion: p.activeReleaseVersion }),
+    }));
+  }
+
   /** One release of a pipeline, by version. */
   release(tenantId: string, pipelineId: string, releaseVersion: string): Promise<ReleaseRecord | undefined> {
     return this.store.getRelease(tenantId, pipelineId, releaseVersion);
@@ -524,7 +546,9 @@ export class Coordinator {
     executionId: string,
     waitMs: number,
     signal?: AbortSignal,
+    until: 'settled' | 'terminal' = 'settled',
   ): Promise<ExecutionRecord> {
+    const done = until === 'terminal' ? isTerminal : isSettled;
     const deadline = this.#d.clock.now() + waitMs;
     for (;;) {
       const remaining = deadline - this.#d.clock.now();
@@ -537,7 +561,7 @@ export class Coordinator {
         listening.stop();
         throw error;
       });
-      if (isSettled(execution.status) || remaining <= 0 || this.#stopped || signal?.aborted) {
+      if (done(execution.status) || remaining <= 0 || this.#stopped || signal?.aborted) {
         listening.stop();
         return execution;
       }

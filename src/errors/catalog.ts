@@ -39,6 +39,7 @@ export const errorCatalog = {
   interaction_not_found: { status: 404, message: 'No such interaction in this tenant.' },
   release_not_found: { status: 404, message: 'No such release of this pipeline.' },
   worker_not_found: { status: 404, message: 'No such worker registered for this pipeline.' },
+  pipeline_not_found: { status: 404, message: 'No release of this pipeline is registered in this tenant.' },
   worker_endpoint_conflict: {
     status: 409,
     message:

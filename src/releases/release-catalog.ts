@@ -20,6 +20,8 @@ export interface ContractValidators {
 export interface SchemaIssue {
   readonly path: string;
   readonly message: string;
+  /** The values the field accepts, when the schema lists them (an enum or a const). */
+  readonly allowed?: readonly unknown[];
 }
 
 /**
@@ -107,8 +109,18 @@ export class ReleaseCatalog {
 
 /** Field-level problems from a failed validation, for a 400's `details`. */
 export function schemaIssues(validate: ValidateFunction): SchemaIssue[] {
-  return (validate.errors ?? []).map((e) => ({
-    path: e.instancePath || '/',
-    message: e.message ?? 'invalid',
-  }));
+  return (validate.errors ?? []).map((e) => {
+    const params = e.params as { missingProperty?: unknown; allowedValues?: unknown; allowedValue?: unknown };
+    // A missing property is named by its own path, not its parent's.
+    const path =
+      e.keyword === 'required' && typeof params.missingProperty === 'string'
+        ? `${e.instancePath}/${params.missingProperty}`
+        : e.instancePath || '/';
+    const allowed = Array.isArray(params.allowedValues)
+      ? params.allowedValues
+      : e.keyword === 'const'
+        ? [params.allowedValue]
+        : undefined;
+    return { path, message: e.message ?? 'invalid', ...(allowed ? { allowed } : {}) };
+  });
 }

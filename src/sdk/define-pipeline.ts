@@ -95,8 +95,11 @@ const STEP_ID = /^[a-z0-9][a-z0-9._-]{0,127}$/i;
  * A pipeline under construction. Each `step` or `await` returns a new builder whose next step
  * receives the previous step's output type, so a pipeline is typed end to end.
  */
-export class PipelineBuilder<Current> implements Pipeline {
+export class PipelineBuilder<Current, Input = unknown> implements Pipeline {
   readonly kind = 'capstan.pipeline' as const;
+  /** Type-only markers for `capstan/client` (`PipelineInput`/`PipelineOutput`): never set. */
+  declare readonly inputType?: Input;
+  declare readonly outputType?: Current;
   readonly id: string;
   readonly description: string | undefined;
   readonly input: z.ZodType;
@@ -112,7 +115,7 @@ export class PipelineBuilder<Current> implements Pipeline {
   step<Out extends z.ZodType>(
     id: string,
     options: StepOptions<Current, Out>,
-  ): PipelineBuilder<z.output<Out>> {
+  ): PipelineBuilder<z.output<Out>, Input> {
     const step: TaskStep = {
       kind: 'step',
       id,
@@ -128,7 +131,7 @@ export class PipelineBuilder<Current> implements Pipeline {
   await<Res extends z.ZodType>(
     id: string,
     options: AwaitOptions<Current, Res>,
-  ): PipelineBuilder<z.output<Res>> {
+  ): PipelineBuilder<z.output<Res>, Input> {
     const step: AwaitStep = {
       kind: 'await',
       id,
@@ -143,12 +146,12 @@ export class PipelineBuilder<Current> implements Pipeline {
     return this.#with(step);
   }
 
-  #with<Next>(step: PipelineStep): PipelineBuilder<Next> {
+  #with<Next>(step: PipelineStep): PipelineBuilder<Next, Input> {
     if (!STEP_ID.test(step.id))
       throw new Error(`pipeline ${this.id}: step id '${step.id}' is not a valid id`);
     if (this.steps.some((s) => s.id === step.id))
       throw new Error(`pipeline ${this.id}: duplicate step id '${step.id}'`);
-    return new PipelineBuilder<Next>(this.id, this.description, this.input, [...this.steps, step]);
+    return new PipelineBuilder<Next, Input>(this.id, this.description, this.input, [...this.steps, step]);
   }
 }
 
@@ -164,7 +167,7 @@ export function definePipeline<Input extends z.ZodType>(spec: {
   id: string;
   input: Input;
   description?: string;
-}): PipelineBuilder<z.output<Input>> {
+}): PipelineBuilder<z.output<Input>, z.input<Input>> {
   if (!STEP_ID.test(spec.id)) throw new Error(`pipeline id '${spec.id}' must match ${STEP_ID.source}`);
   return new PipelineBuilder(spec.id, spec.description, spec.input, []);
 }

@@ -2,6 +2,7 @@ import type { FailureDecision } from '../domain/retry-policy.ts';
 import type { LiveRelease } from './live-releases.ts';
 import type { DlqReason, ExecutionStatus } from '../domain/execution-status.ts';
 import type { Route } from '../domain/parking.ts';
+import type { PipelineSummaryRecord } from './pipeline-summaries.ts';
 import type {
   ExecutionRecord,
   InteractionRecord,
@@ -393,6 +394,8 @@ export interface ReleaseStore {
   getActiveRelease(tenantId: string, pipelineId: string): Promise<ReleaseRecord | undefined>;
   listReleases(tenantId: string, pipelineId: string): Promise<ReleaseRecord[]>;
   listActivations(tenantId: string, pipelineId: string): Promise<ReleaseActivation[]>;
+  /** The tenant's pipelines that have a registered release, with the active one and live counts. */
+  listPipelines(tenantId: string): Promise<PipelineSummaryRecord[]>;
   /**
    * Registers a worker: its current-state row is written (HEALTHY, not draining) and a
    * REGISTER event appended to its history. With `keepEndpoint`, an existing worker whose

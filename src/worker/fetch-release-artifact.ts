@@ -1,3 +1,4 @@
+import { createClient } from '../client/index.ts';
 import { CapstanError } from '../errors/catalog.ts';
 import { verified, type ArtifactStore } from '../releases/artifact-store.ts';
 import { LocalArtifactStore } from '../releases/local-artifact-store.ts';
@@ -23,21 +24,18 @@ export async function fetchReleaseArtifact(
   access: CoordinatorAccess,
   release: { pipelineId: string; releaseVersion: string; digest: string },
 ): Promise<Buffer> {
-  const path =
-    `/tpf/admin/tenants/${encodeURIComponent(access.tenantId)}` +
-    `/pipelines/${encodeURIComponent(release.pipelineId)}` +
-    `/releases/${encodeURIComponent(release.releaseVersion)}/artifact`;
-  const response = await fetch(`${access.url.replace(/\/+$/, '')}${path}`, {
-    headers: { authorization: `Bearer ${access.workerToken}` },
-    signal: AbortSignal.timeout(access.timeoutMs ?? 60_000),
-  });
-  const bytes = Buffer.from(await response.arrayBuffer());
-  if (!response.ok)
-    throw new CapstanError(
-      'artifact_verification_failed',
-      `GET ${path} answered ${response.status} ${bytes.toString('utf8').slice(0, 300)}`,
-    );
-  return verified(release.digest, bytes);
+  const client = createClient({ url: access.url, workerToken: access.workerToken, tenant: access.tenantId });
+  const bytes = await client.releases
+    .artifact(release.pipelineId, release.releaseVersion, {
+      signal: AbortSignal.timeout(access.timeoutMs ?? 60_000),
+    })
+    .catch((error: unknown) => {
+      throw new CapstanError(
+        'artifact_verification_failed',
+        `GET …/releases/${release.releaseVersion}/artifact: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    });
+  return verified(release.digest, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }
 
 /**

@@ -18,8 +18,17 @@ import {
 const ROOT = resolve(import.meta.dirname, '../..');
 const PIPELINE = 'restaurant-approval';
 
-/** The environment without any CAPSTAN_* variable of the machine running the tests. */
-const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CAPSTAN_')));
+/**
+ * The environment without any CAPSTAN_* variable of the machine running the tests, nor its
+ * profiles (`capstan login`) or a local coordinator's tokens (./.capstan): every token is given.
+ */
+const isolated = mkdtempSync(join(tmpdir(), 'capstan-cli-home-'));
+process.on('exit', () => rmSync(isolated, { recursive: true, force: true }));
+const baseEnv = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CAPSTAN_'))),
+  XDG_CONFIG_HOME: join(isolated, 'config'),
+  CAPSTAN_DATA_DIR: join(isolated, 'no-data-dir'),
+};
 
 /** At most `n` CLI processes at once: each one loads the TypeScript sources through tsx. */
 function limiter(n: number) {
@@ -252,7 +261,7 @@ test('the CLI against a coordinator: executions, the inbox, re-drive, list, exit
   ]);
   assert.match(status, new RegExp(`^execution\\s+${firstId}$`, 'm'));
   assert.match(status, /^pipeline\s+restaurant-approval$/m);
-  assert.match(status, /^step\s+2$/m);
+  assert.match(status, /^step\s+2 \(await-restaurant-decision\)$/m, 'the step by index and name');
   assert.deepEqual(statusJson, (await api.status(firstId)).body);
   assert.match(
     inbox.split('\n')[0] ?? '',
@@ -315,7 +324,7 @@ test('the CLI against a coordinator: executions, the inbox, re-drive, list, exit
     cli('history', firstId, '--json').then(json),
     cli('history', firstId, '--limit', '2').then(ok),
   ]);
-  assert.match(history.split('\n')[0] ?? '', /^SEQ\s+AT\s+TYPE\s+DATA$/);
+  assert.match(history.split('\n')[0] ?? '', /^SEQ\s+AT\s+TYPE\s+STEP\s+DATA$/);
   assert.deepEqual(historyJson, (await api.call('GET', `${cp}/executions/${firstId}/history`)).body);
   assert.ok(historyJson.events.length > 2);
   for (const event of historyJson.events) assert.ok(history.includes(event.type), event.type);

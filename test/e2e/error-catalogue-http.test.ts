@@ -168,7 +168,12 @@ test('every row of the error catalogue over HTTP; the coordinator stays healthy'
       assert.equal(first.status, 200, JSON.stringify(first.body));
       return workerApi.call('POST', `${workers}/register`, registration('moved', 'http://127.0.0.1:2'));
     },
-    no_active_release: () => api.submit({ pipelineId: 'no-such-pipeline', input: {}, idempotencyKey: 'k' }),
+    pipeline_not_found: () => api.submit({ pipelineId: 'no-such-pipeline', input: {}, idempotencyKey: 'k' }),
+    // Known (a release is registered) but never activated.
+    no_active_release: async () => {
+      assert.equal((await register('inactive')).registered.status, 200);
+      return api.submit({ pipelineId: 'inactive', input: { n: 1 }, idempotencyKey: 'k' });
+    },
     idempotency_conflict: async () => {
       const key = randomUUID();
       assert.equal((await submit(orderInput(), key)).status, 200);

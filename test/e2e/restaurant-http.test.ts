@@ -229,7 +229,7 @@ test('auth and bad input are 4xx with a stable code, and the coordinator stays h
     400,
     'invalid_input',
   );
-  expect(await api.submit({ pipelineId: 'no-such-pipeline', input: {} }), 409, 'no_active_release');
+  expect(await api.submit({ pipelineId: 'no-such-pipeline', input: {} }), 404, 'pipeline_not_found');
   expect(
     await api.submit({ pipelineId: 'x', inputPayload: { payload: '{not json' } }),
     400,

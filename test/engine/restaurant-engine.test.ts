@@ -175,7 +175,7 @@ forEachStore(
       .submit('other-tenant', { pipelineId: 'restaurant-approval', input: order(), idempotencyKey: 'k' })
       .catch((e: unknown) => e);
     assert.ok(
-      other instanceof CapstanError && other.code === 'no_active_release',
+      other instanceof CapstanError && other.code === 'pipeline_not_found',
       'keys and releases are per tenant',
     );
     await assert.rejects(

@@ -38,13 +38,15 @@ export async function startCoordinatorProcess(
     npmStart?: boolean;
     /** True starts it without `--host`, on the address it binds by default. */
     defaultHost?: boolean;
+    /** A fixed port (default: any free one), e.g. to restart a coordinator where clients expect it. */
+    port?: number;
   } = {},
 ): Promise<CoordinatorProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'capstan-e2e-'));
   const pipelines = options.pipelines ?? [join(ROOT, 'examples/restaurant-approval/pipeline.ts')];
   const network = [
     '--port',
-    '0',
+    String(options.port ?? 0),
     ...(options.defaultHost ? [] : ['--host', '127.0.0.1']),
     '--data-dir',
     dataDir,

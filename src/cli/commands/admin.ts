@@ -1,22 +1,8 @@
 import type { Command } from 'commander';
-import { clientFrom, type ConnectionFlags } from '../api-client.ts';
+import { clientFrom, type ConnectionFlags } from '../connection.ts';
 import { apiCommand } from '../api-command.ts';
 import { integer } from '../arguments.ts';
 import { print, renderFields, time } from '../output.ts';
-
-interface Redriven {
-  tenantId: string;
-  executionId: string;
-  previousStatus: string;
-  status: string;
-  version: number;
-  currentStepIndex: number;
-  attempt: number;
-  pipelineId: string;
-  contractVersion: string;
-  releaseVersion: string;
-  updatedAtEpochMs: number;
-}
 
 /** redrive (admin token). */
 export function adminCommands(program: Command): void {
@@ -38,16 +24,11 @@ export function adminCommands(program: Command): void {
           allowFailed?: boolean;
         },
       ) => {
-        const client = clientFrom(options);
-        const r = await client.post<Redriven>(
-          client.admin(`/executions/${encodeURIComponent(id)}/redrive`),
-          'admin',
-          {
-            expectedVersion: options.expectedVersion,
-            reason: options.reason,
-            allowFailed: options.allowFailed,
-          },
-        );
+        const r = await clientFrom(options).redrive(id, {
+          expectedVersion: options.expectedVersion,
+          reason: options.reason,
+          allowFailed: options.allowFailed,
+        });
         print(options, r, () =>
           renderFields([
             ['execution', r.executionId],

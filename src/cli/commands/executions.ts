@@ -1,45 +1,28 @@
-import type { Command } from 'commander';
-import type { ExecutionStatusDto } from '../../http/dto.ts';
-import { clientFrom, type ConnectionFlags } from '../api-client.ts';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { ExecutionStatus, HistoryEvent } from '../../client/index.ts';
+import { clientFrom, type ConnectionFlags } from '../connection.ts';
 import { apiCommand } from '../api-command.ts';
 import { integer, jsonArgument, timestamp } from '../arguments.ts';
+import { EXIT, ExecutionOutcome } from '../exit-codes.ts';
 import { print, renderFields, renderTable, time, type Column } from '../output.ts';
 
 type Flags = ConnectionFlags & { json?: boolean };
-const enc = encodeURIComponent;
 
-interface Submitted {
-  executionId: string;
-  duplicate: boolean;
-  statusUrl: string;
-  submittedAtEpochMs: number;
-  pipelineId: string;
-  contractVersion: string;
-  releaseVersion: string;
-}
-interface ResultResponse {
-  status: ExecutionStatusDto;
-  result: unknown;
-  resultPayload: unknown;
-}
-interface HistoryResponse {
-  events: { seq: number; type: string; atEpochMs: number; data: unknown }[];
-  nextAfterSeq: number | null;
-}
-interface ListResponse {
-  items: ExecutionStatusDto[];
-  nextCursor: string | null;
+/** A step index with its name beside it: `2 (await-restaurant-decision)`. */
+export function stepLabel(index: number | null | undefined, name: string | null | undefined): string | null {
+  if (index === null || index === undefined) return null;
+  return name ? `${index} (${name})` : String(index);
 }
 
 /** An execution's status object as aligned `label  value` lines; a failure's stack below them. */
-export function statusFields(s: ExecutionStatusDto): string {
+export function statusFields(s: ExecutionStatus): string {
   const fields = renderFields([
     ['execution', s.executionId],
     ['status', s.waitingFor ? `${s.status} (waiting for ${s.waitingFor})` : s.status],
     ['pipeline', s.pipelineId],
     ['contract', s.contractVersion],
     ['release', s.releaseVersion],
-    ['step', s.stepIndex],
+    ['step', stepLabel(s.stepIndex, s.stepId)],
     ['attempt', s.attempt],
     ['version', s.version],
     ['await unit', s.awaitUnitId],
@@ -58,23 +41,43 @@ const indent = (text: string): string =>
     .map((line) => `  ${line}`)
     .join('\n');
 
-const listColumns: Column<ExecutionStatusDto>[] = [
+const listColumns: Column<ExecutionStatus>[] = [
   { header: 'execution', value: (s) => s.executionId },
   { header: 'status', value: (s) => s.status },
   { header: 'pipeline', value: (s) => s.pipelineId },
   { header: 'release', value: (s) => s.releaseVersion },
-  { header: 'step', value: (s) => s.stepIndex },
+  { header: 'step', value: (s) => stepLabel(s.stepIndex, s.stepId) },
   { header: 'attempt', value: (s) => s.attempt },
   { header: 'updated', value: (s) => time(s.updatedAtEpochMs) },
   { header: 'error', value: (s) => s.errorCode },
 ];
 
-const historyColumns: Column<HistoryResponse['events'][number]>[] = [
+const historyColumns: Column<HistoryEvent>[] = [
   { header: 'seq', value: (e) => e.seq },
   { header: 'at', value: (e) => time(e.atEpochMs) },
   { header: 'type', value: (e) => e.type },
+  {
+    header: 'step',
+    value: (e) => stepLabel((e.data as { stepIndex?: number } | null)?.stepIndex, e.stepId),
+  },
   { header: 'data', value: (e) => e.data, max: 100 },
 ];
+
+/** A wait: milliseconds, or a number with a unit (`500ms`, `30s`, `5m`, `1h`). */
+export function duration(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  if (!match) throw new InvalidArgumentError('expected a duration: 30s, 5m, 1h or milliseconds.');
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 'ms'] ?? 1;
+  return Math.round(Number(match[1]) * unit);
+}
+
+/** `result --wait`: the exit code for how the execution stands once the wait is over. */
+const OUTCOME_EXIT: Record<string, number> = {
+  SUCCEEDED: EXIT.ok,
+  FAILED: EXIT.executionFailed,
+  DLQ: EXIT.executionDlq,
+  CANCELLED: EXIT.executionCancelled,
+};
 
 /** submit, status, list, result, history, cancel (control plane, operator token). */
 export function executionCommands(program: Command): void {
@@ -89,9 +92,7 @@ export function executionCommands(program: Command): void {
         command: Command,
       ) => {
         const input = await jsonArgument(command, 'input', options.input, options.inputFile);
-        const client = clientFrom(options);
-        const body = { pipelineId: options.pipeline, input, idempotencyKey: options.key };
-        const r = await client.post<Submitted>(client.controlPlane('/executions'), 'operator', body);
+        const r = await clientFrom(options).submit(options.pipeline, input, { idempotencyKey: options.key });
         print(options, r, () =>
           renderFields([
             ['execution', r.executionId],
@@ -107,11 +108,7 @@ export function executionCommands(program: Command): void {
 
   apiCommand(program, 'status <executionId>', "Show an execution's status").action(
     async (id: string, options: Flags) => {
-      const client = clientFrom(options);
-      const s = await client.get<ExecutionStatusDto>(
-        client.controlPlane(`/executions/${enc(id)}`),
-        'operator',
-      );
+      const s = await clientFrom(options).get(id);
       print(options, s, () => statusFields(s));
     },
   );
@@ -138,9 +135,9 @@ export function executionCommands(program: Command): void {
           cursor?: string;
         },
       ) => {
-        const client = clientFrom(options);
-        const r = await client.get<ListResponse>(client.controlPlane('/executions'), 'operator', {
-          status: options.status,
+        const r = await clientFrom(options).listPage({
+          // Sent as given: the coordinator names a status it does not know, and the allowed ones.
+          status: options.status as ExecutionStatus['status'] | undefined,
           pipelineId: options.pipeline,
           releaseVersion: options.release,
           errorCode: options.errorCode,
@@ -162,30 +159,48 @@ export function executionCommands(program: Command): void {
     "Show an execution's result, optionally waiting for it to settle",
   )
     .option('--wait-ms <n>', 'wait up to n ms (max 60000) for the execution to settle', integer)
-    .action(async (id: string, options: Flags & { waitMs?: number }) => {
-      const client = clientFrom(options);
-      const r = await client.get<ResultResponse>(
-        client.controlPlane(`/executions/${enc(id)}/result`),
-        'operator',
-        { waitMs: options.waitMs },
-      );
-      print(options, r, () =>
-        r.status.status === 'SUCCEEDED'
-          ? `${r.status.executionId}  SUCCEEDED\n${JSON.stringify(r.result, null, 2)}`
-          : `${statusFields(r.status)}\n\nno result: the execution is ${r.status.status}`,
-      );
-    });
+    .option(
+      '--wait [duration]',
+      'wait for the execution (no limit, or e.g. 30s, 5m); the exit code then says how it ended: ' +
+        '0 SUCCEEDED, 8 FAILED, 9 DLQ, 10 CANCELLED, 11 not finished',
+      duration,
+    )
+    .addOption(
+      new Option(
+        '--until <state>',
+        'settled: stop at a park (an await step) too; terminal: wait through parks (implies --wait)',
+      ).choices(['settled', 'terminal']),
+    )
+    .action(
+      async (
+        id: string,
+        options: Flags & { waitMs?: number; wait?: number | true; until?: 'settled' | 'terminal' },
+        command: Command,
+      ) => {
+        if (options.waitMs !== undefined && (options.wait !== undefined || options.until !== undefined))
+          command.error('error: give either --wait-ms or --wait/--until, not both');
+        const waiting = options.wait !== undefined || options.until !== undefined;
+        const timeoutMs = waiting
+          ? typeof options.wait === 'number'
+            ? options.wait
+            : undefined
+          : (options.waitMs ?? 0);
+        const r = await clientFrom(options).result(id, { timeoutMs, until: options.until ?? 'settled' });
+        print(options, r, () =>
+          r.status.status === 'SUCCEEDED'
+            ? `${r.status.executionId}  SUCCEEDED\n${JSON.stringify(r.result, null, 2)}`
+            : `${statusFields(r.status)}\n\nno result: the execution is ${r.status.status}`,
+        );
+        const exit = OUTCOME_EXIT[r.status.status] ?? EXIT.executionNotFinished;
+        if (waiting && exit !== EXIT.ok) throw new ExecutionOutcome(r.status.status, exit);
+      },
+    );
 
   apiCommand(program, 'history <executionId>', "Show an execution's journal events, oldest first")
     .option('--after-seq <n>', 'only events after this sequence number', integer)
     .option('--limit <n>', 'at most n events (max 1000)', integer)
     .action(async (id: string, options: Flags & { afterSeq?: number; limit?: number }) => {
-      const client = clientFrom(options);
-      const r = await client.get<HistoryResponse>(
-        client.controlPlane(`/executions/${enc(id)}/history`),
-        'operator',
-        { afterSeq: options.afterSeq, limit: options.limit },
-      );
+      const r = await clientFrom(options).history(id, { afterSeq: options.afterSeq, limit: options.limit });
       print(options, r, () => {
         const table = renderTable(r.events, historyColumns);
         return r.nextAfterSeq === null ? table : `${table}\n\nmore: --after-seq ${r.nextAfterSeq}`;
@@ -194,11 +209,7 @@ export function executionCommands(program: Command): void {
 
   apiCommand(program, 'cancel <executionId>', 'Cancel an execution that has not finished').action(
     async (id: string, options: Flags) => {
-      const client = clientFrom(options);
-      const s = await client.post<ExecutionStatusDto>(
-        client.controlPlane(`/executions/${enc(id)}/cancel`),
-        'operator',
-      );
+      const s = await clientFrom(options).cancel(id);
       print(options, s, () => statusFields(s));
     },
   );

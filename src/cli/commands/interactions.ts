@@ -1,20 +1,11 @@
 import type { Command } from 'commander';
-import type { interactionDto } from '../../http/dto.ts';
-import { clientFrom, type ConnectionFlags } from '../api-client.ts';
+import type { Interaction } from '../../client/index.ts';
+import { clientFrom, type ConnectionFlags } from '../connection.ts';
 import { apiCommand } from '../api-command.ts';
 import { integer, jsonArgument } from '../arguments.ts';
 import { print, renderFields, renderTable, time, type Column } from '../output.ts';
 
 type Flags = ConnectionFlags & { json?: boolean };
-type Interaction = ReturnType<typeof interactionDto>;
-
-interface Completed {
-  interactionId: string;
-  executionId: string;
-  stepId: string;
-  status: string;
-  duplicate: boolean;
-}
 
 const pendingColumns: Column<Interaction>[] = [
   { header: 'interaction', value: (i) => i.interactionId },
@@ -34,8 +25,7 @@ export function interactionCommands(program: Command): void {
     .option('--step <stepId>', 'only interactions of this await step')
     .option('--limit <n>', 'at most n interactions (1..1000)', integer)
     .action(async (options: Flags & { assignee?: string; group?: string; step?: string; limit?: number }) => {
-      const client = clientFrom(options);
-      const rows = await client.get<Interaction[]>(client.controlPlane('/interactions/pending'), 'operator', {
+      const rows = await clientFrom(options).pendingInteractions({
         assignee: options.assignee,
         group: options.group,
         stepId: options.step,
@@ -62,8 +52,7 @@ export function interactionCommands(program: Command): void {
         command: Command,
       ) => {
         const response = await jsonArgument(command, 'response', options.response, options.responseFile);
-        const client = clientFrom(options);
-        const r = await client.post<Completed>(client.controlPlane('/interactions/complete'), 'operator', {
+        const r = await clientFrom(options).complete({
           interactionId: options.interaction,
           response,
           idempotencyKey: options.key,

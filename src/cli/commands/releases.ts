@@ -1,33 +1,14 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { clientFrom, type ApiClient, type ConnectionFlags } from '../api-client.ts';
+import type { Activation, Release } from '../../client/index.ts';
+import { clientFrom, type ConnectionFlags } from '../connection.ts';
 import { apiCommand } from '../api-command.ts';
 import { print, renderFields, renderTable, time, type Column } from '../output.ts';
 import { packReleaseFolder } from '../release-folder.ts';
 
 type Flags = ConnectionFlags & { json?: boolean; pipeline: string };
 
-interface ReleaseRecord {
-  tenantId: string;
-  pipelineId: string;
-  contractVersion: string;
-  releaseVersion: string;
-  status: 'REGISTERED' | 'ACTIVE';
-  primaryArtifactId: string | null;
-  primaryArtifactDigest: string | null;
-  createdAtEpochMs: number;
-  activatedAtEpochMs: number | null;
-  descriptor: unknown;
-}
-interface Activation {
-  seq: number;
-  releaseVersion: string;
-  activatedAtEpochMs: number;
-  actor: string | null;
-}
-
-const releasesPath = (client: ApiClient, pipelineId: string, rest = '') =>
-  client.admin(`/pipelines/${encodeURIComponent(pipelineId)}/releases${rest}`);
+type ReleaseRecord = Release;
 
 function releaseFields(r: ReleaseRecord): string {
   return renderFields([
@@ -77,21 +58,15 @@ export function releasesCommands(program: Command): void {
     .action(async (options: Flags & { descriptorPath?: string; dir?: string }, command: Command) => {
       if ((options.descriptorPath === undefined) === (options.dir === undefined))
         command.error('error: give exactly one of --descriptor-path <path> or --dir <folder>');
-      const client = clientFrom(options);
-      const path = releasesPath(client, options.pipeline, '/register');
-      let record: ReleaseRecord;
-      if (options.dir !== undefined) {
-        const { tgz } = await packReleaseFolder(options.dir, options.pipeline);
-        record = (
-          await client.request<ReleaseRecord>('POST', path, 'admin', {
-            raw: { bytes: tgz, contentType: 'application/gzip' },
-          })
-        ).body;
-      } else {
-        record = await client.post<ReleaseRecord>(path, 'admin', {
-          releaseDescriptorPath: resolve(options.descriptorPath ?? ''),
-        });
-      }
+      const releases = clientFrom(options).releases;
+      const record =
+        options.dir !== undefined
+          ? await releases.register(options.pipeline, {
+              archive: (await packReleaseFolder(options.dir, options.pipeline)).tgz,
+            })
+          : await releases.register(options.pipeline, {
+              descriptorPath: resolve(options.descriptorPath ?? ''),
+            });
       print(options, record, () => releaseFields(record));
     });
 
@@ -100,46 +75,32 @@ export function releasesCommands(program: Command): void {
     'activate <releaseVersion>',
     'Activate a registered release for new submissions',
   ).action(async (version: string, options: Flags) => {
-    const client = clientFrom(options);
-    const r = await client.post<ReleaseRecord>(
-      releasesPath(client, options.pipeline, `/${encodeURIComponent(version)}/activate`),
-      'admin',
-    );
+    const r = await clientFrom(options).releases.activate(options.pipeline, version);
     print(options, r, () => releaseFields(r));
   });
 
   releaseCommand(release, 'list', "List a pipeline's registered releases").action(async (options: Flags) => {
-    const client = clientFrom(options);
-    const rows = await client.get<ReleaseRecord[]>(releasesPath(client, options.pipeline), 'admin');
+    const rows = await clientFrom(options).releases.list(options.pipeline);
     print(options, rows, () => renderTable(rows, releaseColumns));
   });
 
   releaseCommand(release, 'show <releaseVersion>', 'Show one release').action(
     async (version: string, options: Flags) => {
-      const client = clientFrom(options);
-      const r = await client.get<ReleaseRecord>(
-        releasesPath(client, options.pipeline, `/${encodeURIComponent(version)}`),
-        'admin',
-      );
+      const r = await clientFrom(options).releases.get(options.pipeline, version);
       print(options, r, () => releaseFields(r));
     },
   );
 
   releaseCommand(release, 'active', "Show a pipeline's active release (exit 3 when none)").action(
     async (options: Flags) => {
-      const client = clientFrom(options);
-      const r = await client.get<ReleaseRecord>(releasesPath(client, options.pipeline, '/active'), 'admin');
+      const r = await clientFrom(options).releases.active(options.pipeline);
       print(options, r, () => releaseFields(r));
     },
   );
 
   releaseCommand(release, 'activations', "List a pipeline's activations, oldest first").action(
     async (options: Flags) => {
-      const client = clientFrom(options);
-      const rows = await client.get<Activation[]>(
-        releasesPath(client, options.pipeline, '/activations'),
-        'admin',
-      );
+      const rows = await clientFrom(options).releases.activations(options.pipeline);
       print(options, rows, () => renderTable(rows, activationColumns));
     },
   );

@@ -1,27 +1,12 @@
 import type { Command } from 'commander';
-import { clientFrom, type ApiClient, type ConnectionFlags } from '../api-client.ts';
+import type { Worker, WorkerRegistration } from '../../client/index.ts';
+import { clientFrom, type ConnectionFlags } from '../connection.ts';
 import { apiCommand } from '../api-command.ts';
 import { print, renderFields, renderTable, time, type Column } from '../output.ts';
 
 type Flags = ConnectionFlags & { json?: boolean; pipeline: string };
 
-interface WorkerRecord {
-  workerId: string;
-  pipelineId: string;
-  contractVersion: string;
-  releaseVersion: string;
-  protocol: string;
-  endpoint: string;
-  artifactId: string | null;
-  artifactDigest: string | null;
-  state: 'HEALTHY' | 'STALE' | 'DRAINING' | 'UNAVAILABLE';
-  registeredAtEpochMs: number;
-  lastHeartbeatAtEpochMs: number | null;
-  drainingSinceEpochMs: number | null;
-}
-
-const workersPath = (client: ApiClient, pipelineId: string, rest = '') =>
-  client.admin(`/pipelines/${encodeURIComponent(pipelineId)}/workers${rest}`);
+type WorkerRecord = Worker;
 
 function workerFields(w: WorkerRecord): string {
   return renderFields([
@@ -76,20 +61,16 @@ export function workerCommands(program: Command): void {
           artifactDigest?: string;
         },
       ) => {
-        const client = clientFrom(options);
-        const w = await client.post<WorkerRecord>(
-          workersPath(client, options.pipeline, '/register'),
-          'worker',
-          {
-            workerId: options.workerId,
-            contractVersion: options.contractVersion,
-            releaseVersion: options.releaseVersion,
-            protocol: options.protocol,
-            endpoint: options.endpoint,
-            artifactId: options.artifactId,
-            artifactDigest: options.artifactDigest,
-          },
-        );
+        const w = await clientFrom(options).workers.register(options.pipeline, {
+          workerId: options.workerId,
+          contractVersion: options.contractVersion,
+          releaseVersion: options.releaseVersion,
+          // Checked by the coordinator, which names the protocols it accepts.
+          protocol: options.protocol as WorkerRegistration['protocol'],
+          endpoint: options.endpoint,
+          artifactId: options.artifactId,
+          artifactDigest: options.artifactDigest,
+        });
         print(options, w, () => workerFields(w));
       },
     );
@@ -102,11 +83,7 @@ export function workerCommands(program: Command): void {
   for (const [verb, description] of transitions) {
     workerCommand(workers, `${verb} <workerId>`, description).action(
       async (workerId: string, options: Flags) => {
-        const client = clientFrom(options);
-        const w = await client.post<WorkerRecord>(
-          workersPath(client, options.pipeline, `/${encodeURIComponent(workerId)}/${verb}`),
-          verb === 'heartbeat' ? 'worker' : 'admin',
-        );
+        const w = await clientFrom(options).workers[verb](options.pipeline, workerId);
         print(options, w, () => workerFields(w));
       },
     );
@@ -116,8 +93,7 @@ export function workerCommands(program: Command): void {
     .option('--contract-version <version>', 'only workers hosting this contract version')
     .option('--release-version <version>', 'only workers hosting this release version')
     .action(async (options: Flags & { contractVersion?: string; releaseVersion?: string }) => {
-      const client = clientFrom(options);
-      const rows = await client.get<WorkerRecord[]>(workersPath(client, options.pipeline), 'admin', {
+      const rows = await clientFrom(options).workers.list(options.pipeline, {
         contractVersion: options.contractVersion,
         releaseVersion: options.releaseVersion,
       });

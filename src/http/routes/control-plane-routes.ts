@@ -6,7 +6,7 @@ import { ExecutionStatus } from '../../domain/execution-status.ts';
 import { CapstanError } from '../../errors/catalog.ts';
 import { decodeEnvelope, encodeEnvelope, payloadEnvelopeSchema } from '../../payloads/tpf-envelope.ts';
 import type { ExecutionRecord } from '../../store/records.ts';
-import { executionStatusDto, interactionDto } from '../dto.ts';
+import { executionStatusDto, interactionDto, pipelineDto } from '../dto.ts';
 import { idempotencyKey, opaqueId, pipelineId, plainText } from '../ids.ts';
 import type { LongPollGate } from '../long-poll-gate.ts';
 import { parseOr400 } from '../parse.ts';
@@ -23,7 +23,13 @@ const submitBody = z.object({
   outputStreaming: z.boolean().optional(),
 });
 
-const resultQuery = z.object({ waitMs: z.coerce.number().int().min(0).max(60_000).default(0) });
+/** The longest a result long-poll waits; a client wanting longer polls again. */
+export const MAX_RESULT_WAIT_MS = 60_000;
+const resultQuery = z.object({
+  waitMs: z.coerce.number().int().min(0).max(MAX_RESULT_WAIT_MS).default(0),
+  /** settled: terminal or parked at an await step (TPF's behaviour); terminal: through parks. */
+  until: z.enum(['settled', 'terminal']).default('settled'),
+});
 const historyQuery = z.object({
   afterSeq: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -72,7 +78,10 @@ function decodeCursor(cursor: string): { createdAtMs: number; executionId: strin
   }
   const parsed = listCursor.safeParse(decoded);
   if (!parsed.success)
-    throw new CapstanError('invalid_request', 'Invalid cursor: pass the nextCursor of the previous page.');
+    throw new CapstanError('invalid_request', 'Invalid cursor: pass the nextCursor of the previous page.', {
+      parameter: 'cursor',
+      issues: [{ path: '/cursor', message: 'not a cursor this API returned as nextCursor' }],
+    });
   return { createdAtMs: parsed.data.c, executionId: parsed.data.i };
 }
 
@@ -104,10 +113,18 @@ export async function controlPlaneRoutes(
   limits: ControlPlaneLimits,
 ): Promise<void> {
   const base = '/tpf/control-plane/tenants/:tenantId';
-  const status = (x: ExecutionRecord) => executionStatusDto(x, coordinator.hasWorkerFor(x));
+  /** The names of the steps of the release an execution is pinned to (cached by the catalogue). */
+  const stepIds = async (x: ExecutionRecord) =>
+    (await coordinator.contractOf(x))?.steps.map((step) => step.stepId) ?? [];
+  const stepIdOf = async (x: ExecutionRecord) => (await stepIds(x))[x.stepIndex] ?? null;
+  const status = async (x: ExecutionRecord) =>
+    executionStatusDto(x, coordinator.hasWorkerFor(x), { stepId: await stepIdOf(x) });
   /** One execution's status with the stack of the failure it records, when one was kept. */
   const detailed = async (x: ExecutionRecord) =>
-    executionStatusDto(x, coordinator.hasWorkerFor(x), await coordinator.failureStack(x));
+    executionStatusDto(x, coordinator.hasWorkerFor(x), {
+      stepId: await stepIdOf(x),
+      errorStack: await coordinator.failureStack(x),
+    });
   const surface = { surface: 'control-plane' } as const;
   const submitLimit =
     limits.submitRatePerSecond > 0 ? await submitRateLimit(app, limits.submitRatePerSecond) : {};
@@ -153,7 +170,7 @@ export async function controlPlaneRoutes(
     });
     const last = items[items.length - 1];
     return {
-      items: items.map(status),
+      items: await Promise.all(items.map(status)),
       // A full page may have more behind it; the next request says (an empty page ends the walk).
       nextCursor: last && items.length === q.limit ? encodeCursor(last) : null,
     };
@@ -161,22 +178,22 @@ export async function controlPlaneRoutes(
 
   app.get(`${base}/executions/:executionId`, { config: surface }, async (request) => {
     const p = parseOr400(executionParams, request.params, 'path');
-    return detailed(await coordinator.status(tenantOf(p.tenantId), p.executionId));
+    return await detailed(await coordinator.status(tenantOf(p.tenantId), p.executionId));
   });
 
   app.get(`${base}/executions/:executionId/result`, { config: surface }, async (request, reply) => {
     const p = parseOr400(executionParams, request.params, 'path');
     const tenantId = tenantOf(p.tenantId);
-    const { waitMs } = parseOr400(resultQuery, request.query, 'query');
+    const { waitMs, until } = parseOr400(resultQuery, request.query, 'query');
     const execution = await limits.longPolls.run(reply, waitMs, (wait, signal) =>
-      coordinator.awaitSettled(tenantId, p.executionId, wait, signal),
+      coordinator.awaitSettled(tenantId, p.executionId, wait, signal, until),
     );
     if (execution.status !== 'SUCCEEDED')
       return { status: await detailed(execution), result: null, resultPayload: null };
     const contract = await coordinator.contractOf(execution);
     const lastStep = contract?.steps[contract.steps.length - 1]?.stepId ?? 'result';
     return {
-      status: status(execution),
+      status: await status(execution),
       result: execution.result,
       resultPayload: encodeEnvelope(`capstan.${execution.pipelineId}.${lastStep}.output`, execution.result),
     };
@@ -185,16 +202,35 @@ export async function controlPlaneRoutes(
   app.get(`${base}/executions/:executionId/history`, { config: surface }, async (request) => {
     const p = parseOr400(executionParams, request.params, 'path');
     const q = parseOr400(historyQuery, request.query, 'query');
-    const events = await coordinator.history(tenantOf(p.tenantId), p.executionId, q.afterSeq, q.limit);
+    const tenantId = tenantOf(p.tenantId);
+    const events = await coordinator.history(tenantId, p.executionId, q.afterSeq, q.limit);
+    const names = await stepIds(await coordinator.status(tenantId, p.executionId));
+    // An event about a step names it beside its index.
+    const stepIdOf = (data: unknown) => {
+      const index = (data as { stepIndex?: unknown } | null)?.stepIndex;
+      return typeof index === 'number' ? (names[index] ?? null) : null;
+    };
     return {
-      events: events.map((e) => ({ seq: e.seq, type: e.type, atEpochMs: e.atMs, data: e.data })),
+      events: events.map((e) => ({
+        seq: e.seq,
+        type: e.type,
+        atEpochMs: e.atMs,
+        stepId: stepIdOf(e.data),
+        data: e.data,
+      })),
       nextAfterSeq: events.length === q.limit ? events[events.length - 1]?.seq : null,
     };
   });
 
   app.post(`${base}/executions/:executionId/cancel`, { config: surface }, async (request) => {
     const p = parseOr400(executionParams, request.params, 'path');
-    return status(await coordinator.cancel(tenantOf(p.tenantId), p.executionId));
+    return await status(await coordinator.cancel(tenantOf(p.tenantId), p.executionId));
+  });
+
+  // The pipelines with a registered release: the active one, whether a worker hosts it, live counts.
+  app.get(`${base}/pipelines`, { config: surface }, async (request) => {
+    const tenantId = tenantOf(parseOr400(tenantParams, request.params, 'path').tenantId);
+    return (await coordinator.pipelines(tenantId)).map(pipelineDto);
   });
 
   app.get(`${base}/interactions/pending`, { config: surface }, async (request) => {

@@ -274,6 +274,7 @@ export class PostgresStore implements Store {
   getRelease: Store['getRelease'] = (t, p, v) => r.getRelease(this.#pool, t, p, v);
   getActiveRelease: Store['getActiveRelease'] = (t, p) => r.getActiveRelease(this.#pool, t, p);
   listReleases: Store['listReleases'] = (t, p) => r.listReleases(this.#pool, t, p);
+  listPipelines: Store['listPipelines'] = (t) => r.listPipelines(this.#pool, t);
   listActivations: Store['listActivations'] = (t, p) => r.listActivations(this.#pool, t, p);
   registerWorker: Store['registerWorker'] = async (registration, options) => {
     const worker = await this.#write((db) => w.registerWorker(db, registration, options));

@@ -1,6 +1,14 @@
 import type { PipelineContract } from '../../releases/pipeline-contract.ts';
 import { canonicalJson } from '../../util/canonical-json.ts';
 import type { ReleaseActivation, ReleaseRecord } from '../records.ts';
+import {
+  LIVE_COUNTS_SQL,
+  PIPELINES_SQL,
+  pipelineSummaries,
+  type LiveCountRow,
+  type PipelineRow,
+  type PipelineSummaryRecord,
+} from '../pipeline-summaries.ts';
 import type { RegisterReleaseOutcome } from '../store-port.ts';
 import { parseJson } from '../rows.ts';
 import { exec, row, rows, type Db } from './sql.ts';
@@ -134,4 +142,13 @@ export async function listActivations(
     activatedAtMs: r.activated_at,
     actor: r.actor,
   }));
+}
+
+/** The tenant's registered pipelines with their active release and live counts. */
+export async function listPipelines(db: Db, tenantId: string): Promise<PipelineSummaryRecord[]> {
+  const [pipelines, counts] = await Promise.all([
+    rows<PipelineRow>(db, PIPELINES_SQL, { tenantId }),
+    rows<LiveCountRow>(db, LIVE_COUNTS_SQL, { tenantId }),
+  ]);
+  return pipelineSummaries(pipelines, counts);
 }

@@ -1,6 +1,14 @@
 import type { PipelineContract } from '../../releases/pipeline-contract.ts';
 import { canonicalJson } from '../../util/canonical-json.ts';
 import type { ReleaseActivation, ReleaseRecord } from '../records.ts';
+import {
+  LIVE_COUNTS_SQL,
+  PIPELINES_SQL,
+  pipelineSummaries,
+  type LiveCountRow,
+  type PipelineRow,
+  type PipelineSummaryRecord,
+} from '../pipeline-summaries.ts';
 import type { RegisterReleaseOutcome } from '../store-port.ts';
 import { parseJson } from '../rows.ts';
 import type { Statements } from './statements.ts';
@@ -125,4 +133,11 @@ export function listActivations(sql: Statements, tenantId: string, pipelineId: s
     activatedAtMs: r.activated_at,
     actor: r.actor,
   }));
+}
+
+/** The tenant's registered pipelines with their active release and live counts. */
+export function listPipelines(sql: Statements, tenantId: string): PipelineSummaryRecord[] {
+  const pipelines = sql.get(PIPELINES_SQL).all({ tenantId }) as PipelineRow[];
+  const counts = sql.get(LIVE_COUNTS_SQL).all({ tenantId }) as LiveCountRow[];
+  return pipelineSummaries(pipelines, counts);
 }

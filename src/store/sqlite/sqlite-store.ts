@@ -193,6 +193,7 @@ export class SqliteStore implements Store {
   getActiveRelease: Store['getActiveRelease'] = async (t, p) => r.getActiveRelease(this.#sql, t, p);
   listReleases: Store['listReleases'] = async (t, p) => r.listReleases(this.#sql, t, p);
   listActivations: Store['listActivations'] = async (t, p) => r.listActivations(this.#sql, t, p);
+  listPipelines: Store['listPipelines'] = async (t) => r.listPipelines(this.#sql, t);
   registerWorker: Store['registerWorker'] = (registration, options) =>
     this.#write(() => w.registerWorker(this.#sql, registration, options));
   signalWorker: Store['signalWorker'] = (signal) => this.#write(() => w.signalWorker(this.#sql, signal));
