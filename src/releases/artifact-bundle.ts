@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { Plugin } from 'esbuild';
 import { runningSdkEntry } from './sdk-entry.ts';
@@ -62,6 +63,14 @@ const capstanSdk = (sdkEntry: string): Plugin => ({
   },
 });
 
+/** `import … from 'file:///…'` is valid ESM that esbuild does not resolve by itself. */
+const fileUrls: Plugin = {
+  name: 'file-urls',
+  setup(build) {
+    build.onResolve({ filter: /^file:\/\// }, (args) => ({ path: fileURLToPath(args.path) }));
+  },
+};
+
 /**
  * ESM has no `require`: bundled CommonJS packages that require a node builtin get one, made for
  * the bundle's own location.
@@ -88,7 +97,7 @@ export async function bundlePipeline(entryFile: string): Promise<PipelineBundle>
     write: false,
     metafile: true,
     banner: { js: REQUIRE_SHIM },
-    plugins: [capstanSdk(runningSdkEntry())],
+    plugins: [capstanSdk(runningSdkEntry()), fileUrls],
     legalComments: 'none',
     sourcemap: false,
     logLevel: 'silent',
