@@ -56,7 +56,9 @@ export async function startListening(
         done(found);
       }
     };
+    // The banner is on stderr, apart from the log records on stdout.
     child.stdout.on('data', check);
+    child.stderr.on('data', check);
     child.once('exit', (code) => {
       clearTimeout(timer);
       fail(new Error(`capstan ${args[0]} exited with ${String(code)}:\n${out}`));
