@@ -5,15 +5,18 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
-const dist = join(root, 'dist');
+// Another output directory as the first argument (the benchmark builds one of its own).
+const dist = resolve(process.argv[2] ?? join(root, 'dist'));
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 
 // A clean dist/: a module deleted from src/ must not live on in the package.
 rmSync(dist, { recursive: true, force: true });
-execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', dist], {
+  stdio: 'inherit',
+});
 
 /** Run-time assets: every file under src/ that is not TypeScript, except what only tests read. */
 const isAsset = (path) => !path.endsWith('.ts') && !path.endsWith('.snapshot.sql');
