@@ -16,9 +16,17 @@ import { spawnProcess } from '../support/spawned-process.ts';
 const ROOT = resolve(import.meta.dirname, '../..');
 const execFileAsync = promisify(execFile);
 
-/** npm, npx and the installed bin run on the Node that runs this test, not another on PATH. */
+/**
+ * npm, npx and the installed bin run on the Node that runs this test, not another on PATH; under
+ * `npm test`, what npm tells its scripts about this repository (its prefix, its package) stays
+ * behind; npm_config_nodedir (scripts/test-on-node.sh) goes through.
+ */
 const env: NodeJS.ProcessEnv = {
-  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(PIPELINE_|CAPSTAN_)/.test(name))),
+  ...Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([name]) => !/^(PIPELINE_|CAPSTAN_|npm_package_|npm_lifecycle_|npm_config_local_prefix)/i.test(name),
+    ),
+  ),
   PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`,
   // Outside the repository: no source condition inherited from the test runner.
   NODE_OPTIONS: '',
