@@ -19,12 +19,16 @@ const execFileAsync = promisify(execFile);
 /**
  * npm, npx and the installed bin run on the Node that runs this test, not another on PATH; under
  * `npm test`, what npm tells its scripts about this repository (its prefix, its package) stays
- * behind; npm_config_nodedir (scripts/test-on-node.sh) goes through.
+ * behind, as does the command of an `npm exec -c`; npm_config_nodedir (scripts/test-on-node.sh)
+ * goes through.
  */
 const env: NodeJS.ProcessEnv = {
   ...Object.fromEntries(
     Object.entries(process.env).filter(
-      ([name]) => !/^(PIPELINE_|CAPSTAN_|npm_package_|npm_lifecycle_|npm_config_local_prefix)/i.test(name),
+      ([name]) =>
+        !/^(PIPELINE_|CAPSTAN_|npm_package_|npm_lifecycle_|npm_config_local_prefix|npm_config_call)/i.test(
+          name,
+        ),
     ),
   ),
   PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`,
