@@ -68,6 +68,14 @@ export const invoice = definePipeline({ id: 'ts-invoice', input: z.object({ item
 definePipeline({ id: 'x', input: z.object({ a: z.string() }) }).step('s', { output: z.string(), run: ({ b }) => b });
 `;
 
+/** Every entry point's declarations, as a project embedding the coordinator or a worker reads them. */
+const ENTRY_POINTS = `import type * as sdk from 'capstan/sdk';
+import type * as root from 'capstan';
+import type * as coordinator from 'capstan/coordinator';
+import type * as worker from 'capstan/worker';
+export type EntryPoints = [typeof sdk, typeof root, typeof coordinator, typeof worker];
+`;
+
 const TSCONFIG = {
   compilerOptions: {
     module: 'nodenext',
@@ -121,6 +129,7 @@ test('the packed package installs into a fresh project and serves JavaScript and
 
   writeFileSync(join(project, 'pipelines', 'greeting.mjs'), JS_PIPELINE);
   writeFileSync(join(project, 'pipelines', 'invoice.ts'), TS_PIPELINE);
+  writeFileSync(join(project, 'pipelines', 'entry-points.ts'), ENTRY_POINTS);
   writeFileSync(join(project, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
   // The package's types reach the user's TypeScript (the @ts-expect-error above must be needed).
   await run('npx', ['tsc', '-p', '.'], project);
