@@ -36,8 +36,17 @@ const env: NodeJS.ProcessEnv = {
   NODE_OPTIONS: '',
 };
 
+/** A step that hangs (npm waiting on a stuck fetch or lock) fails in minutes, not at the file's deadline. */
+const STEP_TIMEOUT_MS = 5 * 60_000;
+
 const run = async (command: string, args: readonly string[], cwd: string) => {
-  const { stdout, stderr } = await execFileAsync(command, args, { cwd, env, maxBuffer: 32 * 1024 * 1024 });
+  const { stdout, stderr } = await execFileAsync(command, args, {
+    cwd,
+    env,
+    maxBuffer: 32 * 1024 * 1024,
+    timeout: STEP_TIMEOUT_MS,
+    killSignal: 'SIGKILL',
+  });
   return { stdout, stderr };
 };
 
@@ -73,7 +82,8 @@ const ENTRY_POINTS = `import type * as sdk from 'capstan/sdk';
 import type * as root from 'capstan';
 import type * as coordinator from 'capstan/coordinator';
 import type * as worker from 'capstan/worker';
-export type EntryPoints = [typeof sdk, typeof root, typeof coordinator, typeof worker];
+import type * as client from 'capstan/client';
+export type EntryPoints = [typeof sdk, typeof root, typeof coordinator, typeof worker, typeof client];
 `;
 
 const TSCONFIG = {
