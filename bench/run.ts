@@ -15,6 +15,7 @@ import { repeated } from './lib/repeats.ts';
 import { renderRatios, renderTables, type ScenarioResult } from './lib/report.ts';
 import { nodeRuntime, ROOT, type NodeRuntime } from './lib/runtime.ts';
 import { freshTarget, type StoreTarget } from './lib/store-target.ts';
+import { renderCliStartup, runCliStartup } from './scenarios/cli-startup.ts';
 import { runScale } from './scenarios/scale.ts';
 import { runW1 } from './scenarios/w1.ts';
 import { runW2 } from './scenarios/w2.ts';
@@ -115,6 +116,10 @@ async function main(): Promise<void> {
   const durability: Partial<Record<StoreKind, Record<string, string>>> = {};
   for (const store of options.stores) durability[store] = await durabilitySettings(store, options.pgUrl);
 
+  // First, on a machine not yet warmed by the scenarios' processes.
+  process.stderr.write(`cli-startup: capstan --version, ${options.cliRuns} runs…\n`);
+  const cliStartup = runCliStartup(runtime, options.cliRuns);
+
   const results: ScenarioResult[] = [];
   for (const scenario of options.scenarios) {
     for (const store of options.stores) {
@@ -128,6 +133,7 @@ async function main(): Promise<void> {
   }
   const loadAfter = os.loadavg();
   console.log(`\n${renderTables(results)}`);
+  console.log(renderCliStartup(cliStartup));
 
   let compare: { anchors: Omit<AnchorRun, 'rows'>; ratios: AnchorRatio[] } | { error: string } | undefined;
   if (options.compare) {
@@ -164,6 +170,7 @@ async function main(): Promise<void> {
     options: { ...options, pgUrl: masked(options.pgUrl) },
     durability,
     results,
+    cliStartup,
     ...(compare ? { compare } : {}),
   };
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);

@@ -5,7 +5,7 @@
 //   npm run mutate -- signing      one group (several names allowed)
 //   npm run mutate -- --list       the groups and what they mutate
 //
-// Stryker's tap runner runs each test file as `node --import tsx <file>` (node:test prints TAP when
+// Stryker's tap runner runs each test file as `node --conditions=capstan-source --import tsx <file>` (node:test prints TAP when
 // its output is not a terminal); with per-test coverage it then runs, for each mutant, only the
 // files that reached the mutated code. Reports land in reports/mutation/<group>.{html,json}.
 // Not part of `npm test` or CI: a full run takes hours on two cores.
@@ -117,7 +117,7 @@ for (const name of selected) {
   const results = await new Stryker({
     testRunner: 'tap',
     plugins: ['@stryker-mutator/tap-runner'],
-    tap: { testFiles: tests, nodeArgs: ['--import', 'tsx'], forceBail: true },
+    tap: { testFiles: tests, nodeArgs: ['--conditions=capstan-source', '--import', 'tsx'], forceBail: true },
     mutate,
     // Per-test coverage: each mutant runs only the test files that executed its code.
     coverageAnalysis: 'perTest',

@@ -16,6 +16,8 @@ const result = spawnSync(
   process.execPath,
   // Every test has a deadline: a regression that hangs fails its test instead of stalling the run.
   [
+    // `capstan/sdk` & co. resolve to src/, never to a stale dist/ (docs/packaging.md).
+    '--conditions=capstan-source',
     '--import',
     'tsx',
     // Fails a file whose tests leave a timer, socket, server or child process open.

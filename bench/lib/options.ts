@@ -26,6 +26,8 @@ export interface BenchOptions {
   readonly node: string | undefined;
   /** A Node major for Capstan's processes, run from a copy prepared by bench/node-runtime.sh. */
   readonly nodeMajor: number | undefined;
+  /** Runs of `capstan --version` whose median is the CLI start-up figure. */
+  readonly cliRuns: number;
 }
 
 export const USAGE = `npm run bench -- [options]
@@ -38,6 +40,7 @@ export const USAGE = `npm run bench -- [options]
   --node <path>            run Capstan's processes on this node binary, from this checkout
   --node-major <M>         run them on Node M from the npm registry, from a copy of this working tree
                            with its own npm ci (bench/node-runtime.sh; cached in /tmp)
+  --cli-runs <count>       runs of \`capstan --version\` for the CLI start-up median (default 21; --quick 7)
   --stores sqlite,postgres which stores (default both)
   --json <file>            where to write the results (default bench/results/<timestamp>.json)
   --compare                also run the anchors (shared/bench/anchors/run.sh <N>, beside the checkout
@@ -78,6 +81,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       'scale-levels': { type: 'string' },
       node: { type: 'string' },
       'node-major': { type: 'string' },
+      'cli-runs': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -107,5 +111,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     node: values.node,
     nodeMajor:
       values['node-major'] === undefined ? undefined : integer(values['node-major'], '--node-major', 0),
+    cliRuns: integer(values['cli-runs'], '--cli-runs', values.quick ? 7 : 21),
   };
 }

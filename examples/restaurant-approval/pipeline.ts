@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { definePipeline, NonRetryableError } from '../../src/sdk/index.ts';
+import { definePipeline, NonRetryableError } from 'capstan/sdk';
 
 export const PlaceOrder = z.object({
   requestId: z.uuid(),

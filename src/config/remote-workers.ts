@@ -8,7 +8,7 @@ import { systemClock } from '../runtime/clock.ts';
 import { systemRandom } from '../runtime/random.ts';
 import { systemTimers } from '../runtime/timers.ts';
 import { parseIsoDuration } from '../util/iso-duration.ts';
-import { GrpcWorkerClient } from '../coordinator/workers/grpc-worker-client.ts';
+import { lazyGrpcWorkerClient } from '../coordinator/workers/lazy-grpc-worker-client.ts';
 import { SignedRestClient } from '../coordinator/workers/signed-rest-client.ts';
 import type { KeyRing } from '../worker-protocol/key-ring.ts';
 
@@ -62,7 +62,7 @@ export function remoteWorkerSetup(
     tenantId,
   };
   const grpcWorkers = grpc && {
-    client: new GrpcWorkerClient({ ...grpc, ...system }),
+    client: lazyGrpcWorkerClient({ ...grpc, ...system }),
     endpoints: grpc.endpoints,
     tenantId,
   };

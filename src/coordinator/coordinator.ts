@@ -29,8 +29,8 @@ import type { Clock } from '../runtime/clock.ts';
 import type { Random } from '../runtime/random.ts';
 import type { TimerHandle, Timers } from '../runtime/timers.ts';
 import { fingerprint, sha256Hex } from '../util/canonical-json.ts';
-import type { GrpcWorkerClient } from './workers/grpc-worker-client.ts';
 import { grpcWorkerTransport } from './workers/grpc-worker-transport.ts';
+import type { GrpcWorkerCaller } from './workers/lazy-grpc-worker-client.ts';
 import { RemoteWorkerDirectory } from './workers/remote-worker-directory.ts';
 import { restWorkerTransport } from './workers/rest-worker-transport.ts';
 import type { SignedRestClient } from './workers/signed-rest-client.ts';
@@ -82,7 +82,7 @@ export interface RestWorkersOptions {
 
 export interface GrpcWorkersOptions {
   /** Signs calls to workers and checks their answers. */
-  readonly client: GrpcWorkerClient;
+  readonly client: GrpcWorkerCaller;
   /** Workers configured by `host:port`, probed and registered by the coordinator. */
   readonly endpoints: readonly string[];
   /** The tenant a probed worker hosts for when it does not say. */

@@ -1,7 +1,7 @@
 import { statSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { isPipeline, type Pipeline } from '../sdk/define-pipeline.ts';
+import { importUserModule } from './import-module.ts';
 
 /** A pipeline and the module it was loaded from. */
 export interface LocalPipelineSource {
@@ -20,12 +20,12 @@ export function moduleFiles(target: string): string[] {
     .map((f) => join(path, f));
 }
 
-/** Imports pipeline modules and collects every exported pipeline (default or named). */
+/** Imports pipeline modules (tsx only for TypeScript ones) and collects every exported pipeline (default or named). */
 export async function loadPipelines(targets: readonly string[]): Promise<LocalPipelineSource[]> {
   const found = new Map<string, LocalPipelineSource>();
   for (const target of targets) {
     for (const file of moduleFiles(target)) {
-      const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+      const module = await importUserModule(file);
       for (const value of Object.values(module)) {
         if (!isPipeline(value)) continue;
         const existing = found.get(value.id);

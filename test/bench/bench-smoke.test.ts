@@ -30,6 +30,8 @@ async function bench(
     'bench/run.ts',
     '--n',
     '20',
+    '--cli-runs',
+    '3',
     '--json',
     file,
     '--pg-url',
@@ -74,6 +76,9 @@ test('npm run bench runs W1–W4 and the scale runs on SQLite and PostgreSQL and
   assert.equal(report.durability.sqlite.journal_mode, 'WAL');
   assert.equal(report.durability.sqlite.synchronous, 'FULL');
   assert.equal(typeof report.durability.postgres.synchronous_commit, 'string');
+  assert.match(basic.stdout, /CLI start-up: `capstan --version`/);
+  assert.equal(report.cliStartup.runs, 3);
+  for (const key of ['medianMs', 'minMs', 'maxMs']) assert.ok(finite(report.cliStartup[key]), `cli ${key}`);
   for (const store of ['sqlite', 'postgres']) {
     const [w1] = resultsOf(report, 'w1', store);
     checkW1(w1, `w1 ${store}`);

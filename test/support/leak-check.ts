@@ -4,6 +4,7 @@
  * file, named. Closing is often asynchronous (a server's last socket, a child's exit), so
  * resources get a short grace to go away first. Standard streams are the runner's own.
  */
+import './source-condition.ts';
 import { after } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 

@@ -15,7 +15,8 @@ await import(${JSON.stringify(specifier)});
 ${then}`;
   const { stderr } = await promisify(execFile)(
     process.execPath,
-    ['--import', 'tsx', '--input-type=module', '-e', script],
+    // The sources, as every run inside the repository resolves the package (docs/packaging.md).
+    ['--conditions=capstan-source', '--import', 'tsx', '--input-type=module', '-e', script],
     { cwd: root },
   );
   const urls = [...stderr.matchAll(/^loaded (\S+)$/gm)].map((m) => m[1] ?? '');

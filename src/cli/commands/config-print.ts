@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/load-config.ts';
+import type { loadConfig as LoadConfig } from '../../config/load-config.ts';
 import { redactUrl, redactUrlsIn } from '../../config/redact.ts';
 import { renderTable } from '../output.ts';
 import { flagsOf } from '../command-options.ts';
@@ -47,12 +47,14 @@ export function configPrintCommand(program: Command): void {
     .option('--node-id <id>', 'this node’s id (env CAPSTAN_NODE_ID)')
     .option('--set <key=value...>', 'any configuration key, e.g. pipeline.orchestrator.max-retries=0')
     .option('--json', 'print {key: {value, source}} as JSON instead of a table')
-    .action((options: ConfigPrintOptions) => {
-      printConfig(options);
+    .action(async (options: ConfigPrintOptions) => {
+      // Loaded on demand: the configuration schema (zod, yaml) is not what `capstan --version` needs.
+      const { loadConfig } = await import('../../config/load-config.ts');
+      printConfig(options, loadConfig);
     });
 }
 
-function printConfig(options: ConfigPrintOptions): void {
+function printConfig(options: ConfigPrintOptions, loadConfig: typeof LoadConfig): void {
   const { values, sources, warnings } = loadConfig({ file: options.config, flags: flagsOf(options) });
   // Warnings go to stderr so that `--json` output stays parseable.
   for (const warning of warnings) console.error(`warning: ${warning}`);

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/load-config.ts';
 import { renderTable } from '../output.ts';
 import { configOptions, flagsOf } from '../command-options.ts';
 
@@ -54,6 +53,8 @@ export function migrateCommand(program: Command): void {
 }
 
 export async function runMigrate(options: MigrateOptions): Promise<MigrateReport> {
+  // Loaded on demand: the configuration schema (zod, yaml) is not what `capstan --version` needs.
+  const { loadConfig } = await import('../../config/load-config.ts');
   const { values } = loadConfig({ file: options.config, flags: flagsOf(options) });
   const dataDir = resolve(values['capstan.data-dir']);
   const sqliteFile = join(dataDir, 'capstan.db');

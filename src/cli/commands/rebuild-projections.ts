@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/load-config.ts';
 import { migratesOnStart, prepareSchema } from '../../store/prepare-schema.ts';
 import { configOptions, flagsOf } from '../command-options.ts';
 
@@ -30,6 +29,8 @@ export function rebuildProjectionsCommand(program: Command): void {
 
 /** Rebuilds the configured store's projections; resolves with where, fit to print. */
 async function rebuildProjections(options: RebuildOptions): Promise<string> {
+  // Loaded on demand: the configuration schema (zod, yaml) is not what `capstan --version` needs.
+  const { loadConfig } = await import('../../config/load-config.ts');
   const { values } = loadConfig({ file: options.config, flags: flagsOf(options) });
   const dataDir = resolve(values['capstan.data-dir']);
   // The stores (and their drivers) load only when this command runs, so other commands start fast.

@@ -1,12 +1,17 @@
-import { status } from '@grpc/grpc-js';
-import type { GrpcCallOutcome, GrpcWorkerClient } from './grpc-worker-client.ts';
+import type { GrpcCallOutcome } from './grpc-worker-client.ts';
+import { GRPC_STATUS as status, grpcStatusName } from './grpc-status.ts';
+import type { GrpcWorkerCaller } from './lazy-grpc-worker-client.ts';
 import { resultOfAnswer, resultOfNoAnswer, type WorkerTransport } from './remote-transition-worker.ts';
 import type { SegmentResult } from '../../segment/transition-worker.ts';
 
 /** Statuses a worker answers before running anything, when it cannot take work from us now. */
-const REFUSED_UNREAD = new Set([status.UNAUTHENTICATED, status.PERMISSION_DENIED, status.UNIMPLEMENTED]);
+const REFUSED_UNREAD = new Set<number>([
+  status.UNAUTHENTICATED,
+  status.PERMISSION_DENIED,
+  status.UNIMPLEMENTED,
+]);
 /** Statuses of a command the worker rejected as it stands (TPF: bad protocol, IllegalState). */
-const REJECTED = new Set([status.INVALID_ARGUMENT, status.FAILED_PRECONDITION, status.NOT_FOUND]);
+const REJECTED = new Set<number>([status.INVALID_ARGUMENT, status.FAILED_PRECONDITION, status.NOT_FOUND]);
 
 /** What a call's outcome means for the segment (TPF's status mapping, docs/worker-protocol.md#grpc). */
 function resultOf(outcome: GrpcCallOutcome, workerId: string): SegmentResult {
@@ -18,7 +23,7 @@ function resultOf(outcome: GrpcCallOutcome, workerId: string): SegmentResult {
     case 'answered':
       return resultOfAnswer(outcome.body, workerId);
     case 'status': {
-      const reason = `${status[outcome.code] ?? outcome.code}: ${outcome.details}`;
+      const reason = `${grpcStatusName(outcome.code)}: ${outcome.details}`;
       if (REFUSED_UNREAD.has(outcome.code))
         return { outcome: 'UNREACHABLE', reason: `worker ${workerId} refused the call: ${reason}` };
       if (REJECTED.has(outcome.code))
@@ -30,7 +35,7 @@ function resultOf(outcome: GrpcCallOutcome, workerId: string): SegmentResult {
 }
 
 /** The gRPC worker protocol: `TransitionWorkerService.Execute` and `.Capabilities`, signed. */
-export function grpcWorkerTransport(client: GrpcWorkerClient): WorkerTransport {
+export function grpcWorkerTransport(client: GrpcWorkerCaller): WorkerTransport {
   return {
     protocol: 'grpc',
     async execute(endpoint, command, workerId, signal) {
@@ -44,7 +49,7 @@ export function grpcWorkerTransport(client: GrpcWorkerClient): WorkerTransport {
         case 'aborted':
           return outcome;
         case 'status':
-          return { kind: 'failed', reason: `${status[outcome.code] ?? outcome.code}: ${outcome.details}` };
+          return { kind: 'failed', reason: `${grpcStatusName(outcome.code)}: ${outcome.details}` };
         default:
           return { kind: 'failed', reason: outcome.reason };
       }

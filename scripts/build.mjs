@@ -1,0 +1,26 @@
+// Builds the package's dist/: JavaScript and type declarations compiled from src/ (see
+// tsconfig.build.json), plus the files the code reads at run time beside its modules (the
+// worker protocol's .proto, the SQL migrations). Runs at `prepare`, so `npm install` in a clone,
+// an install from git and `npm pack` all have it; docs/packaging.md tells the whole story.
+import { execFileSync } from 'node:child_process';
+import { cpSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+// Another output directory as the first argument (the benchmark builds one of its own).
+const dist = resolve(process.argv[2] ?? join(root, 'dist'));
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+
+// A clean dist/: a module deleted from src/ must not live on in the package.
+rmSync(dist, { recursive: true, force: true });
+execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', dist], {
+  stdio: 'inherit',
+});
+
+/** Run-time assets: every file under src/ that is not TypeScript, except what only tests read. */
+const isAsset = (path) => !path.endsWith('.ts') && !path.endsWith('.snapshot.sql');
+cpSync(join(root, 'src'), dist, {
+  recursive: true,
+  filter: (path) => statSync(path).isDirectory() || isAsset(path),
+});
