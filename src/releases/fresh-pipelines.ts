@@ -1,10 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isPipeline } from '../sdk/define-pipeline.ts';
 import { sha256Hex } from '../util/canonical-json.ts';
 import { bundlePipeline } from './artifact-bundle.ts';
-import type { LocalPipelineSource } from './load-pipelines.ts';
+import { collectPipelines, type LocalPipelineSource } from './load-pipelines.ts';
 
 /** Pipelines loaded from the files as they are now, and every local file they were built from. */
 export interface FreshPipelines {
@@ -27,14 +26,7 @@ export async function loadFreshPipelines(files: readonly string[], dir: string):
     for (const input of bundle.localInputs) inputs.add(input);
     const path = join(dir, `${sha256Hex(bundle.code).slice(0, 24)}.mjs`);
     await writeFile(path, bundle.code);
-    const module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
-    for (const value of Object.values(module)) {
-      if (!isPipeline(value)) continue;
-      const existing = found.get(value.id);
-      if (existing && existing.pipeline !== value)
-        throw new Error(`pipeline id '${value.id}' is defined twice`);
-      found.set(value.id, { pipeline: value, sourceFile: file });
-    }
+    collectPipelines(found, (await import(pathToFileURL(path).href)) as Record<string, unknown>, file);
   }
   if (found.size === 0) throw new Error(`no pipelines exported by ${files.join(', ')}`);
   return { sources: [...found.values()], inputs };

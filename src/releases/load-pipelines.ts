@@ -25,16 +25,24 @@ export async function loadPipelines(targets: readonly string[]): Promise<LocalPi
   const found = new Map<string, LocalPipelineSource>();
   for (const target of targets) {
     for (const file of moduleFiles(target)) {
-      const module = await importUserModule(file);
-      for (const value of Object.values(module)) {
-        if (!isPipeline(value)) continue;
-        const existing = found.get(value.id);
-        if (existing && existing.pipeline !== value)
-          throw new Error(`pipeline id '${value.id}' is defined twice`);
-        found.set(value.id, { pipeline: value, sourceFile: file });
-      }
+      collectPipelines(found, await importUserModule(file), file);
     }
   }
   if (found.size === 0) throw new Error(`no pipelines exported by ${targets.join(', ')}`);
   return [...found.values()];
+}
+
+/** Adds every pipeline a module exports (default or named) to `found`, keyed by id; one id, one definition. */
+export function collectPipelines(
+  found: Map<string, LocalPipelineSource>,
+  module: Record<string, unknown>,
+  sourceFile: string,
+): void {
+  for (const value of Object.values(module)) {
+    if (!isPipeline(value)) continue;
+    const existing = found.get(value.id);
+    if (existing && existing.pipeline !== value)
+      throw new Error(`pipeline id '${value.id}' is defined twice`);
+    found.set(value.id, { pipeline: value, sourceFile });
+  }
 }
