@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { buildInfo } from '../build/build-info.ts';
+import { errorCatalog, type ErrorCode } from '../errors/catalog.ts';
 import { SURFACES, type Surface } from './auth.ts';
 
 /** Where the rendered reference page and its assets live; public, like the document. */
@@ -17,6 +18,30 @@ const SURFACE_NOTES: Record<Surface, string> = {
   'worker-lifecycle': 'Bearer token of role worker or admin.',
   discovery: 'Bearer token of any role (operator, admin or worker).',
 };
+
+/** The refusal envelope every route answers with, its codes from the error catalogue. */
+function errorResponse(from: number, to: number) {
+  const codes = (Object.keys(errorCatalog) as ErrorCode[]).filter((code) => {
+    const status = errorCatalog[code].status;
+    return status >= from && status < to;
+  });
+  return {
+    description: 'Refused: the code is stable (docs/errors.md), the message is for people.',
+    type: 'object',
+    required: ['error'],
+    properties: {
+      error: {
+        type: 'object',
+        required: ['code', 'message'],
+        properties: {
+          code: { type: 'string', enum: codes },
+          message: { type: 'string' },
+          details: { type: 'object', additionalProperties: true },
+        },
+      },
+    },
+  };
+}
 
 /**
  * Routes declare their zod schemas (`schema: { params, querystring, body, headers }`) so the
@@ -74,6 +99,11 @@ export function installOpenApi(app: FastifyInstance): void {
           tags: [surface],
           description: [schema.description, SURFACE_NOTES[surface]].filter(Boolean).join('\n\n'),
           security: surface === 'public' ? [] : [{ bearer: [] }],
+          response: {
+            ...(schema.response as object | undefined),
+            '4xx': errorResponse(400, 500),
+            '5xx': errorResponse(500, 600),
+          },
         },
       };
     },

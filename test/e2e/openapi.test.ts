@@ -93,6 +93,9 @@ test('the document is valid OpenAPI 3.1 and describes the bearer roles', async (
   const submit = JSON.stringify(guarded);
   assert.match(submit, /"pipelineId"/);
   assert.match(submit, /idempotency-key/);
+  // Refusals are the catalogue's envelope.
+  const refused = (guarded as { responses?: Record<string, unknown> }).responses?.['4XX'];
+  assert.match(JSON.stringify(refused), /"invalid_request".*"unauthorized"/);
 });
 
 test('every registered route declares a schema and is in the document', async (t) => {
