@@ -80,7 +80,7 @@ export function installOpenApi(app: FastifyInstance): void {
             scheme: 'bearer',
             description:
               'One of the coordinator tokens (CAPSTAN_OPERATOR_TOKEN, CAPSTAN_ADMIN_TOKEN, CAPSTAN_WORKER_TOKEN). ' +
-              'Roles: operator opens control-plane; admin opens everything but public; worker opens ' +
+              'Roles: operator opens control-plane; admin opens every surface; worker opens ' +
               'worker-lifecycle; any role opens discovery. Each operation names what it needs.',
           },
         },
