@@ -8,6 +8,7 @@ import type { ReleaseRegistrar } from '../releases/release-registrar.ts';
 import { textNestsDeeperThan } from '../util/json-nesting.ts';
 import { guardRoutes, type Surface } from './auth.ts';
 import { LongPollGate } from './long-poll-gate.ts';
+import { DOCS_PREFIX, installOpenApi } from './openapi.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { clusterRoutes } from './routes/cluster-routes.ts';
 import { controlPlaneRoutes } from './routes/control-plane-routes.ts';
@@ -94,21 +95,26 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
     ...(options.controlPlaneEnabled ? [] : (['control-plane'] as const)),
     ...(options.adminEnabled ? [] : (['admin', 'worker-lifecycle'] as const)),
   ]);
-  guardRoutes(app, { tokens: options.tokens, disabled });
+  guardRoutes(app, { tokens: options.tokens, disabled, publicPrefixes: [DOCS_PREFIX] });
+  // Before the routes: the document generator collects them as they register.
+  installOpenApi(app);
 
   const tenantOf = (raw: string) => checkTenant(raw, options.allowedTenants);
-  healthRoutes(app, options.coordinator);
-  clusterRoutes(app, options.coordinator);
   const longPolls = new LongPollGate(options.maxLongPolls ?? 1000);
-  // In a scope of its own: the submit rate limit's hooks apply to these routes only.
-  void app.register(async (scope) =>
-    controlPlaneRoutes(scope, options.coordinator, tenantOf, {
-      longPolls,
-      submitRatePerSecond: options.submitRatePerSecond ?? 0,
-    }),
-  );
-  adminRoutes(app, options.coordinator, tenantOf);
-  releaseRoutes(app, options.coordinator, options.registrar, tenantOf);
-  workerRoutes(app, options.coordinator, tenantOf);
+  // In a plugin, so the routes register after the generator has loaded.
+  void app.register(async (api) => {
+    healthRoutes(api, options.coordinator);
+    clusterRoutes(api, options.coordinator);
+    // In a scope of its own: the submit rate limit's hooks apply to these routes only.
+    void api.register(async (scope) =>
+      controlPlaneRoutes(scope, options.coordinator, tenantOf, {
+        longPolls,
+        submitRatePerSecond: options.submitRatePerSecond ?? 0,
+      }),
+    );
+    adminRoutes(api, options.coordinator, tenantOf);
+    releaseRoutes(api, options.coordinator, options.registrar, tenantOf);
+    workerRoutes(api, options.coordinator, tenantOf);
+  });
   return app;
 }
