@@ -14,6 +14,7 @@ import { controlPlaneRoutes } from './routes/control-plane-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { releaseRoutes } from './routes/release-routes.ts';
 import { workerRoutes } from './routes/worker-routes.ts';
+import { metricsRoute } from '../metrics/metrics-routes.ts';
 import { checkTenant } from './tenant.ts';
 
 export interface HttpOptions {
@@ -110,5 +111,6 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
   adminRoutes(app, options.coordinator, tenantOf);
   releaseRoutes(app, options.coordinator, options.registrar, tenantOf);
   workerRoutes(app, options.coordinator, tenantOf);
+  metricsRoute(app, options.coordinator.metrics);
   return app;
 }

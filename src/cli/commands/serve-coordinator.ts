@@ -31,6 +31,7 @@ import { EndpointAllowList } from '../../coordinator/workers/endpoint-allow-list
 import { WorkerRegistrationPolicy } from '../../coordinator/workers/worker-registration-policy.ts';
 import { remoteWorkerSetup } from '../../config/remote-workers.ts';
 import { printBanner } from '../serve-banner.ts';
+import { listenForMetrics } from '../../metrics/metrics-routes.ts';
 
 const listOf = (csv: string): string[] =>
   csv
@@ -189,6 +190,15 @@ export async function startCoordinator(
     submitRatePerSecond: values['capstan.http.submit-rate-per-second'],
   });
   const address = await http.listen({ port, host: values['capstan.host'] });
+  const metricsPort = values['capstan.metrics.port'];
+  const metricsListener =
+    metricsPort === undefined
+      ? undefined
+      : await listenForMetrics(coordinator.metrics, {
+          port: metricsPort,
+          host: values['capstan.metrics.host'],
+        });
+  if (metricsListener) logger.info({ address: metricsListener.address }, 'metrics served without a token');
   printBanner({ address, dataDir, tokens, hosted, tenantId, ...liveLines });
   logger.info(
     {
@@ -212,6 +222,7 @@ export async function startCoordinator(
     logger,
     close: async () => {
       await http.close();
+      await metricsListener?.close();
       await coordinator.stop();
       await store.close();
     },
