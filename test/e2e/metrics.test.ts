@@ -157,6 +157,7 @@ async function checkAgainstApi(api: Api, samples: readonly Sample[]): Promise<vo
   // Workers by state: every state present; the local worker is healthy.
   for (const state of ['HEALTHY', 'STALE', 'DRAINING', 'UNAVAILABLE'])
     assert.notEqual(valueOf(samples, 'capstan_workers', { state }), undefined, state);
+  assert.ok((valueOf(samples, 'capstan_workers', { state: 'HEALTHY' }) ?? 0) >= 1, 'the local worker');
 
   // The engine at work: maintenance passes and store commits were measured.
   assert.ok(sumOf(samples, 'capstan_maintenance_passes_total') >= 1);
