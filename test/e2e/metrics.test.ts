@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import pg from 'pg';
 import {
@@ -12,6 +13,8 @@ import { eventually } from '../support/eventually.ts';
 import { postgresUrl } from '../support/postgres-server.ts';
 import { metricTypes, parsePrometheusText, sumOf, valueOf, type Sample } from '../support/prometheus-text.ts';
 import { newOrder } from '../support/restaurant-order.ts';
+import { remoteCoordinatorEnv, startWorkerProcess } from '../support/worker-process.ts';
+import { waitForWorkerState } from '../support/worker-routing.ts';
 
 const STATUSES = [
   'QUEUED',
@@ -215,3 +218,41 @@ for (const store of ['sqlite', 'postgres'] as const) {
     assert.equal((await fetch(`${metricsUrl}/tpf/control-plane/tenants/default/executions`)).status, 404);
   });
 }
+
+test('worker protocol latency and transport failures, over REST to a worker process', async (t) => {
+  const restaurant = join(resolve(import.meta.dirname, '../..'), 'examples/restaurant-approval/pipeline.ts');
+  const coordinator = await startCoordinatorProcess(t, {
+    pipelines: [restaurant],
+    env: remoteCoordinatorEnv(),
+  });
+  const api = apiClient(coordinator.baseUrl);
+  const worker = await startWorkerProcess(t, {
+    pipelines: [restaurant],
+    coordinatorUrl: coordinator.baseUrl,
+  });
+  await waitForWorkerState(coordinator, worker.workerId, 'HEALTHY');
+
+  const submitted = await api.submit({ pipelineId: PIPELINE, input: newOrder() });
+  assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
+  assert.equal((await api.result(submitted.body.executionId)).body.status.status, 'WAITING_EXTERNAL');
+  const answered = parsePrometheusText((await scrape(coordinator.baseUrl, OPERATOR_TOKEN)).text);
+  assert.ok(
+    (valueOf(answered, 'capstan_worker_request_duration_seconds_count', {
+      transport: 'rest',
+      outcome: 'waiting_external',
+    }) ?? 0) >= 1,
+    'the segment that parked was one timed REST call',
+  );
+  assert.equal(sumOf(answered, 'capstan_worker_transport_failures_total'), 0);
+
+  // The worker dies without a word: the next call to it is never answered.
+  await worker.kill('SIGKILL');
+  const orphan = await api.submit({ pipelineId: PIPELINE, input: newOrder() });
+  assert.equal(orphan.status, 200, JSON.stringify(orphan.body));
+  await eventually('a transport failure counted', async () => {
+    const samples = parsePrometheusText((await scrape(coordinator.baseUrl, OPERATOR_TOKEN)).text);
+    return sumOf(samples, 'capstan_worker_transport_failures_total', { transport: 'rest' }) >= 1
+      ? true
+      : undefined;
+  });
+});
