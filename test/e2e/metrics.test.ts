@@ -188,6 +188,7 @@ for (const store of ['sqlite', 'postgres'] as const) {
       samples.every((s) => s.name.startsWith('capstan_')),
       'every metric is capstan_…',
     );
+    assert.ok((valueOf(samples, 'capstan_process_resident_memory_bytes') ?? 0) > 0, 'process metrics too');
     assert.ok(samples.every((s) => !('execution' in s.labels) && !('execution_id' in s.labels)));
     const types = metricTypes(scraped.text);
     assert.equal(types.get('capstan_executions'), 'gauge');

@@ -31,6 +31,7 @@ import { EndpointAllowList } from '../../coordinator/workers/endpoint-allow-list
 import { WorkerRegistrationPolicy } from '../../coordinator/workers/worker-registration-policy.ts';
 import { remoteWorkerSetup } from '../../config/remote-workers.ts';
 import { printBanner } from '../serve-banner.ts';
+import { collectDefaultMetrics } from 'prom-client';
 import { listenForMetrics } from '../../metrics/metrics-routes.ts';
 
 const listOf = (csv: string): string[] =>
@@ -53,7 +54,11 @@ export interface RunningCoordinator {
 
 /** Runs a coordinator until SIGINT or SIGTERM. */
 export async function serve(options: ServeOptions): Promise<void> {
-  stopOnSignals(await startCoordinator(options));
+  const running = await startCoordinator(options);
+  // The process's own metrics (CPU, memory, event loop lag, GC), once: `serve` runs one
+  // coordinator per process, so they belong to its registry.
+  collectDefaultMetrics({ register: running.coordinator.metrics.registry, prefix: 'capstan_' });
+  stopOnSignals(running);
 }
 
 /** Closes the coordinator on SIGINT or SIGTERM, then exits. */
