@@ -344,6 +344,7 @@ export class Coordinator {
         leader ? 'leader' : 'follower',
         (performance.now() - startedAt) / 1000,
         report,
+        this.#d.clock.now(),
       );
       return report;
     });

@@ -101,10 +101,16 @@ export class EngineMetrics {
     });
   }
 
-  maintenancePass(role: 'leader' | 'follower', seconds: number, report: MaintenanceReport): void {
+  /** A pass that ended at `endedAtMs` (the coordinator's clock), taking `seconds`. */
+  maintenancePass(
+    role: 'leader' | 'follower',
+    seconds: number,
+    report: MaintenanceReport,
+    endedAtMs: number,
+  ): void {
     this.#maintenancePasses.inc({ role });
     this.#maintenanceSeconds.observe(seconds);
-    this.#maintenanceLastRun.set(Date.now() / 1000);
+    this.#maintenanceLastRun.set(endedAtMs / 1000);
     if (report.reclaimedLeases > 0) this.#leaseTakeovers.inc(report.reclaimedLeases);
     if (report.timedOutInteractions > 0) this.#awaitTimeouts.inc(report.timedOutInteractions);
     if (report.purgedExecutions > 0) this.#purged.inc(report.purgedExecutions);
