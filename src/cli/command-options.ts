@@ -8,6 +8,7 @@ export interface ServeOptions {
   config?: string;
   port?: string;
   host?: string;
+  metricsPort?: string;
   dataDir?: string;
   nodeId?: string;
   pipelines?: string[];
@@ -21,6 +22,7 @@ export function flagsOf(options: ServeOptions): Record<string, string | undefine
   const flags: Record<string, string | undefined> = {
     'capstan.port': options.port,
     'capstan.host': options.host,
+    'capstan.metrics.port': options.metricsPort,
     'capstan.data-dir': options.dataDir,
     'capstan.node-id': options.nodeId,
     'capstan.log-level': options.logLevel,

@@ -70,6 +70,17 @@ export const settings = {
   'capstan.http.max-long-polls': { schema: int(0), default: 1000, env: [] },
   /** Submissions per second per tenant on a node (429 `rate_limited` past it); 0: no limit. */
   'capstan.http.submit-rate-per-second': { schema: int(0), default: 0, env: [] },
+  /**
+   * A listener of its own serving `GET /metrics` without a token (Prometheus on a private
+   * network); unset: `/metrics` is served only on the API port, with an operator or admin token.
+   */
+  'capstan.metrics.port': {
+    schema: int(0, 65535).optional(),
+    default: undefined,
+    env: ['CAPSTAN_METRICS_PORT'],
+  },
+  /** Where the metrics listener binds: loopback unless widened on purpose. */
+  'capstan.metrics.host': { schema: z.string().min(1), default: '127.0.0.1', env: [] },
   /** How long one try of a step that sets no `timeout` may run before it fails with `step_timeout`. */
   'capstan.step-timeout': {
     schema: duration.refine((s) => (parseIsoDuration(s) ?? 0) >= 1, 'at least PT0.001S'),

@@ -50,6 +50,7 @@ import { StepRetryPolicies } from './step-retry-policies.ts';
 import { prepareSchema } from '../store/prepare-schema.ts';
 import { EndpointAllowList } from './workers/endpoint-allow-list.ts';
 import { WorkerRegistrationPolicy } from './workers/worker-registration-policy.ts';
+import { CoordinatorMetrics } from '../metrics/coordinator-metrics.ts';
 
 export interface CoordinatorDeps {
   readonly store: Store;
@@ -115,6 +116,8 @@ export class Coordinator {
   readonly workers: WorkerRegistry;
   readonly lifecycle: WorkerLifecycle;
   readonly workerRegistration: WorkerRegistrationPolicy;
+  /** This coordinator's Prometheus metrics, in a registry of its own (`GET /metrics`). */
+  readonly metrics: CoordinatorMetrics;
   readonly #d: CoordinatorDeps;
   readonly #watch: ExecutionWatch;
   readonly #lifecycle: LifecycleLog;
@@ -140,6 +143,11 @@ export class Coordinator {
     this.#d = deps;
     this.store = deps.store;
     this.workers = deps.workers;
+    this.metrics = new CoordinatorMetrics({
+      store: deps.store,
+      clock: deps.clock,
+      staleAfterMs: deps.config.workerStaleAfterMs,
+    });
     this.catalog = new ReleaseCatalog(deps.store, {
       clock: deps.clock,
       ttlMs: deps.config.activeReleaseTtlMs,
@@ -159,12 +167,12 @@ export class Coordinator {
       });
     const remotes = [
       deps.restWorkers && {
-        transport: restWorkerTransport(deps.restWorkers.client),
+        transport: this.metrics.workers.instrument(restWorkerTransport(deps.restWorkers.client)),
         endpoints: deps.restWorkers.baseUrls,
         tenantId: deps.restWorkers.tenantId,
       },
       deps.grpcWorkers && {
-        transport: grpcWorkerTransport(deps.grpcWorkers.client),
+        transport: this.metrics.workers.instrument(grpcWorkerTransport(deps.grpcWorkers.client)),
         endpoints: deps.grpcWorkers.endpoints,
         tenantId: deps.grpcWorkers.tenantId,
       },
@@ -199,10 +207,14 @@ export class Coordinator {
         : undefined;
     this.#watch = new ExecutionWatch(deps.timers);
     // Releases are immutable and the catalog keeps them: naming a step costs a read once per release.
-    this.#lifecycle = new LifecycleLog(deps.logger, async (x, stepIndex) => {
-      const release = await this.catalog.release(x.tenantId, x.pipelineId, x.releaseVersion);
-      return release?.contract.steps[stepIndex]?.stepId;
-    });
+    this.#lifecycle = new LifecycleLog(
+      deps.logger,
+      async (x, stepIndex) => {
+        const release = await this.catalog.release(x.tenantId, x.pipelineId, x.releaseVersion);
+        return release?.contract.steps[stepIndex]?.stepId;
+      },
+      (failure) => this.metrics.engine.failure(failure),
+    );
     this.#sinks = deps.sinks ?? new Map([[DLQ_TOPIC, logDlqSink(deps.logger)]]);
     this.#retryPolicies = new StepRetryPolicies(this.catalog, deps.config);
     this.#dispatcher = new Dispatcher({
@@ -287,6 +299,7 @@ export class Coordinator {
     this.#d.restWorkers?.client.close();
     await this.#election.stop();
     this.#watch.releaseAll();
+    this.metrics.close();
   }
 
   /**
@@ -300,6 +313,7 @@ export class Coordinator {
   /** A maintenance pass; the background loop does not wait for segments to finish. */
   #pass(leaseAsOfMs: number | undefined, drain: boolean): Promise<MaintenanceReport> {
     const pass = this.#maintenance.then(async () => {
+      const startedAt = performance.now();
       // Followers skip maintenance: the leader alone reclaims, times out, purges and relays.
       const leader = await this.#election.refresh();
       const report = leader
@@ -326,10 +340,19 @@ export class Coordinator {
       if (drain) await this.#dispatcher.drain();
       if (leader) await this.#relay();
       await this.#scheduleWake();
+      this.metrics.engine.maintenancePass(
+        leader ? 'leader' : 'follower',
+        (performance.now() - startedAt) / 1000,
+        report,
+        this.#d.clock.now(),
+      );
       return report;
     });
     // A pass that failed (the store unreachable) must not end the loop: try again shortly.
-    this.#maintenance = pass.catch(() => this.#retryWakeSoon());
+    this.#maintenance = pass.catch(() => {
+      this.metrics.engine.maintenanceFailed();
+      this.#retryWakeSoon();
+    });
     return pass;
   }
 

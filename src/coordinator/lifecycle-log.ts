@@ -1,5 +1,6 @@
 import type { FailureDecision } from '../domain/retry-policy.ts';
 import type { Logger } from '../runtime/logger.ts';
+import type { FailureFact } from '../metrics/engine-metrics.ts';
 
 /** The execution a line is about: what names it, its pipeline and the release it is pinned to. */
 export interface ExecutionAt {
@@ -34,10 +35,13 @@ export type FailureCause = 'step failed' | 'lease expired' | 'await timed out';
 export class LifecycleLog {
   readonly #logger: Logger;
   readonly #stepIdOf: StepIdOf;
+  readonly #onFailure: ((failure: FailureFact) => void) | undefined;
 
-  constructor(logger: Logger, stepIdOf: StepIdOf) {
+  /** `onFailure` hears every failure logged here (the metrics count them by fingerprint). */
+  constructor(logger: Logger, stepIdOf: StepIdOf, onFailure?: (failure: FailureFact) => void) {
     this.#logger = logger;
     this.#stepIdOf = stepIdOf;
+    this.#onFailure = onFailure;
   }
 
   submitted(x: ExecutionAt): void {
@@ -72,6 +76,14 @@ export class LifecycleLog {
       errorCode: failure.errorCode,
       errorMessage: failure.errorMessage,
     };
+    this.#onFailure?.({
+      tenantId: x.tenantId,
+      pipelineId: x.pipelineId,
+      stepId: base.stepId,
+      errorCode: failure.errorCode,
+      decision: decision.kind,
+      reason: decision.kind === 'retry' ? undefined : decision.reason,
+    });
     switch (decision.kind) {
       case 'retry': {
         const delayMs = Math.max(0, decision.dueAtMs - nowMs);

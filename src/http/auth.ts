@@ -16,6 +16,8 @@ export const SURFACES = {
   admin: ['admin'],
   /** A worker's own register and heartbeat, and reading one release to host it. */
   'worker-lifecycle': ['worker', 'admin'],
+  /** `GET /metrics`: what an operator's dashboard reads. */
+  metrics: ['operator', 'admin'],
   /** Cluster discovery: any role's token. */
   discovery: ['operator', 'admin', 'worker'],
 } as const satisfies Record<string, readonly TokenRole[]>;

@@ -15,6 +15,7 @@ import { controlPlaneRoutes } from './routes/control-plane-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { releaseRoutes } from './routes/release-routes.ts';
 import { workerRoutes } from './routes/worker-routes.ts';
+import { metricsRoute } from '../metrics/metrics-routes.ts';
 import { checkTenant } from './tenant.ts';
 
 export interface HttpOptions {
@@ -115,6 +116,7 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
     adminRoutes(api, options.coordinator, tenantOf);
     releaseRoutes(api, options.coordinator, options.registrar, tenantOf);
     workerRoutes(api, options.coordinator, tenantOf);
+    metricsRoute(api, options.coordinator.metrics);
   });
   return app;
 }

@@ -14,6 +14,7 @@ export const OPENAPI_PATH = '/api/openapi.json';
 const SURFACE_NOTES: Record<Surface, string> = {
   public: 'No token.',
   'control-plane': 'Bearer token of role operator or admin.',
+  metrics: 'Bearer token of role operator or admin (or none on capstan.metrics.port when set).',
   admin: 'Bearer token of role admin.',
   'worker-lifecycle': 'Bearer token of role worker or admin.',
   discovery: 'Bearer token of any role (operator, admin or worker).',

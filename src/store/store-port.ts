@@ -1,3 +1,5 @@
+import type { CommitObserver } from './commit-observers.ts';
+import type { OperationalCounts } from './operational-counts.ts';
 import type { FailureDecision } from '../domain/retry-policy.ts';
 import type { LiveRelease } from './live-releases.ts';
 import type { DlqReason, ExecutionStatus } from '../domain/execution-status.ts';
@@ -58,6 +60,13 @@ export interface Store
   rebuildProjections(): Promise<void>;
   /** Every projection row, in a stable order: what a rebuild must reproduce. */
   snapshotProjections(): Promise<unknown>;
+  /**
+   * Grouped counts for the metrics: executions by status, due work, pending awaits, active
+   * releases, workers by state (stale when their last heartbeat is before `staleBeforeMs`).
+   */
+  operationalCounts(nowMs: number, staleBeforeMs: number): Promise<OperationalCounts>;
+  /** Watches every group-commit transaction; returns the call that stops watching. */
+  observeCommits(observer: CommitObserver): () => void;
   close(): Promise<void>;
 }
 

@@ -7,6 +7,7 @@ import { buildContract } from '../../src/releases/pipeline-contract.ts';
 import type { ExecutionRecord } from '../../src/store/records.ts';
 import { definePipeline, NonRetryableError, type Pipeline, type StepContext } from '../../src/sdk/index.ts';
 import { startEngine, type Engine } from '../support/engine-harness.ts';
+import { parsePrometheusText, valueOf } from '../support/prometheus-text.ts';
 import { forEachStore, type StoreKind } from '../support/test-stores.ts';
 
 const RETRY_DELAY_MS = 1000; // the harness default
@@ -290,4 +291,15 @@ forEachStore('a lost lease with no retries left goes to the DLQ as lease_lost_ex
   assert.equal(runs.first, 0, 'no step ran');
   assert.equal(engine.dlq.length, 1);
   assert.equal(engine.dlq[0]?.payload.terminalReason, 'lease_lost_exhausted');
+
+  // The metrics tell the same story: one takeover, by the leader, ending in the DLQ.
+  const samples = parsePrometheusText(await engine.coordinator.metrics.render());
+  assert.equal(valueOf(samples, 'capstan_lease_takeovers_total'), 1);
+  assert.ok((valueOf(samples, 'capstan_maintenance_passes_total', { role: 'leader' }) ?? 0) >= 1);
+  assert.equal(valueOf(samples, 'capstan_dlq_publications_total', { reason: 'lease_lost_exhausted' }), 1);
+  assert.equal(
+    valueOf(samples, 'capstan_step_failures_total', { error_code: 'lease_expired', decision: 'dlq' }),
+    1,
+  );
+  assert.equal(valueOf(samples, 'capstan_executions', { status: 'DLQ' }), 1);
 });

@@ -31,6 +31,8 @@ import { EndpointAllowList } from '../../coordinator/workers/endpoint-allow-list
 import { WorkerRegistrationPolicy } from '../../coordinator/workers/worker-registration-policy.ts';
 import { remoteWorkerSetup } from '../../config/remote-workers.ts';
 import { printBanner } from '../serve-banner.ts';
+import { collectDefaultMetrics } from 'prom-client';
+import { listenForMetrics } from '../../metrics/metrics-routes.ts';
 
 const listOf = (csv: string): string[] =>
   csv
@@ -52,7 +54,11 @@ export interface RunningCoordinator {
 
 /** Runs a coordinator until SIGINT or SIGTERM. */
 export async function serve(options: ServeOptions): Promise<void> {
-  stopOnSignals(await startCoordinator(options));
+  const running = await startCoordinator(options);
+  // The process's own metrics (CPU, memory, event loop lag, GC), once: `serve` runs one
+  // coordinator per process, so they belong to its registry.
+  collectDefaultMetrics({ register: running.coordinator.metrics.registry, prefix: 'capstan_' });
+  stopOnSignals(running);
 }
 
 /** Closes the coordinator on SIGINT or SIGTERM, then exits. */
@@ -189,6 +195,15 @@ export async function startCoordinator(
     submitRatePerSecond: values['capstan.http.submit-rate-per-second'],
   });
   const address = await http.listen({ port, host: values['capstan.host'] });
+  const metricsPort = values['capstan.metrics.port'];
+  const metricsListener =
+    metricsPort === undefined
+      ? undefined
+      : await listenForMetrics(coordinator.metrics, {
+          port: metricsPort,
+          host: values['capstan.metrics.host'],
+        });
+  if (metricsListener) logger.info({ address: metricsListener.address }, 'metrics served without a token');
   printBanner({ address, dataDir, tokens, hosted, tenantId, ...liveLines });
   logger.info(
     {
@@ -212,6 +227,7 @@ export async function startCoordinator(
     logger,
     close: async () => {
       await http.close();
+      await metricsListener?.close();
       await coordinator.stop();
       await store.close();
     },

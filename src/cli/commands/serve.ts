@@ -10,6 +10,7 @@ export function serveCommand(program: Command): void {
     .option(...configOptions.config)
     .option('--port <port>', 'HTTP port (env PORT)', undefined)
     .option('--host <host>', 'address to listen on')
+    .option('--metrics-port <port>', 'serve GET /metrics without a token on this port (capstan.metrics.port)')
     .option(...configOptions.dataDir)
     .option('--node-id <id>', 'this node’s id (env CAPSTAN_NODE_ID)')
     .option('--pipelines <module...>', 'pipeline modules or folders the local worker hosts')

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { CommitObservers } from '../commit-observers.ts';
 import { asStoreError } from './unavailable.ts';
 
 /**
@@ -58,6 +59,8 @@ export class PgGroupCommit {
    * (rather than on bad input) costs its whole batch: tests hold the guards to zero here.
    */
   reruns = 0;
+  /** Told each transaction's duration and size (the metrics' commit histograms). */
+  readonly observers = new CommitObservers();
 
   constructor(pool: Pool, maxBatch = 1000) {
     this.#pool = pool;
@@ -109,6 +112,7 @@ export class PgGroupCommit {
   }
 
   async #commit(batch: QueuedCommand[]): Promise<void> {
+    const startedAt = this.observers.start();
     let client: PoolClient;
     try {
       client = await this.#pool.connect();
@@ -126,6 +130,7 @@ export class PgGroupCommit {
       }
       await client.query('COMMIT');
       this.commits += 1;
+      this.observers.committed(startedAt, batch.length);
     } catch (error) {
       broken = error;
       await client.query('ROLLBACK').catch(() => undefined);

@@ -9,6 +9,7 @@ import { assertSynchronousCommit, connectionConfig } from './durable-connection.
 import { completions } from './interaction-commands.ts';
 import { acquireLeadership, getLeadership, releaseLeadership } from './leadership.ts';
 import { listExecutions } from './list-executions.ts';
+import * as oc from '../operational-counts.ts';
 import { LIVE_RELEASES_SQL, liveReleaseFromRow, type LiveReleaseRow } from '../live-releases.ts';
 import {
   findExpiredLeases,
@@ -301,4 +302,26 @@ export class PostgresStore implements Store {
 
   rebuildProjections: Store['rebuildProjections'] = () => this.#write((db) => rebuildProjections(db));
   snapshotProjections: Store['snapshotProjections'] = () => snapshotProjections(this.#pool);
+
+  /** Six aggregates on the pool, side by side: a scrape waits for the slowest, not their sum. */
+  operationalCounts: Store['operationalCounts'] = async (nowMs, staleBeforeMs) => {
+    const all = (sql: string, params: object = {}) => rows(this.#pool, sql, params);
+    const [executions, due, pending, active, activations, workers] = await Promise.all([
+      all(oc.EXECUTION_STATUS_COUNTS_SQL),
+      all(oc.DUE_WORK_SQL, { nowMs }),
+      all(oc.PENDING_INTERACTIONS_SQL),
+      all(oc.ACTIVE_RELEASES_SQL),
+      all(oc.ACTIVATION_COUNTS_SQL),
+      all(oc.WORKER_STATE_COUNTS_SQL, { staleBeforeMs }),
+    ]);
+    return oc.operationalCountsOf({
+      executions,
+      due: due[0],
+      pending: pending[0],
+      active,
+      activations,
+      workers,
+    } as unknown as oc.OperationalRows);
+  };
+  observeCommits: Store['observeCommits'] = (observer) => this.#writer.observers.add(observer);
 }

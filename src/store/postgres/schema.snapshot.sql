@@ -11,6 +11,7 @@ CREATE TABLE worker_events (seq bigint NOT NULL GENERATED ALWAYS AS IDENTITY, te
 CREATE TABLE workers (tenant_id text NOT NULL, pipeline_id text NOT NULL, worker_id text NOT NULL, contract_version text NOT NULL, release_version text NOT NULL, protocol text NOT NULL, endpoint text NOT NULL, artifact_id text, artifact_digest text, registered_at bigint NOT NULL, last_heartbeat_at bigint NOT NULL, draining_since bigint, unavailable_since bigint);
 CREATE UNIQUE INDEX await_interactions_pkey ON await_interactions USING btree (interaction_id);
 CREATE UNIQUE INDEX executions_by_key ON executions USING btree (tenant_id, pipeline_id, execution_key);
+CREATE INDEX executions_by_pipeline_status ON executions USING btree (tenant_id, pipeline_id, status);
 CREATE INDEX executions_by_tenant ON executions USING btree (tenant_id, created_at, execution_id);
 CREATE INDEX executions_by_tenant_status ON executions USING btree (tenant_id, status, created_at, execution_id);
 CREATE INDEX executions_due ON executions USING btree (next_due_at) WHERE (status = ANY (ARRAY['QUEUED'::text, 'WAIT_RETRY'::text]));

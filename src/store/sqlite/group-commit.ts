@@ -1,3 +1,4 @@
+import { CommitObservers } from '../commit-observers.ts';
 import type { SqliteConnection } from './sqlite-driver.ts';
 
 interface QueuedCommand {
@@ -20,6 +21,8 @@ export class SqliteGroupCommit {
   #closed = false;
   /** Transactions committed so far: what the benchmark divides by executions. */
   commits = 0;
+  /** Told each transaction's duration and size (the metrics' commit histograms). */
+  readonly observers = new CommitObservers();
 
   constructor(db: SqliteConnection, maxBatch = 1000) {
     this.#db = db;
@@ -58,6 +61,7 @@ export class SqliteGroupCommit {
   #commit(batch: QueuedCommand[]): void {
     const db = this.#db;
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    const startedAt = this.observers.start();
     try {
       db.exec('BEGIN IMMEDIATE');
       for (const command of batch) {
@@ -73,6 +77,7 @@ export class SqliteGroupCommit {
       }
       db.exec('COMMIT');
       this.commits += 1;
+      this.observers.committed(startedAt, batch.length);
     } catch (error) {
       if (db.inTransaction) db.exec('ROLLBACK');
       for (const command of batch) command.reject(error);

@@ -10,6 +10,7 @@ CREATE TABLE step_outputs ( execution_id TEXT NOT NULL, step_index INTEGER NOT N
 CREATE TABLE worker_events ( seq INTEGER PRIMARY KEY AUTOINCREMENT, tenant_id TEXT NOT NULL, pipeline_id TEXT NOT NULL, worker_id TEXT NOT NULL, type TEXT NOT NULL, data_json TEXT NOT NULL, at INTEGER NOT NULL );
 CREATE TABLE workers ( tenant_id TEXT NOT NULL, pipeline_id TEXT NOT NULL, worker_id TEXT NOT NULL, contract_version TEXT NOT NULL, release_version TEXT NOT NULL, protocol TEXT NOT NULL, endpoint TEXT NOT NULL, artifact_id TEXT, artifact_digest TEXT, registered_at INTEGER NOT NULL, last_heartbeat_at INTEGER NOT NULL, draining_since INTEGER, unavailable_since INTEGER, PRIMARY KEY (tenant_id, pipeline_id, worker_id) );
 CREATE UNIQUE INDEX executions_by_key ON executions (tenant_id, pipeline_id, execution_key);
+CREATE INDEX executions_by_pipeline_status ON executions (tenant_id, pipeline_id, status);
 CREATE INDEX executions_by_tenant ON executions (tenant_id, created_at, execution_id);
 CREATE INDEX executions_by_tenant_status ON executions (tenant_id, status, created_at, execution_id);
 CREATE INDEX executions_due ON executions (next_due_at) WHERE status IN ('QUEUED', 'WAIT_RETRY');

@@ -5,6 +5,7 @@ import { SqliteGroupCommit } from './group-commit.ts';
 import { completeInteraction } from './interaction-commands.ts';
 import { acquireLeadership, getLeadership, releaseLeadership } from './leadership.ts';
 import { listExecutions } from './list-executions.ts';
+import * as oc from '../operational-counts.ts';
 import { LIVE_RELEASES_SQL, liveReleaseFromRow, type LiveReleaseRow } from '../live-releases.ts';
 import {
   findExpiredLeases,
@@ -206,4 +207,17 @@ export class SqliteStore implements Store {
 
   rebuildProjections: Store['rebuildProjections'] = () => this.#write(() => rebuildProjections(this.#sql));
   snapshotProjections: Store['snapshotProjections'] = async () => snapshotProjections(this.#sql);
+
+  operationalCounts: Store['operationalCounts'] = async (nowMs, staleBeforeMs) => {
+    const all = (sql: string, params: object = {}) => this.#sql.get(sql).all(params);
+    return oc.operationalCountsOf({
+      executions: all(oc.EXECUTION_STATUS_COUNTS_SQL),
+      due: all(oc.DUE_WORK_SQL, { nowMs })[0],
+      pending: all(oc.PENDING_INTERACTIONS_SQL)[0],
+      active: all(oc.ACTIVE_RELEASES_SQL),
+      activations: all(oc.ACTIVATION_COUNTS_SQL),
+      workers: all(oc.WORKER_STATE_COUNTS_SQL, { staleBeforeMs }),
+    } as unknown as oc.OperationalRows);
+  };
+  observeCommits: Store['observeCommits'] = (observer) => this.#writer.observers.add(observer);
 }
