@@ -70,6 +70,8 @@ export const settings = {
   'capstan.http.max-long-polls': { schema: int(0), default: 1000, env: [] },
   /** Submissions per second per tenant on a node (429 `rate_limited` past it); 0: no limit. */
   'capstan.http.submit-rate-per-second': { schema: int(0), default: 0, env: [] },
+  /** The web console at /console (docs/console.md). */
+  'capstan.console.enabled': { schema: bool, default: true, env: [] },
   /** How long one try of a step that sets no `timeout` may run before it fails with `step_timeout`. */
   'capstan.step-timeout': {
     schema: duration.refine((s) => (parseIsoDuration(s) ?? 0) >= 1, 'at least PT0.001S'),

@@ -10,6 +10,7 @@ import { guardRoutes, type Surface } from './auth.ts';
 import { LongPollGate } from './long-poll-gate.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { clusterRoutes } from './routes/cluster-routes.ts';
+import { consoleRoutes, whoamiRoute } from './routes/console-routes.ts';
 import { controlPlaneRoutes } from './routes/control-plane-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { releaseRoutes } from './routes/release-routes.ts';
@@ -33,6 +34,8 @@ export interface HttpOptions {
   readonly maxLongPolls?: number;
   /** Submissions per second per tenant on this node; 0 (the default) sets no limit. */
   readonly submitRatePerSecond?: number;
+  /** Serve the web console at /console (docs/console.md). Default false. */
+  readonly consoleEnabled?: boolean;
 }
 
 /**
@@ -99,6 +102,8 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
   const tenantOf = (raw: string) => checkTenant(raw, options.allowedTenants);
   healthRoutes(app, options.coordinator);
   clusterRoutes(app, options.coordinator);
+  whoamiRoute(app);
+  if (options.consoleEnabled) consoleRoutes(app);
   const longPolls = new LongPollGate(options.maxLongPolls ?? 1000);
   // In a scope of its own: the submit rate limit's hooks apply to these routes only.
   void app.register(async (scope) =>

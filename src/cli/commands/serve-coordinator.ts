@@ -187,6 +187,7 @@ export async function startCoordinator(
     maxJsonDepth: values['capstan.http.max-json-depth'],
     maxLongPolls: values['capstan.http.max-long-polls'],
     submitRatePerSecond: values['capstan.http.submit-rate-per-second'],
+    consoleEnabled: values['capstan.console.enabled'],
   });
   const address = await http.listen({ port, host: values['capstan.host'] });
   printBanner({ address, dataDir, tokens, hosted, tenantId, ...liveLines });
