@@ -10,7 +10,7 @@ import { guardRoutes, type Surface } from './auth.ts';
 import { LongPollGate } from './long-poll-gate.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { clusterRoutes } from './routes/cluster-routes.ts';
-import { consoleRoutes, whoamiRoute } from './routes/console-routes.ts';
+import { consoleAssetsDir, consoleRoutes, whoamiRoute } from './routes/console-routes.ts';
 import { controlPlaneRoutes } from './routes/control-plane-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { releaseRoutes } from './routes/release-routes.ts';
@@ -103,7 +103,7 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
   healthRoutes(app, options.coordinator);
   clusterRoutes(app, options.coordinator);
   whoamiRoute(app);
-  if (options.consoleEnabled) consoleRoutes(app);
+  if (options.consoleEnabled) consoleRoutes(app, consoleAssetsDir());
   const longPolls = new LongPollGate(options.maxLongPolls ?? 1000);
   // In a scope of its own: the submit rate limit's hooks apply to these routes only.
   void app.register(async (scope) =>

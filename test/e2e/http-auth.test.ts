@@ -122,6 +122,7 @@ async function guardedServer(t: test.TestContext): Promise<{ app: FastifyInstanc
     allowedTenants: new Set(),
     controlPlaneEnabled: true,
     adminEnabled: true,
+    consoleEnabled: true,
   });
   t.after(() => app.close());
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -141,8 +142,10 @@ test('every registered route refuses a missing, wrong and wrong-role token, howe
       .filter((r) => r.surface === 'public')
       .map((r) => r.url)
       .sort(),
-    [...new Set(['/api/health', '/api/ready', '/q/health/live'])].flatMap((u) => [u, u]).sort(),
-    'only the probes are public (GET and its HEAD)',
+    [...new Set(['/api/health', '/api/ready', '/q/health/live', '/console', '/console/*'])]
+      .flatMap((u) => [u, u])
+      .sort(),
+    'only the probes and the console pages are public (GET and its HEAD)',
   );
 
   const check = async (route: GuardedRoute, path: string) => {

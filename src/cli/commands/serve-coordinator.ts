@@ -190,7 +190,15 @@ export async function startCoordinator(
     consoleEnabled: values['capstan.console.enabled'],
   });
   const address = await http.listen({ port, host: values['capstan.host'] });
-  printBanner({ address, dataDir, tokens, hosted, tenantId, ...liveLines });
+  printBanner({
+    address,
+    dataDir,
+    tokens,
+    hosted,
+    tenantId,
+    ...liveLines,
+    console: values['capstan.console.enabled'],
+  });
   logger.info(
     {
       address,

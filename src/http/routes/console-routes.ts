@@ -43,11 +43,9 @@ function secure(reply: FastifyReply): FastifyReply {
  * The web console (docs/console.md): static files under /console, and index.html for every
  * other path below it (the single-page app routes in the browser). The pages are public — they
  * hold no data; every API call they make carries the token typed at login as a Bearer header.
+ * `assetsDir` undefined (not built): every console path answers 503 saying how to build it.
  */
-export function consoleRoutes(
-  app: FastifyInstance,
-  assetsDir: string | undefined = consoleAssetsDir(),
-): void {
+export function consoleRoutes(app: FastifyInstance, assetsDir: string | undefined): void {
   const serve = async (path: string, reply: FastifyReply) => {
     if (assetsDir === undefined) {
       return secure(reply).code(503).type('text/html; charset=utf-8').send(NOT_BUILT);
