@@ -22,7 +22,7 @@ async function logIn(page: Page, baseUrl: string, token: string): Promise<void> 
 }
 
 test(
-  'the web console: log in, approve and decline from the inbox, re-drive from the DLQ, roles',
+  'the web console: log in, approve and decline from the inbox, cancel, re-drive from the DLQ, drain a worker, roles',
   { skip: !hasChromium() && 'needs /usr/bin/chromium (apt-get install chromium)', timeout: 180_000 },
   async (t) => {
     const coordinator = await startCoordinatorProcess(t);
@@ -37,13 +37,16 @@ test(
     const approved = await submit({ customerName: 'Approve Me' });
     const declined = await submit({ customerName: 'Decline Me' });
     const dead = await submit({ totalAmount: '0' });
-    for (const id of [approved, declined])
+    const cancelled = await submit({ customerName: 'Cancel Me' });
+    for (const id of [approved, declined, cancelled])
       assert.equal((await api.result(id)).body.status.status, 'WAITING_EXTERNAL');
     await until('the invalid order in the DLQ', async () => (await api.status(dead)).body.status === 'DLQ');
 
     const context = await openBrowser(t);
     const page = await context.newPage();
     page.setDefaultTimeout(TIMEOUT);
+    // Cancel and activate ask for confirmation.
+    page.on('dialog', (dialog) => void dialog.accept());
 
     // A wrong token does not log in.
     await logIn(page, coordinator.baseUrl, 'not-a-token');
@@ -55,7 +58,7 @@ test(
     await page.fill('input[name=token]', ADMIN_TOKEN);
     await page.click('button[type=submit]');
     await page.locator('[data-testid=executions]').getByText(approved).waitFor();
-    await page.locator('[data-testid=counts]').getByText('WAITING_EXTERNAL 2').waitFor();
+    await page.locator('[data-testid=counts]').getByText('WAITING_EXTERNAL 3').waitFor();
     await page.locator('[data-testid=counts]').getByText('DLQ 1').waitFor();
     await page.selectOption('select[name=status]', 'DLQ');
     await page.locator('[data-testid=executions]').getByText(dead).waitFor();
@@ -96,6 +99,12 @@ test(
     assert.equal(result.body.status.status, 'SUCCEEDED');
     assert.equal(result.body.result.outcome, 'DECLINED');
 
+    // Cancel a third from its page.
+    await page.goto(`${coordinator.baseUrl}/console#/executions/${cancelled}`);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.locator('[data-testid=status]', { hasText: 'CANCELLED' }).waitFor();
+    await page.locator('[data-testid=timeline] td.event', { hasText: 'cancelled' }).waitFor();
+
     // Re-drive the DLQ'd one (it fails the same way again, but the re-drive is recorded).
     await page.goto(`${coordinator.baseUrl}/console#/dlq`);
     const row = page.locator('[data-testid=dlq] tr', { hasText: dead });
@@ -115,8 +124,13 @@ test(
     await page.locator('[data-testid=releases]').getByText('ACTIVE').waitFor();
     await shoot(page, 'releases');
     await page.goto(`${coordinator.baseUrl}/console#/workers`);
-    await page.locator('[data-testid=workers]').waitFor();
+    const worker = page.locator('[data-testid=workers] tbody tr').first();
+    await worker.getByText('HEALTHY').waitFor();
     await shoot(page, 'workers');
+    await worker.getByRole('button', { name: 'Drain' }).click();
+    await worker.getByText('DRAINING').waitFor();
+    await worker.getByRole('button', { name: 'Undrain' }).click();
+    await worker.getByText('HEALTHY').waitFor();
     await page.goto(`${coordinator.baseUrl}/console#/cluster`);
     await page.locator('[data-testid=readiness]', { hasText: 'UP' }).waitFor();
     await shoot(page, 'cluster');
