@@ -102,7 +102,7 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
   const tenantOf = (raw: string) => checkTenant(raw, options.allowedTenants);
   healthRoutes(app, options.coordinator);
   clusterRoutes(app, options.coordinator);
-  whoamiRoute(app);
+  whoamiRoute(app, options.tokens);
   if (options.consoleEnabled) consoleRoutes(app, consoleAssetsDir());
   const longPolls = new LongPollGate(options.maxLongPolls ?? 1000);
   // In a scope of its own: the submit rate limit's hooks apply to these routes only.

@@ -77,6 +77,14 @@ test('a served coordinator: the console on by default, off with capstan.console.
   assert.equal((await whoami('not-a-token')).status, 401);
   assert.equal((await whoami(null)).status, 401);
 
-  const off = await startCoordinatorProcess(t, { env: { CAPSTAN_CONSOLE_ENABLED: 'false' } });
+  // Off by setting; and one token configured for both operator and admin is admin.
+  const off = await startCoordinatorProcess(t, {
+    env: {
+      CAPSTAN_CONSOLE_ENABLED: 'false',
+      PIPELINE_ORCHESTRATOR_CONTROL_PLANE_ADMIN_TOKEN_REF: 'env:TEST_ADMIN_TOKEN',
+    },
+  });
   assert.equal((await fetch(`${off.baseUrl}/console`)).status, 404);
+  const both = await apiClient(off.baseUrl, ADMIN_TOKEN).call('GET', '/api/whoami');
+  assert.deepEqual(both.body, { role: 'admin' });
 });

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { AccessTokens } from '../../config/access-tokens.ts';
+import { rolesOfBearer } from '../auth.ts';
 
 /**
  * Where the built console lives: beside the compiled modules in the package (dist/console, next
@@ -66,9 +68,13 @@ export function consoleRoutes(app: FastifyInstance, assetsDir: string | undefine
   );
 }
 
-/** The role of the caller's token, so the console shows what that role may do. */
-export function whoamiRoute(app: FastifyInstance): void {
-  app.get('/api/whoami', { config: { surface: 'discovery' } }, async (request) => ({
-    role: request.callerRole,
-  }));
+/**
+ * The role of the caller's token, so the console shows what that role may do. A token configured
+ * for both operator and admin is admin (admin ⊇ operator).
+ */
+export function whoamiRoute(app: FastifyInstance, tokens: AccessTokens): void {
+  app.get('/api/whoami', { config: { surface: 'discovery' } }, async (request) => {
+    const roles = rolesOfBearer(request.headers.authorization, tokens);
+    return { role: roles.includes('admin') ? 'admin' : request.callerRole };
+  });
 }
