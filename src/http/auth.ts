@@ -78,6 +78,11 @@ export interface RouteGuardOptions {
   readonly tokens: AccessTokens;
   /** Surfaces switched off by configuration answer 404, as if they did not exist. */
   readonly disabled: ReadonlySet<Surface>;
+  /**
+   * Path prefixes whose routes a third-party plugin registers without a surface (the API
+   * reference page's assets): those alone are public; any other route without one still fails.
+   */
+  readonly publicPrefixes?: readonly string[];
 }
 
 /**
@@ -89,6 +94,9 @@ export function guardRoutes(app: FastifyInstance, options: RouteGuardOptions): v
   const table: GuardedRoute[] = [];
   routeTables.set(app, table);
   app.addHook('onRoute', (route) => {
+    if (route.config?.surface === undefined && options.publicPrefixes?.some((p) => route.url.startsWith(p))) {
+      route.config = { ...route.config, surface: 'public' };
+    }
     const surface = route.config?.surface;
     if (surface === undefined || !(surface in SURFACES)) {
       throw new Error(`Route ${String(route.method)} ${route.url} declares no surface.`);

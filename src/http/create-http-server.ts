@@ -8,6 +8,7 @@ import type { ReleaseRegistrar } from '../releases/release-registrar.ts';
 import { textNestsDeeperThan } from '../util/json-nesting.ts';
 import { guardRoutes, type Surface } from './auth.ts';
 import { LongPollGate } from './long-poll-gate.ts';
+import { DOCS_PREFIX, installOpenApi } from './openapi.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { clusterRoutes } from './routes/cluster-routes.ts';
 import { consoleAssetsDir, consoleRoutes, whoamiRoute } from './routes/console-routes.ts';
@@ -97,23 +98,29 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
     ...(options.controlPlaneEnabled ? [] : (['control-plane'] as const)),
     ...(options.adminEnabled ? [] : (['admin', 'worker-lifecycle'] as const)),
   ]);
-  guardRoutes(app, { tokens: options.tokens, disabled });
+  guardRoutes(app, { tokens: options.tokens, disabled, publicPrefixes: [DOCS_PREFIX] });
+  // Before the routes: the document generator collects them as they register.
+  installOpenApi(app);
 
   const tenantOf = (raw: string) => checkTenant(raw, options.allowedTenants);
-  healthRoutes(app, options.coordinator);
-  clusterRoutes(app, options.coordinator);
-  whoamiRoute(app, options.tokens);
+  // The console's static pages: not part of the API, so not in its document.
   if (options.consoleEnabled) consoleRoutes(app, consoleAssetsDir());
   const longPolls = new LongPollGate(options.maxLongPolls ?? 1000);
-  // In a scope of its own: the submit rate limit's hooks apply to these routes only.
-  void app.register(async (scope) =>
-    controlPlaneRoutes(scope, options.coordinator, tenantOf, {
-      longPolls,
-      submitRatePerSecond: options.submitRatePerSecond ?? 0,
-    }),
-  );
-  adminRoutes(app, options.coordinator, tenantOf);
-  releaseRoutes(app, options.coordinator, options.registrar, tenantOf);
-  workerRoutes(app, options.coordinator, tenantOf);
+  // In a plugin, so the routes register after the generator has loaded.
+  void app.register(async (api) => {
+    healthRoutes(api, options.coordinator);
+    clusterRoutes(api, options.coordinator);
+    whoamiRoute(api, options.tokens);
+    // In a scope of its own: the submit rate limit's hooks apply to these routes only.
+    void api.register(async (scope) =>
+      controlPlaneRoutes(scope, options.coordinator, tenantOf, {
+        longPolls,
+        submitRatePerSecond: options.submitRatePerSecond ?? 0,
+      }),
+    );
+    adminRoutes(api, options.coordinator, tenantOf);
+    releaseRoutes(api, options.coordinator, options.registrar, tenantOf);
+    workerRoutes(api, options.coordinator, tenantOf);
+  });
   return app;
 }

@@ -13,7 +13,7 @@ export const opaqueId = (max = 200) =>
   z.string().min(1).max(max).regex(NO_CONTROL_CHARACTERS, 'must not contain control characters');
 
 /** A pipeline id, as `definePipeline` accepts it. */
-export const pipelineId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,127}$/i, 'a pipeline id');
+export const pipelineId = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$/, 'a pipeline id');
 
 /** Free text a person typed (an actor's name): any length up to `max`, no control characters. */
 export const plainText = (max: number) =>

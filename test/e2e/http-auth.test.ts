@@ -10,6 +10,7 @@ import type { AccessTokens, TokenRole } from '../../src/config/access-tokens.ts'
 import { silentLogger } from '../../src/runtime/logger.ts';
 import { guardedRoutes, SURFACES, type GuardedRoute } from '../../src/http/auth.ts';
 import { createHttpServer } from '../../src/http/create-http-server.ts';
+import { DOCS_PREFIX, OPENAPI_PATH } from '../../src/http/openapi.ts';
 import { LocalArtifactStore } from '../../src/releases/local-artifact-store.ts';
 import { ReleaseRegistrar } from '../../src/releases/release-registrar.ts';
 import { startEngine } from '../support/engine-harness.ts';
@@ -137,15 +138,15 @@ test('every registered route refuses a missing, wrong and wrong-role token, howe
   const guarded = routes.filter((r) => r.surface !== 'public');
   // The walk covers the whole API: a route added later is walked too, with no list to update.
   assert.ok(guarded.length >= 20, `walked ${guarded.length} guarded routes`);
+  // The reference page's assets (registered by @fastify/swagger-ui) are public by their prefix.
+  const publicRoutes = routes.filter((r) => r.surface === 'public').map((r) => r.url);
+  assert.ok(publicRoutes.some((u) => u.startsWith(`${DOCS_PREFIX}/`)));
   assert.deepEqual(
-    routes
-      .filter((r) => r.surface === 'public')
-      .map((r) => r.url)
-      .sort(),
-    [...new Set(['/api/health', '/api/ready', '/q/health/live', '/console', '/console/*'])]
+    publicRoutes.filter((u) => u !== DOCS_PREFIX && !u.startsWith(`${DOCS_PREFIX}/`)).sort(),
+    [...new Set(['/api/health', '/api/ready', '/q/health/live', OPENAPI_PATH, '/console', '/console/*'])]
       .flatMap((u) => [u, u])
       .sort(),
-    'only the probes and the console pages are public (GET and its HEAD)',
+    'only the probes, the API description and the console pages are public (GET and its HEAD)',
   );
 
   const check = async (route: GuardedRoute, path: string) => {

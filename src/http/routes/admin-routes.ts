@@ -19,7 +19,16 @@ export function adminRoutes(
 ): void {
   app.post(
     '/tpf/admin/tenants/:tenantId/executions/:executionId/redrive',
-    { config: { surface: 'admin' } },
+    {
+      config: { surface: 'admin' },
+      schema: {
+        summary: 'Re-drive an execution',
+        description:
+          'From DLQ (or FAILED with `allowFailed`); `expectedVersion` guards against a concurrent change.',
+        params: executionParams,
+        body: redriveBody,
+      },
+    },
     async (request) => {
       const p = parseOr400(executionParams, request.params, 'path');
       const tenantId = tenantOf(p.tenantId);

@@ -10,37 +10,44 @@ const nodeOf = (holder: string): string => holder.replace(/#[^#]*$/, '');
  * opens it, so workers and clients can check versions before they talk.
  */
 export function clusterRoutes(app: FastifyInstance, coordinator: Coordinator): void {
-  app.get('/api/cluster/info', { config: { surface: 'discovery' } }, async () => {
-    const { isLeader, holder, leader } = await coordinator.leadership();
-    const config = coordinator.config;
-    const store = coordinator.storeInfo();
-    return {
-      service: 'capstan',
-      build: buildInfo(),
-      nodeId: config.nodeId,
-      roles: ['api', 'control-plane', 'dispatcher', ...(isLeader ? ['maintenance-leader'] : [])],
-      store: { provider: store.provider, shared: store.shared },
-      protocols: PROTOCOLS,
-      capabilities: {
-        awaitInbox: true,
-        dlqRedrive: true,
-        releasePinning: true,
-        idempotencyPolicies: ['OPTIONAL_CLIENT_KEY', 'CLIENT_KEY_REQUIRED', 'SERVER_KEY_ONLY'],
-        crossNodeWakeups: store.crossNodeWakeups,
-      },
-      maintenance: {
-        leaderLeaseMs: config.leaderLeaseMs,
-        thisNode: { holder, leader: isLeader },
-        leader: leader
-          ? {
-              nodeId: nodeOf(leader.holder),
-              holder: leader.holder,
-              epoch: leader.epoch,
-              since: new Date(leader.acquiredAtMs).toISOString(),
-              expiresAt: new Date(leader.expiresAtMs).toISOString(),
-            }
-          : null,
-      },
-    };
-  });
+  app.get(
+    '/api/cluster/info',
+    {
+      config: { surface: 'discovery' },
+      schema: { summary: 'This node, its build, protocols and the cluster' },
+    },
+    async () => {
+      const { isLeader, holder, leader } = await coordinator.leadership();
+      const config = coordinator.config;
+      const store = coordinator.storeInfo();
+      return {
+        service: 'capstan',
+        build: buildInfo(),
+        nodeId: config.nodeId,
+        roles: ['api', 'control-plane', 'dispatcher', ...(isLeader ? ['maintenance-leader'] : [])],
+        store: { provider: store.provider, shared: store.shared },
+        protocols: PROTOCOLS,
+        capabilities: {
+          awaitInbox: true,
+          dlqRedrive: true,
+          releasePinning: true,
+          idempotencyPolicies: ['OPTIONAL_CLIENT_KEY', 'CLIENT_KEY_REQUIRED', 'SERVER_KEY_ONLY'],
+          crossNodeWakeups: store.crossNodeWakeups,
+        },
+        maintenance: {
+          leaderLeaseMs: config.leaderLeaseMs,
+          thisNode: { holder, leader: isLeader },
+          leader: leader
+            ? {
+                nodeId: nodeOf(leader.holder),
+                holder: leader.holder,
+                epoch: leader.epoch,
+                since: new Date(leader.acquiredAtMs).toISOString(),
+                expiresAt: new Date(leader.expiresAtMs).toISOString(),
+              }
+            : null,
+        },
+      };
+    },
+  );
 }

@@ -61,7 +61,7 @@ export function consoleRoutes(app: FastifyInstance, assetsDir: string | undefine
     const cache = asset.endsWith('index.html') ? 'no-cache' : 'public, max-age=31536000, immutable';
     return secure(reply).type(type).header('cache-control', cache).send(readFileSync(asset));
   };
-  const route = { config: { surface: 'public' as const } };
+  const route = { config: { surface: 'public' as const }, schema: { hide: true } };
   app.get('/console', route, async (_request, reply) => serve('index.html', reply));
   app.get<{ Params: { '*': string } }>('/console/*', route, async (request, reply) =>
     serve(request.params['*'], reply),
@@ -73,7 +73,8 @@ export function consoleRoutes(app: FastifyInstance, assetsDir: string | undefine
  * for both operator and admin is admin (admin ⊇ operator).
  */
 export function whoamiRoute(app: FastifyInstance, tokens: AccessTokens): void {
-  app.get('/api/whoami', { config: { surface: 'discovery' } }, async (request) => {
+  const schema = { summary: "The role of the caller's token (operator, admin or worker)" };
+  app.get('/api/whoami', { config: { surface: 'discovery' }, schema }, async (request) => {
     const roles = rolesOfBearer(request.headers.authorization, tokens);
     return { role: roles.includes('admin') ? 'admin' : request.callerRole };
   });

@@ -98,6 +98,49 @@ const completeBody = z.object({
 /** The `Idempotency-Key` header, held to the same shape as the body's key. */
 const idempotencyHeader = z.object({ 'idempotency-key': idempotencyKey.optional() });
 
+/**
+ * What each route takes, declared on the route for the OpenAPI document; the handlers parse
+ * with these same schemas (`parseOr400`), so the document and the validation cannot drift.
+ */
+const schemas = {
+  submit: {
+    summary: 'Submit an execution',
+    description:
+      'One of `input` or `inputPayload` is required. An `Idempotency-Key` header stands in for the body key.',
+    params: tenantParams,
+    headers: idempotencyHeader,
+    body: submitBody,
+  },
+  list: {
+    summary: 'List executions',
+    description: 'Newest first, keyset-paged: pass `nextCursor` as `cursor` for the next page.',
+    params: tenantParams,
+    querystring: listQuery,
+  },
+  status: { summary: "One execution's status", params: executionParams },
+  result: {
+    summary: "An execution's result",
+    description:
+      'With `waitMs`, long-polls until the execution settles (or is terminal, with `until=terminal`).',
+    params: executionParams,
+    querystring: resultQuery,
+  },
+  history: { summary: "An execution's journal", params: executionParams, querystring: historyQuery },
+  cancel: { summary: 'Cancel an execution', params: executionParams },
+  pipelines: { summary: 'Pipelines with a registered release', params: tenantParams },
+  pending: {
+    summary: 'Pending interactions (the await inbox)',
+    params: tenantParams,
+    querystring: pendingQuery,
+  },
+  complete: {
+    summary: 'Complete a pending interaction',
+    description: 'By `interactionId` or `correlationId`, with `response` or `responsePayload`.',
+    params: tenantParams,
+    body: completeBody,
+  },
+} as const;
+
 export interface ControlPlaneLimits {
   /** Bounds the result long-polls waiting at once. */
   readonly longPolls: LongPollGate;
@@ -129,33 +172,37 @@ export async function controlPlaneRoutes(
   const submitLimit =
     limits.submitRatePerSecond > 0 ? await submitRateLimit(app, limits.submitRatePerSecond) : {};
 
-  app.post(`${base}/executions`, { config: { ...surface, ...submitLimit } }, async (request) => {
-    const tenantId = tenantOf(parseOr400(tenantParams, request.params, 'path').tenantId);
-    const body = parseOr400(submitBody, request.body ?? {}, 'submit request');
-    if (body.outputStreaming)
-      throw new CapstanError('invalid_request', 'Streaming outputs are not supported; poll the result.');
-    if (body.inputPayload === undefined && body.input === undefined) {
-      throw new CapstanError('invalid_request', 'One of input or inputPayload is required.');
-    }
-    const input = body.inputPayload ? decodeEnvelope(body.inputPayload) : body.input;
-    const header = parseOr400(idempotencyHeader, request.headers, 'Idempotency-Key header');
-    const { execution, duplicate } = await coordinator.submit(tenantId, {
-      pipelineId: body.pipelineId,
-      input,
-      idempotencyKey: body.idempotencyKey ?? header['idempotency-key'],
-    });
-    return {
-      executionId: execution.executionId,
-      duplicate,
-      statusUrl: `/tpf/control-plane/tenants/${tenantId}/executions/${execution.executionId}`,
-      submittedAtEpochMs: execution.createdAtMs,
-      pipelineId: execution.pipelineId,
-      contractVersion: execution.contractVersion,
-      releaseVersion: execution.releaseVersion,
-    };
-  });
+  app.post(
+    `${base}/executions`,
+    { config: { ...surface, ...submitLimit }, schema: schemas.submit },
+    async (request) => {
+      const tenantId = tenantOf(parseOr400(tenantParams, request.params, 'path').tenantId);
+      const body = parseOr400(submitBody, request.body ?? {}, 'submit request');
+      if (body.outputStreaming)
+        throw new CapstanError('invalid_request', 'Streaming outputs are not supported; poll the result.');
+      if (body.inputPayload === undefined && body.input === undefined) {
+        throw new CapstanError('invalid_request', 'One of input or inputPayload is required.');
+      }
+      const input = body.inputPayload ? decodeEnvelope(body.inputPayload) : body.input;
+      const header = parseOr400(idempotencyHeader, request.headers, 'Idempotency-Key header');
+      const { execution, duplicate } = await coordinator.submit(tenantId, {
+        pipelineId: body.pipelineId,
+        input,
+        idempotencyKey: body.idempotencyKey ?? header['idempotency-key'],
+      });
+      return {
+        executionId: execution.executionId,
+        duplicate,
+        statusUrl: `/tpf/control-plane/tenants/${tenantId}/executions/${execution.executionId}`,
+        submittedAtEpochMs: execution.createdAtMs,
+        pipelineId: execution.pipelineId,
+        contractVersion: execution.contractVersion,
+        releaseVersion: execution.releaseVersion,
+      };
+    },
+  );
 
-  app.get(`${base}/executions`, { config: surface }, async (request) => {
+  app.get(`${base}/executions`, { config: surface, schema: schemas.list }, async (request) => {
     const tenantId = tenantOf(parseOr400(tenantParams, request.params, 'path').tenantId);
     const q = parseOr400(listQuery, request.query, 'query');
     const items = await coordinator.listExecutions(tenantId, {
@@ -176,99 +223,115 @@ export async function controlPlaneRoutes(
     };
   });
 
-  app.get(`${base}/executions/:executionId`, { config: surface }, async (request) => {
+  app.get(`${base}/executions/:executionId`, { config: surface, schema: schemas.status }, async (request) => {
     const p = parseOr400(executionParams, request.params, 'path');
     return await detailed(await coordinator.status(tenantOf(p.tenantId), p.executionId));
   });
 
-  app.get(`${base}/executions/:executionId/result`, { config: surface }, async (request, reply) => {
-    const p = parseOr400(executionParams, request.params, 'path');
-    const tenantId = tenantOf(p.tenantId);
-    const { waitMs, until } = parseOr400(resultQuery, request.query, 'query');
-    const execution = await limits.longPolls.run(reply, waitMs, (wait, signal) =>
-      coordinator.awaitSettled(tenantId, p.executionId, wait, signal, until),
-    );
-    if (execution.status !== 'SUCCEEDED')
-      return { status: await detailed(execution), result: null, resultPayload: null };
-    const contract = await coordinator.contractOf(execution);
-    const lastStep = contract?.steps[contract.steps.length - 1]?.stepId ?? 'result';
-    return {
-      status: await status(execution),
-      result: execution.result,
-      resultPayload: encodeEnvelope(`capstan.${execution.pipelineId}.${lastStep}.output`, execution.result),
-    };
-  });
+  app.get(
+    `${base}/executions/:executionId/result`,
+    { config: surface, schema: schemas.result },
+    async (request, reply) => {
+      const p = parseOr400(executionParams, request.params, 'path');
+      const tenantId = tenantOf(p.tenantId);
+      const { waitMs, until } = parseOr400(resultQuery, request.query, 'query');
+      const execution = await limits.longPolls.run(reply, waitMs, (wait, signal) =>
+        coordinator.awaitSettled(tenantId, p.executionId, wait, signal, until),
+      );
+      if (execution.status !== 'SUCCEEDED')
+        return { status: await detailed(execution), result: null, resultPayload: null };
+      const contract = await coordinator.contractOf(execution);
+      const lastStep = contract?.steps[contract.steps.length - 1]?.stepId ?? 'result';
+      return {
+        status: await status(execution),
+        result: execution.result,
+        resultPayload: encodeEnvelope(`capstan.${execution.pipelineId}.${lastStep}.output`, execution.result),
+      };
+    },
+  );
 
-  app.get(`${base}/executions/:executionId/history`, { config: surface }, async (request) => {
-    const p = parseOr400(executionParams, request.params, 'path');
-    const q = parseOr400(historyQuery, request.query, 'query');
-    const tenantId = tenantOf(p.tenantId);
-    const events = await coordinator.history(tenantId, p.executionId, q.afterSeq, q.limit);
-    const names = await stepIds(await coordinator.status(tenantId, p.executionId));
-    // An event about a step names it beside its index.
-    const stepIdOf = (data: unknown) => {
-      const index = (data as { stepIndex?: unknown } | null)?.stepIndex;
-      return typeof index === 'number' ? (names[index] ?? null) : null;
-    };
-    return {
-      events: events.map((e) => ({
-        seq: e.seq,
-        type: e.type,
-        atEpochMs: e.atMs,
-        stepId: stepIdOf(e.data),
-        data: e.data,
-      })),
-      nextAfterSeq: events.length === q.limit ? events[events.length - 1]?.seq : null,
-    };
-  });
+  app.get(
+    `${base}/executions/:executionId/history`,
+    { config: surface, schema: schemas.history },
+    async (request) => {
+      const p = parseOr400(executionParams, request.params, 'path');
+      const q = parseOr400(historyQuery, request.query, 'query');
+      const tenantId = tenantOf(p.tenantId);
+      const events = await coordinator.history(tenantId, p.executionId, q.afterSeq, q.limit);
+      const names = await stepIds(await coordinator.status(tenantId, p.executionId));
+      // An event about a step names it beside its index.
+      const stepIdOf = (data: unknown) => {
+        const index = (data as { stepIndex?: unknown } | null)?.stepIndex;
+        return typeof index === 'number' ? (names[index] ?? null) : null;
+      };
+      return {
+        events: events.map((e) => ({
+          seq: e.seq,
+          type: e.type,
+          atEpochMs: e.atMs,
+          stepId: stepIdOf(e.data),
+          data: e.data,
+        })),
+        nextAfterSeq: events.length === q.limit ? events[events.length - 1]?.seq : null,
+      };
+    },
+  );
 
-  app.post(`${base}/executions/:executionId/cancel`, { config: surface }, async (request) => {
-    const p = parseOr400(executionParams, request.params, 'path');
-    return await status(await coordinator.cancel(tenantOf(p.tenantId), p.executionId));
-  });
+  app.post(
+    `${base}/executions/:executionId/cancel`,
+    { config: surface, schema: schemas.cancel },
+    async (request) => {
+      const p = parseOr400(executionParams, request.params, 'path');
+      return await status(await coordinator.cancel(tenantOf(p.tenantId), p.executionId));
+    },
+  );
 
   // The pipelines with a registered release: the active one, whether a worker hosts it, live counts.
-  app.get(`${base}/pipelines`, { config: surface }, async (request) => {
+  app.get(`${base}/pipelines`, { config: surface, schema: schemas.pipelines }, async (request) => {
     const tenantId = tenantOf(parseOr400(tenantParams, request.params, 'path').tenantId);
     return (await coordinator.pipelines(tenantId)).map(pipelineDto);
   });
 
-  app.get(`${base}/interactions/pending`, { config: surface }, async (request) => {
+  app.get(`${base}/interactions/pending`, { config: surface, schema: schemas.pending }, async (request) => {
     const tenantId = tenantOf(parseOr400(tenantParams, request.params, 'path').tenantId);
     const q = parseOr400(pendingQuery, request.query, 'query');
     return (await coordinator.pendingInteractions(tenantId, q)).map(interactionDto);
   });
 
-  app.post(`${base}/interactions/complete`, { config: surface }, async (request) => {
-    const tenantId = tenantOf(parseOr400(tenantParams, request.params, 'path').tenantId);
-    const body = parseOr400(completeBody, request.body ?? {}, 'completion request');
-    if (!body.interactionId && !body.correlationId) {
-      throw new CapstanError(
-        'invalid_request',
-        body.resumeToken
-          ? 'Resume tokens are not issued by this coordinator; complete by interactionId or correlationId.'
-          : 'One of interactionId or correlationId is required.',
-      );
-    }
-    if (body.responsePayload == null && body.response === undefined) {
-      throw new CapstanError('invalid_request', 'One of response or responsePayload is required.');
-    }
-    const response = body.responsePayload ? decodeEnvelope(body.responsePayload) : body.response;
-    const { interaction, duplicate } = await coordinator.completeInteraction(tenantId, {
-      interactionId: body.interactionId ?? undefined,
-      correlationId: body.correlationId ?? undefined,
-      response,
-      idempotencyKey: body.idempotencyKey ?? undefined,
-      actor: body.actor ?? undefined,
-    });
-    return {
-      interactionId: interaction.interactionId,
-      executionId: interaction.executionId,
-      stepId: interaction.stepId,
-      status: interaction.status,
-      duplicate,
-    };
-  });
+  app.post(
+    `${base}/interactions/complete`,
+    { config: surface, schema: schemas.complete },
+    async (request) => {
+      const tenantId = tenantOf(parseOr400(tenantParams, request.params, 'path').tenantId);
+      const body = parseOr400(completeBody, request.body ?? {}, 'completion request');
+      if (!body.interactionId && !body.correlationId) {
+        throw new CapstanError(
+          'invalid_request',
+          body.resumeToken
+            ? 'Resume tokens are not issued by this coordinator; complete by interactionId or correlationId.'
+            : 'One of interactionId or correlationId is required.',
+        );
+      }
+      if (body.responsePayload == null && body.response === undefined) {
+        throw new CapstanError('invalid_request', 'One of response or responsePayload is required.');
+      }
+      const response = body.responsePayload ? decodeEnvelope(body.responsePayload) : body.response;
+      const { interaction, duplicate } = await coordinator.completeInteraction(tenantId, {
+        interactionId: body.interactionId ?? undefined,
+        correlationId: body.correlationId ?? undefined,
+        response,
+        idempotencyKey: body.idempotencyKey ?? undefined,
+        actor: body.actor ?? undefined,
+      });
+      return {
+        interactionId: interaction.interactionId,
+        executionId: interaction.executionId,
+        stepId: interaction.stepId,
+        status: interaction.status,
+        duplicate,
+      };
+    },
+  );
 }
 
 /**

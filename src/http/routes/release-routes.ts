@@ -19,6 +19,24 @@ const registerBody = z.union([
     .strict(),
 ]);
 
+/** What each route takes, for the OpenAPI document; the handlers parse with the same schemas. */
+const schemas = {
+  register: {
+    summary: 'Register a release',
+    description:
+      'A JSON body names a descriptor under an allowed root or carries the descriptor inline; ' +
+      'an `application/gzip` body is a `.tgz` of a release folder.',
+    params: pipelineParams,
+    body: registerBody,
+  },
+  list: { summary: 'Registered releases', params: pipelineParams },
+  active: { summary: 'The active release', params: pipelineParams },
+  activations: { summary: 'The activation history', params: pipelineParams },
+  get: { summary: 'One release', params: releaseParams },
+  artifact: { summary: "A release's primary artifact (application/gzip)", params: releaseParams },
+  activate: { summary: 'Activate a release', params: releaseParams },
+} as const;
+
 /** A release as the admin API returns it (TPF's `PipelineReleaseRecord` fields). */
 function releaseDto(
   release: ReleaseRecord,
@@ -73,7 +91,7 @@ export function releaseRoutes(
     };
   };
 
-  app.post(`${base}/register`, admin, async (request) => {
+  app.post(`${base}/register`, { ...admin, schema: schemas.register }, async (request) => {
     const p = parseOr400(pipelineParams, request.params, 'path');
     const tenantId = tenantOf(p.tenantId);
     const { release } = Buffer.isBuffer(request.body)
@@ -87,18 +105,18 @@ export function releaseRoutes(
     return (await context(request.params)).dto(release);
   });
 
-  app.get(base, admin, async (request) => {
+  app.get(base, { ...admin, schema: schemas.list }, async (request) => {
     const c = await context(request.params);
     return (await c.releases()).map(c.dto);
   });
 
-  app.get(`${base}/active`, admin, async (request) => {
+  app.get(`${base}/active`, { ...admin, schema: schemas.active }, async (request) => {
     const c = await context(request.params);
     if (!c.active) throw new CapstanError('release_not_found', `No release of '${c.pipelineId}' is active.`);
     return c.dto(c.active);
   });
 
-  app.get(`${base}/activations`, admin, async (request) => {
+  app.get(`${base}/activations`, { ...admin, schema: schemas.activations }, async (request) => {
     const c = await context(request.params);
     return c.activations.map((a) => ({
       seq: a.seq,
@@ -111,18 +129,22 @@ export function releaseRoutes(
   });
 
   // A worker told to host `<pipelineId>@<version>` reads that one release, and nothing else here.
-  app.get(`${base}/:releaseVersion`, { config: { surface: 'worker-lifecycle' } }, async (request) => {
-    const p = parseOr400(releaseParams, request.params, 'path');
-    const c = await context(request.params);
-    const release = await coordinator.release(c.tenantId, c.pipelineId, p.releaseVersion);
-    if (!release) throw new CapstanError('release_not_found');
-    return c.dto(release);
-  });
+  app.get(
+    `${base}/:releaseVersion`,
+    { config: { surface: 'worker-lifecycle' }, schema: schemas.get },
+    async (request) => {
+      const p = parseOr400(releaseParams, request.params, 'path');
+      const c = await context(request.params);
+      const release = await coordinator.release(c.tenantId, c.pipelineId, p.releaseVersion);
+      if (!release) throw new CapstanError('release_not_found');
+      return c.dto(release);
+    },
+  );
 
   // Its artifact, for a worker whose own artifact store does not hold it (another disk, no S3).
   app.get(
     `${base}/:releaseVersion/artifact`,
-    { config: { surface: 'worker-lifecycle' } },
+    { config: { surface: 'worker-lifecycle' }, schema: schemas.artifact },
     async (request, reply) => {
       const p = parseOr400(releaseParams, request.params, 'path');
       const c = await context(request.params);
@@ -136,7 +158,7 @@ export function releaseRoutes(
     },
   );
 
-  app.post(`${base}/:releaseVersion/activate`, admin, async (request) => {
+  app.post(`${base}/:releaseVersion/activate`, { ...admin, schema: schemas.activate }, async (request) => {
     const p = parseOr400(releaseParams, request.params, 'path');
     const tenantId = tenantOf(p.tenantId);
     const release = await registrar.activate(tenantId, p.pipelineId, p.releaseVersion, 'admin-api');

@@ -25,6 +25,21 @@ const listQuery = z.object({
   releaseVersion: opaqueId().optional(),
 });
 
+/** What each route takes, for the OpenAPI document; the handlers parse with the same schemas. */
+const schemas = {
+  register: {
+    summary: 'Register a worker',
+    description:
+      'Moving an existing worker to another endpoint takes an admin token or a signed registration.',
+    params: pipelineParams,
+    body: registerBody,
+  },
+  heartbeat: { summary: "A worker's heartbeat", params: workerParams },
+  drain: { summary: 'Drain a worker (no new work)', params: workerParams },
+  undrain: { summary: 'Undrain a worker', params: workerParams },
+  list: { summary: 'Workers and their lifecycle state', params: pipelineParams, querystring: listQuery },
+} as const;
+
 /** A worker as the admin API returns it (TPF's `PipelineWorkerRecord`), its state computed now. */
 function workerDto(w: WorkerRecord) {
   return {
@@ -62,7 +77,7 @@ export function workerRoutes(
   const workerCall: { config: { surface: Surface } } = { config: { surface: 'worker-lifecycle' } };
   const admin: { config: { surface: Surface } } = { config: { surface: 'admin' } };
 
-  app.post(`${base}/register`, workerCall, async (request) => {
+  app.post(`${base}/register`, { ...workerCall, schema: schemas.register }, async (request) => {
     const p = parseOr400(pipelineParams, request.params, 'path');
     const tenantId = tenantOf(p.tenantId);
     const b = parseOr400(registerBody, request.body ?? {}, 'worker registration');
@@ -96,7 +111,7 @@ export function workerRoutes(
     ['drain', 'DRAIN', admin],
     ['undrain', 'UNDRAIN', admin],
   ] as const) {
-    app.post(`${base}/:workerId/${action}`, options, async (request) => {
+    app.post(`${base}/:workerId/${action}`, { ...options, schema: schemas[action] }, async (request) => {
       const p = parseOr400(workerParams, request.params, 'path');
       const tenantId = tenantOf(p.tenantId);
       const worker = await lifecycle.signal(tenantId, p.pipelineId, p.workerId, type);
@@ -105,7 +120,7 @@ export function workerRoutes(
     });
   }
 
-  app.get(base, admin, async (request) => {
+  app.get(base, { ...admin, schema: schemas.list }, async (request) => {
     const p = parseOr400(pipelineParams, request.params, 'path');
     const q = parseOr400(listQuery, request.query, 'query');
     return (await lifecycle.list(tenantOf(p.tenantId), p.pipelineId, q)).map(workerDto);

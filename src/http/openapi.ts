@@ -1,0 +1,118 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance, FastifySchema } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { buildInfo } from '../build/build-info.ts';
+import { errorCatalog, type ErrorCode } from '../errors/catalog.ts';
+import { SURFACES, type Surface } from './auth.ts';
+
+/** Where the rendered reference page and its assets live; public, like the document. */
+export const DOCS_PREFIX = '/api/docs';
+export const OPENAPI_PATH = '/api/openapi.json';
+
+/** What each surface's bearer token must be, as the document tells a reader. */
+const SURFACE_NOTES: Record<Surface, string> = {
+  public: 'No token.',
+  'control-plane': 'Bearer token of role operator or admin.',
+  admin: 'Bearer token of role admin.',
+  'worker-lifecycle': 'Bearer token of role worker or admin.',
+  discovery: 'Bearer token of any role (operator, admin or worker).',
+};
+
+/** The refusal envelope every route answers with, its codes from the error catalogue. */
+function errorResponse(from: number, to: number) {
+  const codes = (Object.keys(errorCatalog) as ErrorCode[]).filter((code) => {
+    const status = errorCatalog[code].status;
+    return status >= from && status < to;
+  });
+  return {
+    description: 'Refused: the code is stable (docs/errors.md), the message is for people.',
+    type: 'object',
+    required: ['error'],
+    properties: {
+      error: {
+        type: 'object',
+        required: ['code', 'message'],
+        properties: {
+          code: { type: 'string', enum: codes },
+          message: { type: 'string' },
+          details: { type: 'object', additionalProperties: true },
+        },
+      },
+    },
+  };
+}
+
+/**
+ * Routes declare their zod schemas (`schema: { params, querystring, body, headers }`) so the
+ * document is generated from what the handlers validate with. Validation itself stays in the
+ * handlers (`parseOr400` with the same schema objects): it runs after the route guard and the
+ * tenant check, in the order the error catalogue's tests pin, and answers in the catalogue's
+ * envelope. So Fastify's own validation is a pass-through here (no response schema is declared,
+ * so serialisation stays plain `JSON.stringify`).
+ */
+function declaredSchemasOnly(app: FastifyInstance): void {
+  app.setValidatorCompiler(() => (value: unknown) => ({ value }));
+}
+
+/**
+ * Adds the OpenAPI 3.1 generator (`@fastify/swagger`, zod schemas converted by
+ * `fastify-type-provider-zod`), `GET /api/openapi.json` and the reference page at `/api/docs`.
+ * Must be registered before the routes it documents (they register in a later plugin).
+ */
+export function installOpenApi(app: FastifyInstance): void {
+  declaredSchemasOnly(app);
+  void app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Capstan coordinator API',
+        version: buildInfo().version,
+        description:
+          'The TPF-compatible control plane, admin, worker-lifecycle and discovery surfaces of a Capstan ' +
+          'coordinator. Every refusal is `{"error":{"code","message","details"?}}` with a code from the ' +
+          'error catalogue (docs/errors.md). Validation runs in the handlers, after the token check.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'One of the coordinator tokens (CAPSTAN_OPERATOR_TOKEN, CAPSTAN_ADMIN_TOKEN, CAPSTAN_WORKER_TOKEN). ' +
+              'Roles: operator opens control-plane; admin opens every surface; worker opens ' +
+              'worker-lifecycle; any role opens discovery. Each operation names what it needs.',
+          },
+        },
+      },
+      tags: (Object.keys(SURFACES) as Surface[]).map((name) => ({ name, description: SURFACE_NOTES[name] })),
+    },
+    transform: (input) => {
+      const transformed = jsonSchemaTransform(input);
+      const surface = input.route.config?.surface;
+      if (surface === undefined) return transformed;
+      const schema = transformed.schema as FastifySchema & Record<string, unknown>;
+      return {
+        ...transformed,
+        schema: {
+          ...schema,
+          tags: [surface],
+          description: [schema.description, SURFACE_NOTES[surface]].filter(Boolean).join('\n\n'),
+          security: surface === 'public' ? [] : [{ bearer: [] }],
+          response: {
+            ...(schema.response as object | undefined),
+            '4xx': errorResponse(400, 500),
+            '5xx': errorResponse(500, 600),
+          },
+        },
+      };
+    },
+    transformObject: jsonSchemaTransformObject,
+  });
+  void app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
+  void app.register(async (scope) => {
+    scope.get(OPENAPI_PATH, { config: { surface: 'public' }, schema: { hide: true } }, async () =>
+      scope.swagger(),
+    );
+  });
+}
