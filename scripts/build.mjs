@@ -2,15 +2,18 @@
 // tsconfig.build.json), plus the files the code reads at run time beside its modules (the
 // worker protocol's .proto, the SQL migrations). Runs at `prepare`, so `npm install` in a clone,
 // an install from git and `npm pack` all have it; docs/packaging.md tells the whole story.
+// The web console (console/, a Vite + Preact app) is built into dist/console at the same time,
+// so an installed package serves it without a build step (docs/console.md).
 import { execFileSync } from 'node:child_process';
 import { cpSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 // Another output directory as the first argument (the benchmark builds one of its own).
 const dist = resolve(process.argv[2] ?? join(root, 'dist'));
-const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const require = createRequire(import.meta.url);
+const tsc = require.resolve('typescript/bin/tsc');
 
 // A clean dist/: a module deleted from src/ must not live on in the package.
 rmSync(dist, { recursive: true, force: true });
@@ -24,3 +27,19 @@ cpSync(join(root, 'src'), dist, {
   recursive: true,
   filter: (path) => statSync(path).isDirectory() || isAsset(path),
 });
+
+// The console: a static bundle. `vite` is a development dependency, present wherever `prepare` runs.
+const vite = join(dirname(require.resolve('vite/package.json')), 'bin/vite.js');
+execFileSync(
+  process.execPath,
+  [
+    vite,
+    'build',
+    join(root, 'console'),
+    '--config',
+    join(root, 'console/vite.config.ts'),
+    '--outDir',
+    join(dist, 'console'),
+  ],
+  { stdio: 'inherit' },
+);

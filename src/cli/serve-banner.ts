@@ -29,6 +29,8 @@ export function printBanner(p: {
   kept?: readonly string[];
   /** Live executions nobody can run. */
   warnings?: readonly string[];
+  /** Whether the web console is served at /console. */
+  console?: boolean;
 }): void {
   // The banner names the address really bound; a wildcard one is tried through loopback.
   const wildcard = /^http:\/\/(0\.0\.0\.0|\[::\])(:|$)/.test(p.address);
@@ -41,6 +43,7 @@ export function printBanner(p: {
     `  admin token     ${tokenLine(p.tokens, 'admin', p.dataDir)}`,
     `  worker token    ${tokenLine(p.tokens, 'worker', p.dataDir)}`,
   ];
+  if (p.console) lines.push(`  web console     ${url}/console   (log in with the operator or admin token)`);
   const operatorToken =
     p.tokens.origins.operator.kind === 'generated-now' ? p.tokens.operator : '<the operator token>';
   for (const h of p.hosted)

@@ -111,7 +111,9 @@ export async function send<T>(
   for (let attempt = 1; ; attempt++) {
     let response: Response;
     try {
-      response = await settings.fetch(url, { method, headers, body, signal: options.signal });
+      // The cast: the DOM typings (the console bundles this client) want an ArrayBuffer-backed view.
+      const init = { method, headers, body: body as RequestInit['body'], signal: options.signal };
+      response = await settings.fetch(url, init);
     } catch (error) {
       const failure = connectionFailure(error);
       if (failure === undefined) throw error;

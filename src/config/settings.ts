@@ -81,6 +81,8 @@ export const settings = {
   },
   /** Where the metrics listener binds: loopback unless widened on purpose. */
   'capstan.metrics.host': { schema: z.string().min(1), default: '127.0.0.1', env: [] },
+  /** The web console at /console (docs/console.md). */
+  'capstan.console.enabled': { schema: bool, default: true, env: [] },
   /** How long one try of a step that sets no `timeout` may run before it fails with `step_timeout`. */
   'capstan.step-timeout': {
     schema: duration.refine((s) => (parseIsoDuration(s) ?? 0) >= 1, 'at least PT0.001S'),

@@ -11,6 +11,7 @@ import { LongPollGate } from './long-poll-gate.ts';
 import { DOCS_PREFIX, installOpenApi } from './openapi.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { clusterRoutes } from './routes/cluster-routes.ts';
+import { consoleAssetsDir, consoleRoutes, whoamiRoute } from './routes/console-routes.ts';
 import { controlPlaneRoutes } from './routes/control-plane-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { releaseRoutes } from './routes/release-routes.ts';
@@ -35,6 +36,8 @@ export interface HttpOptions {
   readonly maxLongPolls?: number;
   /** Submissions per second per tenant on this node; 0 (the default) sets no limit. */
   readonly submitRatePerSecond?: number;
+  /** Serve the web console at /console (docs/console.md). Default false. */
+  readonly consoleEnabled?: boolean;
 }
 
 /**
@@ -101,11 +104,14 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
   installOpenApi(app);
 
   const tenantOf = (raw: string) => checkTenant(raw, options.allowedTenants);
+  // The console's static pages: not part of the API, so not in its document.
+  if (options.consoleEnabled) consoleRoutes(app, consoleAssetsDir());
   const longPolls = new LongPollGate(options.maxLongPolls ?? 1000);
   // In a plugin, so the routes register after the generator has loaded.
   void app.register(async (api) => {
     healthRoutes(api, options.coordinator);
     clusterRoutes(api, options.coordinator);
+    whoamiRoute(api, options.tokens);
     // In a scope of its own: the submit rate limit's hooks apply to these routes only.
     void api.register(async (scope) =>
       controlPlaneRoutes(scope, options.coordinator, tenantOf, {

@@ -123,6 +123,7 @@ async function guardedServer(t: test.TestContext): Promise<{ app: FastifyInstanc
     allowedTenants: new Set(),
     controlPlaneEnabled: true,
     adminEnabled: true,
+    consoleEnabled: true,
   });
   t.after(() => app.close());
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -142,8 +143,10 @@ test('every registered route refuses a missing, wrong and wrong-role token, howe
   assert.ok(publicRoutes.some((u) => u.startsWith(`${DOCS_PREFIX}/`)));
   assert.deepEqual(
     publicRoutes.filter((u) => u !== DOCS_PREFIX && !u.startsWith(`${DOCS_PREFIX}/`)).sort(),
-    [...new Set(['/api/health', '/api/ready', '/q/health/live', OPENAPI_PATH])].flatMap((u) => [u, u]).sort(),
-    'only the probes and the API description are public (GET and its HEAD)',
+    [...new Set(['/api/health', '/api/ready', '/q/health/live', OPENAPI_PATH, '/console', '/console/*'])]
+      .flatMap((u) => [u, u])
+      .sort(),
+    'only the probes, the API description and the console pages are public (GET and its HEAD)',
   );
 
   const check = async (route: GuardedRoute, path: string) => {

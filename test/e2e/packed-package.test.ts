@@ -186,5 +186,12 @@ test('the packed package installs into a fresh project and serves JavaScript and
   assert.equal(summed.body.status.status, 'SUCCEEDED', JSON.stringify(summed.body));
   assert.equal(summed.body.result.cents, 1255);
 
+  // The web console ships pre-built in the package: served with no build step on install.
+  const page = await fetch(`${baseUrl}/console`);
+  assert.equal(page.status, 200);
+  const script = /src="(\/console\/assets\/[^"]+\.js)"/.exec(await page.text())?.[1];
+  assert.ok(script, 'the console page loads its bundle');
+  assert.equal((await fetch(`${baseUrl}${script}`)).status, 200);
+
   await serve.kill('SIGTERM');
 });

@@ -193,6 +193,7 @@ export async function startCoordinator(
     maxJsonDepth: values['capstan.http.max-json-depth'],
     maxLongPolls: values['capstan.http.max-long-polls'],
     submitRatePerSecond: values['capstan.http.submit-rate-per-second'],
+    consoleEnabled: values['capstan.console.enabled'],
   });
   const address = await http.listen({ port, host: values['capstan.host'] });
   const metricsPort = values['capstan.metrics.port'];
@@ -204,7 +205,15 @@ export async function startCoordinator(
           host: values['capstan.metrics.host'],
         });
   if (metricsListener) logger.info({ address: metricsListener.address }, 'metrics served without a token');
-  printBanner({ address, dataDir, tokens, hosted, tenantId, ...liveLines });
+  printBanner({
+    address,
+    dataDir,
+    tokens,
+    hosted,
+    tenantId,
+    ...liveLines,
+    console: values['capstan.console.enabled'],
+  });
   logger.info(
     {
       address,
