@@ -6,6 +6,7 @@ import { CapstanError } from '../errors/catalog.ts';
 import { clientErrorHandler, frameworkErrors, installErrorReplies } from '../errors/http-error-replies.ts';
 import type { ReleaseRegistrar } from '../releases/release-registrar.ts';
 import { textNestsDeeperThan } from '../util/json-nesting.ts';
+import { installAccessLog } from './access-log.ts';
 import { guardRoutes, type Surface } from './auth.ts';
 import { LongPollGate } from './long-poll-gate.ts';
 import { DOCS_PREFIX, installOpenApi } from './openapi.ts';
@@ -62,6 +63,7 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
     clientErrorHandler,
   });
   const maxJsonDepth = options.maxJsonDepth ?? 64;
+  installAccessLog(app, options.logger);
 
   // JSON bodies are parsed here so a malformed one is our `invalid_json`, and an empty one is "no body".
   app.removeAllContentTypeParsers();
