@@ -8,6 +8,7 @@ import { waitForResult, type ResultOptions } from './result-wait.ts';
 import { resolveRetry, type RetryOptions } from './retry.ts';
 import { parseBaseUrl, send, type Answer, type RequestOptions, type TransportSettings } from './transport.ts';
 import type {
+  ClusterInfo,
   Completion,
   ExecutionPage,
   ExecutionResult,
@@ -214,6 +215,18 @@ export class CapstanClient {
   /** The pipelines with a registered release: active release, whether it is hosted, live counts. */
   pipelines(): Promise<PipelineSummary[]> {
     return this.#get('/pipelines');
+  }
+
+  /** This node, its build and protocols, and the maintenance leader (any role's token). */
+  async cluster(): Promise<ClusterInfo> {
+    return (await this.request<ClusterInfo>('GET', '/api/cluster/info', 'operator', { idempotent: true }))
+      .body;
+  }
+
+  /** The role of the token this client sends (operator, admin or worker). */
+  async whoami(): Promise<{ role: string }> {
+    return (await this.request<{ role: string }>('GET', '/api/whoami', 'operator', { idempotent: true }))
+      .body;
   }
 
   /** Liveness (no token). */

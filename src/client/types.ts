@@ -200,3 +200,22 @@ export interface Readiness {
   readonly status: 'UP' | 'DOWN';
   readonly checks: readonly { readonly name: string; readonly status: string }[];
 }
+
+/** `GET /api/cluster/info`: this node, its store, and the cluster's maintenance leader. */
+export interface ClusterInfo {
+  readonly nodeId: string;
+  readonly roles: readonly string[];
+  readonly build: Record<string, unknown>;
+  readonly store: { readonly provider: string; readonly shared: boolean };
+  readonly maintenance: {
+    readonly leaderLeaseMs: number;
+    readonly thisNode: { readonly holder: string; readonly leader: boolean };
+    readonly leader: {
+      readonly nodeId: string;
+      readonly holder: string;
+      readonly epoch: number;
+      readonly since: string;
+      readonly expiresAt: string;
+    } | null;
+  };
+}

@@ -273,3 +273,40 @@ test('capstan --version and completion scripts generated from the command tree',
   assert.equal(complete('capstan', 'result', 'x', '--un'), '--until');
   assert.equal(complete('capstan', 'completion', ''), '--help');
 });
+
+test('discovery and artifacts from the CLI: whoami, cluster, releases artifact', async (t) => {
+  const coordinator = await startCoordinatorProcess(t);
+  const operator = cliIn(isolatedEnv(t, { CAPSTAN_URL: coordinator.baseUrl, CAPSTAN_TOKEN: OPERATOR_TOKEN }));
+  const admin = cliIn(isolatedEnv(t, { CAPSTAN_URL: coordinator.baseUrl, CAPSTAN_TOKEN: ADMIN_TOKEN }));
+
+  assert.equal(ok(await operator('whoami')).trim(), 'operator');
+  assert.equal(json(await admin('whoami', '--json')).role, 'admin');
+  fails(
+    await cliIn(isolatedEnv(t, { CAPSTAN_URL: coordinator.baseUrl, CAPSTAN_TOKEN: 'nope' }))('whoami'),
+    6,
+    /unauthorized/,
+  );
+
+  const cluster = json(await operator('cluster', '--json'));
+  assert.equal(typeof cluster.nodeId, 'string');
+  assert.match(ok(await operator('cluster')), /^node\s+\S+/m);
+
+  const active = json(await admin('releases', 'active', '--pipeline', PIPELINE, '--json'));
+  const dir = mkdtempSync(join(tmpdir(), 'capstan-cli-artifact-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'artifact.tgz');
+  ok(await admin('releases', 'artifact', active.releaseVersion, '--pipeline', PIPELINE, '--out', file));
+  const bytes = readFileSync(file);
+  assert.deepEqual([...bytes.subarray(0, 2)], [0x1f, 0x8b], 'a gzip archive');
+  // The operator token does not open artifacts (admin or worker only).
+  fails(
+    await operator('releases', 'artifact', active.releaseVersion, '--pipeline', PIPELINE, '--out', file),
+    6,
+    /forbidden/,
+  );
+  fails(
+    await admin('releases', 'artifact', 'no-such-version', '--pipeline', PIPELINE, '--out', file),
+    3,
+    /not_found/,
+  );
+});

@@ -2,24 +2,8 @@ import { pretty, time } from '../format.ts';
 import { usePoll } from '../poll.ts';
 import type { PageProps } from './props.ts';
 
-interface ClusterInfo {
-  nodeId: string;
-  roles: string[];
-  build: Record<string, unknown>;
-  store: { provider: string; shared: boolean };
-  maintenance: {
-    leaderLeaseMs: number;
-    thisNode: { holder: string; leader: boolean };
-    leader: { nodeId: string; holder: string; epoch: number; since: string; expiresAt: string } | null;
-  };
-}
-
 export function ClusterPage({ client }: PageProps) {
-  const info = usePoll(
-    async () =>
-      (await client.request<ClusterInfo>('GET', '/api/cluster/info', 'operator', { idempotent: true })).body,
-    [client],
-  );
+  const info = usePoll(() => client.cluster(), [client]);
   const ready = usePoll(() => client.ready(), [client]);
   const leader = info.data?.maintenance.leader;
   return (

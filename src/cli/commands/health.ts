@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 import { clientFrom, type ConnectionFlags } from '../connection.ts';
 import { apiCommand } from '../api-command.ts';
 import { CliError } from '../../errors/cli-error.ts';
-import { print, renderTable } from '../output.ts';
+import { print, renderFields, renderTable } from '../output.ts';
 
 type Flags = ConnectionFlags & { json?: boolean };
 
-/** health, ready: the probes (no token). */
+/** health, ready: the probes (no token); cluster, whoami: discovery (any role's token). */
 export function healthCommands(program: Command): void {
   apiCommand(program, 'health', 'Check that the coordinator is alive (no token)').action(
     async (options: Flags) => {
@@ -35,4 +35,27 @@ export function healthCommands(program: Command): void {
       throw new CliError('not_ready', `the coordinator is not ready (${down.join(', ') || 'DOWN'})`, 503);
     }
   });
+
+  apiCommand(program, 'cluster', 'Show this node, its store and the maintenance leader').action(
+    async (options: Flags) => {
+      const info = await clientFrom(options).cluster();
+      const leader = info.maintenance.leader;
+      print(options, info, () =>
+        renderFields([
+          ['node', info.nodeId],
+          ['roles', info.roles.join(', ')],
+          ['store', `${info.store.provider}${info.store.shared ? ' (shared)' : ''}`],
+          ['leader', leader ? `${leader.nodeId} (epoch ${leader.epoch}, since ${leader.since})` : 'none'],
+          ['this node leads', info.maintenance.thisNode.leader],
+        ]),
+      );
+    },
+  );
+
+  apiCommand(program, 'whoami', 'Show the role of the token in use (operator, admin or worker)').action(
+    async (options: Flags) => {
+      const me = await clientFrom(options).whoami();
+      print(options, me, () => me.role);
+    },
+  );
 }

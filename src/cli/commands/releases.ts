@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Activation, Release } from '../../client/index.ts';
@@ -97,6 +98,17 @@ export function releasesCommands(program: Command): void {
       print(options, r, () => releaseFields(r));
     },
   );
+
+  releaseCommand(release, 'artifact <releaseVersion>', "Download a release's artifact (.tgz) as registered")
+    .requiredOption('--out <file>', 'where to write the artifact (- for stdout)')
+    .action(async (version: string, options: Flags & { out: string }) => {
+      const bytes = await clientFrom(options).releases.artifact(options.pipeline, version);
+      if (options.out === '-') process.stdout.write(bytes);
+      else {
+        await writeFile(resolve(options.out), bytes);
+        process.stderr.write(`wrote ${bytes.byteLength} bytes to ${resolve(options.out)}\n`);
+      }
+    });
 
   releaseCommand(release, 'activations', "List a pipeline's activations, oldest first").action(
     async (options: Flags) => {
