@@ -40,6 +40,9 @@ execFileSync(
     join(root, 'console/vite.config.ts'),
     '--outDir',
     join(dist, 'console'),
+    // Vite refuses a second build of the same project while one runs; each build here writes its
+    // own output directory (the benchmark's, `npm pack`'s in a test), so they can run side by side.
+    '--bypass-lock',
   ],
   { stdio: 'inherit' },
 );
