@@ -6,16 +6,15 @@
  * a live execution's release can be hosted by nobody (its artifact is gone).
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import pg from 'pg';
 import { LocalArtifactStore } from '../../src/releases/local-artifact-store.ts';
 import { apiClient, OPERATOR_TOKEN, startCoordinatorProcess } from '../support/coordinator-process.ts';
 import { devloopProject } from '../support/devloop-project.ts';
 import { eventually } from '../support/eventually.ts';
+import { freshSchema } from '../support/fresh-schema.ts';
 import { postgresUrl } from '../support/postgres-server.ts';
 import { startS3Server } from '../support/s3-server.ts';
 import { spawnProcess } from '../support/spawned-process.ts';
@@ -59,16 +58,7 @@ async function approve(
 /** The environment of a coordinator on a fresh PostgreSQL schema, dropped after the test. */
 async function postgresEnv(t: TestContext): Promise<Record<string, string>> {
   const url = await postgresUrl();
-  const schema = `capstan_devloop_${randomBytes(6).toString('hex')}`;
-  t.after(async () => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    } finally {
-      await client.end();
-    }
-  });
+  const schema = freshSchema(t, url, 'capstan_devloop');
   return {
     TEST_POSTGRES_URL: url,
     PIPELINE_ORCHESTRATOR_STATE_PROVIDER: 'postgres',

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import pg from 'pg';
 import {
   ADMIN_TOKEN,
   OPERATOR_TOKEN,
@@ -10,6 +8,7 @@ import {
   startCoordinatorProcess,
 } from '../support/coordinator-process.ts';
 import { eventually } from '../support/eventually.ts';
+import { freshSchema } from '../support/fresh-schema.ts';
 import { postgresUrl } from '../support/postgres-server.ts';
 import { metricTypes, parsePrometheusText, sumOf, valueOf, type Sample } from '../support/prometheus-text.ts';
 import { newOrder } from '../support/restaurant-order.ts';
@@ -33,16 +32,7 @@ type Api = ReturnType<typeof apiClient>;
 /** Env for a coordinator on a fresh PostgreSQL schema, dropped after the test. */
 async function postgresEnv(t: TestContext): Promise<Record<string, string>> {
   const url = await postgresUrl();
-  const schema = `capstan_metrics_${randomBytes(6).toString('hex')}`;
-  t.after(async () => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    } finally {
-      await client.end();
-    }
-  });
+  const schema = freshSchema(t, url, 'capstan_metrics');
   return {
     PIPELINE_ORCHESTRATOR_STATE_PROVIDER: 'postgres',
     PIPELINE_ORCHESTRATOR_POSTGRES_URL: url,

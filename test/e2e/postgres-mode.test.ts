@@ -3,11 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import pg from 'pg';
 import { listMigrations } from '../../src/store/postgres/migrate.ts';
 import { ok, runCapstan, type CliRun } from '../support/cli-run.ts';
 import { apiClient, startCoordinatorProcess } from '../support/coordinator-process.ts';
+import { freshSchema } from '../support/fresh-schema.ts';
 import { postgresUrl } from '../support/postgres-server.ts';
 import { newOrder } from '../support/restaurant-order.ts';
 
@@ -33,21 +34,6 @@ function withPassword(url: string): string {
   if (parsed.password || process.env.PGPASSWORD) return url;
   parsed.password = PASSWORD;
   return parsed.href;
-}
-
-/** A fresh schema name, dropped (with everything in it) after the test. */
-function freshSchema(t: TestContext, url: string): string {
-  const schema = `capstan_e2e_${randomBytes(6).toString('hex')}`;
-  t.after(async () => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    } finally {
-      await client.end();
-    }
-  });
-  return schema;
 }
 
 async function queryOne<R extends pg.QueryResultRow>(url: string, sql: string, params: unknown[]) {
