@@ -1,29 +1,17 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import type { AccessTokens, TokenRole } from '../../src/config/access-tokens.ts';
-import { silentLogger } from '../../src/runtime/logger.ts';
+import type { TokenRole } from '../../src/config/access-tokens.ts';
 import { guardedRoutes, SURFACES, type GuardedRoute } from '../../src/http/auth.ts';
-import { createHttpServer } from '../../src/http/create-http-server.ts';
 import { DOCS_PREFIX, OPENAPI_PATH } from '../../src/http/openapi.ts';
-import { LocalArtifactStore } from '../../src/releases/local-artifact-store.ts';
-import { ReleaseRegistrar } from '../../src/releases/release-registrar.ts';
-import { startEngine } from '../support/engine-harness.ts';
-import { ADMIN_TOKEN, OPERATOR_TOKEN, startCoordinatorProcess } from '../support/coordinator-process.ts';
-import { WORKER_TOKEN } from '../support/worker-process.ts';
+import { apiServer, TEST_TOKENS } from '../support/api-server.ts';
+import { startCoordinatorProcess } from '../support/coordinator-process.ts';
 
-const tokens: AccessTokens = {
-  operator: OPERATOR_TOKEN,
-  admin: ADMIN_TOKEN,
-  worker: WORKER_TOKEN,
-  generated: [],
-  origins: { operator: { kind: 'stored' }, admin: { kind: 'stored' }, worker: { kind: 'stored' } },
-};
+const tokens = TEST_TOKENS;
 const ROLES: readonly TokenRole[] = ['operator', 'admin', 'worker'];
 
 interface Answer {
@@ -104,28 +92,7 @@ function spellings(path: string): string[] {
 }
 
 async function guardedServer(t: test.TestContext): Promise<{ app: FastifyInstance; port: number }> {
-  const engine = await startEngine(t, []);
-  const artifactsDir = mkdtempSync(join(tmpdir(), 'capstan-auth-'));
-  t.after(() => rmSync(artifactsDir, { recursive: true, force: true }));
-  const app = createHttpServer({
-    coordinator: engine.coordinator,
-    tokens,
-    logger: silentLogger,
-    bodyLimitBytes: 1_048_576,
-    registrar: new ReleaseRegistrar({
-      store: engine.store,
-      artifacts: new LocalArtifactStore(artifactsDir),
-      catalog: engine.coordinator.catalog,
-      clock: engine.time,
-      allowedRoots: [],
-    }),
-    uploadLimitBytes: 1_048_576,
-    allowedTenants: new Set(),
-    controlPlaneEnabled: true,
-    adminEnabled: true,
-    consoleEnabled: true,
-  });
-  t.after(() => app.close());
+  const app = await apiServer(t, { consoleEnabled: true });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   assert.ok(address && typeof address === 'object');

@@ -1,27 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import type { FastifyInstance, RouteOptions } from 'fastify';
-import type { AccessTokens } from '../../src/config/access-tokens.ts';
-import { createHttpServer } from '../../src/http/create-http-server.ts';
 import { DOCS_PREFIX, OPENAPI_PATH } from '../../src/http/openapi.ts';
-import { LocalArtifactStore } from '../../src/releases/local-artifact-store.ts';
-import { ReleaseRegistrar } from '../../src/releases/release-registrar.ts';
-import { silentLogger } from '../../src/runtime/logger.ts';
-import { startEngine } from '../support/engine-harness.ts';
-import { ADMIN_TOKEN, OPERATOR_TOKEN } from '../support/coordinator-process.ts';
-import { WORKER_TOKEN } from '../support/worker-process.ts';
-
-const tokens: AccessTokens = {
-  operator: OPERATOR_TOKEN,
-  admin: ADMIN_TOKEN,
-  worker: WORKER_TOKEN,
-  generated: [],
-  origins: { operator: { kind: 'stored' }, admin: { kind: 'stored' }, worker: { kind: 'stored' } },
-};
+import { apiServer } from '../support/api-server.ts';
+import { ADMIN_TOKEN } from '../support/coordinator-process.ts';
 
 interface OpenApiDocument {
   readonly openapi: string;
@@ -33,30 +16,11 @@ interface OpenApiDocument {
 async function documentedServer(
   t: test.TestContext,
 ): Promise<{ app: FastifyInstance; routes: RouteOptions[]; document: OpenApiDocument }> {
-  const engine = await startEngine(t, []);
-  const artifactsDir = mkdtempSync(join(tmpdir(), 'capstan-openapi-'));
-  t.after(() => rmSync(artifactsDir, { recursive: true, force: true }));
-  const app = createHttpServer({
-    coordinator: engine.coordinator,
-    tokens,
-    logger: silentLogger,
-    bodyLimitBytes: 1_048_576,
-    registrar: new ReleaseRegistrar({
-      store: engine.store,
-      artifacts: new LocalArtifactStore(artifactsDir),
-      catalog: engine.coordinator.catalog,
-      clock: engine.time,
-      allowedRoots: [],
-    }),
-    uploadLimitBytes: 1_048_576,
-    allowedTenants: new Set(),
-    controlPlaneEnabled: true,
-    adminEnabled: true,
-  });
-  t.after(() => app.close());
   // The API's routes register in plugins, after this hook is in place.
   const routes: RouteOptions[] = [];
-  app.addHook('onRoute', (route) => void routes.push(route));
+  const app = await apiServer(t, {}, (server) =>
+    server.addHook('onRoute', (route) => void routes.push(route)),
+  );
   await app.ready();
   const answer = await app.inject({ method: 'GET', url: OPENAPI_PATH });
   assert.equal(answer.statusCode, 200, 'the document needs no token');
