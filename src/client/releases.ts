@@ -53,7 +53,7 @@ export class ReleasesClient {
     return answer.body;
   }
 
-  /** The active release; a `release_not_found` error when none is. */
+  /** The active release; `release_not_found` when none is active, `pipeline_not_found` when none is registered. */
   async active(pipelineId: string): Promise<Release> {
     const path = this.#path(pipelineId, '/active');
     return (await this.#request<Release>('GET', path, 'admin', { idempotent: true })).body;

@@ -530,7 +530,7 @@ test('the CLI: releases build, register (folder and path), list, show, active, a
     [v1.releaseVersion, 'v3'],
   );
   assert.match(ok(await cli('releases', 'activations', ...p)), /^SEQ\s+RELEASE\s+ACTIVATED\s+ACTOR$/m);
-  fails(await cli('releases', 'active', '--pipeline', 'no-such-pipeline'), 3, /^error release_not_found:/m);
+  fails(await cli('releases', 'active', '--pipeline', 'no-such-pipeline'), 3, /^error pipeline_not_found:/m);
   fails(await cli('releases', 'activate', 'v9', ...p), 3, /^error release_not_found:/m);
 });
 

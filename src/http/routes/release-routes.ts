@@ -112,7 +112,18 @@ export function releaseRoutes(
 
   app.get(`${base}/active`, { ...admin, schema: schemas.active }, async (request) => {
     const c = await context(request.params);
-    if (!c.active) throw new CapstanError('release_not_found', `No release of '${c.pipelineId}' is active.`);
+    if (!c.active) {
+      // As on submit: a pipeline with no release registered at all is unknown, not merely inactive.
+      if ((await c.releases()).length === 0)
+        throw new CapstanError(
+          'pipeline_not_found',
+          `No release of pipeline '${c.pipelineId}' is registered.`,
+          {
+            pipelineId: c.pipelineId,
+          },
+        );
+      throw new CapstanError('release_not_found', `No release of '${c.pipelineId}' is active.`);
+    }
     return c.dto(c.active);
   });
 
