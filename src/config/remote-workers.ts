@@ -1,4 +1,4 @@
-import type { GrpcWorkersOptions, RestWorkersOptions } from '../coordinator/coordinator.ts';
+import type { GrpcWorkersOptions, RestWorkersOptions } from '../coordinator/coordinator-deps.ts';
 import { attemptConfig } from './load-config.ts';
 import { ConfigError } from '../errors/config-error.ts';
 import type { Settings } from './settings.ts';

@@ -17,32 +17,22 @@ import { CapstanError } from '../errors/catalog.ts';
 import type { PipelineSummaryRecord } from '../store/pipeline-summaries.ts';
 import { isSettled, isTerminal } from '../domain/execution-status.ts';
 import { DLQ_TOPIC } from '../dlq/dead-letter.ts';
-import {
-  defaultRelayPolicy,
-  logDlqSink,
-  relayOutbox,
-  type PublicationSink,
-  type RelayPolicy,
-} from '../dlq/outbox-relay.ts';
+import { defaultRelayPolicy, logDlqSink, relayOutbox, type PublicationSink } from '../dlq/outbox-relay.ts';
 import { ReleaseCatalog, schemaIssues } from '../releases/release-catalog.ts';
-import type { Clock } from '../runtime/clock.ts';
-import type { Random } from '../runtime/random.ts';
-import type { TimerHandle, Timers } from '../runtime/timers.ts';
+import type { TimerHandle } from '../runtime/timers.ts';
 import { fingerprint, sha256Hex } from '../util/canonical-json.ts';
 import { grpcWorkerTransport } from './workers/grpc-worker-transport.ts';
-import type { GrpcWorkerCaller } from './workers/lazy-grpc-worker-client.ts';
 import { RemoteWorkerDirectory } from './workers/remote-worker-directory.ts';
 import { restWorkerTransport } from './workers/rest-worker-transport.ts';
-import type { SignedRestClient } from './workers/signed-rest-client.ts';
 import { WorkerTargetProber } from './workers/worker-target-prober.ts';
 import { WorkerAvailability } from './workers/worker-availability.ts';
 import { WorkerLifecycle } from './workers/worker-lifecycle.ts';
 import type { WorkerRegistry } from './workers/worker-registry.ts';
 import { Dispatcher } from './dispatcher.ts';
+import type { CoordinatorDeps } from './coordinator-deps.ts';
 import type { EngineConfig } from './engine-config.ts';
 import { ClockSkewMonitor } from './clock-skew.ts';
 import { ExecutionWatch } from './execution-watch.ts';
-import type { Logger } from '../runtime/logger.ts';
 import { LeaderElection, MAINTENANCE_ROLE } from './leader-election.ts';
 import { LifecycleLog } from './lifecycle-log.ts';
 import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
@@ -51,44 +41,6 @@ import { prepareSchema } from '../store/prepare-schema.ts';
 import { EndpointAllowList } from './workers/endpoint-allow-list.ts';
 import { WorkerRegistrationPolicy } from './workers/worker-registration-policy.ts';
 import { CoordinatorMetrics } from '../metrics/coordinator-metrics.ts';
-
-export interface CoordinatorDeps {
-  readonly store: Store;
-  readonly clock: Clock;
-  readonly timers: Timers;
-  readonly random: Random;
-  readonly logger: Logger;
-  readonly config: EngineConfig;
-  readonly workers: WorkerRegistry;
-  /** Where outbox publications go, by topic; defaults to the log DLQ sink. */
-  readonly sinks?: ReadonlyMap<string, PublicationSink>;
-  /** How the outbox relay retries and parks a message its sink refuses. */
-  readonly relayPolicy?: RelayPolicy;
-  /** Remote REST workers: without it, REST registrations are listed but never dispatched to. */
-  readonly restWorkers?: RestWorkersOptions;
-  /** Remote gRPC workers: without it, gRPC registrations are listed but never dispatched to. */
-  readonly grpcWorkers?: GrpcWorkersOptions;
-  /** Who may register workers where; default: no allow-list, no key to verify signed registrations. */
-  readonly workerRegistration?: WorkerRegistrationPolicy;
-}
-
-export interface RestWorkersOptions {
-  /** Signs calls to workers and checks their answers. */
-  readonly client: SignedRestClient;
-  /** Workers configured by base URL, probed and registered by the coordinator. */
-  readonly baseUrls: readonly string[];
-  /** The tenant a probed worker hosts for when it does not say. */
-  readonly tenantId: string;
-}
-
-export interface GrpcWorkersOptions {
-  /** Signs calls to workers and checks their answers. */
-  readonly client: GrpcWorkerCaller;
-  /** Workers configured by `host:port`, probed and registered by the coordinator. */
-  readonly endpoints: readonly string[];
-  /** The tenant a probed worker hosts for when it does not say. */
-  readonly tenantId: string;
-}
 
 export interface SubmitRequest {
   readonly pipelineId: string;
