@@ -1,4 +1,3 @@
-import type { PipelineContract } from '../../releases/pipeline-contract.ts';
 import { canonicalJson } from '../../util/canonical-json.ts';
 import type { ReleaseActivation, ReleaseRecord } from '../records.ts';
 import {
@@ -10,30 +9,8 @@ import {
   type PipelineSummaryRecord,
 } from '../pipeline-summaries.ts';
 import type { RegisterReleaseOutcome } from '../store-port.ts';
-import { parseJson } from '../rows.ts';
+import { releaseFromRow, type ReleaseRow } from '../release-row.ts';
 import { exec, row, rows, type Db } from './sql.ts';
-
-interface ReleaseRow {
-  tenant_id: string;
-  pipeline_id: string;
-  release_version: string;
-  contract_version: string;
-  descriptor_json: string;
-  contract_json: string;
-  primary_artifact_digest: string;
-  created_at: number;
-}
-
-const fromRow = (r: ReleaseRow): ReleaseRecord => ({
-  tenantId: r.tenant_id,
-  pipelineId: r.pipeline_id,
-  releaseVersion: r.release_version,
-  contractVersion: r.contract_version,
-  descriptor: parseJson(r.descriptor_json),
-  contract: parseJson(r.contract_json) as PipelineContract,
-  primaryArtifactDigest: r.primary_artifact_digest,
-  createdAtMs: r.created_at,
-});
 
 const RELEASE_KEY =
   'tenant_id = @tenantId AND pipeline_id = @pipelineId AND release_version = @releaseVersion';
@@ -89,7 +66,7 @@ export async function getRelease(
     pipelineId,
     releaseVersion,
   });
-  return r && fromRow(r);
+  return r && releaseFromRow(r);
 }
 
 export async function getActiveRelease(
@@ -104,7 +81,7 @@ export async function getActiveRelease(
      WHERE a.tenant_id = @tenantId AND a.pipeline_id = @pipelineId ORDER BY a.seq DESC LIMIT 1`,
     { tenantId, pipelineId },
   );
-  return r && fromRow(r);
+  return r && releaseFromRow(r);
 }
 
 export async function listReleases(db: Db, tenantId: string, pipelineId: string): Promise<ReleaseRecord[]> {
@@ -114,7 +91,7 @@ export async function listReleases(db: Db, tenantId: string, pipelineId: string)
      ORDER BY created_at, release_version`,
     { tenantId, pipelineId },
   );
-  return found.map(fromRow);
+  return found.map(releaseFromRow);
 }
 
 export async function listActivations(

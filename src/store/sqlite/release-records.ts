@@ -1,4 +1,3 @@
-import type { PipelineContract } from '../../releases/pipeline-contract.ts';
 import { canonicalJson } from '../../util/canonical-json.ts';
 import type { ReleaseActivation, ReleaseRecord } from '../records.ts';
 import {
@@ -10,30 +9,8 @@ import {
   type PipelineSummaryRecord,
 } from '../pipeline-summaries.ts';
 import type { RegisterReleaseOutcome } from '../store-port.ts';
-import { parseJson } from '../rows.ts';
+import { releaseFromRow, type ReleaseRow } from '../release-row.ts';
 import type { Statements } from './statements.ts';
-
-interface ReleaseRow {
-  tenant_id: string;
-  pipeline_id: string;
-  release_version: string;
-  contract_version: string;
-  descriptor_json: string;
-  contract_json: string;
-  primary_artifact_digest: string;
-  created_at: number;
-}
-
-const fromRow = (r: ReleaseRow): ReleaseRecord => ({
-  tenantId: r.tenant_id,
-  pipelineId: r.pipeline_id,
-  releaseVersion: r.release_version,
-  contractVersion: r.contract_version,
-  descriptor: parseJson(r.descriptor_json),
-  contract: parseJson(r.contract_json) as PipelineContract,
-  primaryArtifactDigest: r.primary_artifact_digest,
-  createdAtMs: r.created_at,
-});
 
 /** Releases are immutable: insert-if-absent, then compare what is there. */
 export function registerRelease(sql: Statements, r: ReleaseRecord): RegisterReleaseOutcome {
@@ -87,7 +64,7 @@ export function getRelease(sql: Statements, tenantId: string, pipelineId: string
   const row = sql
     .get('SELECT * FROM releases WHERE tenant_id = ? AND pipeline_id = ? AND release_version = ?')
     .get(tenantId, pipelineId, releaseVersion) as ReleaseRow | undefined;
-  return row && fromRow(row);
+  return row && releaseFromRow(row);
 }
 
 export function getActiveRelease(
@@ -102,7 +79,7 @@ export function getActiveRelease(
        WHERE a.tenant_id = ? AND a.pipeline_id = ? ORDER BY a.seq DESC LIMIT 1`,
     )
     .get(tenantId, pipelineId) as ReleaseRow | undefined;
-  return row && fromRow(row);
+  return row && releaseFromRow(row);
 }
 
 export function listReleases(sql: Statements, tenantId: string, pipelineId: string): ReleaseRecord[] {
@@ -111,7 +88,7 @@ export function listReleases(sql: Statements, tenantId: string, pipelineId: stri
       'SELECT * FROM releases WHERE tenant_id = ? AND pipeline_id = ? ORDER BY created_at, release_version',
     )
     .all(tenantId, pipelineId) as ReleaseRow[];
-  return rows.map(fromRow);
+  return rows.map(releaseFromRow);
 }
 
 export function listActivations(sql: Statements, tenantId: string, pipelineId: string): ReleaseActivation[] {
