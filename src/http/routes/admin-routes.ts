@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Coordinator } from '../../coordinator/coordinator.ts';
+import { redrivenSchema } from '../../api-schema/executions.ts';
+import { redrivenDto } from '../dto.ts';
 import { opaqueId } from '../ids.ts';
 import { parseOr400 } from '../parse.ts';
 
@@ -27,6 +29,7 @@ export function adminRoutes(
           'From DLQ (or FAILED with `allowFailed`); `expectedVersion` guards against a concurrent change.',
         params: executionParams,
         body: redriveBody,
+        response: { 200: redrivenSchema },
       },
     },
     async (request) => {
@@ -38,19 +41,7 @@ export function adminRoutes(
         reason: body.reason ?? undefined,
         allowFailed: body.allowFailed ?? undefined,
       });
-      return {
-        tenantId,
-        executionId: execution.executionId,
-        previousStatus,
-        status: execution.status,
-        version: execution.version,
-        currentStepIndex: execution.stepIndex,
-        attempt: execution.attempt,
-        pipelineId: execution.pipelineId,
-        contractVersion: execution.contractVersion,
-        releaseVersion: execution.releaseVersion,
-        updatedAtEpochMs: execution.updatedAtMs,
-      };
+      return redrivenDto(tenantId, previousStatus, execution);
     },
   );
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { clusterInfoSchema, type ClusterInfo } from '../../api-schema/cluster.ts';
 import { buildInfo, PROTOCOLS } from '../../build/build-info.ts';
 import type { Coordinator } from '../../coordinator/coordinator.ts';
 
@@ -14,9 +15,12 @@ export function clusterRoutes(app: FastifyInstance, coordinator: Coordinator): v
     '/api/cluster/info',
     {
       config: { surface: 'discovery' },
-      schema: { summary: 'This node, its build, protocols and the cluster' },
+      schema: {
+        summary: 'This node, its build, protocols and the cluster',
+        response: { 200: clusterInfoSchema },
+      },
     },
-    async () => {
+    async (): Promise<ClusterInfo> => {
       const { isLeader, holder, leader } = await coordinator.leadership();
       const config = coordinator.config;
       const store = coordinator.storeInfo();
