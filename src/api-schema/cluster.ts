@@ -21,7 +21,7 @@ export const readinessSchema = z
           .nullable()
           .optional()
           .describe('The clock check: how far this node is off the store.'),
-        maxSkewMs: z.number().optional(),
+        maxSkewMs: z.number().nullable().optional().describe('The bound on that skew; null when unbounded.'),
       }),
     ),
   })
