@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { errorEnvelopeSchema } from '../api-schema/errors.ts';
 import { buildInfo } from '../build/build-info.ts';
 import { errorCatalog, type ErrorCode } from '../errors/catalog.ts';
+import { answerAsReturned } from './answer-as-returned.ts';
 import { SURFACES, type Surface } from './auth.ts';
 
 /** Where the rendered reference page and its assets live; public, like the document. */
@@ -61,7 +62,7 @@ function errorResponse(from: number, to: number) {
  */
 function declaredSchemasOnly(app: FastifyInstance): void {
   app.setValidatorCompiler(() => (value: unknown) => ({ value }));
-  app.setSerializerCompiler(() => (data: unknown) => JSON.stringify(data));
+  answerAsReturned(app);
 }
 
 /**

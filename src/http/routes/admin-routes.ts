@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Coordinator } from '../../coordinator/coordinator.ts';
+import { answerAsReturned } from '../answer-as-returned.ts';
 import { redrivenSchema } from '../../api-schema/executions.ts';
 import { redrivenDto } from '../dto.ts';
 import { opaqueId } from '../ids.ts';
@@ -19,6 +20,7 @@ export function adminRoutes(
   coordinator: Coordinator,
   tenantOf: (raw: string) => string,
 ): void {
+  answerAsReturned(app);
   app.post(
     '/tpf/admin/tenants/:tenantId/executions/:executionId/redrive',
     {

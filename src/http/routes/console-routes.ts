@@ -3,6 +3,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { whoamiSchema, type Whoami } from '../../api-schema/cluster.ts';
 import type { AccessTokens } from '../../config/access-tokens.ts';
+import { answerAsReturned } from '../answer-as-returned.ts';
 import { rolesOfBearer } from '../auth.ts';
 
 /**
@@ -74,6 +75,7 @@ export function consoleRoutes(app: FastifyInstance, assetsDir: string | undefine
  * for both operator and admin is admin (admin ⊇ operator).
  */
 export function whoamiRoute(app: FastifyInstance, tokens: AccessTokens): void {
+  answerAsReturned(app);
   const schema = {
     summary: "The role of the caller's token (operator, admin or worker)",
     response: { 200: whoamiSchema },

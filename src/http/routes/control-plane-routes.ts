@@ -2,6 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Coordinator } from '../../coordinator/coordinator.ts';
+import { answerAsReturned } from '../answer-as-returned.ts';
 import { ExecutionStatus } from '../../domain/execution-status.ts';
 import { CapstanError } from '../../errors/catalog.ts';
 import { decodeEnvelope, encodeEnvelope, payloadEnvelopeSchema } from '../../payloads/tpf-envelope.ts';
@@ -198,6 +199,7 @@ export async function controlPlaneRoutes(
   tenantOf: (raw: string) => string,
   limits: ControlPlaneLimits,
 ): Promise<void> {
+  answerAsReturned(app);
   const base = '/tpf/control-plane/tenants/:tenantId';
   /** The names of the steps of the release an execution is pinned to (cached by the catalogue). */
   const stepIds = async (x: ExecutionRecord) =>

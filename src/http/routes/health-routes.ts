@@ -6,9 +6,11 @@ import {
   type Readiness,
 } from '../../api-schema/cluster.ts';
 import type { Coordinator } from '../../coordinator/coordinator.ts';
+import { answerAsReturned } from '../answer-as-returned.ts';
 
 /** Liveness and readiness: no token, so load balancers and orchestrators can probe. */
 export function healthRoutes(app: FastifyInstance, coordinator: Coordinator): void {
+  answerAsReturned(app);
   const publicRoute = { config: { surface: 'public' } } as const;
   app.get(
     '/api/health',

@@ -4,6 +4,7 @@ import { CapstanError } from '../../errors/catalog.ts';
 import type { ReleaseRegistrar } from '../../releases/release-registrar.ts';
 import type { ReleaseRecord } from '../../store/records.ts';
 import type { Coordinator } from '../../coordinator/coordinator.ts';
+import { answerAsReturned } from '../answer-as-returned.ts';
 import { activationsSchema, releaseSchema, releasesSchema } from '../../api-schema/releases.ts';
 import { activationDto, releaseDto } from '../dto.ts';
 import { opaqueId, pipelineId } from '../ids.ts';
@@ -70,6 +71,7 @@ export function releaseRoutes(
   registrar: ReleaseRegistrar,
   tenantOf: (raw: string) => string,
 ): void {
+  answerAsReturned(app);
   const base = '/tpf/admin/tenants/:tenantId/pipelines/:pipelineId/releases';
   const admin = { config: { surface: 'admin' } } as const;
   const context = async (params: unknown) => {

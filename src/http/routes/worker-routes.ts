@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Coordinator } from '../../coordinator/coordinator.ts';
+import { answerAsReturned } from '../answer-as-returned.ts';
 import type { Surface } from '../auth.ts';
 import { workerSchema, workersSchema } from '../../api-schema/workers.ts';
 import { workerDto } from '../dto.ts';
@@ -58,6 +59,7 @@ export function workerRoutes(
   coordinator: Coordinator,
   tenantOf: (raw: string) => string,
 ): void {
+  answerAsReturned(app);
   const base = '/tpf/admin/tenants/:tenantId/pipelines/:pipelineId/workers';
   const { lifecycle, workerRegistration: policy } = coordinator;
 
