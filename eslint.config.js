@@ -25,6 +25,25 @@ const workerRoomDynamic = {
   message: workerRoom.message,
 };
 
+/**
+ * `capstan/client` runs in Node and in the console's browser bundle: it never reaches into the
+ * server, and takes from the shared API schemas their types alone (so no zod at run time).
+ */
+const clientRoom = {
+  regex: '^\\.\\./(?!api-schema/)',
+  message: 'The client (src/client) imports only its own modules and, as types, src/api-schema.',
+};
+const clientSchemasAsTypes = {
+  regex: '^\\.\\./api-schema/',
+  allowTypeImports: true,
+  message: 'The client takes the API schemas as types only (`import type`): no zod in its bundle.',
+};
+/** The API schemas are neutral ground, shared by the server and the client: zod and each other only. */
+const apiSchemaRoom = {
+  regex: '^(?!zod$|\\./)',
+  message: 'src/api-schema imports zod and its own modules only: the server and the client both load it.',
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/', '.capstan/', 'coverage/', 'dist/'] },
   js.configs.recommended,
@@ -70,6 +89,16 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [sealedDialects, workerRoom] }],
       'no-restricted-syntax': ['error', sealedDialectsDynamic, workerRoomDynamic],
     },
+  },
+  {
+    files: ['src/client/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [clientRoom, clientSchemasAsTypes] }],
+    },
+  },
+  {
+    files: ['src/api-schema/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [apiSchemaRoom] }] },
   },
   {
     // A cycle makes load order decide what a module sees: none in src/, lazy imports included.

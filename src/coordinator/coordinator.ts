@@ -15,7 +15,7 @@ import type {
 import type { PipelineContract } from '../releases/pipeline-contract.ts';
 import { CapstanError } from '../errors/catalog.ts';
 import type { PipelineSummaryRecord } from '../store/pipeline-summaries.ts';
-import { isSettled, isTerminal } from '../domain/execution-status.ts';
+import { isSettled, isTerminal, type ExecutionStatus } from '../domain/execution-status.ts';
 import { DLQ_TOPIC } from '../dlq/dead-letter.ts';
 import { defaultRelayPolicy, logDlqSink, relayOutbox, type PublicationSink } from '../dlq/outbox-relay.ts';
 import { ReleaseCatalog, schemaIssues } from '../releases/release-catalog.ts';
@@ -619,7 +619,7 @@ export class Coordinator {
       allowFailed?: boolean | undefined;
       reason?: string | undefined;
     },
-  ): Promise<{ previousStatus: string; execution: ExecutionRecord }> {
+  ): Promise<{ previousStatus: ExecutionStatus; execution: ExecutionRecord }> {
     const reason = (request.reason ?? 'operator').trim().slice(0, 200) || 'operator';
     const outcome = await this.store.redrive({
       tenantId,

@@ -2,8 +2,11 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { errorEnvelopeSchema } from '../api-schema/errors.ts';
 import { buildInfo } from '../build/build-info.ts';
 import { errorCatalog, type ErrorCode } from '../errors/catalog.ts';
+import { answerAsReturned } from './answer-as-returned.ts';
 import { SURFACES, type Surface } from './auth.ts';
 
 /** Where the rendered reference page and its assets live; public, like the document. */
@@ -20,40 +23,46 @@ const SURFACE_NOTES: Record<Surface, string> = {
   discovery: 'Bearer token of any role (operator, admin or worker).',
 };
 
-/** The refusal envelope every route answers with, its codes from the error catalogue. */
+/**
+ * The refusal envelope every route answers with (the shared schema of `api-schema/errors.ts`),
+ * its `code` narrowed to the catalogue's codes of that status range.
+ */
 function errorResponse(from: number, to: number) {
   const codes = (Object.keys(errorCatalog) as ErrorCode[]).filter((code) => {
     const status = errorCatalog[code].status;
     return status >= from && status < to;
   });
+  const envelope = errorEnvelopeSchema.extend({
+    error: errorEnvelopeSchema.shape.error.extend({ code: z.enum(codes) }),
+  });
+  const { $schema: _dialect, ...schema } = z.toJSONSchema(envelope, {
+    target: 'draft-2020-12',
+    io: 'output',
+  });
   return {
     description: 'Refused: the code is stable (docs/errors.md), the message is for people.',
-    type: 'object',
-    required: ['error'],
-    properties: {
-      error: {
-        type: 'object',
-        required: ['code', 'message'],
-        properties: {
-          code: { type: 'string', enum: codes },
-          message: { type: 'string' },
-          details: { type: 'object', additionalProperties: true },
-        },
-      },
-    },
+    ...schema,
   };
 }
 
 /**
- * Routes declare their zod schemas (`schema: { params, querystring, body, headers }`) so the
- * document is generated from what the handlers validate with. Validation itself stays in the
- * handlers (`parseOr400` with the same schema objects): it runs after the route guard and the
- * tenant check, in the order the error catalogue's tests pin, and answers in the catalogue's
- * envelope. So Fastify's own validation is a pass-through here (no response schema is declared,
- * so serialisation stays plain `JSON.stringify`).
+ * Routes declare their zod schemas (`schema: { params, querystring, body, headers, response }`)
+ * so the document is generated from what the handlers validate with and answer. Validation
+ * itself stays in the handlers (`parseOr400` with the same schema objects): it runs after the
+ * route guard and the tenant check, in the order the error catalogue's tests pin, and answers in
+ * the catalogue's envelope. So Fastify's own validation is a pass-through here.
+ *
+ * Response schemas document, they do not serialise: an answer is `JSON.stringify` of what the
+ * handler returned, byte for byte what it was before responses were declared. Serialising
+ * through the schema (the provider's `serializerCompiler`) would parse every answer with zod —
+ * a cost on the hot routes (submit, a 1000-item list page) — strip any field a schema missed
+ * from what TPF clients read, and turn a schema slip into a 500. Instead the handlers' DTOs are
+ * typed by the same schemas (`z.output`), so the compiler holds them to the document, and the
+ * OpenAPI e2e test validates every 2xx answer against it.
  */
 function declaredSchemasOnly(app: FastifyInstance): void {
   app.setValidatorCompiler(() => (value: unknown) => ({ value }));
+  answerAsReturned(app);
 }
 
 /**

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { CoordinatorMetrics } from './coordinator-metrics.ts';
 
 export const METRICS_PATH = '/metrics';
@@ -11,6 +12,12 @@ export function metricsRoute(app: FastifyInstance, metrics: CoordinatorMetrics):
   const schema = {
     summary: 'Prometheus metrics (text exposition format)',
     description: 'Every metric is listed in docs/metrics.md.',
+    response: {
+      200: {
+        description: 'The Prometheus text exposition format',
+        content: { 'text/plain': { schema: z.string() } },
+      },
+    },
   };
   app.get(METRICS_PATH, { config: { surface: 'metrics' }, schema }, async (_request, reply) => {
     const text = await metrics.render();

@@ -1,15 +1,32 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { FastifyInstance, RouteOptions } from 'fastify';
+import restaurant from '../../examples/restaurant-approval/pipeline.ts';
 import { DOCS_PREFIX, OPENAPI_PATH } from '../../src/http/openapi.ts';
-import { apiServer } from '../support/api-server.ts';
+import { apiServer, apiServerOn } from '../support/api-server.ts';
 import { ADMIN_TOKEN } from '../support/coordinator-process.ts';
+import { startEngine } from '../support/engine-harness.ts';
+import { newOrder } from '../support/restaurant-order.ts';
+
+interface Operation {
+  readonly security?: unknown[];
+  readonly tags?: string[];
+  readonly responses?: Record<string, { content?: Record<string, { schema?: object }> }>;
+}
 
 interface OpenApiDocument {
   readonly openapi: string;
-  readonly paths: Record<string, Record<string, { security?: unknown[]; tags?: string[] }>>;
+  readonly paths: Record<string, Record<string, Operation>>;
   readonly components: { securitySchemes: Record<string, unknown> };
+}
+
+/** The document's operations, each with what names it in a failure message. */
+function operationsOf(document: OpenApiDocument) {
+  return Object.entries(document.paths).flatMap(([template, operations]) =>
+    Object.entries(operations).map(([method, operation]) => ({ template, method, operation })),
+  );
 }
 
 /** A server with every surface on, and every route it registers seen through an onRoute hook. */
@@ -80,6 +97,22 @@ test('every registered route declares a schema and is in the document', async (t
   }
 });
 
+test('every documented operation describes its success answer with a schema', async (t) => {
+  const { document } = await documentedServer(t);
+  const operations = operationsOf(document);
+  assert.ok(operations.length >= 25, `read ${operations.length} operations`);
+  for (const { template, method, operation } of operations) {
+    const what = `${method.toUpperCase()} ${template}`;
+    const success = Object.entries(operation.responses ?? {}).filter(([status]) => /^2/.test(status));
+    assert.ok(success.length > 0, `${what} documents no 2xx response`);
+    for (const [status, response] of success) {
+      const schemas = Object.values(response.content ?? {}).map((media) => media.schema);
+      assert.ok(schemas.length > 0, `${what} ${status} documents no content`);
+      for (const schema of schemas) assert.ok(schema, `${what} ${status} has no schema`);
+    }
+  }
+});
+
 test('every documented operation answers, 2xx or 4xx, never 5xx nor an unknown route', async (t) => {
   const { app, document } = await documentedServer(t);
   let called = 0;
@@ -111,4 +144,103 @@ test('the reference page renders the document, with no token', async (t) => {
   assert.match(String(html.headers['content-type']), /text\/html/);
   const json = await app.inject({ method: 'GET', url: `${DOCS_PREFIX}/json` });
   assert.equal(json.statusCode, 200);
+});
+
+/**
+ * Over a coordinator hosting the restaurant pipeline, with an execution parked at its await
+ * step, every documented operation is called with plausible input; each 2xx JSON answer must
+ * validate against the response schema the document gives for it (draft 2020-12, OpenAPI
+ * 3.1's dialect). The schemas are strict (`additionalProperties: false`), so a field the server
+ * adds without the schema, or one the schema names and the server drops, fails here.
+ */
+test('every 2xx answer validates against the response schema the document gives', async (t) => {
+  const engine = await startEngine(t, [restaurant]);
+  const app = await apiServerOn(t, engine);
+  await app.ready();
+  const document = (await app.inject({ method: 'GET', url: OPENAPI_PATH })).json<OpenApiDocument>();
+  const call = (method: string, url: string, payload?: object) =>
+    app.inject({
+      method: method.toUpperCase() as 'GET',
+      url,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      ...(method === 'post' ? { payload: payload ?? {} } : {}),
+    });
+
+  // An execution parked at the approval step (an interaction is pending), one to cancel, and
+  // one in the DLQ (its order's amount is refused) to re-drive.
+  const tenant = '/tpf/control-plane/tenants/default';
+  const submit = async (input: object) =>
+    (await call('post', `${tenant}/executions`, { pipelineId: 'restaurant-approval', input })).json<{
+      executionId: string;
+    }>().executionId;
+  const parked = await submit(newOrder());
+  const cancelled = await submit(newOrder());
+  const dead = await submit(newOrder({ totalAmount: '0' }));
+  await engine.coordinator.tick();
+  const interaction = (await call('get', `${tenant}/interactions/pending`))
+    .json<{ interactionId: string; executionId: string; requestPayload: { orderId: string } }[]>()
+    .find((i) => i.executionId === parked);
+  assert.ok(interaction, 'an interaction is pending');
+  const releaseVersion = engine.releaseVersions.get('restaurant-approval') ?? '';
+  const release = (
+    await call('get', `/tpf/admin/tenants/default/pipelines/restaurant-approval/releases/${releaseVersion}`)
+  ).json<{ contractVersion: string }>();
+
+  const values: Record<string, string> = {
+    tenantId: 'default',
+    pipelineId: 'restaurant-approval',
+    releaseVersion,
+    workerId: 'w1',
+  };
+  const bodies: Record<string, object> = {
+    [`${tenant}/executions`]: { pipelineId: 'restaurant-approval', input: newOrder() },
+    [`${tenant}/interactions/complete`]: {
+      interactionId: interaction.interactionId,
+      response: {
+        accepted: {
+          orderId: interaction.requestPayload.orderId,
+          decidedAt: '2026-01-01T00:00:00Z',
+          note: 'ok',
+        },
+      },
+    },
+    '/tpf/admin/tenants/default/pipelines/restaurant-approval/workers/register': {
+      workerId: 'w1',
+      contractVersion: release.contractVersion,
+      releaseVersion,
+      protocol: 'rest',
+      endpoint: 'http://127.0.0.1:9/pipeline',
+    },
+  };
+
+  const ajv = new Ajv2020({ strict: true, allErrors: true });
+  const validated: string[] = [];
+  // Registration first, so the worker routes after it find the worker.
+  const operations = operationsOf(document).sort(
+    (a, b) => Number(b.template.endsWith('/register')) - Number(a.template.endsWith('/register')),
+  );
+  for (const { template, method, operation } of operations) {
+    const executionId = template.endsWith('/cancel')
+      ? cancelled
+      : template.endsWith('/redrive')
+        ? dead
+        : parked;
+    const url = template.replace(/\{([A-Za-z]+)\}/g, (_, name: string) =>
+      name === 'executionId' ? executionId : (values[name] ?? 'x'),
+    );
+    const answer = await call(method, url, bodies[url]);
+    const what = `${method.toUpperCase()} ${url}: ${answer.statusCode} ${answer.body.slice(0, 300)}`;
+    assert.ok(answer.statusCode < 500, what);
+    if (answer.statusCode >= 300) continue;
+    const type = String(answer.headers['content-type']).split(';')[0] ?? '';
+    const schema = operation.responses?.[String(answer.statusCode)]?.content?.[type]?.schema;
+    assert.ok(schema, `${what}: the document gives no schema for ${answer.statusCode} ${type}`);
+    if (type !== 'application/json') continue;
+    const validate = ajv.compile(schema);
+    assert.ok(validate(answer.json()), `${what}\n${JSON.stringify(validate.errors, null, 2)}`);
+    validated.push(`${method.toUpperCase()} ${template}`);
+  }
+  // Most operations succeed on this data. The rest answer 4xx: registering a release (no body),
+  // and the hosted release's artifact and activation (a local pipeline stores no artifact).
+  assert.ok(validated.length >= 24, `validated ${validated.length}: ${validated.join(', ')}`);
 });

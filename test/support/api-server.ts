@@ -9,7 +9,7 @@ import { LocalArtifactStore } from '../../src/releases/local-artifact-store.ts';
 import { ReleaseRegistrar } from '../../src/releases/release-registrar.ts';
 import { silentLogger } from '../../src/runtime/logger.ts';
 import { ADMIN_TOKEN, OPERATOR_TOKEN } from './coordinator-process.ts';
-import { startEngine } from './engine-harness.ts';
+import { startEngine, type Engine } from './engine-harness.ts';
 import { WORKER_TOKEN } from './worker-process.ts';
 
 /** The three roles' tokens the test servers accept. */
@@ -31,7 +31,16 @@ export async function apiServer(
   options: Partial<HttpOptions> = {},
   setup: (app: FastifyInstance) => void = () => {},
 ): Promise<FastifyInstance> {
-  const engine = await startEngine(t, []);
+  return apiServerOn(t, await startEngine(t, []), options, setup);
+}
+
+/** The same over a given engine: one hosting pipelines, whose clock and ticks the test drives. */
+export async function apiServerOn(
+  t: TestContext,
+  engine: Engine,
+  options: Partial<HttpOptions> = {},
+  setup: (app: FastifyInstance) => void = () => {},
+): Promise<FastifyInstance> {
   const artifactsDir = mkdtempSync(join(tmpdir(), 'capstan-api-'));
   t.after(() => rmSync(artifactsDir, { recursive: true, force: true }));
   const app = createHttpServer({

@@ -1,6 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Coordinator } from '../../coordinator/coordinator.ts';
+import { answerAsReturned } from '../answer-as-returned.ts';
+import { redrivenSchema } from '../../api-schema/executions.ts';
+import { redrivenDto } from '../dto.ts';
 import { opaqueId } from '../ids.ts';
 import { parseOr400 } from '../parse.ts';
 
@@ -17,6 +20,7 @@ export function adminRoutes(
   coordinator: Coordinator,
   tenantOf: (raw: string) => string,
 ): void {
+  answerAsReturned(app);
   app.post(
     '/tpf/admin/tenants/:tenantId/executions/:executionId/redrive',
     {
@@ -27,6 +31,7 @@ export function adminRoutes(
           'From DLQ (or FAILED with `allowFailed`); `expectedVersion` guards against a concurrent change.',
         params: executionParams,
         body: redriveBody,
+        response: { 200: redrivenSchema },
       },
     },
     async (request) => {
@@ -38,19 +43,7 @@ export function adminRoutes(
         reason: body.reason ?? undefined,
         allowFailed: body.allowFailed ?? undefined,
       });
-      return {
-        tenantId,
-        executionId: execution.executionId,
-        previousStatus,
-        status: execution.status,
-        version: execution.version,
-        currentStepIndex: execution.stepIndex,
-        attempt: execution.attempt,
-        pipelineId: execution.pipelineId,
-        contractVersion: execution.contractVersion,
-        releaseVersion: execution.releaseVersion,
-        updatedAtEpochMs: execution.updatedAtMs,
-      };
+      return redrivenDto(tenantId, previousStatus, execution);
     },
   );
 }

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import { clusterInfoSchema, type ClusterInfo } from '../../api-schema/cluster.ts';
 import { buildInfo, PROTOCOLS } from '../../build/build-info.ts';
 import type { Coordinator } from '../../coordinator/coordinator.ts';
+import { answerAsReturned } from '../answer-as-returned.ts';
 
 /** The node id a lease holder names: holders are `<node id>#<incarnation>`. */
 const nodeOf = (holder: string): string => holder.replace(/#[^#]*$/, '');
@@ -10,13 +12,17 @@ const nodeOf = (holder: string): string => holder.replace(/#[^#]*$/, '');
  * opens it, so workers and clients can check versions before they talk.
  */
 export function clusterRoutes(app: FastifyInstance, coordinator: Coordinator): void {
+  answerAsReturned(app);
   app.get(
     '/api/cluster/info',
     {
       config: { surface: 'discovery' },
-      schema: { summary: 'This node, its build, protocols and the cluster' },
+      schema: {
+        summary: 'This node, its build, protocols and the cluster',
+        response: { 200: clusterInfoSchema },
+      },
     },
-    async () => {
+    async (): Promise<ClusterInfo> => {
       const { isLeader, holder, leader } = await coordinator.leadership();
       const config = coordinator.config;
       const store = coordinator.storeInfo();

@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { whoamiSchema, type Whoami } from '../../api-schema/cluster.ts';
 import type { AccessTokens } from '../../config/access-tokens.ts';
+import { answerAsReturned } from '../answer-as-returned.ts';
 import { rolesOfBearer } from '../auth.ts';
 
 /**
@@ -73,9 +75,14 @@ export function consoleRoutes(app: FastifyInstance, assetsDir: string | undefine
  * for both operator and admin is admin (admin ⊇ operator).
  */
 export function whoamiRoute(app: FastifyInstance, tokens: AccessTokens): void {
-  const schema = { summary: "The role of the caller's token (operator, admin or worker)" };
+  answerAsReturned(app);
+  const schema = {
+    summary: "The role of the caller's token (operator, admin or worker)",
+    response: { 200: whoamiSchema },
+  };
   app.get('/api/whoami', { config: { surface: 'discovery' }, schema }, async (request) => {
     const roles = rolesOfBearer(request.headers.authorization, tokens);
-    return { role: roles.includes('admin') ? 'admin' : request.callerRole };
+    // The discovery surface's guard let the request in, so it named the caller's role.
+    return { role: roles.includes('admin') ? 'admin' : request.callerRole } satisfies Partial<Whoami>;
   });
 }

@@ -2,11 +2,32 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Coordinator } from '../../coordinator/coordinator.ts';
+import { answerAsReturned } from '../answer-as-returned.ts';
 import { ExecutionStatus } from '../../domain/execution-status.ts';
 import { CapstanError } from '../../errors/catalog.ts';
 import { decodeEnvelope, encodeEnvelope, payloadEnvelopeSchema } from '../../payloads/tpf-envelope.ts';
 import type { ExecutionRecord } from '../../store/records.ts';
-import { executionStatusDto, interactionDto, pipelineDto } from '../dto.ts';
+import {
+  executionPageSchema,
+  executionResultSchema,
+  executionStatusSchema,
+  historyPageSchema,
+  interactionsSchema,
+  completionSchema,
+  pipelineSummariesSchema,
+  submittedSchema,
+  type ExecutionPage,
+  type ExecutionResultBody,
+  type HistoryPage,
+} from '../../api-schema/index.ts';
+import {
+  completionDto,
+  executionStatusDto,
+  historyEventDto,
+  interactionDto,
+  pipelineDto,
+  submittedDto,
+} from '../dto.ts';
 import { idempotencyKey, opaqueId, pipelineId, plainText } from '../ids.ts';
 import type { LongPollGate } from '../long-poll-gate.ts';
 import { parseOr400 } from '../parse.ts';
@@ -99,8 +120,9 @@ const completeBody = z.object({
 const idempotencyHeader = z.object({ 'idempotency-key': idempotencyKey.optional() });
 
 /**
- * What each route takes, declared on the route for the OpenAPI document; the handlers parse
- * with these same schemas (`parseOr400`), so the document and the validation cannot drift.
+ * What each route takes and answers, declared on the route for the OpenAPI document; the
+ * handlers parse with these same schemas (`parseOr400`), so the document and the validation
+ * cannot drift, and their answers are typed by the response schemas (see `http/openapi.ts`).
  */
 const schemas = {
   submit: {
@@ -110,34 +132,56 @@ const schemas = {
     params: tenantParams,
     headers: idempotencyHeader,
     body: submitBody,
+    response: { 200: submittedSchema },
   },
   list: {
     summary: 'List executions',
     description: 'Newest first, keyset-paged: pass `nextCursor` as `cursor` for the next page.',
     params: tenantParams,
     querystring: listQuery,
+    response: { 200: executionPageSchema },
   },
-  status: { summary: "One execution's status", params: executionParams },
+  status: {
+    summary: "One execution's status",
+    params: executionParams,
+    response: { 200: executionStatusSchema },
+  },
   result: {
     summary: "An execution's result",
     description:
       'With `waitMs`, long-polls until the execution settles (or is terminal, with `until=terminal`).',
     params: executionParams,
     querystring: resultQuery,
+    response: { 200: executionResultSchema },
   },
-  history: { summary: "An execution's journal", params: executionParams, querystring: historyQuery },
-  cancel: { summary: 'Cancel an execution', params: executionParams },
-  pipelines: { summary: 'Pipelines with a registered release', params: tenantParams },
+  history: {
+    summary: "An execution's journal",
+    params: executionParams,
+    querystring: historyQuery,
+    response: { 200: historyPageSchema },
+  },
+  cancel: {
+    summary: 'Cancel an execution',
+    params: executionParams,
+    response: { 200: executionStatusSchema },
+  },
+  pipelines: {
+    summary: 'Pipelines with a registered release',
+    params: tenantParams,
+    response: { 200: pipelineSummariesSchema },
+  },
   pending: {
     summary: 'Pending interactions (the await inbox)',
     params: tenantParams,
     querystring: pendingQuery,
+    response: { 200: interactionsSchema },
   },
   complete: {
     summary: 'Complete a pending interaction',
     description: 'By `interactionId` or `correlationId`, with `response` or `responsePayload`.',
     params: tenantParams,
     body: completeBody,
+    response: { 200: completionSchema },
   },
 } as const;
 
@@ -155,6 +199,7 @@ export async function controlPlaneRoutes(
   tenantOf: (raw: string) => string,
   limits: ControlPlaneLimits,
 ): Promise<void> {
+  answerAsReturned(app);
   const base = '/tpf/control-plane/tenants/:tenantId';
   /** The names of the steps of the release an execution is pinned to (cached by the catalogue). */
   const stepIds = async (x: ExecutionRecord) =>
@@ -190,38 +235,34 @@ export async function controlPlaneRoutes(
         input,
         idempotencyKey: body.idempotencyKey ?? header['idempotency-key'],
       });
-      return {
-        executionId: execution.executionId,
-        duplicate,
-        statusUrl: `/tpf/control-plane/tenants/${tenantId}/executions/${execution.executionId}`,
-        submittedAtEpochMs: execution.createdAtMs,
-        pipelineId: execution.pipelineId,
-        contractVersion: execution.contractVersion,
-        releaseVersion: execution.releaseVersion,
-      };
+      return submittedDto(tenantId, execution, duplicate);
     },
   );
 
-  app.get(`${base}/executions`, { config: surface, schema: schemas.list }, async (request) => {
-    const tenantId = tenantOf(parseOr400(tenantParams, request.params, 'path').tenantId);
-    const q = parseOr400(listQuery, request.query, 'query');
-    const items = await coordinator.listExecutions(tenantId, {
-      statuses: q.status,
-      pipelineId: q.pipelineId,
-      releaseVersion: q.releaseVersion,
-      errorCode: q.errorCode,
-      createdFromMs: q.createdFrom,
-      createdToMs: q.createdTo,
-      after: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
-      limit: q.limit,
-    });
-    const last = items[items.length - 1];
-    return {
-      items: await Promise.all(items.map(status)),
-      // A full page may have more behind it; the next request says (an empty page ends the walk).
-      nextCursor: last && items.length === q.limit ? encodeCursor(last) : null,
-    };
-  });
+  app.get(
+    `${base}/executions`,
+    { config: surface, schema: schemas.list },
+    async (request): Promise<ExecutionPage> => {
+      const tenantId = tenantOf(parseOr400(tenantParams, request.params, 'path').tenantId);
+      const q = parseOr400(listQuery, request.query, 'query');
+      const items = await coordinator.listExecutions(tenantId, {
+        statuses: q.status,
+        pipelineId: q.pipelineId,
+        releaseVersion: q.releaseVersion,
+        errorCode: q.errorCode,
+        createdFromMs: q.createdFrom,
+        createdToMs: q.createdTo,
+        after: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
+        limit: q.limit,
+      });
+      const last = items[items.length - 1];
+      return {
+        items: await Promise.all(items.map(status)),
+        // A full page may have more behind it; the next request says (an empty page ends the walk).
+        nextCursor: last && items.length === q.limit ? encodeCursor(last) : null,
+      };
+    },
+  );
 
   app.get(`${base}/executions/:executionId`, { config: surface, schema: schemas.status }, async (request) => {
     const p = parseOr400(executionParams, request.params, 'path');
@@ -231,7 +272,7 @@ export async function controlPlaneRoutes(
   app.get(
     `${base}/executions/:executionId/result`,
     { config: surface, schema: schemas.result },
-    async (request, reply) => {
+    async (request, reply): Promise<ExecutionResultBody> => {
       const p = parseOr400(executionParams, request.params, 'path');
       const tenantId = tenantOf(p.tenantId);
       const { waitMs, until } = parseOr400(resultQuery, request.query, 'query');
@@ -253,7 +294,7 @@ export async function controlPlaneRoutes(
   app.get(
     `${base}/executions/:executionId/history`,
     { config: surface, schema: schemas.history },
-    async (request) => {
+    async (request): Promise<HistoryPage> => {
       const p = parseOr400(executionParams, request.params, 'path');
       const q = parseOr400(historyQuery, request.query, 'query');
       const tenantId = tenantOf(p.tenantId);
@@ -265,14 +306,8 @@ export async function controlPlaneRoutes(
         return typeof index === 'number' ? (names[index] ?? null) : null;
       };
       return {
-        events: events.map((e) => ({
-          seq: e.seq,
-          type: e.type,
-          atEpochMs: e.atMs,
-          stepId: stepIdOf(e.data),
-          data: e.data,
-        })),
-        nextAfterSeq: events.length === q.limit ? events[events.length - 1]?.seq : null,
+        events: events.map((e) => historyEventDto(e, stepIdOf(e.data))),
+        nextAfterSeq: events.length === q.limit ? (events[events.length - 1]?.seq ?? null) : null,
       };
     },
   );
@@ -323,13 +358,7 @@ export async function controlPlaneRoutes(
         idempotencyKey: body.idempotencyKey ?? undefined,
         actor: body.actor ?? undefined,
       });
-      return {
-        interactionId: interaction.interactionId,
-        executionId: interaction.executionId,
-        stepId: interaction.stepId,
-        status: interaction.status,
-        duplicate,
-      };
+      return completionDto(interaction, duplicate);
     },
   );
 }

@@ -2,8 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CapstanError } from '../../errors/catalog.ts';
 import type { ReleaseRegistrar } from '../../releases/release-registrar.ts';
-import type { ReleaseActivation, ReleaseRecord } from '../../store/records.ts';
+import type { ReleaseRecord } from '../../store/records.ts';
 import type { Coordinator } from '../../coordinator/coordinator.ts';
+import { answerAsReturned } from '../answer-as-returned.ts';
+import { activationsSchema, releaseSchema, releasesSchema } from '../../api-schema/releases.ts';
+import { activationDto, releaseDto } from '../dto.ts';
 import { opaqueId, pipelineId } from '../ids.ts';
 import { parseOr400 } from '../parse.ts';
 
@@ -19,7 +22,13 @@ const registerBody = z.union([
     .strict(),
 ]);
 
-/** What each route takes, for the OpenAPI document; the handlers parse with the same schemas. */
+/** A binary body, as OpenAPI 3.1 describes one. */
+const gzipBytes = z.string().meta({ contentMediaType: 'application/gzip' });
+
+/**
+ * What each route takes and answers, for the OpenAPI document; the handlers parse with the
+ * same schemas, and answer what `dto.ts` maps to the response schemas.
+ */
 const schemas = {
   register: {
     summary: 'Register a release',
@@ -28,42 +37,29 @@ const schemas = {
       'an `application/gzip` body is a `.tgz` of a release folder.',
     params: pipelineParams,
     body: registerBody,
+    response: { 200: releaseSchema },
   },
-  list: { summary: 'Registered releases', params: pipelineParams },
-  active: { summary: 'The active release', params: pipelineParams },
-  activations: { summary: 'The activation history', params: pipelineParams },
-  get: { summary: 'One release', params: releaseParams },
-  artifact: { summary: "A release's primary artifact (application/gzip)", params: releaseParams },
-  activate: { summary: 'Activate a release', params: releaseParams },
+  list: { summary: 'Registered releases', params: pipelineParams, response: { 200: releasesSchema } },
+  active: { summary: 'The active release', params: pipelineParams, response: { 200: releaseSchema } },
+  activations: {
+    summary: 'The activation history',
+    params: pipelineParams,
+    response: { 200: activationsSchema },
+  },
+  get: { summary: 'One release', params: releaseParams, response: { 200: releaseSchema } },
+  artifact: {
+    summary: "A release's primary artifact (application/gzip)",
+    params: releaseParams,
+    // Bytes, not JSON: the header `x-capstan-artifact-digest` names their digest.
+    response: {
+      200: {
+        description: 'The `.tgz` of the release folder',
+        content: { 'application/gzip': { schema: gzipBytes } },
+      },
+    },
+  },
+  activate: { summary: 'Activate a release', params: releaseParams, response: { 200: releaseSchema } },
 } as const;
-
-/** A release as the admin API returns it (TPF's `PipelineReleaseRecord` fields). */
-function releaseDto(
-  release: ReleaseRecord,
-  activations: readonly ReleaseActivation[],
-  active: ReleaseRecord | undefined,
-) {
-  const descriptor = release.descriptor as {
-    artifacts?: { artifactId: string; digest: string; uri: string }[];
-  };
-  const primary = descriptor.artifacts?.find((a) => a.digest === release.primaryArtifactDigest);
-  const lastActivation = activations.filter((a) => a.releaseVersion === release.releaseVersion).at(-1);
-  return {
-    tenantId: release.tenantId,
-    pipelineId: release.pipelineId,
-    contractVersion: release.contractVersion,
-    releaseVersion: release.releaseVersion,
-    status: active?.releaseVersion === release.releaseVersion ? 'ACTIVE' : 'REGISTERED',
-    descriptor: release.descriptor,
-    contract: release.contract,
-    primaryArtifactId: primary?.artifactId ?? null,
-    primaryArtifactDigest: release.primaryArtifactDigest,
-    primaryArtifactUri: `sha256/${release.primaryArtifactDigest.replace(/^sha256:/, '')}`,
-    createdAtEpochMs: release.createdAtMs,
-    updatedAtEpochMs: lastActivation?.activatedAtMs ?? release.createdAtMs,
-    activatedAtEpochMs: lastActivation?.activatedAtMs ?? null,
-  };
-}
 
 /**
  * Releases (admin role): register from a path under an allowed root, an inline descriptor, or
@@ -75,6 +71,7 @@ export function releaseRoutes(
   registrar: ReleaseRegistrar,
   tenantOf: (raw: string) => string,
 ): void {
+  answerAsReturned(app);
   const base = '/tpf/admin/tenants/:tenantId/pipelines/:pipelineId/releases';
   const admin = { config: { surface: 'admin' } } as const;
   const context = async (params: unknown) => {
@@ -129,14 +126,7 @@ export function releaseRoutes(
 
   app.get(`${base}/activations`, { ...admin, schema: schemas.activations }, async (request) => {
     const c = await context(request.params);
-    return c.activations.map((a) => ({
-      seq: a.seq,
-      tenantId: a.tenantId,
-      pipelineId: a.pipelineId,
-      releaseVersion: a.releaseVersion,
-      activatedAtEpochMs: a.activatedAtMs,
-      actor: a.actor,
-    }));
+    return c.activations.map(activationDto);
   });
 
   // A worker told to host `<pipelineId>@<version>` reads that one release, and nothing else here.

@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Coordinator } from '../../coordinator/coordinator.ts';
-import type { WorkerRecord } from '../../coordinator/workers/worker-lifecycle.ts';
+import { answerAsReturned } from '../answer-as-returned.ts';
 import type { Surface } from '../auth.ts';
+import { workerSchema, workersSchema } from '../../api-schema/workers.ts';
+import { workerDto } from '../dto.ts';
 import { opaqueId, pipelineId } from '../ids.ts';
 import { parseOr400 } from '../parse.ts';
 
@@ -25,7 +27,7 @@ const listQuery = z.object({
   releaseVersion: opaqueId().optional(),
 });
 
-/** What each route takes, for the OpenAPI document; the handlers parse with the same schemas. */
+/** What each route takes and answers, for the OpenAPI document; the handlers parse with the same schemas. */
 const schemas = {
   register: {
     summary: 'Register a worker',
@@ -33,31 +35,18 @@ const schemas = {
       'Moving an existing worker to another endpoint takes an admin token or a signed registration.',
     params: pipelineParams,
     body: registerBody,
+    response: { 200: workerSchema },
   },
-  heartbeat: { summary: "A worker's heartbeat", params: workerParams },
-  drain: { summary: 'Drain a worker (no new work)', params: workerParams },
-  undrain: { summary: 'Undrain a worker', params: workerParams },
-  list: { summary: 'Workers and their lifecycle state', params: pipelineParams, querystring: listQuery },
+  heartbeat: { summary: "A worker's heartbeat", params: workerParams, response: { 200: workerSchema } },
+  drain: { summary: 'Drain a worker (no new work)', params: workerParams, response: { 200: workerSchema } },
+  undrain: { summary: 'Undrain a worker', params: workerParams, response: { 200: workerSchema } },
+  list: {
+    summary: 'Workers and their lifecycle state',
+    params: pipelineParams,
+    querystring: listQuery,
+    response: { 200: workersSchema },
+  },
 } as const;
-
-/** A worker as the admin API returns it (TPF's `PipelineWorkerRecord`), its state computed now. */
-function workerDto(w: WorkerRecord) {
-  return {
-    tenantId: w.tenantId,
-    pipelineId: w.pipelineId,
-    workerId: w.workerId,
-    contractVersion: w.contractVersion,
-    releaseVersion: w.releaseVersion,
-    protocol: w.protocol,
-    endpoint: w.endpoint,
-    artifactId: w.artifactId ?? null,
-    artifactDigest: w.artifactDigest ?? null,
-    state: w.state,
-    registeredAtEpochMs: w.registeredAtMs,
-    lastHeartbeatAtEpochMs: w.lastHeartbeatAtMs,
-    drainingSinceEpochMs: w.drainingSinceMs,
-  };
-}
 
 /**
  * Worker lifecycle (admin role; register and heartbeat also take a worker token). Each worker
@@ -70,6 +59,7 @@ export function workerRoutes(
   coordinator: Coordinator,
   tenantOf: (raw: string) => string,
 ): void {
+  answerAsReturned(app);
   const base = '/tpf/admin/tenants/:tenantId/pipelines/:pipelineId/workers';
   const { lifecycle, workerRegistration: policy } = coordinator;
 

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import type { Wire } from './wire.ts';
+
+/** The await inbox on the wire (TPF's `AwaitInteractionDto` and its completion answer). */
+
+export const interactionSchema = z.object({
+  interactionId: z.string(),
+  correlationId: z.string(),
+  executionId: z.string(),
+  stepId: z.string(),
+  stepIndex: z.number().int(),
+  status: z.string().describe('WAITING while open; COMPLETED, TIMED_OUT or CANCELLED.'),
+  requestPayload: z.unknown(),
+  assignee: z.string().nullable(),
+  group: z.string().nullable(),
+  transportType: z.string(),
+  transportMetadata: z.record(z.string(), z.unknown()),
+  deadlineEpochMs: z.number().int(),
+  createdAtEpochMs: z.number().int(),
+  updatedAtEpochMs: z.number().int(),
+});
+export type Interaction = Wire<typeof interactionSchema>;
+export const interactionsSchema = z.array(interactionSchema).describe('Pending interactions');
+
+/** `POST …/interactions/complete`. */
+export const completionSchema = z
+  .object({
+    interactionId: z.string(),
+    executionId: z.string(),
+    stepId: z.string(),
+    status: z.string(),
+    duplicate: z.boolean().describe('True when the same completion had already been accepted.'),
+  })
+  .describe('The completed interaction');
+export type Completion = Wire<typeof completionSchema>;
