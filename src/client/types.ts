@@ -201,6 +201,33 @@ export interface Readiness {
   readonly checks: readonly { readonly name: string; readonly status: string }[];
 }
 
+/** One coordinator node in the registry (`GET /api/cluster/nodes`). */
+export interface ClusterNode {
+  readonly nodeId: string;
+  /** The running process, `<node id>#<incarnation>`: a restart is a new holder. */
+  readonly holder: string;
+  /** Where its API listens, once it reported it. */
+  readonly address: string | null;
+  readonly version: string;
+  /** `live` (heartbeating), `stale` (silent past `staleAfterMs`) or `stopped` (stopped cleanly). */
+  readonly state: 'live' | 'stale' | 'stopped';
+  /** Live, and ready (maintenance loop and clock) at its last heartbeat. */
+  readonly ready: boolean;
+  /** Whether it holds the maintenance leadership. */
+  readonly leader: boolean;
+  readonly startedAt: string;
+  readonly lastHeartbeatAt: string;
+  readonly stoppedAt: string | null;
+}
+
+/** `GET /api/cluster/nodes`: the node registry, as the answering node (`thisNode`) judges it. */
+export interface ClusterNodes {
+  readonly thisNode: string;
+  readonly heartbeatIntervalMs: number;
+  readonly staleAfterMs: number;
+  readonly nodes: readonly ClusterNode[];
+}
+
 /** `GET /api/cluster/info`: this node, its store, and the cluster's maintenance leader. */
 export interface ClusterInfo {
   readonly nodeId: string;

@@ -50,4 +50,38 @@ export function clusterRoutes(app: FastifyInstance, coordinator: Coordinator): v
       };
     },
   );
+
+  app.get(
+    '/api/cluster/nodes',
+    {
+      config: { surface: 'discovery' },
+      schema: {
+        summary: 'Every coordinator node in the registry: state, readiness, the maintenance leader',
+        description:
+          'Each node heartbeats every maintenance pass; one silent for `staleAfterMs` is `stale`, ' +
+          'one that stopped cleanly `stopped`. Instants are ISO 8601, judged by the answering node.',
+      },
+    },
+    async () => {
+      const { nodes, heartbeatIntervalMs, staleAfterMs } = await coordinator.clusterNodes();
+      const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+      return {
+        thisNode: coordinator.config.nodeId,
+        heartbeatIntervalMs,
+        staleAfterMs,
+        nodes: nodes.map((n) => ({
+          nodeId: n.nodeId,
+          holder: n.holder,
+          address: n.address,
+          version: n.version,
+          state: n.state,
+          ready: n.state === 'live' && n.ready,
+          leader: n.leader,
+          startedAt: iso(n.startedAtMs),
+          lastHeartbeatAt: iso(n.heartbeatAtMs),
+          stoppedAt: iso(n.stoppedAtMs),
+        })),
+      };
+    },
+  );
 }
