@@ -36,13 +36,7 @@ import { ExecutionWatch } from './execution-watch.ts';
 import { LeaderElection, MAINTENANCE_ROLE } from './leader-election.ts';
 import { LifecycleLog } from './lifecycle-log.ts';
 import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
-import {
-  NodePresence,
-  nodeHeartbeatIntervalMs,
-  nodeStaleAfterMs,
-  viewNodes,
-  type NodeView,
-} from './node-presence.ts';
+import { NodePresence, nodeHeartbeatIntervalMs, type NodeList } from './node-presence.ts';
 import { buildInfo } from '../build/build-info.ts';
 import { StepRetryPolicies } from './step-retry-policies.ts';
 import { prepareSchema } from '../store/prepare-schema.ts';
@@ -250,15 +244,8 @@ export class Coordinator {
   }
 
   /** Every node in the registry, judged by this node's clock, the maintenance leader marked. */
-  async clusterNodes(): Promise<{ nodes: NodeView[]; heartbeatIntervalMs: number; staleAfterMs: number }> {
-    const { leader } = await this.leadership();
-    const staleAfterMs = nodeStaleAfterMs(this.#d.config);
-    const records = await this.store.listNodes();
-    return {
-      nodes: viewNodes(records, this.#d.clock.now(), staleAfterMs, leader?.holder),
-      heartbeatIntervalMs: nodeHeartbeatIntervalMs(this.#d.config),
-      staleAfterMs,
-    };
+  async clusterNodes(): Promise<NodeList> {
+    return this.#presence.list((await this.leadership()).leader?.holder);
   }
 
   /** Looks for due work now (after workers or releases changed), without waiting for it. */

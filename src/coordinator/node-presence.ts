@@ -23,7 +23,7 @@ export const nodeHeartbeatIntervalMs = (config: EngineConfig): number =>
   Math.min(config.sweepIntervalMs, config.workerStaleAfterMs / 3);
 
 /** Three missed heartbeats make a node stale: one late pass is not a dead node. */
-export const nodeStaleAfterMs = (config: EngineConfig): number => 3 * nodeHeartbeatIntervalMs(config);
+const STALE_AFTER_HEARTBEATS = 3;
 
 /**
  * The maintenance leader deletes nodes silent for an hour (or twenty stale periods, when that
@@ -31,7 +31,7 @@ export const nodeStaleAfterMs = (config: EngineConfig): number => 3 * nodeHeartb
  * fresh ids (`host:port` on a new port) do not pile up.
  */
 export const nodePruneAfterMs = (config: EngineConfig): number =>
-  Math.max(HOUR_MS, 20 * nodeStaleAfterMs(config));
+  Math.max(HOUR_MS, 20 * STALE_AFTER_HEARTBEATS * nodeHeartbeatIntervalMs(config));
 
 export interface NodeView extends ClusterNodeRecord {
   readonly state: NodeState;
@@ -56,6 +56,14 @@ export function viewNodes(
           : NodeState.LIVE,
     leader: r.stoppedAtMs === null && r.holder === leaderHolder,
   }));
+}
+
+/** The registry as one node reads it. */
+export interface NodeList {
+  readonly nodes: NodeView[];
+  readonly heartbeatIntervalMs: number;
+  /** Silent this long, a node is stale. */
+  readonly staleAfterMs: number;
 }
 
 export interface NodePresenceDeps {
@@ -116,6 +124,17 @@ export class NodePresence {
     } catch (error) {
       this.#d.logger.warn({ err: error }, 'node heartbeat could not be recorded');
     }
+  }
+
+  /** Every node in the registry, judged by this node's clock, `leaderHolder`'s row marked leader. */
+  async list(leaderHolder: string | undefined): Promise<NodeList> {
+    const staleAfterMs = STALE_AFTER_HEARTBEATS * this.#d.intervalMs;
+    const records = await this.#d.store.listNodes();
+    return {
+      nodes: viewNodes(records, this.#d.clock.now(), staleAfterMs, leaderHolder),
+      heartbeatIntervalMs: this.#d.intervalMs,
+      staleAfterMs,
+    };
   }
 
   /** Says this node stopped cleanly, so peers show it stopped rather than stale. */
