@@ -71,3 +71,31 @@ export const clusterInfoSchema = z
   })
   .describe('This node, its build, protocols and the cluster');
 export type ClusterInfo = Wire<typeof clusterInfoSchema>;
+
+/** One coordinator node in the registry (`GET /api/cluster/nodes`). */
+export const clusterNodeSchema = z.object({
+  nodeId: z.string(),
+  holder: z.string().describe('The running process, `<node id>#<incarnation>`: a restart is a new holder.'),
+  address: z.string().nullable().describe('Where its API listens, once it reported it.'),
+  version: z.string(),
+  state: z
+    .enum(['live', 'stale', 'stopped'])
+    .describe('`live` (heartbeating), `stale` (silent past `staleAfterMs`) or `stopped` (stopped cleanly).'),
+  ready: z.boolean().describe('Live, and ready (maintenance loop and clock) at its last heartbeat.'),
+  leader: z.boolean().describe('Whether it holds the maintenance leadership.'),
+  startedAt: z.string().describe('ISO 8601 time.'),
+  lastHeartbeatAt: z.string().describe('ISO 8601 time.'),
+  stoppedAt: z.string().nullable().describe('ISO 8601 time.'),
+});
+export type ClusterNode = Wire<typeof clusterNodeSchema>;
+
+/** `GET /api/cluster/nodes`: the node registry, as the answering node (`thisNode`) judges it. */
+export const clusterNodesSchema = z
+  .object({
+    thisNode: z.string(),
+    heartbeatIntervalMs: z.number().int(),
+    staleAfterMs: z.number().int(),
+    nodes: z.array(clusterNodeSchema),
+  })
+  .describe('Every coordinator node in the registry');
+export type ClusterNodes = Wire<typeof clusterNodesSchema>;

@@ -9,6 +9,7 @@ import { resolveRetry, type RetryOptions } from './retry.ts';
 import { parseBaseUrl, send, type Answer, type RequestOptions, type TransportSettings } from './transport.ts';
 import type {
   ClusterInfo,
+  ClusterNodes,
   Completion,
   ExecutionPage,
   ExecutionResult,
@@ -220,6 +221,12 @@ export class CapstanClient {
   /** This node, its build and protocols, and the maintenance leader (any role's token). */
   async cluster(): Promise<ClusterInfo> {
     return (await this.request<ClusterInfo>('GET', '/api/cluster/info', 'operator', { idempotent: true }))
+      .body;
+  }
+
+  /** Every coordinator node in the registry: state, readiness, the maintenance leader (any role's token). */
+  async clusterNodes(): Promise<ClusterNodes> {
+    return (await this.request<ClusterNodes>('GET', '/api/cluster/nodes', 'operator', { idempotent: true }))
       .body;
   }
 

@@ -9,6 +9,8 @@ import type { ExecutionResultBody, ExecutionStatusName } from '../api-schema/ind
 export type {
   Activation,
   ClusterInfo,
+  ClusterNode,
+  ClusterNodes,
   Completion,
   ExecutionPage,
   ExecutionStatus,

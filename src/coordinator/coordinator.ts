@@ -36,6 +36,8 @@ import { ExecutionWatch } from './execution-watch.ts';
 import { LeaderElection, MAINTENANCE_ROLE } from './leader-election.ts';
 import { LifecycleLog } from './lifecycle-log.ts';
 import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
+import { NodePresence, nodeHeartbeatIntervalMs, type NodeList } from './node-presence.ts';
+import { buildInfo } from '../build/build-info.ts';
 import { StepRetryPolicies } from './step-retry-policies.ts';
 import { prepareSchema } from '../store/prepare-schema.ts';
 import { EndpointAllowList } from './workers/endpoint-allow-list.ts';
@@ -79,6 +81,7 @@ export class Coordinator {
   readonly #prober: WorkerTargetProber | undefined;
   #probing: Promise<void> | undefined;
   readonly #election: LeaderElection;
+  readonly #presence: NodePresence;
   readonly #clockSkew: ClockSkewMonitor;
   #unsubscribe: (() => void) | undefined;
   readonly #sinks: ReadonlyMap<string, PublicationSink>;
@@ -196,6 +199,13 @@ export class Coordinator {
       onElected: () => this.wake(),
       mayLead: () => this.#clockTrusted(),
     });
+    this.#presence = new NodePresence({
+      ...deps,
+      nodeId: deps.config.nodeId,
+      holder: this.#election.holder,
+      version: buildInfo().version,
+      intervalMs: nodeHeartbeatIntervalMs(deps.config),
+    });
   }
 
   get config(): EngineConfig {
@@ -228,6 +238,16 @@ export class Coordinator {
     };
   }
 
+  /** Where this node's API listens, for the node registry (known only once it listens). */
+  announceAddress(address: string): void {
+    this.#presence.setAddress(address);
+  }
+
+  /** Every node in the registry, judged by this node's clock, the maintenance leader marked. */
+  async clusterNodes(): Promise<NodeList> {
+    return this.#presence.list((await this.leadership()).leader?.holder);
+  }
+
   /** Looks for due work now (after workers or releases changed), without waiting for it. */
   wake(): void {
     void this.#pass(undefined, false).catch((error: unknown) => {
@@ -249,6 +269,7 @@ export class Coordinator {
     await this.#dispatcher.stop();
     // The REST client keeps connections to workers between calls: the coordinator it serves closes them.
     this.#d.restWorkers?.client.close();
+    await this.#presence.stop();
     await this.#election.stop();
     this.#watch.releaseAll();
     this.metrics.close();
@@ -289,6 +310,8 @@ export class Coordinator {
       await this.syncWorkerAvailability();
       await this.#dispatcher.pump();
       this.#lastMaintenanceOkAtMs = this.#d.clock.now();
+      // The pass is the node's heartbeat: a node whose loop stalls turns stale in the registry.
+      await this.#presence.beat(this.#clockSkew.healthy);
       if (drain) await this.#dispatcher.drain();
       if (leader) await this.#relay();
       await this.#scheduleWake();

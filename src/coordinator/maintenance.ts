@@ -11,6 +11,7 @@ import type { EngineConfig } from './engine-config.ts';
 import type { ExecutionWatch } from './execution-watch.ts';
 import { FailureCode } from '../domain/failure-codes.ts';
 import type { LifecycleLog } from './lifecycle-log.ts';
+import { nodePruneAfterMs } from './node-presence.ts';
 
 export interface MaintenanceReport {
   readonly reclaimedLeases: number;
@@ -33,7 +34,7 @@ export interface MaintenanceDeps {
 /**
  * One maintenance pass: reclaim expired leases (a lost try counts against the step's retry
  * budget, ending in `lease_lost_exhausted`), time out passed await deadlines (DLQ
- * `await_timeout`), purge executions past their TTL and prune worker history past its retention. Each action is a
+ * `await_timeout`), purge executions past their TTL, prune worker history past its retention and nodes long silent. Each action is a
  * guarded command, so two passes racing each other act once.
  *
  * Only the maintenance leader runs it, and every command carries its fence: a pass of a
@@ -167,5 +168,6 @@ export async function runMaintenance(
   // One bounded batch per pass: a long backlog (a store from before the history kept only
   // transitions) drains over several passes without holding the write lock for long.
   await d.store.pruneWorkerEvents(nowMs - d.config.workerHistoryRetentionMs, d.config.sweepLimit);
+  await d.store.pruneNodes(nowMs - nodePruneAfterMs(d.config));
   return { reclaimedLeases, timedOutInteractions, purgedExecutions };
 }

@@ -5,6 +5,7 @@ import type { LiveRelease } from './live-releases.ts';
 import type { DlqReason, ExecutionStatus } from '../domain/execution-status.ts';
 import type { Route } from '../domain/parking.ts';
 import type { PipelineSummaryRecord } from './pipeline-summaries.ts';
+import type { ClusterNodeRecord, NodeHeartbeat } from './cluster-node-row.ts';
 import type {
   ExecutionRecord,
   InteractionRecord,
@@ -32,7 +33,8 @@ export interface Store
     MaintenanceCommands,
     ReleaseStore,
     OutboxStore,
-    LeadershipStore {
+    LeadershipStore,
+    NodeRegistryStore {
   readonly dialect: 'sqlite' | 'postgres';
   /** True when one coordinator process owns the store, so leases held by others are orphans. */
   readonly exclusive: boolean;
@@ -465,6 +467,25 @@ export interface LeadershipStore {
   /** Gives the lease up (at shutdown) so another node need not wait for it to run out. */
   releaseLeadership(fence: LeaderFence): Promise<void>;
   getLeadership(role: string): Promise<Leadership | undefined>;
+}
+
+/**
+ * The node registry: every coordinator node sharing the store records itself, so any node can
+ * list the cluster. Not fenced: each node writes its own row only.
+ */
+export interface NodeRegistryStore {
+  /**
+   * Records this node's heartbeat (its row created, or replaced by a newer start of the same
+   * node id; a heartbeat of an earlier start than the one recorded changes nothing). Clears
+   * `stoppedAtMs`.
+   */
+  recordNodeHeartbeat(heartbeat: NodeHeartbeat): Promise<void>;
+  /** Marks the node stopped (at a clean stop), when `holder` is still the process recorded. */
+  markNodeStopped(command: { nodeId: string; holder: string; atMs: number }): Promise<void>;
+  /** Every recorded node, by node id. */
+  listNodes(): Promise<ClusterNodeRecord[]>;
+  /** Deletes the nodes whose last heartbeat (or stop) is before `beforeMs`; how many it deleted. */
+  pruneNodes(beforeMs: number): Promise<number>;
 }
 
 /**

@@ -137,6 +137,9 @@ test(
     await worker.getByText('HEALTHY').waitFor();
     await page.goto(`${coordinator.baseUrl}/console#/cluster`);
     await page.locator('[data-testid=readiness]', { hasText: 'UP' }).waitFor();
+    const self = page.locator('[data-testid=nodes] tbody tr', { hasText: '(this node)' });
+    await self.getByText('live').waitFor();
+    await self.getByText('leader').waitFor();
     await shoot(page, 'cluster');
 
     // An operator cannot activate a release: no such control, and the API refuses it anyway.

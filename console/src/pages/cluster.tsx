@@ -1,10 +1,11 @@
-import { pretty, time } from '../format.ts';
+import { pretty, relative, time } from '../format.ts';
 import { usePoll } from '../poll.ts';
 import type { PageProps } from './props.ts';
 
 export function ClusterPage({ client }: PageProps) {
   const info = usePoll(() => client.cluster(), [client]);
   const ready = usePoll(() => client.ready(), [client]);
+  const nodes = usePoll(() => client.clusterNodes(), [client]);
   const leader = info.data?.maintenance.leader;
   return (
     <section>
@@ -34,6 +35,52 @@ export function ClusterPage({ client }: PageProps) {
             {ready.data?.checks.map((c) => `${c.name} ${c.status}`).join(' · ')}
           </dd>
         </dl>
+      )}
+      <h2>Nodes</h2>
+      {nodes.error && <p class="error">{nodes.error}</p>}
+      {nodes.data && (
+        <>
+          <table data-testid="nodes">
+            <thead>
+              <tr>
+                <th>Node</th>
+                <th>State</th>
+                <th>Ready</th>
+                <th>Maintenance</th>
+                <th>Version</th>
+                <th>Address</th>
+                <th>Started</th>
+                <th>Last heartbeat</th>
+              </tr>
+            </thead>
+            <tbody>
+              {nodes.data.nodes.map((n) => (
+                <tr key={n.nodeId} data-node={n.nodeId}>
+                  <td>
+                    {n.nodeId} {n.nodeId === nodes.data?.thisNode && <span class="muted">(this node)</span>}
+                  </td>
+                  <td>
+                    <span class={`badge n-${n.state}`}>{n.state}</span>
+                  </td>
+                  <td>
+                    <span class={`badge ready-${n.ready ? 'UP' : 'DOWN'}`}>
+                      {n.ready ? 'ready' : 'not ready'}
+                    </span>
+                  </td>
+                  <td>{n.leader ? <strong>leader</strong> : ''}</td>
+                  <td>{n.version}</td>
+                  <td>{n.address ?? '—'}</td>
+                  <td>{time(Date.parse(n.startedAt))}</td>
+                  <td title={n.lastHeartbeatAt}>{relative(Date.parse(n.lastHeartbeatAt))}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <p class="muted">
+            Each node heartbeats every {nodes.data.heartbeatIntervalMs / 1000} s; one silent for{' '}
+            {nodes.data.staleAfterMs / 1000} s is stale, and is pruned after an hour or more.
+          </p>
+        </>
       )}
       {info.data && (
         <details>

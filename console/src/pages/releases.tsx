@@ -81,7 +81,7 @@ function PipelineReleases({ client, pipelineId }: PageProps & { pipelineId: stri
       </table>
       {message && <p class="note">{message}</p>}
       <h3>Activation history</h3>
-      <table class="compact">
+      <table class="compact" data-testid="activations">
         <thead>
           <tr>
             <th>#</th>

@@ -6,7 +6,7 @@ import { print, renderFields, renderTable } from '../output.ts';
 
 type Flags = ConnectionFlags & { json?: boolean };
 
-/** health, ready: the probes (no token); cluster, whoami: discovery (any role's token). */
+/** health, ready: the probes (no token); cluster, cluster nodes, whoami: discovery (any role's token). */
 export function healthCommands(program: Command): void {
   apiCommand(program, 'health', 'Check that the coordinator is alive (no token)').action(
     async (options: Flags) => {
@@ -36,21 +36,42 @@ export function healthCommands(program: Command): void {
     }
   });
 
-  apiCommand(program, 'cluster', 'Show this node, its store and the maintenance leader').action(
-    async (options: Flags) => {
-      const info = await clientFrom(options).cluster();
-      const leader = info.maintenance.leader;
-      print(options, info, () =>
-        renderFields([
-          ['node', info.nodeId],
-          ['roles', info.roles.join(', ')],
-          ['store', `${info.store.provider}${info.store.shared ? ' (shared)' : ''}`],
-          ['leader', leader ? `${leader.nodeId} (epoch ${leader.epoch}, since ${leader.since})` : 'none'],
-          ['this node leads', info.maintenance.thisNode.leader],
-        ]),
-      );
-    },
-  );
+  const cluster = apiCommand(program, 'cluster', 'Show this node, its store and the maintenance leader');
+  cluster.action(async (options: Flags) => {
+    const info = await clientFrom(options).cluster();
+    const leader = info.maintenance.leader;
+    print(options, info, () =>
+      renderFields([
+        ['node', info.nodeId],
+        ['roles', info.roles.join(', ')],
+        ['store', `${info.store.provider}${info.store.shared ? ' (shared)' : ''}`],
+        ['leader', leader ? `${leader.nodeId} (epoch ${leader.epoch}, since ${leader.since})` : 'none'],
+        ['this node leads', info.maintenance.thisNode.leader],
+      ]),
+    );
+  });
+
+  apiCommand(
+    cluster,
+    'nodes',
+    'List the coordinator nodes: state (live, stale, stopped), readiness, the maintenance leader',
+  ).action(async (_options: Flags, command: Command) => {
+    // `cluster` has the same options as `nodes`, and commander gives them to the parent.
+    const options = command.optsWithGlobals<Flags>();
+    const body = await clientFrom(options).clusterNodes();
+    const { nodes, thisNode } = body;
+    print(options, body, () =>
+      renderTable(nodes, [
+        { header: 'node', value: (n) => `${n.nodeId}${n.nodeId === thisNode ? ' (this)' : ''}` },
+        { header: 'state', value: (n) => n.state },
+        { header: 'ready', value: (n) => (n.ready ? 'yes' : 'no') },
+        { header: 'leader', value: (n) => (n.leader ? 'leader' : '') },
+        { header: 'version', value: (n) => n.version },
+        { header: 'address', value: (n) => n.address ?? '' },
+        { header: 'last heartbeat', value: (n) => n.lastHeartbeatAt },
+      ]),
+    );
+  });
 
   apiCommand(program, 'whoami', 'Show the role of the token in use (operator, admin or worker)').action(
     async (options: Flags) => {

@@ -196,6 +196,7 @@ export async function startCoordinator(
     consoleEnabled: values['capstan.console.enabled'],
   });
   const address = await http.listen({ port, host: values['capstan.host'] });
+  coordinator.announceAddress(address);
   const metricsPort = values['capstan.metrics.port'];
   const metricsListener =
     metricsPort === undefined

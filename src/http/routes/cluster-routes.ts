@@ -1,5 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { clusterInfoSchema, type ClusterInfo } from '../../api-schema/cluster.ts';
+import {
+  clusterInfoSchema,
+  clusterNodesSchema,
+  type ClusterInfo,
+  type ClusterNodes,
+} from '../../api-schema/cluster.ts';
 import { buildInfo, PROTOCOLS } from '../../build/build-info.ts';
 import type { Coordinator } from '../../coordinator/coordinator.ts';
 import { answerAsReturned } from '../answer-as-returned.ts';
@@ -53,6 +58,41 @@ export function clusterRoutes(app: FastifyInstance, coordinator: Coordinator): v
               }
             : null,
         },
+      };
+    },
+  );
+
+  app.get(
+    '/api/cluster/nodes',
+    {
+      config: { surface: 'discovery' },
+      schema: {
+        summary: 'Every coordinator node in the registry: state, readiness, the maintenance leader',
+        description:
+          'Each node heartbeats every maintenance pass; one silent for `staleAfterMs` is `stale`, ' +
+          'one that stopped cleanly `stopped`. Instants are ISO 8601, judged by the answering node.',
+        response: { 200: clusterNodesSchema },
+      },
+    },
+    async (): Promise<ClusterNodes> => {
+      const { nodes, heartbeatIntervalMs, staleAfterMs } = await coordinator.clusterNodes();
+      const iso = (ms: number) => new Date(ms).toISOString();
+      return {
+        thisNode: coordinator.config.nodeId,
+        heartbeatIntervalMs,
+        staleAfterMs,
+        nodes: nodes.map((n) => ({
+          nodeId: n.nodeId,
+          holder: n.holder,
+          address: n.address,
+          version: n.version,
+          state: n.state,
+          ready: n.state === 'live' && n.ready,
+          leader: n.leader,
+          startedAt: iso(n.startedAtMs),
+          lastHeartbeatAt: iso(n.heartbeatAtMs),
+          stoppedAt: n.stoppedAtMs === null ? null : iso(n.stoppedAtMs),
+        })),
       };
     },
   );

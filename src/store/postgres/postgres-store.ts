@@ -8,6 +8,7 @@ import { PgGroupCommit } from './group-commit.ts';
 import { assertSynchronousCommit, connectionConfig } from './durable-connection.ts';
 import { completions } from './interaction-commands.ts';
 import { acquireLeadership, getLeadership, releaseLeadership } from './leadership.ts';
+import * as nodes from './node-registry.ts';
 import { listExecutions } from './list-executions.ts';
 import * as oc from '../operational-counts.ts';
 import { LIVE_RELEASES_SQL, liveReleaseFromRow, type LiveReleaseRow } from '../live-releases.ts';
@@ -236,6 +237,11 @@ export class PostgresStore implements Store {
   acquireLeadership: Store['acquireLeadership'] = (c) => acquireLeadership(this.#pool, c);
   releaseLeadership: Store['releaseLeadership'] = (fence) => releaseLeadership(this.#pool, fence);
   getLeadership: Store['getLeadership'] = (role) => getLeadership(this.#pool, role);
+
+  recordNodeHeartbeat: Store['recordNodeHeartbeat'] = (h) => nodes.recordNodeHeartbeat(this.#pool, h);
+  markNodeStopped: Store['markNodeStopped'] = (c) => nodes.markNodeStopped(this.#pool, c);
+  listNodes: Store['listNodes'] = () => nodes.listNodes(this.#pool);
+  pruneNodes: Store['pruneNodes'] = (beforeMs) => nodes.pruneNodes(this.#pool, beforeMs);
 
   getExecution: Store['getExecution'] = async (tenantId, id) => {
     const execution = await this.#executionReads.read(id);

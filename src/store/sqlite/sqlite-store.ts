@@ -5,6 +5,7 @@ import { SqliteGroupCommit } from './group-commit.ts';
 import { completeInteraction } from './interaction-commands.ts';
 import { acquireLeadership, getLeadership, releaseLeadership } from './leadership.ts';
 import { listExecutions } from './list-executions.ts';
+import * as nodes from './node-registry.ts';
 import * as oc from '../operational-counts.ts';
 import { LIVE_RELEASES_SQL, liveReleaseFromRow, type LiveReleaseRow } from '../live-releases.ts';
 import {
@@ -163,6 +164,12 @@ export class SqliteStore implements Store {
   releaseLeadership: Store['releaseLeadership'] = (fence) =>
     this.#write(() => releaseLeadership(this.#sql, fence));
   getLeadership: Store['getLeadership'] = async (role) => getLeadership(this.#sql, role);
+
+  recordNodeHeartbeat: Store['recordNodeHeartbeat'] = (h) =>
+    this.#write(() => nodes.recordNodeHeartbeat(this.#sql, h));
+  markNodeStopped: Store['markNodeStopped'] = (c) => this.#write(() => nodes.markNodeStopped(this.#sql, c));
+  listNodes: Store['listNodes'] = async () => nodes.listNodes(this.#sql);
+  pruneNodes: Store['pruneNodes'] = (beforeMs) => this.#write(() => nodes.pruneNodes(this.#sql, beforeMs));
 
   getExecution: Store['getExecution'] = async (tenantId, id) => q.getExecution(this.#sql, tenantId, id);
   getStepOutput: Store['getStepOutput'] = async (id, stepIndex) => q.getStepOutput(this.#sql, id, stepIndex);
