@@ -1,6 +1,7 @@
 /**
  * OpenTelemetry traces as an operator sees them: a real coordinator process (and a real worker
- * process) with tracing on, exporting over OTLP/HTTP to a receiver in the test.
+ * process, over REST and over gRPC) with tracing on, exporting over OTLP/HTTP to a receiver in
+ * the test.
  */
 import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
@@ -25,6 +26,17 @@ const tracingEnv = (endpoint: string): Record<string, string> => ({
   CAPSTAN_TRACING_ENDPOINT: endpoint,
   OTEL_BSP_SCHEDULE_DELAY: '100',
 });
+
+/** gRPC: both sides hold the gRPC secret and the coordinator no REST one, so gRPC is all it uses. */
+const GRPC_SECRET = { PIPELINE_ORCHESTRATOR_WORKER_GRPC_SHARED_SECRET_REF: 'env:TEST_WORKER_SECRET' };
+const protocolEnv = {
+  rest: { coordinator: {}, worker: {}, workerArgs: [] },
+  grpc: {
+    coordinator: { ...GRPC_SECRET, PIPELINE_ORCHESTRATOR_WORKER_REST_SHARED_SECRET_REF: '' },
+    worker: GRPC_SECRET,
+    workerArgs: ['--grpc-port', '0'],
+  },
+};
 
 const ofExecution = (spans: readonly ReceivedSpan[], executionId: string) =>
   spans.filter((s) => s.attributes['capstan.execution_id'] === executionId);
@@ -149,60 +161,63 @@ test('one trace per execution: submit, both segments around an await and every s
   assert.deepEqual(receiver.refused, [], 'every export was OTLP/HTTP JSON to /v1/traces');
 });
 
-test("a remote REST worker's spans continue the coordinator's trace", async (t) => {
-  const receiver = await startOtlpReceiver(t);
-  const coordinator = await startCoordinatorProcess(t, {
-    pipelines: [RESTAURANT],
-    env: remoteCoordinatorEnv(tracingEnv(receiver.endpoint)),
-  });
-  const worker = await startWorkerProcess(t, {
-    pipelines: [RESTAURANT],
-    coordinatorUrl: coordinator.baseUrl,
-    env: tracingEnv(receiver.endpoint),
-  });
-  await waitForWorkerState(coordinator, worker.workerId, 'HEALTHY');
-  const api = apiClient(coordinator.baseUrl);
-  const submitted = await api.submit({ pipelineId: PIPELINE, input: newOrder() });
-  assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
-  const id = submitted.body.executionId as string;
-  assert.equal((await api.result(id)).body.status.status, 'WAITING_EXTERNAL');
+for (const protocol of ['rest', 'grpc'] as const) {
+  test(`a remote ${protocol} worker's spans continue the coordinator's trace`, async (t) => {
+    const receiver = await startOtlpReceiver(t);
+    const coordinator = await startCoordinatorProcess(t, {
+      pipelines: [RESTAURANT],
+      env: remoteCoordinatorEnv({ ...tracingEnv(receiver.endpoint), ...protocolEnv[protocol].coordinator }),
+    });
+    const worker = await startWorkerProcess(t, {
+      pipelines: [RESTAURANT],
+      coordinatorUrl: coordinator.baseUrl,
+      args: protocolEnv[protocol].workerArgs,
+      env: { ...tracingEnv(receiver.endpoint), ...protocolEnv[protocol].worker },
+    });
+    await waitForWorkerState(coordinator, worker.workerId, 'HEALTHY');
+    const api = apiClient(coordinator.baseUrl);
+    const submitted = await api.submit({ pipelineId: PIPELINE, input: newOrder() });
+    assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
+    const id = submitted.body.executionId as string;
+    assert.equal((await api.result(id)).body.status.status, 'WAITING_EXTERNAL');
 
-  // Coordinator: submit and segment; worker: its segment and three steps.
-  await eventually('the spans of both processes', () =>
-    ofExecution(receiver.spans, id).length >= 6 ? true : undefined,
-  );
-  const spans = ofExecution(receiver.spans, id);
-  const submit = only(
-    spans.filter((s) => s.name === 'submit'),
-    'submit span',
-  );
-  assert.ok(
-    spans.every((s) => s.traceId === submit.traceId),
-    `one trace across both processes: ${JSON.stringify(spans.map((s) => [s.service, s.name, s.traceId, s.parentSpanId]))}`,
-  );
-  const segment = only(
-    spans.filter((s) => s.name === 'segment'),
-    "coordinator's segment span",
-  );
-  assert.equal(segment.service, 'capstan');
-  assert.equal(segment.kind, SPAN_KIND.CLIENT);
-  assert.equal(segment.attributes['capstan.worker_protocol'], 'rest');
-  assert.equal(segment.attributes['capstan.worker_id'], worker.workerId);
-  const remote = only(
-    spans.filter((s) => s.name === 'worker.segment'),
-    "worker's segment span",
-  );
-  assert.equal(remote.service, 'capstan-worker');
-  assert.equal(remote.kind, SPAN_KIND.SERVER);
-  assert.equal(remote.parentSpanId, segment.spanId, 'the traceparent sent with the call is its parent');
-  const steps = spans.filter((s) => s.name.startsWith('step '));
-  assert.deepEqual(steps.map((s) => s.attributes['capstan.step_id']).sort(), [
-    'await-restaurant-decision',
-    'create-pending-approval',
-    'validate-order',
-  ]);
-  assert.ok(steps.every((s) => s.service === 'capstan-worker' && s.parentSpanId === remote.spanId));
-});
+    // Coordinator: submit and segment; worker: its segment and three steps.
+    await eventually('the spans of both processes', () =>
+      ofExecution(receiver.spans, id).length >= 6 ? true : undefined,
+    );
+    const spans = ofExecution(receiver.spans, id);
+    const submit = only(
+      spans.filter((s) => s.name === 'submit'),
+      'submit span',
+    );
+    assert.ok(
+      spans.every((s) => s.traceId === submit.traceId),
+      `one trace across both processes: ${JSON.stringify(spans.map((s) => [s.service, s.name, s.traceId, s.parentSpanId]))}`,
+    );
+    const segment = only(
+      spans.filter((s) => s.name === 'segment'),
+      "coordinator's segment span",
+    );
+    assert.equal(segment.service, 'capstan');
+    assert.equal(segment.kind, SPAN_KIND.CLIENT);
+    assert.equal(segment.attributes['capstan.worker_protocol'], protocol);
+    assert.equal(segment.attributes['capstan.worker_id'], worker.workerId);
+    const remote = only(
+      spans.filter((s) => s.name === 'worker.segment'),
+      "worker's segment span",
+    );
+    assert.equal(remote.service, 'capstan-worker');
+    assert.equal(remote.kind, SPAN_KIND.SERVER);
+    assert.equal(remote.parentSpanId, segment.spanId, 'the traceparent sent with the call is its parent');
+    const steps = spans.filter((s) => s.name.startsWith('step '));
+    assert.deepEqual(steps.map((s) => s.attributes['capstan.step_id']).sort(), [
+      'await-restaurant-decision',
+      'create-pending-approval',
+      'validate-order',
+    ]);
+    assert.ok(steps.every((s) => s.service === 'capstan-worker' && s.parentSpanId === remote.spanId));
+  });
+}
 
 test('tracing off: nothing is exported and no traceparent reaches the worker', async (t) => {
   const receiver = await startOtlpReceiver(t);
