@@ -42,7 +42,7 @@ import { EndpointAllowList } from './workers/endpoint-allow-list.ts';
 import { WorkerRegistrationPolicy } from './workers/worker-registration-policy.ts';
 import { CoordinatorMetrics } from '../metrics/coordinator-metrics.ts';
 import { NO_TRACING } from '../tracing/tracing.ts';
-import { traceSubmit } from './engine-spans.ts';
+import { recordAwait, traceSubmit } from './engine-spans.ts';
 
 export interface SubmitRequest {
   readonly pipelineId: string;
@@ -611,6 +611,7 @@ export class Coordinator {
     switch (outcome.kind) {
       case 'completed':
         this.#lifecycle.interactionCompleted(execution, { ...interaction, actor: request.actor ?? null });
+        recordAwait(this.#d.tracing, execution, outcome.interaction);
         this.#watch.changed(interaction.executionId);
         this.#dispatcher.wake();
         return { interaction: outcome.interaction, duplicate: false };

@@ -1,6 +1,6 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { SegmentResult, SegmentTrace, TransitionWorker } from '../segment/transition-worker.ts';
-import type { ExecutionRecord } from '../store/records.ts';
+import type { ExecutionRecord, InteractionRecord } from '../store/records.ts';
 import { TraceAttr, type Tracing } from '../tracing/tracing.ts';
 
 /** An error's catalogue code for a span, or its class: never its message (it may quote input). */
@@ -100,4 +100,33 @@ export function startSegmentSpan(
       span.end();
     },
   };
+}
+
+/**
+ * The `await <stepId>` span of a completed interaction: from when it opened (the park) to its
+ * completion, a child of the execution's `submit` span, so the wait between the segment that
+ * parked and the one that resumes shows in the trace. Recorded after the fact, with both
+ * instants, since no span stays open across the wait.
+ */
+export function recordAwait(
+  tracing: Tracing | undefined,
+  x: ExecutionRecord,
+  interaction: InteractionRecord,
+): void {
+  if (!tracing?.enabled) return;
+  const span = tracing.tracer.startSpan(
+    `await ${interaction.stepId}`,
+    {
+      startTime: interaction.createdAtMs,
+      attributes: {
+        ...executionAttributes(x),
+        [TraceAttr.STEP_ID]: interaction.stepId,
+        [TraceAttr.STEP_INDEX]: interaction.stepIndex,
+        [TraceAttr.INTERACTION]: interaction.interactionId,
+        [TraceAttr.OUTCOME]: 'completed',
+      },
+    },
+    tracing.contextOf(x.traceparent),
+  );
+  span.end(interaction.updatedAtMs);
 }

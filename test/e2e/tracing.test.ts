@@ -80,9 +80,9 @@ test('one trace per execution: submit, both segments around an await and every s
   const refusedId = refused.body.executionId as string;
   assert.equal((await api.result(refusedId)).body.status.status, 'DLQ');
 
-  // Submit, 2 segments, 4 steps of the approved order; submit, 1 segment, 1 step of the refused one.
+  // Submit, 2 segments, 4 steps, the await of the approved order; submit, 1 segment, 1 step of the refused one.
   await eventually('every span exported', () =>
-    ofExecution(receiver.spans, id).length >= 7 && ofExecution(receiver.spans, refusedId).length >= 3
+    ofExecution(receiver.spans, id).length >= 8 && ofExecution(receiver.spans, refusedId).length >= 3
       ? true
       : undefined,
   );
@@ -135,6 +135,13 @@ test('one trace per execution: submit, both segments around an await and every s
     ['step validate-order', 'validate-order', 0, 'succeeded'],
   ]);
   assert.deepEqual(stepsOf(second), [['step finalize-decision', 'finalize-decision', 0, 'succeeded']]);
+  const wait = only(
+    spans.filter((s) => s.name === 'await await-restaurant-decision'),
+    'await span',
+  );
+  assert.equal(wait.parentSpanId, submit.spanId);
+  assert.equal(wait.attributes['capstan.interaction_id'], interaction.interactionId);
+  assert.equal(wait.attributes['capstan.outcome'], 'completed');
 
   // The refused order: its own trace; the step that threw is an error span with the exception.
   const failed = ofExecution(receiver.spans, refusedId);
