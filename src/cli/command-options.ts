@@ -9,6 +9,7 @@ export interface ServeOptions {
   port?: string;
   host?: string;
   metricsPort?: string;
+  tracing?: boolean;
   dataDir?: string;
   nodeId?: string;
   pipelines?: string[];
@@ -23,6 +24,7 @@ export function flagsOf(options: ServeOptions): Record<string, string | undefine
     'capstan.port': options.port,
     'capstan.host': options.host,
     'capstan.metrics.port': options.metricsPort,
+    'capstan.tracing.enabled': options.tracing ? 'true' : undefined,
     'capstan.data-dir': options.dataDir,
     'capstan.node-id': options.nodeId,
     'capstan.log-level': options.logLevel,
@@ -49,10 +51,15 @@ export const configOptions = {
     '--log-format <format>',
     'auto (pretty on a terminal), json or pretty (env CAPSTAN_LOG_FORMAT)',
   ],
+  tracing: [
+    '--tracing',
+    'send OpenTelemetry traces to capstan.tracing.endpoint (capstan.tracing.enabled; env CAPSTAN_TRACING_ENABLED)',
+  ],
 } as const;
 
 export interface WorkerOptions {
   config?: string;
+  tracing?: boolean;
   port?: string;
   grpcPort?: string;
   host?: string;

@@ -81,6 +81,21 @@ export const settings = {
   },
   /** Where the metrics listener binds: loopback unless widened on purpose. */
   'capstan.metrics.host': { schema: z.string().min(1), default: '127.0.0.1', env: [] },
+  /**
+   * OpenTelemetry traces (docs/tracing.md): submit, segment and step spans sent over OTLP/HTTP.
+   * Off, the OpenTelemetry SDK is never loaded and nothing is added to worker calls.
+   */
+  'capstan.tracing.enabled': { schema: bool, default: false, env: [] },
+  /** The OTLP/HTTP traces endpoint (JSON); the standard `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` sets it too. */
+  'capstan.tracing.endpoint': {
+    schema: httpUrl,
+    default: 'http://127.0.0.1:4318/v1/traces',
+    env: ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'],
+  },
+  /** `service.name` of the spans; unset: `capstan` for a coordinator, `capstan-worker` for a worker. */
+  'capstan.tracing.service-name': { schema: z.string().min(1).optional(), default: undefined, env: [] },
+  /** The share of executions traced, 0 to 1: decided once at submit, kept by every segment. */
+  'capstan.tracing.sample-ratio': { schema: z.coerce.number().min(0).max(1), default: 1, env: [] },
   /** The web console at /console (docs/console.md). */
   'capstan.console.enabled': { schema: bool, default: true, env: [] },
   /** How long one try of a step that sets no `timeout` may run before it fails with `step_timeout`. */

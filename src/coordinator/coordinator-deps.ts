@@ -4,6 +4,7 @@ import type { Logger } from '../runtime/logger.ts';
 import type { Random } from '../runtime/random.ts';
 import type { Timers } from '../runtime/timers.ts';
 import type { Store } from '../store/store-port.ts';
+import type { Tracing } from '../tracing/tracing.ts';
 import type { EngineConfig } from './engine-config.ts';
 import type { GrpcWorkerCaller } from './workers/lazy-grpc-worker-client.ts';
 import type { SignedRestClient } from './workers/signed-rest-client.ts';
@@ -29,6 +30,8 @@ export interface CoordinatorDeps {
   readonly grpcWorkers?: GrpcWorkersOptions;
   /** Who may register workers where; default: no allow-list, no key to verify signed registrations. */
   readonly workerRegistration?: WorkerRegistrationPolicy;
+  /** Where submit, segment and step spans go (docs/tracing.md); default: none are recorded. */
+  readonly tracing?: Tracing;
 }
 
 export interface RestWorkersOptions {

@@ -43,11 +43,15 @@ import { prepareSchema } from '../store/prepare-schema.ts';
 import { EndpointAllowList } from './workers/endpoint-allow-list.ts';
 import { WorkerRegistrationPolicy } from './workers/worker-registration-policy.ts';
 import { CoordinatorMetrics } from '../metrics/coordinator-metrics.ts';
+import { NO_TRACING } from '../tracing/tracing.ts';
+import { recordAwait, traceSubmit } from './engine-spans.ts';
 
 export interface SubmitRequest {
   readonly pipelineId: string;
   readonly input: unknown;
   readonly idempotencyKey?: string | undefined;
+  /** The caller's W3C `traceparent`: the submit span becomes a child of the caller's span. */
+  readonly traceparent?: string | undefined;
 }
 
 export interface CompleteRequest {
@@ -399,9 +403,20 @@ export class Coordinator {
     return this.#d.clock.now() - this.#lastMaintenanceOkAtMs <= 3 * this.#d.config.sweepIntervalMs + 5_000;
   }
 
-  async submit(
+  submit(
     tenantId: string,
     request: SubmitRequest,
+  ): Promise<{ execution: ExecutionRecord; duplicate: boolean }> {
+    const at = { tenantId, pipelineId: request.pipelineId, traceparent: request.traceparent };
+    return traceSubmit(this.#d.tracing ?? NO_TRACING, at, (traceparent) =>
+      this.#submit(tenantId, request, traceparent),
+    );
+  }
+
+  async #submit(
+    tenantId: string,
+    request: SubmitRequest,
+    traceparent: string | undefined,
   ): Promise<{ execution: ExecutionRecord; duplicate: boolean }> {
     const release = await this.catalog.active(tenantId, request.pipelineId);
     if (!release) {
@@ -446,6 +461,7 @@ export class Coordinator {
       inputFingerprint,
       input: request.input,
       nowMs: this.#d.clock.now(),
+      ...(traceparent === undefined ? {} : { traceparent }),
     });
     if (outcome.kind === 'conflict') {
       throw new CapstanError('idempotency_conflict', undefined, {
@@ -618,6 +634,7 @@ export class Coordinator {
     switch (outcome.kind) {
       case 'completed':
         this.#lifecycle.interactionCompleted(execution, { ...interaction, actor: request.actor ?? null });
+        recordAwait(this.#d.tracing, execution, outcome.interaction);
         this.#watch.changed(interaction.executionId);
         this.#dispatcher.wake();
         return { interaction: outcome.interaction, duplicate: false };

@@ -8,6 +8,7 @@ import type { ClaimedSegment, Fence, Store } from '../store/store-port.ts';
 import type {
   SegmentCommand,
   SegmentResult,
+  SegmentTrace,
   StepOutput,
   TransitionWorker,
 } from '../segment/transition-worker.ts';
@@ -22,6 +23,8 @@ import { stepAttemptOf, type AttemptCount } from '../domain/step-attempt.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { FailureCode } from '../domain/failure-codes.ts';
 import type { LifecycleLog } from './lifecycle-log.ts';
+import { NO_TRACING, type Tracing } from '../tracing/tracing.ts';
+import { startSegmentSpan } from './engine-spans.ts';
 
 interface InFlight {
   readonly tenantId: string;
@@ -41,6 +44,8 @@ export interface DispatcherDeps {
   readonly watch: ExecutionWatch;
   /** Where the lifecycle lines of the commits it makes go. */
   readonly lifecycle: LifecycleLog;
+  /** Where each segment's span goes; none recorded when absent. */
+  readonly tracing?: Tracing;
   /** Each step's retry policy (its own, else the global one); the global one when absent. */
   readonly retryPolicies?: StepRetryPolicies;
   /** Called after a commit that wrote an outbox publication, so it is relayed promptly. */
@@ -196,7 +201,7 @@ export class Dispatcher {
 
   async #run(segment: ClaimedSegment, fence: Fence, abort: AbortController): Promise<void> {
     const x = segment.execution;
-    const { store, clock } = this.#d;
+    const { store } = this.#d;
     // The step's try number, counted across re-drives: never the same for two tries.
     const offset = stepAttemptOf(x) - x.attempt;
     let command: SegmentCommand = {
@@ -216,6 +221,27 @@ export class Dispatcher {
     const idempotencyAttempt = offset + (await idempotencyAttemptOf(store, x));
     if (idempotencyAttempt !== command.attempt) command = { ...command, idempotencyAttempt };
     const worker = this.#d.workers.pick(x);
+    const span = startSegmentSpan(this.#d.tracing ?? NO_TRACING, x, command.attempt, worker);
+    let result: SegmentResult = { outcome: 'ABANDONED' };
+    try {
+      result = await this.#execute(segment, command, fence, abort, worker, span.trace);
+      await this.#commit(segment, fence, result, worker);
+    } finally {
+      span.end(result);
+    }
+  }
+
+  /** Runs the segment on `worker`; a worker that throws has failed the try. */
+  async #execute(
+    segment: ClaimedSegment,
+    command: SegmentCommand,
+    fence: Fence,
+    abort: AbortController,
+    worker: TransitionWorker | undefined,
+    trace: SegmentTrace,
+  ): Promise<SegmentResult> {
+    const x = segment.execution;
+    const { store, clock } = this.#d;
     let result: SegmentResult;
     if (!worker) {
       result = { outcome: 'REFUSED', reason: `no worker hosts release ${x.releaseVersion}` };
@@ -233,6 +259,7 @@ export class Dispatcher {
           },
           outputOf: async (stepIndex) => (await store.getStepOutput(x.executionId, stepIndex))?.output,
           outputsBefore: (belowStepIndex) => store.getStepOutputs(x.executionId, belowStepIndex),
+          trace,
         });
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
@@ -249,7 +276,7 @@ export class Dispatcher {
         };
       }
     }
-    await this.#commit(segment, fence, result, worker);
+    return result;
   }
 
   async #commit(

@@ -11,6 +11,7 @@ import { defaultEngineConfig } from '../config/engine-settings.ts';
 import type { EngineConfig } from './engine-config.ts';
 import { silentLogger, type Logger } from '../runtime/logger.ts';
 import type { PublicationSink, RelayPolicy } from '../dlq/outbox-relay.ts';
+import type { Tracing } from '../tracing/tracing.ts';
 
 export interface CreateCoordinatorOptions {
   readonly store: Store;
@@ -25,6 +26,8 @@ export interface CreateCoordinatorOptions {
   readonly restWorkers?: RestWorkersOptions;
   readonly grpcWorkers?: GrpcWorkersOptions;
   readonly workerRegistration?: WorkerRegistrationPolicy;
+  /** Spans of submits, segments and steps (`startTracing`, docs/tracing.md); default: none. */
+  readonly tracing?: Tracing;
 }
 
 export function createCoordinator(options: CreateCoordinatorOptions): Coordinator {
@@ -41,6 +44,7 @@ export function createCoordinator(options: CreateCoordinatorOptions): Coordinato
     ...(options.restWorkers ? { restWorkers: options.restWorkers } : {}),
     ...(options.grpcWorkers ? { grpcWorkers: options.grpcWorkers } : {}),
     ...(options.workerRegistration ? { workerRegistration: options.workerRegistration } : {}),
+    ...(options.tracing ? { tracing: options.tracing } : {}),
   });
 }
 
@@ -53,3 +57,5 @@ export type { EngineConfig } from './engine-config.ts';
 export { SqliteStore } from '../store/sqlite/sqlite-store.ts';
 export { LocalWorker } from './workers/local-worker.ts';
 export { WorkerRegistry } from './workers/worker-registry.ts';
+export { startTracing, type TracingOptions } from '../tracing/start-tracing.ts';
+export type { Tracing } from '../tracing/tracing.ts';

@@ -59,6 +59,7 @@ export function applyJournalEvent(
         chainSeq: null,
         attemptOffset: 0,
         attemptOffsetStep: 0,
+        traceparent: typeof d.traceparent === 'string' ? d.traceparent : null,
       },
       stepOutputs: new Map(),
       interactions: new Map(),

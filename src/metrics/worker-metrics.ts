@@ -34,10 +34,10 @@ export class WorkerMetrics {
     const labels = (outcome: string) => ({ transport: transport.protocol, outcome });
     return {
       protocol: transport.protocol,
-      execute: async (endpoint, command, workerId, signal) => {
+      execute: async (endpoint, command, workerId, signal, traceparent) => {
         const end = this.#duration.startTimer();
         try {
-          const result = await transport.execute(endpoint, command, workerId, signal);
+          const result = await transport.execute(endpoint, command, workerId, signal, traceparent);
           const outcome = result.outcome.toLowerCase();
           end(labels(outcome));
           if (

@@ -5,6 +5,7 @@ import { runBounded, stepSignalOf, type BoundedOutcome } from './bounded-step.ts
 import { failureOf, parseWith } from './step-failure.ts';
 import type { SegmentCommand, SegmentHooks, SegmentResult } from './transition-worker.ts';
 import { FailureCode } from '../domain/failure-codes.ts';
+import { endStepSpan, startStepSpan, type StepContinues } from './step-span.ts';
 
 /** JSON in, JSON out: a step sees the same input whether it runs in this segment or after a resume. */
 const asJson = (value: unknown): unknown => (value === undefined ? null : JSON.parse(JSON.stringify(value)));
@@ -38,69 +39,84 @@ async function runSteps(
   hooks: SegmentHooks,
   stepController: AbortController,
 ): Promise<SegmentResult> {
-  const steps = pipeline.steps;
   let input: unknown = command.input;
-  for (let index = command.currentStepIndex; index < steps.length; index++) {
-    const step = steps[index] as PipelineStep;
+  for (let index = command.currentStepIndex; index < pipeline.steps.length; index++) {
+    const step = pipeline.steps[index] as PipelineStep;
     const ctx = stepContext(pipeline, command, step, index, hooks);
-    let parsedInput: unknown;
-    try {
-      parsedInput = parseInput(pipeline, index, input);
-    } catch (error) {
-      return {
-        outcome: 'FAILED',
-        stepIndex: index,
-        failure: failureOf(error, step, FailureCode.INPUT_INVALID),
-      };
-    }
-    const bounded = (call: (signal: AbortSignal) => unknown): Promise<BoundedOutcome> =>
-      runBounded(call, {
-        signal: hooks.signal,
-        step: stepController,
-        timers: hooks.timers ?? systemTimers,
-        timeoutMs:
-          (step.kind === 'step' ? step.timeoutMs : undefined) ??
-          hooks.stepTimeoutMs ??
-          DEFAULT_STEP_TIMEOUT_MS,
-        what: `step '${step.id}'`,
-      });
-    if (step.kind === 'await') {
-      const ran = await bounded((signal) => step.request(parsedInput, { ...ctx, signal }));
-      if (ran.kind !== 'done') return unfinished(ran, index, step);
-      try {
-        const requestPayload = asJson(ran.value);
-        return {
-          outcome: 'WAITING_EXTERNAL',
-          stepIndex: index,
-          suspension: {
-            stepId: step.id,
-            requestPayload,
-            deadlineMs: step.deadlineMs,
-            group: step.group ?? null,
-            assignee: step.assignee ?? null,
-            transportType: step.transport,
-          },
-        };
-      } catch (error) {
-        return { outcome: 'FAILED', stepIndex: index, failure: failureOf(error, step) };
-      }
-    }
-    const ran = await bounded((signal) => step.run(parsedInput, { ...ctx, signal }));
-    if (ran.kind !== 'done') return unfinished(ran, index, step);
-    let output: unknown;
-    try {
-      output = asJson(parseWith(step.output, ran.value, FailureCode.OUTPUT_INVALID));
-    } catch (error) {
-      return { outcome: 'FAILED', stepIndex: index, failure: failureOf(error, step) };
-    }
-    if (index === steps.length - 1) return { outcome: 'COMPLETED', stepIndex: index, output };
-    if (!(await hooks.checkpoint(index, output))) return { outcome: 'ABANDONED' };
-    input = output;
+    const span = startStepSpan(hooks.trace, ctx);
+    const result = await runStep(pipeline, { step, index, input, ctx }, hooks, stepController);
+    endStepSpan(span, result);
+    if (result.outcome !== 'CONTINUE') return result;
+    input = result.output;
   }
   return {
     outcome: 'REFUSED',
     reason: `step index ${command.currentStepIndex} is past the end of ${command.pipelineId}`,
   };
+}
+
+/**
+ * One try of one step: its output checkpointed (the segment continues), or how the segment
+ * ends there (completed, parked at an await, failed, abandoned).
+ */
+async function runStep(
+  pipeline: Pipeline,
+  at: { step: PipelineStep; index: number; input: unknown; ctx: StepContext },
+  hooks: SegmentHooks,
+  stepController: AbortController,
+): Promise<SegmentResult | StepContinues> {
+  const { step, index, ctx } = at;
+  let parsedInput: unknown;
+  try {
+    parsedInput = parseInput(pipeline, index, at.input);
+  } catch (error) {
+    return {
+      outcome: 'FAILED',
+      stepIndex: index,
+      failure: failureOf(error, step, FailureCode.INPUT_INVALID),
+    };
+  }
+  const bounded = (call: (signal: AbortSignal) => unknown): Promise<BoundedOutcome> =>
+    runBounded(call, {
+      signal: hooks.signal,
+      step: stepController,
+      timers: hooks.timers ?? systemTimers,
+      timeoutMs:
+        (step.kind === 'step' ? step.timeoutMs : undefined) ?? hooks.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
+      what: `step '${step.id}'`,
+    });
+  if (step.kind === 'await') {
+    const ran = await bounded((signal) => step.request(parsedInput, { ...ctx, signal }));
+    if (ran.kind !== 'done') return unfinished(ran, index, step);
+    try {
+      const requestPayload = asJson(ran.value);
+      return {
+        outcome: 'WAITING_EXTERNAL',
+        stepIndex: index,
+        suspension: {
+          stepId: step.id,
+          requestPayload,
+          deadlineMs: step.deadlineMs,
+          group: step.group ?? null,
+          assignee: step.assignee ?? null,
+          transportType: step.transport,
+        },
+      };
+    } catch (error) {
+      return { outcome: 'FAILED', stepIndex: index, failure: failureOf(error, step) };
+    }
+  }
+  const ran = await bounded((signal) => step.run(parsedInput, { ...ctx, signal }));
+  if (ran.kind !== 'done') return unfinished(ran, index, step);
+  let output: unknown;
+  try {
+    output = asJson(parseWith(step.output, ran.value, FailureCode.OUTPUT_INVALID));
+  } catch (error) {
+    return { outcome: 'FAILED', stepIndex: index, failure: failureOf(error, step) };
+  }
+  if (index === pipeline.steps.length - 1) return { outcome: 'COMPLETED', stepIndex: index, output };
+  if (!(await hooks.checkpoint(index, output))) return { outcome: 'ABANDONED' };
+  return { outcome: 'CONTINUE', output };
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Context, Tracer } from '@opentelemetry/api';
 import type { Timers } from '../runtime/timers.ts';
 
 /**
@@ -108,6 +109,17 @@ export interface SegmentHooks {
   readonly timers?: Timers;
   /** The timeout of a step that sets none; `DEFAULT_STEP_TIMEOUT_MS` when absent. */
   readonly stepTimeoutMs?: number;
+  /** The segment's span, which each step's span is a child of; no step spans when absent. */
+  readonly trace?: SegmentTrace;
+}
+
+/** Where a segment's spans go (docs/tracing.md). */
+export interface SegmentTrace {
+  readonly tracer: Tracer;
+  /** The context of the segment's span. */
+  readonly context: Context;
+  /** Its W3C `traceparent`, sent to a remote worker; absent when tracing is off. */
+  readonly traceparent?: string | undefined;
 }
 
 export interface TransitionWorker {

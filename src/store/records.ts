@@ -43,6 +43,11 @@ export interface ExecutionRecord {
    */
   readonly attemptOffset: number;
   readonly attemptOffsetStep: number;
+  /**
+   * The W3C `traceparent` of the submit's span when tracing was on (docs/tracing.md): each
+   * segment continues that trace. Null when the execution was submitted untraced.
+   */
+  readonly traceparent: string | null;
 }
 
 export interface InteractionRecord {

@@ -33,6 +33,7 @@ export interface ExecutionRow {
   chain_seq: number | null;
   attempt_offset: number;
   attempt_offset_step: number;
+  traceparent: string | null;
 }
 
 export interface InteractionRow {
@@ -91,6 +92,7 @@ export function executionFromRow(row: ExecutionRow): ExecutionRecord {
     chainSeq: row.chain_seq,
     attemptOffset: row.attempt_offset,
     attemptOffsetStep: row.attempt_offset_step,
+    traceparent: row.traceparent,
   };
 }
 
@@ -124,6 +126,7 @@ export function executionToRow(x: ExecutionRecord): ExecutionRow {
     chain_seq: x.chainSeq,
     attempt_offset: x.attemptOffset,
     attempt_offset_step: x.attemptOffsetStep,
+    traceparent: x.traceparent,
   };
 }
 

@@ -82,6 +82,8 @@ export interface SubmitCommand {
   readonly inputFingerprint: string;
   readonly input: unknown;
   readonly nowMs: number;
+  /** The submit span's W3C `traceparent`, kept with the execution; absent when tracing is off. */
+  readonly traceparent?: string;
 }
 
 export type SubmitOutcome =

@@ -9,6 +9,7 @@ import { KeyRing } from '../worker-protocol/key-ring.ts';
 import { RequestVerifier } from '../worker-protocol/request-verifier.ts';
 import { CoordinatorLink } from './coordinator-link.ts';
 import { buildWorkerReleases, HostedReleases, type WorkerRelease } from './hosted-releases.ts';
+import type { Tracing } from '../tracing/tracing.ts';
 
 type Protocol = 'rest' | 'grpc';
 
@@ -57,6 +58,11 @@ export interface CreateWorkerOptions {
    * the segment runner's default (5 minutes) when absent.
    */
   readonly stepTimeoutMs?: number | undefined;
+  /**
+   * Where the worker's segment and step spans go (`startTracing`, docs/tracing.md): they
+   * continue the trace the coordinator sends with each call. Default: none recorded.
+   */
+  readonly tracing?: Tracing;
 }
 
 export interface CapstanWorker {
@@ -155,6 +161,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Capsta
       workerId: () => workerId,
       servedProtocols: served,
       ...(options.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: options.stepTimeoutMs }),
+      ...(options.tracing ? { tracing: options.tracing } : {}),
     });
     await server.listen({ port: o.port, host });
     const address = server.server.address();
@@ -181,6 +188,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Capsta
       workerId: () => workerId,
       servedProtocols: served,
       ...(options.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: options.stepTimeoutMs }),
+      ...(options.tracing ? { tracing: options.tracing } : {}),
       ...(o.maxInboundMessageBytes ? { maxInboundMessageBytes: o.maxInboundMessageBytes } : {}),
     });
     const port = await server.listen(host, o.port);

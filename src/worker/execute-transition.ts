@@ -5,6 +5,7 @@ import { encodeResult } from '../worker-protocol/result-codec.ts';
 import { runSegment } from '../segment/segment-runner.ts';
 import type { StepOutput } from '../segment/transition-worker.ts';
 import type { HostedReleases } from './hosted-releases.ts';
+import { startWorkerSegmentSpan, type WorkerTracing } from './worker-span.ts';
 
 /** How a command was handled: a result envelope, or a refusal made before anything ran. */
 export type TransitionAnswer =
@@ -34,7 +35,12 @@ export async function executeTransition(
   raw: unknown,
   hosted: HostedReleases,
   signal: AbortSignal,
-  options: { stepTimeoutMs?: number | undefined } = {},
+  options: {
+    stepTimeoutMs?: number | undefined;
+    tracing?: WorkerTracing | undefined;
+    /** The caller's W3C `traceparent`, when it sent one. */
+    traceparent?: string | undefined;
+  } = {},
 ): Promise<TransitionAnswer> {
   const parsed = commandEnvelopeSchema.safeParse(raw);
   if (!parsed.success) {
@@ -62,7 +68,9 @@ export async function executeTransition(
   const { command } = decoded;
   const outputs = new Map(decoded.priorOutputs.map((o) => [o.stepIndex, o.output]));
   const completed: StepOutput[] = [];
+  const span = startWorkerSegmentSpan(options.tracing, command, options.traceparent);
   const result = await runSegment(release.pipeline, command, {
+    ...(span.trace ? { trace: span.trace } : {}),
     signal,
     // A step's own `timeout` wins; this is the worker's default for the others.
     ...(options.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: options.stepTimeoutMs }),
@@ -78,6 +86,7 @@ export async function executeTransition(
         .sort(([a], [b]) => a - b)
         .map(([stepIndex, output]) => ({ stepIndex, output })),
   });
+  span.end(result);
   if (result.outcome === 'ABANDONED') return { kind: 'abandoned' };
   if (result.outcome === 'UNREACHABLE' || result.outcome === 'OUTCOME_UNKNOWN')
     throw new Error(`the segment runner reported ${result.outcome}, which only a coordinator can`);

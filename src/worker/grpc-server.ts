@@ -24,6 +24,8 @@ import type { KeyRing } from '../worker-protocol/key-ring.ts';
 import type { RequestVerifier } from '../worker-protocol/request-verifier.ts';
 import { responseSignature } from '../worker-protocol/signed-messages.ts';
 import { executeTransition } from './execute-transition.ts';
+import type { Tracing } from '../tracing/tracing.ts';
+import { traceparentOf } from './worker-span.ts';
 import type { HostedReleases } from './hosted-releases.ts';
 import { capabilityOf } from './worker-capability.ts';
 
@@ -41,6 +43,8 @@ export interface GrpcWorkerServerOptions {
   readonly servedProtocols?: readonly ('rest' | 'grpc')[];
   /** How long one try of a step without its own `timeout` may run (`capstan.step-timeout`). */
   readonly stepTimeoutMs?: number;
+  /** The worker's spans, continuing the caller's trace; none when absent or disabled. */
+  readonly tracing?: Tracing;
 }
 
 export interface GrpcWorkerServer {
@@ -150,6 +154,12 @@ export function createGrpcWorkerServer(options: GrpcWorkerServerOptions): GrpcWo
     call.once('cancelled', () => abort.abort());
     const answer = await executeTransition(raw, hosted, abort.signal, {
       stepTimeoutMs: options.stepTimeoutMs,
+      ...(options.tracing?.enabled
+        ? {
+            tracing: { tracing: options.tracing, workerId: options.workerId },
+            traceparent: traceparentOf(call.metadata.get('traceparent')[0]),
+          }
+        : {}),
     });
     switch (answer.kind) {
       case 'result': {

@@ -22,3 +22,5 @@ export { createWorker } from './create-worker.ts';
 export type { CapstanWorker, CreateWorkerOptions } from './create-worker.ts';
 export type { WorkerRelease } from './hosted-releases.ts';
 export type { LocalPipelineSource } from '../releases/load-pipelines.ts';
+export { startTracing, type TracingOptions } from '../tracing/start-tracing.ts';
+export type { Tracing } from '../tracing/tracing.ts';

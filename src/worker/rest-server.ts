@@ -13,6 +13,8 @@ import type { KeyRing } from '../worker-protocol/key-ring.ts';
 import type { RequestVerifier } from '../worker-protocol/request-verifier.ts';
 import { signResponse } from '../worker-protocol/signed-messages.ts';
 import { executeTransition } from './execute-transition.ts';
+import type { Tracing } from '../tracing/tracing.ts';
+import { traceparentOf } from './worker-span.ts';
 import type { HostedReleases } from './hosted-releases.ts';
 import { capabilityOf } from './worker-capability.ts';
 
@@ -29,6 +31,8 @@ export interface RestWorkerServerOptions {
   readonly servedProtocols?: readonly ('rest' | 'grpc')[];
   /** How long one try of a step without its own `timeout` may run (`capstan.step-timeout`). */
   readonly stepTimeoutMs?: number;
+  /** The worker's spans, continuing the caller's trace; none when absent or disabled. */
+  readonly tracing?: Tracing;
 }
 
 const errorText = (code: ErrorCode, message: string) => JSON.stringify(errorBody(code, message));
@@ -125,6 +129,12 @@ export function createRestWorkerServer(options: RestWorkerServerOptions): Fastif
     });
     const answer = await executeTransition(raw, hosted, abort.signal, {
       stepTimeoutMs: options.stepTimeoutMs,
+      ...(options.tracing?.enabled
+        ? {
+            tracing: { tracing: options.tracing, workerId: options.workerId },
+            traceparent: traceparentOf(request.headers.traceparent),
+          }
+        : {}),
     });
     if (answer.kind === 'result') {
       const { executionId, transitionKey, envelope } = answer;

@@ -33,7 +33,21 @@ test('capstan/worker loads no coordinator, store, HTTP API or CLI code, nor esbu
   assert.ok(src.includes('src/worker/create-worker.ts'), 'the trace sees the worker itself');
   const outside = src.filter((f) => /^src\/(coordinator|store|http|cli)\//.test(f));
   assert.deepEqual(outside, [], 'the worker room reaches nothing of the coordinator side');
-  for (const heavy of ['esbuild', 'fastify', 'tar-stream', '@grpc/grpc-js', 'better-sqlite3', 'pg'])
+  // The OpenTelemetry SDK and exporter load only when tracing is enabled (docs/tracing.md).
+  const otelSdk = [
+    '@opentelemetry/sdk-trace-base',
+    '@opentelemetry/exporter-trace-otlp-http',
+    '@opentelemetry/core',
+  ];
+  for (const heavy of [
+    'esbuild',
+    'fastify',
+    'tar-stream',
+    '@grpc/grpc-js',
+    'better-sqlite3',
+    'pg',
+    ...otelSdk,
+  ])
     assert.ok(!packages.includes(heavy), `${heavy} is loaded only by a worker that uses it`);
 });
 

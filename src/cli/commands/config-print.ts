@@ -44,6 +44,7 @@ export function configPrintCommand(program: Command): void {
     .option('--port <port>', 'HTTP port (env PORT)')
     .option('--host <host>', 'address to listen on')
     .option('--metrics-port <port>', 'serve GET /metrics without a token on this port (capstan.metrics.port)')
+    .option('--tracing', 'send OpenTelemetry traces (capstan.tracing.enabled)')
     .option('--data-dir <dir>', 'data directory (env CAPSTAN_DATA_DIR)')
     .option('--node-id <id>', 'this node’s id (env CAPSTAN_NODE_ID)')
     .option('--set <key=value...>', 'any configuration key, e.g. pipeline.orchestrator.max-retries=0')

@@ -9,6 +9,8 @@ import { loadPipelines } from '../../releases/load-pipelines.ts';
 import { flagsOf, type WorkerOptions } from '../command-options.ts';
 import { registeredReleasesToHost } from '../worker-releases.ts';
 import { listeningLines, workerServers } from '../../config/worker-servers.ts';
+import { startTracing } from '../../tracing/start-tracing.ts';
+import { tracingOptionsOf } from '../../config/tracing-config.ts';
 
 /** The coordinator's worker token: the flag, else CAPSTAN_WORKER_TOKEN, else the configured ref. */
 function workerTokenOf(options: WorkerOptions, ref: string | undefined): string | undefined {
@@ -57,6 +59,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const registered = await registeredReleasesToHost(wanted, context);
   if (!options.pipelines?.length && registered.length === 0)
     throw new CliError(localCodes.invalidArgument, 'give --pipelines, --release or --artifact-digest');
+  const tracing = await startTracing(tracingOptionsOf(values, 'capstan-worker', values['capstan.node-id']));
+  if (tracing.enabled) logger.info({ endpoint: values['capstan.tracing.endpoint'] }, 'tracing enabled');
   const worker = await createWorker({
     pipelines: options.pipelines?.length ? await loadPipelines(options.pipelines) : [],
     releases: registered,
@@ -75,6 +79,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     stepTimeoutMs: parseIsoDuration(values['capstan.step-timeout']),
     tenantId,
     logger,
+    tracing,
   });
   const listening = listeningLines(worker);
   // The banner is text for a person on stderr; stdout carries log records only.
@@ -93,7 +98,10 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    void worker.stop().then(() => process.exit(0));
+    void worker
+      .stop()
+      .then(() => tracing.shutdown())
+      .then(() => process.exit(0));
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));

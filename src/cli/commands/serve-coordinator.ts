@@ -33,6 +33,8 @@ import { remoteWorkerSetup } from '../../config/remote-workers.ts';
 import { printBanner } from '../serve-banner.ts';
 import { collectDefaultMetrics } from 'prom-client';
 import { listenForMetrics } from '../../metrics/metrics-routes.ts';
+import { startTracing } from '../../tracing/start-tracing.ts';
+import { tracingOptionsOf } from '../../config/tracing-config.ts';
 
 const listOf = (csv: string): string[] =>
   csv
@@ -120,6 +122,8 @@ export async function startCoordinator(
   // Before the database: a store that cannot be configured stops the start with nothing opened.
   const artifacts = await openArtifactStore(values, { dataDir });
   const store = await openStore(values, { dataDir });
+  const tracing = await startTracing(tracingOptionsOf(values, 'capstan', nodeId));
+  if (tracing.enabled) logger.info({ endpoint: values['capstan.tracing.endpoint'] }, 'tracing enabled');
   const workers = new WorkerRegistry();
   const localWorker = hostLocally ? new LocalWorker(`${nodeId}/local`) : undefined;
   if (localWorker) workers.add(localWorker);
@@ -131,6 +135,7 @@ export async function startCoordinator(
     ...(restWorkers ? { restWorkers } : {}),
     ...(grpcWorkers ? { grpcWorkers } : {}),
     workerRegistration,
+    tracing,
   });
   // SQLite belongs to this process alone, so it always migrates; PostgreSQL may leave it to `capstan migrate`.
   const migrate = migratesOnStart(values, store);
@@ -141,6 +146,7 @@ export async function startCoordinator(
   } catch (error) {
     // Not awaited: a pool still waiting for a connection would hold the exit up.
     void store.close().catch(() => undefined);
+    void tracing.shutdown().catch(() => undefined);
     // A database whose commits a crash could lose is one to fix before serving (exit 78).
     if (error instanceof StoreNotDurableError) throw new ConfigError([`${target}: ${error.message}`]);
     throw unreachable(store, error, target) ?? error;
@@ -240,6 +246,8 @@ export async function startCoordinator(
       await metricsListener?.close();
       await coordinator.stop();
       await store.close();
+      // After the coordinator: the spans of its last segments are exported too.
+      await tracing.shutdown();
     },
   };
 }

@@ -16,6 +16,7 @@ export function serveCommand(program: Command): void {
     .option('--pipelines <module...>', 'pipeline modules or folders the local worker hosts')
     .option(...configOptions.logLevel)
     .option(...configOptions.logFormat)
+    .option(...configOptions.tracing)
     .option(...configOptions.set)
     .action(async (options: ServeOptions) => {
       // The coordinator's dependencies load only when it runs, so other commands start fast.

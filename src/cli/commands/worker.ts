@@ -31,6 +31,7 @@ export function workerCommand(program: Command): void {
     .option('--worker-token <token>', 'the coordinator’s worker-role token (env CAPSTAN_WORKER_TOKEN)')
     .option(...configOptions.logLevel)
     .option(...configOptions.logFormat)
+    .option(...configOptions.tracing)
     .option(...configOptions.set)
     .action(async (options: WorkerOptions) => {
       // The worker's dependencies load only when it runs, so other commands start fast.

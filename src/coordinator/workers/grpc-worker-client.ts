@@ -1,4 +1,4 @@
-import { Client, credentials, status, type ServiceError } from '@grpc/grpc-js';
+import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import type { Clock } from '../../runtime/clock.ts';
 import type { Random } from '../../runtime/random.ts';
 import type { TimerHandle, Timers } from '../../runtime/timers.ts';
@@ -84,7 +84,7 @@ export class GrpcWorkerClient {
   call(
     endpoint: string,
     method: keyof typeof METHODS,
-    request: { body?: Uint8Array; signal?: AbortSignal },
+    request: { body?: Uint8Array; signal?: AbortSignal; traceparent?: string },
   ): Promise<GrpcCallOutcome> {
     const o = this.#o;
     const { path } = METHODS[method];
@@ -145,11 +145,14 @@ export class GrpcWorkerClient {
         if (error) return fail(`no connection to ${endpoint}: ${error.message}`);
         // From here the worker may act on the request, whatever happens to the answer.
         sent = true;
+        const metadata = new Metadata();
+        if (request.traceparent !== undefined) metadata.set('traceparent', request.traceparent);
         const call = client.makeUnaryRequest(
           path,
           definition.requestSerialize,
           definition.responseDeserialize,
           message,
+          metadata,
           (failure: ServiceError | null, response?: unknown) =>
             finish(
               failure ? this.#failed(failure) : this.#answered(method, signed.nonce, signed.keyId, response),

@@ -38,8 +38,13 @@ function resultOf(outcome: GrpcCallOutcome, workerId: string): SegmentResult {
 export function grpcWorkerTransport(client: GrpcWorkerCaller): WorkerTransport {
   return {
     protocol: 'grpc',
-    async execute(endpoint, command, workerId, signal) {
-      const outcome = await client.call(endpoint, 'Execute', { body: Buffer.from(command), signal });
+    async execute(endpoint, command, workerId, signal, traceparent) {
+      const outcome = await client.call(endpoint, 'Execute', {
+        body: Buffer.from(command),
+        signal,
+        // Call metadata, outside the signed envelope, as gRPC carries trace context.
+        ...(traceparent === undefined ? {} : { traceparent }),
+      });
       return resultOf(outcome, workerId);
     },
     async capabilities(endpoint, signal) {

@@ -31,7 +31,14 @@ export type CapabilitiesAnswer =
  */
 export interface WorkerTransport {
   readonly protocol: RemoteProtocol;
-  execute(endpoint: string, command: string, workerId: string, signal: AbortSignal): Promise<SegmentResult>;
+  /** `traceparent` continues the segment's trace on the worker; absent when tracing is off. */
+  execute(
+    endpoint: string,
+    command: string,
+    workerId: string,
+    signal: AbortSignal,
+    traceparent?: string,
+  ): Promise<SegmentResult>;
   capabilities(endpoint: string, signal: AbortSignal): Promise<CapabilitiesAnswer>;
 }
 
@@ -110,7 +117,13 @@ export class RemoteTransitionWorker implements TransitionWorker {
     // The worker cannot read the store: the outputs `ctx.outputOf` may ask for travel along.
     const priorOutputs = await priorOutputsOf(command, hooks);
     const envelope = JSON.stringify(encodeCommand(command, priorOutputs));
-    const result = await this.#transport.execute(hosted.endpoint, envelope, this.workerId, hooks.signal);
+    const result = await this.#transport.execute(
+      hosted.endpoint,
+      envelope,
+      this.workerId,
+      hooks.signal,
+      hooks.trace?.traceparent,
+    );
     // Signed means sent by a key holder, not fit to commit: nothing of an answer that does not
     // fit the segment is committed; it is a failed try like any other.
     const problem = remoteResultProblem(result, command, await this.#contractOf(command));

@@ -52,12 +52,14 @@ function resultOf(outcome: RestCallOutcome, workerId: string): SegmentResult {
 export function restWorkerTransport(client: SignedRestClient): WorkerTransport {
   return {
     protocol: 'rest',
-    async execute(baseUrl, command, workerId, signal) {
+    async execute(baseUrl, command, workerId, signal, traceparent) {
       const outcome = await client.call(baseUrl, {
         method: 'POST',
         path: EXECUTE_PATH,
         body: command,
         signal,
+        // The W3C header, outside the signed body: nothing of the envelope changes with tracing.
+        ...(traceparent === undefined ? {} : { headers: { traceparent } }),
       });
       return resultOf(outcome, workerId);
     },

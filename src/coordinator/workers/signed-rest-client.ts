@@ -63,7 +63,14 @@ const describe = (error: unknown): string => {
   return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
 };
 
-type CallRequest = { method: 'GET' | 'POST'; path: string; body?: string; signal?: AbortSignal };
+type CallRequest = {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: string;
+  signal?: AbortSignal;
+  /** Unsigned headers beside the signed ones (`traceparent`). */
+  headers?: Readonly<Record<string, string>>;
+};
 
 /**
  * The coordinator's side of the REST worker protocol: signed calls over node:http with a
@@ -150,6 +157,7 @@ export class SignedRestClient {
         method: request.method,
         agent: pooled ?? false,
         headers: {
+          ...request.headers,
           ...signed.headers,
           ...(request.method === 'POST' ? { 'content-type': 'application/json' } : {}),
           'content-length': String(Buffer.byteLength(body)),

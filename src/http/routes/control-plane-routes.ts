@@ -234,6 +234,9 @@ export async function controlPlaneRoutes(
         pipelineId: body.pipelineId,
         input,
         idempotencyKey: body.idempotencyKey ?? header['idempotency-key'],
+        // A client's W3C trace context: the submit span joins its trace (ignored when malformed).
+        traceparent:
+          typeof request.headers.traceparent === 'string' ? request.headers.traceparent : undefined,
       });
       return submittedDto(tenantId, execution, duplicate);
     },

@@ -3,6 +3,7 @@ import type { SubmitCommand, SubmitOutcome } from '../store-port.ts';
 import { executionFromRow, type ExecutionRow } from '../rows.ts';
 import type { CommandKind } from './group-commit.ts';
 import { row, rows, type Db } from './sql.ts';
+import { submittedEventData } from '../submitted-event.ts';
 
 /**
  * Every submit of a group-commit batch as one statement: a multi-row insert of QUEUED
@@ -13,15 +14,15 @@ import { row, rows, type Db } from './sql.ts';
 const SUBMITS = `WITH input AS (
     SELECT * FROM unnest(@executionIds::text[], @tenantIds::text[], @pipelineIds::text[],
       @contractVersions::text[], @releaseVersions::text[], @executionKeys::text[],
-      @inputFingerprints::text[], @inputJsons::text[], @dataJsons::text[], @nowsMs::bigint[]) WITH ORDINALITY
+      @inputFingerprints::text[], @inputJsons::text[], @dataJsons::text[], @nowsMs::bigint[], @traceparents::text[]) WITH ORDINALITY
       AS i (execution_id, tenant_id, pipeline_id, contract_version, release_version, execution_key,
-        input_fingerprint, input_json, data_json, now_ms, ord)),
+        input_fingerprint, input_json, data_json, now_ms, traceparent, ord)),
   inserted AS (
     INSERT INTO executions (execution_id, tenant_id, pipeline_id, contract_version, release_version,
       execution_key, input_fingerprint, input_json, status, version, step_index, attempt, lease_epoch,
-      next_due_at, created_at, updated_at)
+      next_due_at, created_at, updated_at, traceparent)
     SELECT execution_id, tenant_id, pipeline_id, contract_version, release_version, execution_key,
-      input_fingerprint, input_json, 'QUEUED', 1, 0, 0, 0, now_ms, now_ms, now_ms
+      input_fingerprint, input_json, 'QUEUED', 1, 0, 0, 0, now_ms, now_ms, now_ms, traceparent
     FROM input ORDER BY ord
     ON CONFLICT (tenant_id, pipeline_id, execution_key) DO NOTHING
     RETURNING *),
@@ -46,18 +47,9 @@ export const submits: CommandKind<SubmitCommand, SubmitOutcome> = {
       executionKeys: cs.map((c) => c.executionKey),
       inputFingerprints: cs.map((c) => c.inputFingerprint),
       inputJsons: cs.map((c) => JSON.stringify(c.input)),
-      dataJsons: cs.map((c) =>
-        JSON.stringify({
-          tenantId: c.tenantId,
-          pipelineId: c.pipelineId,
-          contractVersion: c.contractVersion,
-          releaseVersion: c.releaseVersion,
-          executionKey: c.executionKey,
-          inputFingerprint: c.inputFingerprint,
-          input: c.input,
-        }),
-      ),
+      dataJsons: cs.map((c) => JSON.stringify(submittedEventData(c))),
       nowsMs: cs.map((c) => c.nowMs),
+      traceparents: cs.map((c) => c.traceparent ?? null),
       eventType: JournalEventType.SUBMITTED,
     });
     const byId = new Map(inserted.map((r) => [r.execution_id, r]));

@@ -1,6 +1,7 @@
 import { JournalEventType } from '../../domain/journal-events.ts';
 import type { SubmitCommand, SubmitOutcome } from '../store-port.ts';
 import { appendEvent } from './journal.ts';
+import { submittedEventData } from '../submitted-event.ts';
 import { executionFromRow, type ExecutionRow } from '../rows.ts';
 import type { Statements } from './statements.ts';
 
@@ -13,8 +14,8 @@ export function submitExecution(sql: Statements, c: SubmitCommand): SubmitOutcom
     .get(
       `INSERT INTO executions (execution_id, tenant_id, pipeline_id, contract_version, release_version,
          execution_key, input_fingerprint, input_json, status, version, step_index, attempt, lease_epoch,
-         next_due_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'QUEUED', 1, 0, 0, 0, ?, ?, ?)
+         next_due_at, created_at, updated_at, traceparent)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'QUEUED', 1, 0, 0, 0, ?, ?, ?, ?)
        ON CONFLICT (tenant_id, pipeline_id, execution_key) DO NOTHING
        RETURNING *`,
     )
@@ -30,17 +31,10 @@ export function submitExecution(sql: Statements, c: SubmitCommand): SubmitOutcom
       c.nowMs,
       c.nowMs,
       c.nowMs,
+      c.traceparent ?? null,
     ) as ExecutionRow | undefined;
   if (inserted) {
-    appendEvent(sql, c.executionId, 1, JournalEventType.SUBMITTED, c.nowMs, {
-      tenantId: c.tenantId,
-      pipelineId: c.pipelineId,
-      contractVersion: c.contractVersion,
-      releaseVersion: c.releaseVersion,
-      executionKey: c.executionKey,
-      inputFingerprint: c.inputFingerprint,
-      input: c.input,
-    });
+    appendEvent(sql, c.executionId, 1, JournalEventType.SUBMITTED, c.nowMs, submittedEventData(c));
     return { kind: 'created', execution: executionFromRow(inserted) };
   }
   const existing = sql

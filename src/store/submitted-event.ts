@@ -1,0 +1,19 @@
+import type { SubmitCommand } from './store-port.ts';
+
+/**
+ * The data of a `submitted` journal event, in both dialects: what the projection fold needs to
+ * rebuild the execution row. `traceparent` is written only when the submit was traced, so the
+ * events of untraced executions are as they were.
+ */
+export function submittedEventData(c: SubmitCommand): Record<string, unknown> {
+  return {
+    tenantId: c.tenantId,
+    pipelineId: c.pipelineId,
+    contractVersion: c.contractVersion,
+    releaseVersion: c.releaseVersion,
+    executionKey: c.executionKey,
+    inputFingerprint: c.inputFingerprint,
+    input: c.input,
+    ...(c.traceparent === undefined ? {} : { traceparent: c.traceparent }),
+  };
+}
