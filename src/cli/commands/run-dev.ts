@@ -8,7 +8,8 @@ import { moduleFiles } from '../../releases/load-pipelines.ts';
 import type { PipelineContract } from '../../releases/pipeline-contract.ts';
 import type { ServeOptions } from '../command-options.ts';
 import { FileWatch } from '../watch-files.ts';
-import { startCoordinator, stopOnSignals, type RunningCoordinator } from './serve-coordinator.ts';
+import { stopOnSignals } from '../stop-on-signals.ts';
+import { startCoordinator, type RunningCoordinator } from './serve-coordinator.ts';
 
 // Human lines on stderr, beside the banner: stdout stays the log stream (README, "Logs").
 const say = (line: string): void => void process.stderr.write(`[dev] ${line}\n`);
@@ -23,13 +24,14 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
 export async function runDev(options: ServeOptions & { pipelines: string[] }): Promise<void> {
   const files = options.pipelines.flatMap((target) => moduleFiles(target));
   const bundles = await mkdtemp(join(tmpdir(), 'capstan-dev-'));
+  const signals = stopOnSignals();
   const first = await loadFreshPipelines(files, bundles);
   const running = await startCoordinator(options, first.sources);
   const rebuild = serialized(() => buildAndActivate(running, files, bundles, watch));
   const watch = new FileWatch(() => void rebuild());
   watch.set(first.inputs);
   say(`watching ${first.inputs.size} file(s); a save builds, registers and activates a new release`);
-  stopOnSignals({
+  signals.attach({
     ...running,
     close: async () => {
       watch.close();

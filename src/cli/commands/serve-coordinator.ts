@@ -31,6 +31,7 @@ import { EndpointAllowList } from '../../coordinator/workers/endpoint-allow-list
 import { WorkerRegistrationPolicy } from '../../coordinator/workers/worker-registration-policy.ts';
 import { remoteWorkerSetup } from '../../config/remote-workers.ts';
 import { printBanner } from '../serve-banner.ts';
+import { stopOnSignals } from '../stop-on-signals.ts';
 import { collectDefaultMetrics } from 'prom-client';
 import { listenForMetrics } from '../../metrics/metrics-routes.ts';
 import { startTracing } from '../../tracing/start-tracing.ts';
@@ -56,24 +57,12 @@ export interface RunningCoordinator {
 
 /** Runs a coordinator until SIGINT or SIGTERM. */
 export async function serve(options: ServeOptions): Promise<void> {
+  const signals = stopOnSignals();
   const running = await startCoordinator(options);
   // The process's own metrics (CPU, memory, event loop lag, GC), once: `serve` runs one
   // coordinator per process, so they belong to its registry.
   collectDefaultMetrics({ register: running.coordinator.metrics.registry, prefix: 'capstan_' });
-  stopOnSignals(running);
-}
-
-/** Closes the coordinator on SIGINT or SIGTERM, then exits. */
-export function stopOnSignals(running: RunningCoordinator): void {
-  let stopping = false;
-  const shutdown = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    running.logger.info({ signal }, 'shutting down');
-    void running.close().then(() => process.exit(0));
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  signals.attach(running);
 }
 
 /**
