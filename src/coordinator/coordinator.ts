@@ -19,7 +19,6 @@ import { isSettled, isTerminal, type ExecutionStatus } from '../domain/execution
 import { DLQ_TOPIC } from '../dlq/dead-letter.ts';
 import { defaultRelayPolicy, logDlqSink, relayOutbox, type PublicationSink } from '../dlq/outbox-relay.ts';
 import { ReleaseCatalog, schemaIssues } from '../releases/release-catalog.ts';
-import type { TimerHandle } from '../runtime/timers.ts';
 import { fingerprint, sha256Hex } from '../util/canonical-json.ts';
 import { grpcWorkerTransport } from './workers/grpc-worker-transport.ts';
 import { RemoteWorkerDirectory } from './workers/remote-worker-directory.ts';
@@ -36,6 +35,7 @@ import { ExecutionWatch } from './execution-watch.ts';
 import { LeaderElection, MAINTENANCE_ROLE } from './leader-election.ts';
 import { LifecycleLog } from './lifecycle-log.ts';
 import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
+import { PassTimer } from './pass-timer.ts';
 import { NodePresence, nodeHeartbeatIntervalMs, type NodeList } from './node-presence.ts';
 import { buildInfo } from '../build/build-info.ts';
 import { StepRetryPolicies } from './step-retry-policies.ts';
@@ -89,9 +89,7 @@ export class Coordinator {
   readonly #clockSkew: ClockSkewMonitor;
   #unsubscribe: (() => void) | undefined;
   readonly #sinks: ReadonlyMap<string, PublicationSink>;
-  #wakeTimer: TimerHandle | undefined;
-  /** When the scheduled background pass will run. */
-  #wakeAtMs: number | undefined;
+  readonly #passTimer: PassTimer;
   #maintenance: Promise<unknown> = Promise.resolve();
   #started = false;
   #stopped = false;
@@ -100,6 +98,7 @@ export class Coordinator {
 
   constructor(deps: CoordinatorDeps) {
     this.#d = deps;
+    this.#passTimer = new PassTimer(deps.clock, deps.timers, () => this.wake());
     this.store = deps.store;
     this.workers = deps.workers;
     this.metrics = new CoordinatorMetrics({
@@ -182,7 +181,7 @@ export class Coordinator {
       watch: this.#watch,
       lifecycle: this.#lifecycle,
       onPublication: () => void this.#relay(),
-      onDueAt: (atMs) => this.#wakeNoLaterThan(atMs),
+      onDueAt: (atMs) => this.#passTimer.noLaterThan(atMs),
       onWorkerUnreachable: (worker, at, reason) =>
         this.workers.holdDown(
           worker.workerId,
@@ -265,8 +264,7 @@ export class Coordinator {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#unsubscribe?.();
-    if (this.#wakeTimer) this.#d.timers.clearTimeout(this.#wakeTimer);
-    this.#wakeTimer = undefined;
+    this.#passTimer.stop();
     await this.#maintenance.catch(() => undefined);
     this.#prober?.stop();
     await this.#probing;
@@ -337,7 +335,7 @@ export class Coordinator {
 
   #retryWakeSoon(): void {
     if (this.#stopped) return;
-    this.#setWakeTimer(this.#d.clock.now() + Math.min(2000, this.#d.config.sweepIntervalMs));
+    this.#passTimer.at(this.#d.clock.now() + Math.min(2000, this.#d.config.sweepIntervalMs));
   }
 
   /** Another node changed the store: re-read what the signal names. */
@@ -752,30 +750,7 @@ export class Coordinator {
     if (delay <= 0) delay = Math.min(1000, config.sweepIntervalMs);
     // Passes also carry the local worker's heartbeat, so they come often enough to keep it fresh.
     delay = Math.min(delay, config.sweepIntervalMs, config.workerStaleAfterMs / 3);
-    this.#setWakeTimer(now + delay);
-  }
-
-  /**
-   * Pulls the next pass forward to `atMs` when a commit created something due sooner (a
-   * retry, an await deadline) than the pass already scheduled.
-   */
-  #wakeNoLaterThan(atMs: number): void {
-    if (this.#stopped || (this.#wakeAtMs !== undefined && this.#wakeAtMs <= atMs)) return;
-    this.#setWakeTimer(atMs);
-  }
-
-  #setWakeTimer(atMs: number): void {
-    const { clock, timers } = this.#d;
-    if (this.#wakeTimer) timers.clearTimeout(this.#wakeTimer);
-    this.#wakeAtMs = atMs;
-    this.#wakeTimer = timers.setTimeout(
-      () => {
-        this.#wakeTimer = undefined;
-        this.#wakeAtMs = undefined;
-        this.wake();
-      },
-      Math.max(0, atMs - clock.now()),
-    );
+    this.#passTimer.at(now + delay);
   }
 
   /**
