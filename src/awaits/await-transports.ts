@@ -65,7 +65,11 @@ export class AwaitTransports {
   /** Stops consumers and closes connections; unacknowledged messages are redelivered later. */
   async stop(): Promise<void> {
     for (const t of this.#transports.values()) {
-      await t.stop().catch((error: unknown) => this.#logger.warn({ err: error, transport: t.name }, 'await transport did not stop cleanly'));
+      await t
+        .stop()
+        .catch((error: unknown) =>
+          this.#logger.warn({ err: error, transport: t.name }, 'await transport did not stop cleanly'),
+        );
     }
   }
 }

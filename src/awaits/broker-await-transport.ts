@@ -17,7 +17,11 @@ export class BrokerAwaitTransport implements AwaitTransport {
   }
 
   publish(request: AwaitRequest): Promise<void> {
-    return this.link.publish('requests', encodeJson(requestMessage(request)), `request:${request.interactionId}`);
+    return this.link.publish(
+      'requests',
+      encodeJson(requestMessage(request)),
+      `request:${request.interactionId}`,
+    );
   }
 
   startConsumer(receive: CompletionReceiver): Promise<void> {

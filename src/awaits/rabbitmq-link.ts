@@ -60,7 +60,11 @@ export class RabbitMqLink implements BrokerLink {
         this.queue(flow),
         Buffer.from(body),
         { persistent: true, messageId, contentType: 'application/json' },
-        (error: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve()),
+        // A nack from the broker (it could not take the message) arrives as the error.
+        (error: unknown) =>
+          error
+            ? reject(error instanceof Error ? error : new Error('RabbitMQ refused the message'))
+            : resolve(),
       );
     });
   }
@@ -101,7 +105,8 @@ export class RabbitMqLink implements BrokerLink {
 
   /** Deletes both queues (tests, and tearing a deployment down). */
   async deleteQueues(): Promise<void> {
-    for (const flow of ['requests', 'completions'] as const) await this.#publisher.deleteQueue(this.queue(flow));
+    for (const flow of ['requests', 'completions'] as const)
+      await this.#publisher.deleteQueue(this.queue(flow));
   }
 
   async close(): Promise<void> {

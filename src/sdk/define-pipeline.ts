@@ -102,7 +102,8 @@ function stepTimeoutMs(timeout: Duration, id: string): number {
 
 function awaitTransport(name: string | undefined, id: string): AwaitTransportName {
   if (name === undefined) return 'interaction-api';
-  if (!TRANSPORT_NAME.test(name)) throw new Error(`await step ${id}: transport '${name}' is not a valid name`);
+  if (!TRANSPORT_NAME.test(name))
+    throw new Error(`await step ${id}: transport '${name}' is not a valid name`);
   return name;
 }
 

@@ -1,4 +1,9 @@
-import { awaitRequestMessage, decodeJson, encodeJson, type AwaitRequestMessage } from '../awaits/await-messages.ts';
+import {
+  awaitRequestMessage,
+  decodeJson,
+  encodeJson,
+  type AwaitRequestMessage,
+} from '../awaits/await-messages.ts';
 import type { BrokerLink } from '../awaits/broker-link.ts';
 import { silentLogger, type Logger } from '../runtime/logger.ts';
 import { systemRandom, type Random } from '../runtime/random.ts';
@@ -41,7 +46,8 @@ export class ProviderMock {
   readonly #o: ProviderMockOptions;
   readonly #random: Random;
   readonly #logger: Logger;
-  readonly #held: { completion: Uint8Array; id: string; sent: () => void; failed: (e: unknown) => void }[] = [];
+  readonly #held: { completion: Uint8Array; id: string; sent: () => void; failed: (e: unknown) => void }[] =
+    [];
   readonly #pauses = new Map<NodeJS.Timeout, () => void>();
   #stopping = false;
   #burstTimer: NodeJS.Timeout | undefined;

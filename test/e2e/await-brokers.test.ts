@@ -56,7 +56,15 @@ async function paymentWorld(t: TestContext, kind: BrokerKind, profile: ProviderP
   const submit = async (amount: number) =>
     (await node.coordinator.submit('default', { pipelineId: 'payment', input: { amount } })).execution
       .executionId;
-  return { ...node, logger, provider, providerLink, submit, open, registry: node.coordinator.metrics.registry };
+  return {
+    ...node,
+    logger,
+    provider,
+    providerLink,
+    submit,
+    open,
+    registry: node.coordinator.metrics.registry,
+  };
 }
 
 const completionsOf = (registry: Registry, kind: string, outcome: string) =>
@@ -74,7 +82,9 @@ for (const kind of brokerKinds) {
       3,
     );
     assert.equal(await completionsOf(world.registry, kind, 'completed'), 3);
-    const message = (await world.coordinator.store.readOutbox(10)).filter((m) => m.topic === awaitTopic(kind));
+    const message = (await world.coordinator.store.readOutbox(10)).filter(
+      (m) => m.topic === awaitTopic(kind),
+    );
     assert.deepEqual(message, [], 'every request left the outbox');
   });
 
@@ -99,7 +109,11 @@ for (const kind of brokerKinds) {
     const link: BrokerLink = world.providerLink;
     // The broker delivers the same completion again (a new message id: no broker dedupe).
     await link.publish('completions', completion({}), `again-${randomUUID()}`);
-    await link.publish('completions', encodeJson({ tenantId: 'default', interactionId: randomUUID(), response }), randomUUID());
+    await link.publish(
+      'completions',
+      encodeJson({ tenantId: 'default', interactionId: randomUUID(), response }),
+      randomUUID(),
+    );
     await link.publish('completions', Buffer.from('not json at all'), randomUUID());
     await link.publish('completions', encodeJson({ tenantId: 'default', response }), randomUUID());
     await until('the four messages to be consumed', async () => {
@@ -129,5 +143,58 @@ for (const kind of brokerKinds) {
     const probe = await world.open();
     t.after(() => probe.close());
     assert.equal(await probe.backlog('completions'), 0);
+  });
+}
+
+for (const kind of brokerKinds) {
+  test(`[${kind}] a request parked but not yet published when its coordinator stops is published by the next one`, async (t) => {
+    const logger = recordingLogger();
+    const open = brokerNames(t, kind, logger);
+    const db = await openTestStore(t, 'sqlite');
+    const relayPolicy = { maxAttempts: 10, baseDelayMs: 100, maxDelayMs: 1000, claimMs: 300 };
+    // The first coordinator claims the request from the outbox and never gets to deliver it.
+    let claimed = 0;
+    const stuck = new Map([[awaitTopic(kind), { deliver: () => new Promise<void>(() => void claimed++) }]]);
+    const first = await startAwaitNode(
+      t,
+      db.store,
+      [paymentPipeline(kind)],
+      await brokerTransports(open, logger),
+      {
+        sinks: stuck,
+        relayPolicy,
+      },
+    );
+    const { execution } = await first.coordinator.submit('default', {
+      pipelineId: 'payment',
+      input: { amount: 9 },
+    });
+    await until('the request to be claimed', () => claimed === 1);
+    assert.equal(
+      (await first.coordinator.status('default', execution.executionId)).status,
+      'WAITING_EXTERNAL',
+    );
+    await first.stop();
+    await db.store.close();
+
+    const store = await db.more();
+    // Its claim runs out after `claimMs`; the next relay pass after that takes the request.
+    const second = await startAwaitNode(
+      t,
+      store,
+      [paymentPipeline(kind)],
+      await brokerTransports(open, logger),
+      {
+        relayPolicy,
+        sweepIntervalMs: 200,
+      },
+    );
+    const provider = new ProviderMock({ link: await open() });
+    t.after(() => provider.stop());
+    await provider.start();
+    assert.equal(await settled(second.coordinator, execution.executionId), 'SUCCEEDED');
+    assert.equal(provider.answered.size, 1);
+    const registry = second.coordinator.metrics.registry;
+    assert.equal(await counter(registry, 'capstan_await_requests_published_total', { transport: kind }), 1);
   });
 }

@@ -7,7 +7,12 @@ import type { BrokerLink } from '../../src/awaits/broker-link.ts';
 import { NatsLink } from '../../src/awaits/nats-link.ts';
 import { RabbitMqLink } from '../../src/awaits/rabbitmq-link.ts';
 import type { Coordinator } from '../../src/coordinator/coordinator.ts';
-import { createCoordinator, hostLocalPipelines, LocalWorker, WorkerRegistry } from '../../src/coordinator/index.ts';
+import {
+  createCoordinator,
+  hostLocalPipelines,
+  LocalWorker,
+  WorkerRegistry,
+} from '../../src/coordinator/index.ts';
 import type { PublicationSink, RelayPolicy } from '../../src/dlq/outbox-relay.ts';
 import type { Logger } from '../../src/runtime/logger.ts';
 import { definePipeline, NonRetryableError, type Pipeline } from '../../src/sdk/index.ts';
@@ -23,7 +28,8 @@ export type BrokerKind = (typeof brokerKinds)[number];
 /** A log that keeps its lines, for asserting what a consumer reported. */
 export function recordingLogger(): Logger & { lines: { level: string; msg: string; obj: object }[] } {
   const lines: { level: string; msg: string; obj: object }[] = [];
-  const at = (level: string) => (obj: object, msg?: string) => void lines.push({ level, msg: msg ?? '', obj });
+  const at = (level: string) => (obj: object, msg?: string) =>
+    void lines.push({ level, msg: msg ?? '', obj });
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
@@ -93,7 +99,13 @@ export async function startAwaitNode(
   store: Store,
   pipelines: readonly Pipeline[],
   transports: AwaitTransports,
-  options: { sinks?: ReadonlyMap<string, PublicationSink>; relayPolicy?: RelayPolicy; logger?: Logger } = {},
+  options: {
+    sinks?: ReadonlyMap<string, PublicationSink>;
+    relayPolicy?: RelayPolicy;
+    logger?: Logger;
+    /** How often the background pass (and so the outbox relay) runs; default the engine's. */
+    sweepIntervalMs?: number;
+  } = {},
 ): Promise<AwaitNode> {
   const workers = new WorkerRegistry();
   const worker = new LocalWorker('await-test');
@@ -101,17 +113,25 @@ export async function startAwaitNode(
   const coordinator = createCoordinator({
     store,
     workers,
-    config: { retryDelayMs: 100 },
+    config: {
+      retryDelayMs: 100,
+      ...(options.sweepIntervalMs === undefined ? {} : { sweepIntervalMs: options.sweepIntervalMs }),
+    },
     sinks: options.sinks ?? transports.sinks(),
     ...(options.relayPolicy ? { relayPolicy: options.relayPolicy } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });
   transports.observe(coordinator.metrics.registry);
   await coordinator.start();
-  await hostLocalPipelines(coordinator, worker, pipelines.map((pipeline) => ({ pipeline })), {
-    tenantId: 'default',
-    nowMs: Date.now(),
-  });
+  await hostLocalPipelines(
+    coordinator,
+    worker,
+    pipelines.map((pipeline) => ({ pipeline })),
+    {
+      tenantId: 'default',
+      nowMs: Date.now(),
+    },
+  );
   await transports.start(coordinator);
   let stopped: Promise<void> | undefined;
   const stop = () =>
@@ -124,6 +144,9 @@ export async function startAwaitNode(
 }
 
 /** One broker transport over a fresh link. */
-export async function brokerTransports(open: () => Promise<BrokerLink>, logger: Logger): Promise<AwaitTransports> {
+export async function brokerTransports(
+  open: () => Promise<BrokerLink>,
+  logger: Logger,
+): Promise<AwaitTransports> {
   return new AwaitTransports([new BrokerAwaitTransport(await open())], logger);
 }

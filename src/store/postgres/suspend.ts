@@ -4,7 +4,6 @@ import { FIRST_OF_EACH_FENCE, matchedByOrd } from './batch-sql.ts';
 import type { CommandKind } from './group-commit.ts';
 import { rows } from './sql.ts';
 
-
 /**
  * Every suspend of a group-commit batch as one statement (parallel arrays, `unnest`, one row
  * each numbered by `ord`): each row's guarded UPDATE parks its execution (fenced: RUNNING
