@@ -1,4 +1,7 @@
 import { hostname } from 'node:os';
+import { openAwaitTransports } from '../../config/await-transports-config.ts';
+import { DLQ_TOPIC } from '../../dlq/dead-letter.ts';
+import { logDlqSink } from '../../dlq/outbox-relay.ts';
 import { join, resolve } from 'node:path';
 import { resolveAccessTokens } from '../../config/access-tokens.ts';
 import { loadConfig } from '../../config/load-config.ts';
@@ -123,10 +126,19 @@ export async function startCoordinator(
   const workers = new WorkerRegistry();
   const localWorker = hostLocally ? new LocalWorker(`${nodeId}/local`) : undefined;
   if (localWorker) workers.add(localWorker);
+  // Before the coordinator: a configured broker that cannot be reached stops the start.
+  const awaitTransports = await openAwaitTransports(values, {
+    logger,
+    defaultCallbackBaseUrl: `http://${values['capstan.host']}:${port}`,
+  }).catch(async (error: unknown) => {
+    await store.close().catch(() => undefined);
+    throw error;
+  });
   const coordinator = createCoordinator({
     store,
     logger,
     workers,
+    sinks: new Map([[DLQ_TOPIC, logDlqSink(logger)], ...awaitTransports.sinks()]),
     config: engineConfigOf(values, nodeId),
     ...(restWorkers ? { restWorkers } : {}),
     ...(grpcWorkers ? { grpcWorkers } : {}),
@@ -137,8 +149,10 @@ export async function startCoordinator(
   const target = storeTarget(values, store, dataDir);
   try {
     await firstContact(store, store.ping(), target);
+    awaitTransports.observe(coordinator.metrics.registry);
     await coordinator.start({ migrate });
   } catch (error) {
+    void awaitTransports.stop();
     // Not awaited: a pool still waiting for a connection would hold the exit up.
     void store.close().catch(() => undefined);
     // A database whose commits a crash could lose is one to fix before serving (exit 78).
@@ -166,6 +180,10 @@ export async function startCoordinator(
   const liveLines = liveReleaseLines(live);
   for (const warning of liveLines.warnings) logger.warn({}, warning);
   coordinator.wake();
+  // After the releases are hosted: a completion validates against its await step's schema.
+  await awaitTransports.start(coordinator);
+  if (awaitTransports.names.length > 0)
+    logger.info({ transports: awaitTransports.names }, 'await transports ready');
 
   const registrar = new ReleaseRegistrar({
     store,
@@ -194,6 +212,7 @@ export async function startCoordinator(
     maxLongPolls: values['capstan.http.max-long-polls'],
     submitRatePerSecond: values['capstan.http.submit-rate-per-second'],
     consoleEnabled: values['capstan.console.enabled'],
+    awaitTransports,
   });
   const address = await http.listen({ port, host: values['capstan.host'] });
   const metricsPort = values['capstan.metrics.port'];
@@ -237,6 +256,7 @@ export async function startCoordinator(
     close: async () => {
       await http.close();
       await metricsListener?.close();
+      await awaitTransports.stop();
       await coordinator.stop();
       await store.close();
     },
