@@ -364,6 +364,57 @@ export const settings = {
     default: undefined,
     env: [],
   },
+  // Await transports (docs/await-transports.md): each is off until enabled; await steps name one.
+  'capstan.awaits.transports.nats.enabled': { schema: bool, default: false, env: [] },
+  'capstan.awaits.transports.nats.url': {
+    schema: z.string().regex(/^(env:.+|file:.+|(nats|tls):\/\/.+)$/, 'a nats:// URL, or a secret ref to one'),
+    default: 'nats://127.0.0.1:4222',
+    env: ['CAPSTAN_NATS_URL'],
+  },
+  /** The JetStream stream holding requests and completions (a work queue); created when missing. */
+  'capstan.awaits.transports.nats.stream': {
+    schema: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a stream name: letters, digits, _ and -'),
+    default: 'CAPSTAN_AWAITS',
+    env: [],
+  },
+  /** Requests go to `<prefix>.requests`, completions come from `<prefix>.completions`. */
+  'capstan.awaits.transports.nats.subject-prefix': {
+    schema: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'dot-separated subject tokens'),
+    default: 'capstan.awaits',
+    env: [],
+  },
+  /** How long a delivered completion may stay unacknowledged before JetStream redelivers it. */
+  'capstan.awaits.transports.nats.ack-wait': { schema: duration, default: 'PT30S', env: [] },
+  'capstan.awaits.transports.nats.max-in-flight': { schema: int(1, 10_000), default: 64, env: [] },
+  'capstan.awaits.transports.rabbitmq.enabled': { schema: bool, default: false, env: [] },
+  'capstan.awaits.transports.rabbitmq.url': {
+    schema: z.string().regex(/^(env:.+|file:.+|amqps?:\/\/.+)$/, 'an amqp:// URL, or a secret ref to one'),
+    default: 'amqp://guest:guest@127.0.0.1:5672',
+    env: ['CAPSTAN_AMQP_URL'],
+  },
+  /** Durable queues `<prefix>.requests` and `<prefix>.completions`, declared when missing. */
+  'capstan.awaits.transports.rabbitmq.queue-prefix': {
+    schema: z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, 'a queue name prefix'),
+    default: 'capstan.awaits',
+    env: [],
+  },
+  'capstan.awaits.transports.rabbitmq.prefetch': { schema: int(1, 10_000), default: 32, env: [] },
+  'capstan.awaits.transports.webhook.enabled': { schema: bool, default: false, env: [] },
+  /** Where requests are POSTed. Required when the webhook transport is enabled. */
+  'capstan.awaits.transports.webhook.url': { schema: httpUrl.optional(), default: undefined, env: [] },
+  /** The key signing callback URLs and request bodies. Required when the webhook transport is enabled. */
+  'capstan.awaits.transports.webhook.secret-ref': {
+    schema: secretRef.optional(),
+    default: undefined,
+    env: [],
+  },
+  /** The coordinator's URL as the webhook's receiver reaches it; default `http://<host>:<port>`. */
+  'capstan.awaits.transports.webhook.callback-base-url': {
+    schema: httpUrl.optional(),
+    default: undefined,
+    env: [],
+  },
+  'capstan.awaits.transports.webhook.timeout': { schema: duration, default: 'PT10S', env: [] },
   'pipeline.orchestrator.control-plane.enabled': { schema: bool, default: true, env: [] },
   /** Refuses to start without a remote worker protocol, and never runs segments in-process. */
   'pipeline.orchestrator.control-plane.require-remote-worker': { schema: bool, default: false, env: [] },

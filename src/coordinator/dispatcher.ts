@@ -1,4 +1,5 @@
 import { decideUnknownOutcome } from '../domain/remote-outcome-policy.ts';
+import { awaitPublication } from '../awaits/await-publication.ts';
 import { decideFailure, type FailureDecision } from '../domain/retry-policy.ts';
 import { deadLetterPublication } from '../dlq/dead-letter.ts';
 import type { Clock } from '../runtime/clock.ts';
@@ -310,27 +311,27 @@ export class Dispatcher {
         const s = result.suspension;
         const interactionId = random.uuid();
         const deadlineAtMs = nowMs + s.deadlineMs;
+        const interaction = {
+          interactionId,
+          correlationId: interactionId,
+          unitId: random.uuid(),
+          stepId: s.stepId,
+          requestPayload: s.requestPayload,
+          assignee: s.assignee,
+          group: s.group,
+          transportType: s.transportType,
+          deadlineAtMs,
+        };
+        // A broker or webhook transport's request is published through the outbox, committed with the park.
+        const publication = awaitPublication(x, interaction);
         const parked = await store.commitSegment({
           ...fence,
           outputs,
           nowMs,
-          outcome: {
-            kind: 'suspend',
-            stepIndex: result.stepIndex,
-            interaction: {
-              interactionId,
-              correlationId: interactionId,
-              unitId: random.uuid(),
-              stepId: s.stepId,
-              requestPayload: s.requestPayload,
-              assignee: s.assignee,
-              group: s.group,
-              transportType: s.transportType,
-              deadlineAtMs,
-            },
-          },
+          outcome: { kind: 'suspend', stepIndex: result.stepIndex, interaction, publication },
         });
         if (!parked) return;
+        if (publication) this.#d.onPublication?.();
         this.#d.onDueAt?.(deadlineAtMs);
         await this.#logOutputs(x, outputs);
         this.#d.lifecycle.parked(x, result.stepIndex, { interactionId, stepId: s.stepId, deadlineAtMs });

@@ -33,6 +33,10 @@ export const errorCatalog = {
     status: 403,
     message: "The registration's worker-protocol signature does not verify.",
   },
+  callback_signature_invalid: {
+    status: 403,
+    message: "The callback URL's signature does not verify (or this coordinator has no webhook transport).",
+  },
   route_not_found: { status: 404, message: 'No such route.' },
   tenant_not_found: { status: 404, message: 'The tenant is not allowed on this coordinator.' },
   execution_not_found: { status: 404, message: 'No such execution in this tenant.' },
@@ -71,6 +75,10 @@ export const errorCatalog = {
   execution_version_conflict: {
     status: 409,
     message: 'The execution changed: its version is not the expected one.',
+  },
+  callback_expired: {
+    status: 410,
+    message: "The callback URL has expired: the interaction's deadline passed.",
   },
   request_timeout: { status: 408, message: 'The request was not received in time.' },
   payload_too_large: { status: 413, message: 'The request body exceeds the configured limit.' },

@@ -20,6 +20,11 @@ export const SURFACES = {
   metrics: ['operator', 'admin'],
   /** Cluster discovery: any role's token. */
   discovery: ['operator', 'admin', 'worker'],
+  /**
+   * A webhook's completion: no token; the route checks the HMAC signature of its callback URL,
+   * which opens that one interaction until its deadline (`awaits/callback-signature.ts`).
+   */
+  'signed-callback': [],
 } as const satisfies Record<string, readonly TokenRole[]>;
 export type Surface = keyof typeof SURFACES;
 
@@ -113,7 +118,8 @@ export function guardRoutes(app: FastifyInstance, options: RouteGuardOptions): v
       throw new CapstanError('unauthorized');
     }
     if (options.disabled.has(surface)) throw new CapstanError('route_not_found');
-    if (surface === 'public') return;
+    // No role opens these: public, or a route that checks its own credential (a signature).
+    if (SURFACES[surface].length === 0) return;
     request.callerRole = authorize(request, options.tokens, surface);
   });
 }

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { AwaitTransports } from '../awaits/await-transports.ts';
 import type { AccessTokens } from '../config/access-tokens.ts';
 import type { Coordinator } from '../coordinator/coordinator.ts';
 import type { Logger } from '../runtime/logger.ts';
@@ -11,6 +12,7 @@ import { guardRoutes, type Surface } from './auth.ts';
 import { LongPollGate } from './long-poll-gate.ts';
 import { DOCS_PREFIX, installOpenApi } from './openapi.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
+import { awaitCallbackRoutes } from './routes/await-callback-routes.ts';
 import { clusterRoutes } from './routes/cluster-routes.ts';
 import { consoleAssetsDir, consoleRoutes, whoamiRoute } from './routes/console-routes.ts';
 import { controlPlaneRoutes } from './routes/control-plane-routes.ts';
@@ -39,6 +41,8 @@ export interface HttpOptions {
   readonly submitRatePerSecond?: number;
   /** Serve the web console at /console (docs/console.md). Default false. */
   readonly consoleEnabled?: boolean;
+  /** The await transports: the webhook's callback route checks signatures with their key. */
+  readonly awaitTransports?: AwaitTransports;
 }
 
 /**
@@ -125,6 +129,7 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
     releaseRoutes(api, options.coordinator, options.registrar, tenantOf);
     workerRoutes(api, options.coordinator, tenantOf);
     metricsRoute(api, options.coordinator.metrics);
+    awaitCallbackRoutes(api, options.coordinator, options.awaitTransports, tenantOf);
   });
   return app;
 }

@@ -21,6 +21,7 @@ const SURFACE_NOTES: Record<Surface, string> = {
   admin: 'Bearer token of role admin.',
   'worker-lifecycle': 'Bearer token of role worker or admin.',
   discovery: 'Bearer token of any role (operator, admin or worker).',
+  'signed-callback': 'No token: the signed callback URL (its `signature` and `expires`) is the credential.',
 };
 
 /**
@@ -108,7 +109,7 @@ export function installOpenApi(app: FastifyInstance): void {
           ...schema,
           tags: [surface],
           description: [schema.description, SURFACE_NOTES[surface]].filter(Boolean).join('\n\n'),
-          security: surface === 'public' ? [] : [{ bearer: [] }],
+          security: SURFACES[surface].length === 0 ? [] : [{ bearer: [] }],
           response: {
             ...(schema.response as object | undefined),
             '4xx': errorResponse(400, 500),

@@ -33,7 +33,8 @@ export interface AwaitStep {
   readonly id: string;
   readonly response: z.ZodType;
   readonly deadlineMs: number;
-  readonly transport: 'interaction-api';
+  /** How the request goes out and the answer comes back; see `AwaitOptions.transport`. */
+  readonly transport: AwaitTransportName;
   readonly group: string | undefined;
   readonly assignee: string | undefined;
   /** Builds the interaction's request payload from the step's input. */
@@ -76,17 +77,34 @@ export interface AwaitOptions<In, Res extends z.ZodType> {
   readonly deadline: Duration;
   readonly group?: string;
   readonly assignee?: string;
-  readonly transport?: 'interaction-api';
+  /**
+   * Where the request goes and the answer comes from: `interaction-api` (the default: the
+   * HTTP interaction API), or a transport the coordinator configures under
+   * `capstan.awaits.transports.*` — `nats`, `rabbitmq`, `webhook` (docs/await-transports.md).
+   */
+  readonly transport?: AwaitTransportName;
   /** The request payload shown to whoever answers; defaults to the step's input. */
   readonly request?: (input: In, ctx: StepContext) => unknown;
   readonly dlq?: boolean;
 }
+
+/** The built-in transports, or the name of another one a coordinator is given. */
+export type AwaitTransportName = 'interaction-api' | 'nats' | 'rabbitmq' | 'webhook' | (string & {});
+
+const TRANSPORT_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
 /** A timeout of zero would fail every try before it starts: at least 1 ms. */
 function stepTimeoutMs(timeout: Duration, id: string): number {
   const ms = durationToMs(timeout, `step ${id} timeout`);
   if (ms < 1) throw new Error(`step ${id} timeout: it must be at least 1 ms`);
   return ms;
+}
+
+function awaitTransport(name: string | undefined, id: string): AwaitTransportName {
+  if (name === undefined) return 'interaction-api';
+  if (!TRANSPORT_NAME.test(name))
+    throw new Error(`await step ${id}: transport '${name}' is not a valid name`);
+  return name;
 }
 
 const STEP_ID = /^[a-z0-9][a-z0-9._-]{0,127}$/i;
@@ -137,7 +155,7 @@ export class PipelineBuilder<Current, Input = unknown> implements Pipeline {
       id,
       response: options.response,
       deadlineMs: durationToMs(options.deadline, `await step ${id} deadline`),
-      transport: options.transport ?? 'interaction-api',
+      transport: awaitTransport(options.transport, id),
       group: options.group,
       assignee: options.assignee,
       request: (options.request as AwaitStep['request'] | undefined) ?? ((input) => input),

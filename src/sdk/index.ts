@@ -4,6 +4,7 @@
  */
 export { definePipeline, isPipeline, PipelineBuilder } from './define-pipeline.ts';
 export type {
+  AwaitTransportName,
   Pipeline,
   PipelineStep,
   TaskStep,

@@ -135,6 +135,14 @@ export interface NewInteraction {
   readonly deadlineAtMs: number;
 }
 
+/** Parks an execution at an await step (see `ExecutionCommands.suspend`). */
+export type SuspendCommand = Fence & {
+  stepIndex: number;
+  interaction: NewInteraction;
+  publication?: Publication | undefined;
+  nowMs: number;
+};
+
 /** A publication to the outside world, written to the outbox in the command's transaction. */
 export interface Publication {
   readonly topic: string;
@@ -158,7 +166,13 @@ export type SegmentOutcome =
       readonly result: unknown;
       readonly expiresAtMs: number;
     }
-  | { readonly kind: 'suspend'; readonly stepIndex: number; readonly interaction: NewInteraction }
+  | {
+      readonly kind: 'suspend';
+      readonly stepIndex: number;
+      readonly interaction: NewInteraction;
+      /** The await request for its transport's outbox topic; none for the interaction API. */
+      readonly publication?: Publication | undefined;
+    }
   | {
       readonly kind: 'fail';
       readonly stepIndex: number;
@@ -196,9 +210,8 @@ export interface ExecutionCommands {
   succeed(
     command: Fence & { stepIndex: number; result: unknown; nowMs: number; expiresAtMs: number },
   ): Promise<boolean>;
-  suspend(
-    command: Fence & { stepIndex: number; interaction: NewInteraction; nowMs: number },
-  ): Promise<boolean>;
+  /** Parks on a new interaction; `publication` goes to the outbox in the same transaction. */
+  suspend(command: SuspendCommand): Promise<boolean>;
   fail(
     command: Fence & {
       stepIndex: number;

@@ -35,6 +35,8 @@ const notReachableOverHttpYet = {
     'needs capstan.http.submit-rate-per-second, which would refuse the submissions below: test/e2e/http-edges.test.ts sets it and checks it',
   request_timeout:
     "Node's HTTP server answers it to a client that sends its headers too slowly (headersTimeout, 60 s)",
+  callback_expired:
+    'needs a webhook transport, hence its signing key: test/e2e/await-webhook.test.ts signs an expired callback URL and checks it',
   artifact_store_unavailable:
     'needs an S3 artifact store that goes away: test/e2e/s3-artifact-store.test.ts stops its S3 server and checks it',
 } as const satisfies Partial<Record<ErrorCode, string>>;
@@ -217,6 +219,12 @@ test('every row of the error catalogue over HTTP; the coordinator stays healthy'
       assert.equal(dlq.status, 'DLQ');
       return admin.redrive(executionId, { expectedVersion: dlq.version - 1 });
     },
+    callback_signature_invalid: () =>
+      anonymous.call(
+        'POST',
+        `/api/awaits/tenants/default/interactions/${randomUUID()}/callback?expires=${Date.now() + 60_000}&signature=forged`,
+        { response: { approved: true } },
+      ),
     json_too_deep: () =>
       submit({ ...orderInput(), items: JSON.parse(`${'['.repeat(100)}${']'.repeat(100)}`) }),
     uri_too_long: () => api.status('x'.repeat(3000)),

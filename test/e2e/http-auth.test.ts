@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { TokenRole } from '../../src/config/access-tokens.ts';
+import { CALLBACK_ROUTE } from '../../src/awaits/callback-signature.ts';
 import { guardedRoutes, SURFACES, type GuardedRoute } from '../../src/http/auth.ts';
 import { DOCS_PREFIX, OPENAPI_PATH } from '../../src/http/openapi.ts';
 import { apiServer, TEST_TOKENS } from '../support/api-server.ts';
@@ -102,7 +103,8 @@ async function guardedServer(t: test.TestContext): Promise<{ app: FastifyInstanc
 test('every registered route refuses a missing, wrong and wrong-role token, however its path is spelled', async (t) => {
   const { app, port } = await guardedServer(t);
   const routes = guardedRoutes(app);
-  const guarded = routes.filter((r) => r.surface !== 'public');
+  // Surfaces no role opens are public, or check a credential of their own (a signature).
+  const guarded = routes.filter((r) => SURFACES[r.surface].length > 0);
   // The walk covers the whole API: a route added later is walked too, with no list to update.
   assert.ok(guarded.length >= 20, `walked ${guarded.length} guarded routes`);
   // The reference page's assets (registered by @fastify/swagger-ui) are public by their prefix.
@@ -141,6 +143,18 @@ test('every registered route refuses a missing, wrong and wrong-role token, howe
       }
     }
   };
+
+  // The signed callback is the webhook's completion: no token opens it, only its URL's signature.
+  const signed = routes.filter((r) => r.surface === 'signed-callback');
+  assert.deepEqual(
+    signed.map((r) => `${r.method} ${r.url}`),
+    [`POST ${CALLBACK_ROUTE}`],
+  );
+  for (const token of [undefined, ...ROLES.map((role) => tokens[role])]) {
+    const answer = await send(port, 'POST', `${concrete(CALLBACK_ROUTE)}?expires=1&signature=forged`, token);
+    assert.equal(answer.status, 403);
+    assert.equal(answer.code, 'callback_signature_invalid');
+  }
 
   // Every spelling of every route gets the same answers as the plain path: the check runs on the
   // route the router matched, whatever the request line looked like.

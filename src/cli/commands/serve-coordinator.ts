@@ -1,4 +1,7 @@
 import { hostname } from 'node:os';
+import { openAwaitTransports } from '../../config/await-transports-config.ts';
+import { DLQ_TOPIC } from '../../dlq/dead-letter.ts';
+import { logDlqSink } from '../../dlq/outbox-relay.ts';
 import { join, resolve } from 'node:path';
 import { resolveAccessTokens } from '../../config/access-tokens.ts';
 import { loadConfig } from '../../config/load-config.ts';
@@ -116,10 +119,19 @@ export async function startCoordinator(
   const workers = new WorkerRegistry();
   const localWorker = hostLocally ? new LocalWorker(`${nodeId}/local`) : undefined;
   if (localWorker) workers.add(localWorker);
+  // Before the coordinator: a configured broker that cannot be reached stops the start.
+  const awaitTransports = await openAwaitTransports(values, {
+    logger,
+    defaultCallbackBaseUrl: `http://${values['capstan.host']}:${port}`,
+  }).catch(async (error: unknown) => {
+    await store.close().catch(() => undefined);
+    throw error;
+  });
   const coordinator = createCoordinator({
     store,
     logger,
     workers,
+    sinks: new Map([[DLQ_TOPIC, logDlqSink(logger)], ...awaitTransports.sinks()]),
     config: engineConfigOf(values, nodeId),
     ...(restWorkers ? { restWorkers } : {}),
     ...(grpcWorkers ? { grpcWorkers } : {}),
@@ -131,8 +143,10 @@ export async function startCoordinator(
   const target = storeTarget(values, store, dataDir);
   try {
     await firstContact(store, store.ping(), target);
+    awaitTransports.observe(coordinator.metrics.registry);
     await coordinator.start({ migrate });
   } catch (error) {
+    void awaitTransports.stop();
     // Not awaited: a pool still waiting for a connection would hold the exit up.
     void store.close().catch(() => undefined);
     void tracing.shutdown().catch(() => undefined);
@@ -161,6 +175,10 @@ export async function startCoordinator(
   const liveLines = liveReleaseLines(live);
   for (const warning of liveLines.warnings) logger.warn({}, warning);
   coordinator.wake();
+  // After the releases are hosted: a completion validates against its await step's schema.
+  await awaitTransports.start(coordinator);
+  if (awaitTransports.names.length > 0)
+    logger.info({ transports: awaitTransports.names }, 'await transports ready');
 
   const registrar = new ReleaseRegistrar({
     store,
@@ -189,6 +207,7 @@ export async function startCoordinator(
     maxLongPolls: values['capstan.http.max-long-polls'],
     submitRatePerSecond: values['capstan.http.submit-rate-per-second'],
     consoleEnabled: values['capstan.console.enabled'],
+    awaitTransports,
   });
   const address = await http.listen({ port, host: values['capstan.host'] });
   coordinator.announceAddress(address);
@@ -233,6 +252,7 @@ export async function startCoordinator(
     close: async () => {
       await http.close();
       await metricsListener?.close();
+      await awaitTransports.stop();
       await coordinator.stop();
       await store.close();
       // After the coordinator: the spans of its last segments are exported too.

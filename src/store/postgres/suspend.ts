@@ -1,24 +1,25 @@
 import { JournalEventType } from '../../domain/journal-events.ts';
-import type { Fence, NewInteraction } from '../store-port.ts';
+import type { SuspendCommand } from '../store-port.ts';
 import { FIRST_OF_EACH_FENCE, matchedByOrd } from './batch-sql.ts';
 import type { CommandKind } from './group-commit.ts';
 import { rows } from './sql.ts';
-
-export type SuspendCommand = Fence & { stepIndex: number; interaction: NewInteraction; nowMs: number };
 
 /**
  * Every suspend of a group-commit batch as one statement (parallel arrays, `unnest`, one row
  * each numbered by `ord`): each row's guarded UPDATE parks its execution (fenced: RUNNING
  * under the caller's lease epoch, at the await step), and CTEs of the same statement open its
- * interaction and journal `suspended`, for the rows whose guard matched. Returns their `ord`.
+ * interaction, journal `suspended` and write the await request to the outbox (when it has a
+ * publication), for the rows whose guard matched. Returns their `ord`.
  */
 const SUSPENDS = `WITH input AS (
     SELECT * FROM unnest(@executionIds::text[], @leaseEpochs::integer[], @stepIndexes::integer[],
       @interactionIds::text[], @unitIds::text[], @correlationIds::text[], @stepIds::text[],
       @requestJsons::text[], @assignees::text[], @groups::text[], @transportTypes::text[],
-      @deadlinesAtMs::bigint[], @dataJsons::text[], @nowsMs::bigint[]) WITH ORDINALITY
+      @deadlinesAtMs::bigint[], @dataJsons::text[], @nowsMs::bigint[], @topics::text[],
+      @publicationJsons::text[]) WITH ORDINALITY
       AS i (execution_id, lease_epoch, step_index, interaction_id, unit_id, correlation_id, step_id,
-        request_json, assignee, group_name, transport_type, deadline_at, data_json, now_ms, ord)),
+        request_json, assignee, group_name, transport_type, deadline_at, data_json, now_ms, topic,
+        publication_json, ord)),
   moved AS (
     UPDATE executions AS x SET status = 'WAITING_EXTERNAL', await_unit_id = i.unit_id, lease_owner = NULL,
       lease_expires_at = NULL, next_due_at = NULL, version = x.version + 1, updated_at = i.now_ms
@@ -27,7 +28,7 @@ const SUSPENDS = `WITH input AS (
       AND x.step_index = i.step_index
     RETURNING x.execution_id, x.version, x.tenant_id, i.step_index, i.interaction_id, i.unit_id,
       i.correlation_id, i.step_id, i.request_json, i.assignee, i.group_name, i.transport_type,
-      i.deadline_at, i.data_json, i.now_ms, i.ord),
+      i.deadline_at, i.data_json, i.now_ms, i.topic, i.publication_json, i.ord),
   interaction AS (
     INSERT INTO await_interactions (interaction_id, tenant_id, execution_id, unit_id, correlation_id, step_id,
       step_index, status, request_json, assignee, group_name, transport_type, deadline_at, created_at, updated_at)
@@ -35,7 +36,10 @@ const SUSPENDS = `WITH input AS (
       request_json, assignee, group_name, transport_type, deadline_at, now_ms, now_ms FROM moved),
   event AS (
     INSERT INTO journal (execution_id, seq, type, at, data_json)
-    SELECT execution_id, version, @eventType::text, now_ms, data_json FROM moved)
+    SELECT execution_id, version, @eventType::text, now_ms, data_json FROM moved),
+  publication AS (
+    INSERT INTO outbox (topic, payload_json, created_at)
+    SELECT topic, publication_json, now_ms FROM moved WHERE topic IS NOT NULL ORDER BY ord)
   SELECT ord FROM moved`;
 
 /** Parks an execution on a new await interaction; true when the fence still held. */
@@ -61,6 +65,8 @@ export const suspends: CommandKind<SuspendCommand, boolean> = {
         }),
       ),
       nowsMs: cs.map((c) => c.nowMs),
+      topics: cs.map((c) => c.publication?.topic ?? null),
+      publicationJsons: cs.map((c) => (c.publication ? JSON.stringify(c.publication.payload) : null)),
       eventType: JournalEventType.SUSPENDED,
     });
     return matchedByOrd(cs.length, moved);

@@ -4,10 +4,10 @@ import { FenceLostMidSegment } from '../segment-commit.ts';
 import type {
   CommitSegmentCommand,
   Fence,
-  NewInteraction,
   Publication,
   SegmentOutcome,
   StepFailure,
+  SuspendCommand,
 } from '../store-port.ts';
 import { appendEvent, enqueuePublication } from './journal.ts';
 import { failureUpdate, type FailureCommand } from '../failure-update.ts';
@@ -62,10 +62,7 @@ export function succeed(
   return true;
 }
 
-export function suspend(
-  sql: Statements,
-  c: Fence & { stepIndex: number; interaction: NewInteraction; nowMs: number },
-): boolean {
+export function suspend(sql: Statements, c: SuspendCommand): boolean {
   const i = c.interaction;
   const row = sql
     .get(
@@ -101,6 +98,8 @@ export function suspend(
     stepIndex: c.stepIndex,
     interaction: { ...i, requestPayload: i.requestPayload ?? null },
   });
+  // The await request is published only if the park commits, and then surely (the outbox).
+  enqueuePublication(sql, c.publication, c.nowMs);
   return true;
 }
 
@@ -147,7 +146,13 @@ function commitOutcome(sql: Statements, fence: Fence, o: SegmentOutcome, nowMs: 
         expiresAtMs: o.expiresAtMs,
       });
     case 'suspend':
-      return suspend(sql, { ...fence, stepIndex: o.stepIndex, interaction: o.interaction, nowMs });
+      return suspend(sql, {
+        ...fence,
+        stepIndex: o.stepIndex,
+        interaction: o.interaction,
+        publication: o.publication,
+        nowMs,
+      });
     case 'fail':
       return fail(sql, { ...fence, ...o, nowMs });
   }

@@ -1,0 +1,131 @@
+import {
+  awaitRequestMessage,
+  decodeJson,
+  encodeJson,
+  type AwaitRequestMessage,
+} from '../awaits/await-messages.ts';
+import type { BrokerLink } from '../awaits/broker-link.ts';
+import { silentLogger, type Logger } from '../runtime/logger.ts';
+import { systemRandom, type Random } from '../runtime/random.ts';
+
+/** How the mock answers: after a delay, approving or rejecting, one by one or in bursts. */
+export interface ProviderProfile {
+  /** Wait before answering each request, ms. Default 0. */
+  readonly delayMs?: number;
+  /** The chance (0..1) a request is rejected. Default 0. */
+  readonly rejectProbability?: number;
+  /**
+   * Answers held back and sent together, `size` at a time (or whatever is held after
+   * `maxWaitMs`): a provider that settles in batches. Default: each answer on its own.
+   */
+  readonly burst?: { readonly size: number; readonly maxWaitMs: number };
+  /** The completion's response; default `{ status: 'APPROVED' | 'REJECTED', providerReference }`. */
+  readonly answer?: (request: AwaitRequestMessage, rejected: boolean) => unknown;
+}
+
+export interface ProviderMockOptions extends ProviderProfile {
+  /** The broker link of the transport under test: the mock consumes its requests. */
+  readonly link: BrokerLink;
+  readonly random?: Random;
+  readonly logger?: Logger;
+}
+
+export const defaultAnswer = (request: AwaitRequestMessage, rejected: boolean): unknown => ({
+  status: rejected ? 'REJECTED' : 'APPROVED',
+  providerReference: `mock-${request.interactionId}`,
+  ...(rejected ? { reason: 'declined by the provider mock' } : {}),
+});
+
+/**
+ * A payment provider stand-in on the other side of an await transport: it consumes the
+ * coordinator's requests from the broker and publishes a completion for each, per its profile.
+ * A request is acknowledged only once its completion is published, so a mock stopped midway
+ * leaves the rest to be redelivered, as a real provider's crash would.
+ */
+export class ProviderMock {
+  readonly #o: ProviderMockOptions;
+  readonly #random: Random;
+  readonly #logger: Logger;
+  readonly #held: { completion: Uint8Array; id: string; sent: () => void; failed: (e: unknown) => void }[] =
+    [];
+  readonly #pauses = new Map<NodeJS.Timeout, () => void>();
+  #stopping = false;
+  #burstTimer: NodeJS.Timeout | undefined;
+  /** Requests answered so far, by interaction id (a redelivered request is answered again). */
+  readonly answered = new Map<string, unknown>();
+
+  constructor(options: ProviderMockOptions) {
+    this.#o = options;
+    this.#random = options.random ?? systemRandom;
+    this.#logger = options.logger ?? silentLogger;
+  }
+
+  start(): Promise<void> {
+    return this.#o.link.consume('requests', async (body) => {
+      let request: AwaitRequestMessage;
+      try {
+        request = decodeJson(awaitRequestMessage, body);
+      } catch (error) {
+        this.#logger.warn({ reason: (error as Error).message }, 'provider mock: request dropped');
+        return 'ack';
+      }
+      await this.#pause(this.#o.delayMs ?? 0);
+      if (this.#stopping) return 'retry';
+      const rejected = this.#random.next() < (this.#o.rejectProbability ?? 0);
+      const response = (this.#o.answer ?? defaultAnswer)(request, rejected);
+      const completion = encodeJson({
+        kind: 'capstan.await.completion',
+        tenantId: request.tenantId,
+        interactionId: request.interactionId,
+        correlationId: request.correlationId,
+        response,
+        actor: 'provider-mock',
+      });
+      await this.#send(completion, `completion:${request.interactionId}`);
+      this.answered.set(request.interactionId, response);
+      return 'ack';
+    });
+  }
+
+  /** Releases held answers, stops consuming and closes the link. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    for (const [timer, resolve] of this.#pauses) {
+      clearTimeout(timer);
+      resolve();
+    }
+    this.#pauses.clear();
+    await this.#flush();
+    await this.#o.link.close();
+  }
+
+  #send(completion: Uint8Array, id: string): Promise<void> {
+    const burst = this.#o.burst;
+    if (!burst) return this.#o.link.publish('completions', completion, id);
+    return new Promise((sent, failed) => {
+      this.#held.push({ completion, id, sent, failed });
+      if (this.#held.length >= burst.size) void this.#flush();
+      else this.#burstTimer ??= setTimeout(() => void this.#flush(), burst.maxWaitMs);
+    });
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#burstTimer) clearTimeout(this.#burstTimer);
+    this.#burstTimer = undefined;
+    const batch = this.#held.splice(0);
+    await Promise.all(
+      batch.map((h) => this.#o.link.publish('completions', h.completion, h.id).then(h.sent, h.failed)),
+    );
+  }
+
+  #pause(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#pauses.delete(timer);
+        resolve();
+      }, ms);
+      this.#pauses.set(timer, resolve);
+    });
+  }
+}
