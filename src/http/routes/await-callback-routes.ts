@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { callbackCompletionSchema, type CallbackCompletion } from '../../api-schema/interactions.ts';
 import type { AwaitTransports } from '../../awaits/await-transports.ts';
 import { CALLBACK_ROUTE } from '../../awaits/callback-signature.ts';
 import type { Coordinator } from '../../coordinator/coordinator.ts';
 import { CapstanError } from '../../errors/catalog.ts';
+import { answerAsReturned } from '../answer-as-returned.ts';
 import { idempotencyKey, opaqueId } from '../ids.ts';
 import { parseOr400 } from '../parse.ts';
 
@@ -24,6 +26,7 @@ const schema = {
   params,
   querystring: query,
   body,
+  response: { 200: callbackCompletionSchema },
 };
 
 /**
@@ -37,33 +40,38 @@ export function awaitCallbackRoutes(
   transports: AwaitTransports | undefined,
   tenantOf: (raw: string) => string,
 ): void {
-  app.post(CALLBACK_ROUTE, { config: { surface: 'signed-callback' }, schema }, async (request) => {
-    const p = parseOr400(params, request.params, 'path');
-    const q = parseOr400(query, request.query, 'query');
-    const signer = transports?.callbackSigner;
-    const target = { tenantId: p.tenantId, interactionId: p.interactionId, expiresAtMs: q.expires };
-    const check = signer ? signer.check(target, q.signature, Date.now()) : 'invalid';
-    if (check === 'invalid') throw new CapstanError('callback_signature_invalid');
-    if (check === 'expired') throw new CapstanError('callback_expired');
-    const tenantId = tenantOf(p.tenantId);
-    const b = parseOr400(body, request.body ?? {}, 'callback');
-    try {
-      const { interaction, duplicate } = await coordinator.completeInteraction(tenantId, {
-        interactionId: p.interactionId,
-        response: b.response,
-        idempotencyKey: b.idempotencyKey,
-        actor: 'transport:webhook',
-      });
-      transports?.metrics?.completion('webhook', duplicate ? 'duplicate' : 'completed');
-      return {
-        interactionId: interaction.interactionId,
-        executionId: interaction.executionId,
-        status: interaction.status,
-        duplicate,
-      };
-    } catch (error) {
-      if (error instanceof CapstanError) transports?.metrics?.completion('webhook', error.code);
-      throw error;
-    }
-  });
+  answerAsReturned(app);
+  app.post(
+    CALLBACK_ROUTE,
+    { config: { surface: 'signed-callback' }, schema },
+    async (request): Promise<CallbackCompletion> => {
+      const p = parseOr400(params, request.params, 'path');
+      const q = parseOr400(query, request.query, 'query');
+      const signer = transports?.callbackSigner;
+      const target = { tenantId: p.tenantId, interactionId: p.interactionId, expiresAtMs: q.expires };
+      const check = signer ? signer.check(target, q.signature, Date.now()) : 'invalid';
+      if (check === 'invalid') throw new CapstanError('callback_signature_invalid');
+      if (check === 'expired') throw new CapstanError('callback_expired');
+      const tenantId = tenantOf(p.tenantId);
+      const b = parseOr400(body, request.body ?? {}, 'callback');
+      try {
+        const { interaction, duplicate } = await coordinator.completeInteraction(tenantId, {
+          interactionId: p.interactionId,
+          response: b.response,
+          idempotencyKey: b.idempotencyKey,
+          actor: 'transport:webhook',
+        });
+        transports?.metrics?.completion('webhook', duplicate ? 'duplicate' : 'completed');
+        return {
+          interactionId: interaction.interactionId,
+          executionId: interaction.executionId,
+          status: interaction.status,
+          duplicate,
+        };
+      } catch (error) {
+        if (error instanceof CapstanError) transports?.metrics?.completion('webhook', error.code);
+        throw error;
+      }
+    },
+  );
 }
