@@ -34,13 +34,6 @@ export const completionSchema = z
   .describe('The completed interaction');
 export type Completion = Wire<typeof completionSchema>;
 
-/** `POST /api/awaits/…/callback`: the webhook transport's completion. */
-export const callbackCompletionSchema = z
-  .object({
-    interactionId: z.string(),
-    executionId: z.string(),
-    status: z.string(),
-    duplicate: z.boolean().describe('True when the same completion had already been accepted.'),
-  })
-  .describe('The completed interaction');
+/** `POST /api/awaits/…/callback`: the webhook transport's completion (no step id: the URL named the interaction). */
+export const callbackCompletionSchema = completionSchema.omit({ stepId: true });
 export type CallbackCompletion = Wire<typeof callbackCompletionSchema>;
