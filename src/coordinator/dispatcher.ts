@@ -2,10 +2,8 @@ import { decideUnknownOutcome } from '../domain/remote-outcome-policy.ts';
 import { awaitPublication } from '../awaits/await-publication.ts';
 import { decideFailure, type FailureDecision } from '../domain/retry-policy.ts';
 import { deadLetterPublication } from '../dlq/dead-letter.ts';
-import type { Clock } from '../runtime/clock.ts';
-import type { Random } from '../runtime/random.ts';
-import type { TimerHandle, Timers } from '../runtime/timers.ts';
-import type { ClaimedSegment, Fence, Store } from '../store/store-port.ts';
+import type { TimerHandle } from '../runtime/timers.ts';
+import type { ClaimedSegment, Fence } from '../store/store-port.ts';
 import type {
   SegmentCommand,
   SegmentResult,
@@ -13,18 +11,16 @@ import type {
   StepOutput,
   TransitionWorker,
 } from '../segment/transition-worker.ts';
-import type { WorkerRegistry } from './workers/worker-registry.ts';
 import { parkedFor } from '../domain/parking.ts';
 import { dispatchHistory, dispatchRetryAt, type DispatchErrorCode } from './dispatch-errors.ts';
-import type { EngineConfig } from './engine-config.ts';
 import type { ExecutionWatch } from './execution-watch.ts';
 import { idempotencyAttemptOf } from './idempotency-attempt.ts';
 import type { StepRetryPolicies } from './step-retry-policies.ts';
 import { stepAttemptOf, type AttemptCount } from '../domain/step-attempt.ts';
-import type { Logger } from '../runtime/logger.ts';
 import { FailureCode } from '../domain/failure-codes.ts';
 import type { LifecycleLog } from './lifecycle-log.ts';
-import { NO_TRACING, type Tracing } from '../tracing/tracing.ts';
+import type { CoordinatorDeps } from './coordinator-deps.ts';
+import { NO_TRACING } from '../tracing/tracing.ts';
 import { startSegmentSpan } from './engine-spans.ts';
 
 interface InFlight {
@@ -34,19 +30,14 @@ interface InFlight {
   readonly done: Promise<void>;
 }
 
-export interface DispatcherDeps {
-  readonly store: Store;
-  readonly clock: Clock;
-  readonly timers: Timers;
-  readonly random: Random;
-  readonly logger: Logger;
-  readonly config: EngineConfig;
-  readonly workers: WorkerRegistry;
+/** The coordinator's own deps the dispatcher runs on, plus what the coordinator builds for it. */
+export interface DispatcherDeps extends Pick<
+  CoordinatorDeps,
+  'store' | 'clock' | 'timers' | 'random' | 'logger' | 'config' | 'workers' | 'tracing'
+> {
   readonly watch: ExecutionWatch;
   /** Where the lifecycle lines of the commits it makes go. */
   readonly lifecycle: LifecycleLog;
-  /** Where each segment's span goes; none recorded when absent. */
-  readonly tracing?: Tracing;
   /** Each step's retry policy (its own, else the global one); the global one when absent. */
   readonly retryPolicies?: StepRetryPolicies;
   /** Called after a commit that wrote an outbox publication, so it is relayed promptly. */
