@@ -4,6 +4,7 @@ import { BrokerAwaitTransport } from '../awaits/broker-await-transport.ts';
 import { CallbackSigner } from '../awaits/callback-signature.ts';
 import { NatsLink } from '../awaits/nats-link.ts';
 import { RabbitMqLink } from '../awaits/rabbitmq-link.ts';
+import { SqsLink } from '../awaits/sqs-link.ts';
 import { WebhookAwaitTransport } from '../awaits/webhook-transport.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { parseIsoDuration } from '../util/iso-duration.ts';
@@ -46,6 +47,17 @@ export async function openAwaitTransports(
         url: urlOf(values[`${p}rabbitmq.url`], env),
         queuePrefix: values[`${p}rabbitmq.queue-prefix`],
         prefetch: values[`${p}rabbitmq.prefetch`],
+        logger: options.logger,
+      });
+      transports.push(new BrokerAwaitTransport(link));
+    }
+    if (values[`${p}sqs.enabled`]) {
+      const link = await SqsLink.open({
+        endpoint: values[`${p}sqs.endpoint`],
+        region: values[`${p}sqs.region`],
+        queuePrefix: values[`${p}sqs.queue-prefix`],
+        visibilityTimeoutMs: ms(values[`${p}sqs.visibility-timeout`]),
+        maxInFlight: values[`${p}sqs.max-in-flight`],
         logger: options.logger,
       });
       transports.push(new BrokerAwaitTransport(link));

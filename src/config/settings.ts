@@ -399,6 +399,27 @@ export const settings = {
     env: [],
   },
   'capstan.awaits.transports.rabbitmq.prefetch': { schema: int(1, 10_000), default: 32, env: [] },
+  'capstan.awaits.transports.sqs.enabled': { schema: bool, default: false, env: [] },
+  /** An SQS-compatible server's URL; unset: AWS's own endpoint for the region. */
+  'capstan.awaits.transports.sqs.endpoint': {
+    schema: httpUrl.optional(),
+    default: undefined,
+    env: ['CAPSTAN_SQS_ENDPOINT'],
+  },
+  'capstan.awaits.transports.sqs.region': {
+    schema: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region such as us-east-1'),
+    default: 'us-east-1',
+    env: ['AWS_REGION'],
+  },
+  /** Standard queues `<prefix>-requests` and `<prefix>-completions`, created when missing. */
+  'capstan.awaits.transports.sqs.queue-prefix': {
+    schema: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/, 'a queue name prefix: letters, digits, _ and -'),
+    default: 'capstan-awaits',
+    env: [],
+  },
+  /** How long a received completion stays invisible before SQS delivers it again. */
+  'capstan.awaits.transports.sqs.visibility-timeout': { schema: duration, default: 'PT30S', env: [] },
+  'capstan.awaits.transports.sqs.max-in-flight': { schema: int(1, 10_000), default: 32, env: [] },
   'capstan.awaits.transports.webhook.enabled': { schema: bool, default: false, env: [] },
   /** Where requests are POSTed. Required when the webhook transport is enabled. */
   'capstan.awaits.transports.webhook.url': { schema: httpUrl.optional(), default: undefined, env: [] },

@@ -89,7 +89,7 @@ export interface AwaitOptions<In, Res extends z.ZodType> {
 }
 
 /** The built-in transports, or the name of another one a coordinator is given. */
-export type AwaitTransportName = 'interaction-api' | 'nats' | 'rabbitmq' | 'webhook' | (string & {});
+export type AwaitTransportName = 'interaction-api' | 'nats' | 'rabbitmq' | 'sqs' | 'webhook' | (string & {});
 
 const TRANSPORT_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 

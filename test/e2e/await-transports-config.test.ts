@@ -7,7 +7,9 @@ import { ConfigError } from '../../src/errors/config-error.ts';
 import { silentLogger } from '../../src/runtime/logger.ts';
 import { NatsLink } from '../../src/awaits/nats-link.ts';
 import { RabbitMqLink } from '../../src/awaits/rabbitmq-link.ts';
+import { SqsLink } from '../../src/awaits/sqs-link.ts';
 import { AMQP_URL, NATS_URL } from '../support/await-brokers.ts';
+import { SqsServer } from '../support/sqs-server.ts';
 
 // `capstan.awaits.transports.*`: off by default, the broker URLs from their environment
 // variables, the webhook's key a secret ref; enabled brokers are connected at once.
@@ -99,4 +101,48 @@ test('a broker that cannot be reached stops the start', async () => {
     },
   });
   await assert.rejects(openAwaitTransports(values, options));
+});
+
+test('the SQS transport takes its endpoint and region from the environment and creates its queues', async (t) => {
+  const server = new SqsServer();
+  const endpoint = await server.endpoint();
+  const prefix = `capstan-cfg-${randomBytes(5).toString('hex')}`;
+  const env = { ...process.env, CAPSTAN_SQS_ENDPOINT: endpoint, AWS_REGION: 'eu-west-3' };
+  const flags = {
+    'capstan.awaits.transports.sqs.enabled': true,
+    'capstan.awaits.transports.sqs.queue-prefix': prefix,
+  };
+  const { values } = loadConfig({ env, flags });
+  assert.equal(values['capstan.awaits.transports.sqs.endpoint'], endpoint);
+  assert.equal(values['capstan.awaits.transports.sqs.region'], 'eu-west-3');
+  assert.throws(() => loadConfig({ env: { AWS_REGION: 'mars' } }), ConfigError);
+  const transports = await openAwaitTransports(values, { ...options, env });
+  t.after(async () => {
+    await transports.stop();
+    const link = await SqsLink.open({
+      endpoint,
+      region: 'eu-west-3',
+      queuePrefix: prefix,
+      visibilityTimeoutMs: 1000,
+      maxInFlight: 1,
+      logger: silentLogger,
+    });
+    await link.deleteQueues();
+    await link.close();
+    await server.stop();
+  });
+  assert.deepEqual(transports.names, ['sqs']);
+  const probe = await SqsLink.open({
+    endpoint,
+    region: 'eu-west-3',
+    queuePrefix: prefix,
+    visibilityTimeoutMs: 1000,
+    maxInFlight: 1,
+    logger: silentLogger,
+  });
+  try {
+    assert.equal(await probe.backlog('requests'), 0);
+  } finally {
+    await probe.close();
+  }
 });

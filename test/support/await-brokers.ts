@@ -6,6 +6,7 @@ import { BrokerAwaitTransport } from '../../src/awaits/broker-await-transport.ts
 import type { BrokerLink } from '../../src/awaits/broker-link.ts';
 import { NatsLink } from '../../src/awaits/nats-link.ts';
 import { RabbitMqLink } from '../../src/awaits/rabbitmq-link.ts';
+import { SqsLink } from '../../src/awaits/sqs-link.ts';
 import type { Coordinator } from '../../src/coordinator/coordinator.ts';
 import {
   createCoordinator,
@@ -14,15 +15,17 @@ import {
   WorkerRegistry,
 } from '../../src/coordinator/index.ts';
 import type { PublicationSink, RelayPolicy } from '../../src/dlq/outbox-relay.ts';
-import type { Logger } from '../../src/runtime/logger.ts';
+import { silentLogger, type Logger } from '../../src/runtime/logger.ts';
 import { definePipeline, NonRetryableError, type Pipeline } from '../../src/sdk/index.ts';
 import type { Store } from '../../src/store/store-port.ts';
+import { SqsServer } from './sqs-server.ts';
 
-// The real brokers of this machine (CI starts them): NATS with JetStream, RabbitMQ.
+// The real brokers of this machine (CI starts them): NATS with JetStream, RabbitMQ; and an
+// SQS-compatible server the tests start themselves (`sqs-server.ts`).
 export const NATS_URL = process.env.CAPSTAN_NATS_URL ?? 'nats://127.0.0.1:4222';
 export const AMQP_URL = process.env.CAPSTAN_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
-export const brokerKinds = ['nats', 'rabbitmq'] as const;
+export const brokerKinds = ['nats', 'rabbitmq', 'sqs'] as const;
 export type BrokerKind = (typeof brokerKinds)[number];
 
 /** A log that keeps its lines, for asserting what a consumer reported. */
@@ -34,29 +37,89 @@ export function recordingLogger(): Logger & { lines: { level: string; msg: strin
 }
 
 /**
- * Names of their own for one test (stream, subjects, queues), and a way to open links on
- * them; everything the test declared on the broker is deleted when it ends.
+ * Broker names of their own for one test (stream, subjects, queues; an SQS server), a way to
+ * open links on them and the environment that points `capstan serve` at them. Everything the
+ * test declared on the broker is deleted when it ends.
  */
-export function brokerNames(t: TestContext, kind: BrokerKind, logger: Logger): () => Promise<BrokerLink> {
-  const tag = randomBytes(5).toString('hex');
-  const open = (): Promise<NatsLink | RabbitMqLink> =>
-    kind === 'nats'
-      ? NatsLink.open({
+export class BrokerScope {
+  readonly kind: BrokerKind;
+  readonly #tag = randomBytes(5).toString('hex');
+  readonly #sqs = new SqsServer();
+
+  constructor(t: TestContext, kind: BrokerKind) {
+    this.kind = kind;
+    t.after(async () => {
+      const admin = await this.open(silentLogger);
+      if (admin instanceof NatsLink) await admin.deleteStream();
+      else await admin.deleteQueues();
+      await admin.close();
+      await this.#sqs.stop();
+    });
+  }
+
+  async open(logger: Logger): Promise<NatsLink | RabbitMqLink | SqsLink> {
+    const tag = this.#tag;
+    switch (this.kind) {
+      case 'nats':
+        return NatsLink.open({
           url: NATS_URL,
           stream: `CAPSTAN_TEST_${tag}`,
           subjectPrefix: `capstan.test.${tag}`,
           ackWaitMs: 30_000,
           maxInFlight: 16,
           logger,
-        })
-      : RabbitMqLink.open({ url: AMQP_URL, queuePrefix: `capstan.test.${tag}`, prefetch: 8, logger });
-  t.after(async () => {
-    const admin = await open();
-    if (admin instanceof NatsLink) await admin.deleteStream();
-    else await admin.deleteQueues();
-    await admin.close();
-  });
-  return open;
+        });
+      case 'rabbitmq':
+        return RabbitMqLink.open({ url: AMQP_URL, queuePrefix: `capstan.test.${tag}`, prefetch: 8, logger });
+      case 'sqs':
+        return SqsLink.open({
+          endpoint: await this.#sqs.endpoint(),
+          region: 'us-east-1',
+          queuePrefix: `capstan-test-${tag}`,
+          // Short, so a completion taken by a stopped node's abandoned long poll comes back soon.
+          visibilityTimeoutMs: SQS_TEST_VISIBILITY_MS,
+          maxInFlight: 16,
+          logger,
+        });
+    }
+  }
+
+  /** The environment that configures `capstan serve` with this scope's transport. */
+  async env(): Promise<Record<string, string>> {
+    const tag = this.#tag;
+    switch (this.kind) {
+      case 'nats':
+        return {
+          CAPSTAN_AWAITS_TRANSPORTS_NATS_ENABLED: 'true',
+          CAPSTAN_NATS_URL: NATS_URL,
+          CAPSTAN_AWAITS_TRANSPORTS_NATS_STREAM: `CAPSTAN_TEST_${tag}`,
+          CAPSTAN_AWAITS_TRANSPORTS_NATS_SUBJECT_PREFIX: `capstan.test.${tag}`,
+        };
+      case 'rabbitmq':
+        return {
+          CAPSTAN_AWAITS_TRANSPORTS_RABBITMQ_ENABLED: 'true',
+          CAPSTAN_AMQP_URL: AMQP_URL,
+          CAPSTAN_AWAITS_TRANSPORTS_RABBITMQ_QUEUE_PREFIX: `capstan.test.${tag}`,
+        };
+      case 'sqs':
+        return {
+          CAPSTAN_AWAITS_TRANSPORTS_SQS_ENABLED: 'true',
+          CAPSTAN_SQS_ENDPOINT: await this.#sqs.endpoint(),
+          CAPSTAN_AWAITS_TRANSPORTS_SQS_QUEUE_PREFIX: `capstan-test-${tag}`,
+          CAPSTAN_AWAITS_TRANSPORTS_SQS_VISIBILITY_TIMEOUT: `PT${SQS_TEST_VISIBILITY_MS / 1000}S`,
+          AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? '',
+          AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? '',
+        };
+    }
+  }
+}
+
+const SQS_TEST_VISIBILITY_MS = 2000;
+
+/** A broker scope for one test, and a way to open links on it. */
+export function brokerNames(t: TestContext, kind: BrokerKind, logger: Logger): () => Promise<BrokerLink> {
+  const scope = new BrokerScope(t, kind);
+  return () => scope.open(logger);
 }
 
 /** A payment: the provider authorizes it over the await transport; a rejection fails it for good. */
