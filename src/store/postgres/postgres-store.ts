@@ -6,6 +6,7 @@ import type { Store } from '../store-port.ts';
 import { claimDue, wakeParked } from './claim.ts';
 import { PgGroupCommit } from './group-commit.ts';
 import { assertSynchronousCommit, connectionConfig } from './durable-connection.ts';
+import { listAwaitAdmission } from './admission.ts';
 import { completions } from './interaction-commands.ts';
 import { acquireLeadership, getLeadership, releaseLeadership } from './leadership.ts';
 import * as nodes from './node-registry.ts';
@@ -257,6 +258,7 @@ export class PostgresStore implements Store {
   };
   listPendingInteractions: Store['listPendingInteractions'] = (tenantId, filter) =>
     q.listPendingInteractions(this.#pool, tenantId, filter);
+  listAwaitAdmission: Store['listAwaitAdmission'] = (tenantId) => listAwaitAdmission(this.#pool, tenantId);
   readJournal: Store['readJournal'] = (id, afterSeq, limit) => q.readJournal(this.#pool, id, afterSeq, limit);
   nextWakeAtMs: Store['nextWakeAtMs'] = () => q.nextWakeAtMs(this.#pool);
   listExecutions: Store['listExecutions'] = (tenantId, filter) =>

@@ -2,6 +2,7 @@ import { dirname } from 'node:path';
 import type { Store } from '../store-port.ts';
 import { claimDue, wakeParked } from './claim.ts';
 import { SqliteGroupCommit } from './group-commit.ts';
+import { listAwaitAdmission } from './admission.ts';
 import { completeInteraction } from './interaction-commands.ts';
 import { acquireLeadership, getLeadership, releaseLeadership } from './leadership.ts';
 import { listExecutions } from './list-executions.ts';
@@ -178,6 +179,8 @@ export class SqliteStore implements Store {
     q.findInteraction(this.#sql, tenantId, ref);
   listPendingInteractions: Store['listPendingInteractions'] = async (tenantId, filter) =>
     q.listPendingInteractions(this.#sql, tenantId, filter);
+  listAwaitAdmission: Store['listAwaitAdmission'] = async (tenantId) =>
+    listAwaitAdmission(this.#sql, tenantId);
   readJournal: Store['readJournal'] = async (id, afterSeq, limit) =>
     q.readJournal(this.#sql, id, afterSeq, limit);
   nextWakeAtMs: Store['nextWakeAtMs'] = async () => q.nextWakeAtMs(this.#sql);
