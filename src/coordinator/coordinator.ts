@@ -8,6 +8,7 @@ import type {
 import type {
   ExecutionListFilter,
   Leadership,
+  AwaitAdmissionRecord,
   PendingFilter,
   Store,
   StoreSignal,
@@ -598,6 +599,11 @@ export class Coordinator {
 
   pendingInteractions(tenantId: string, filter: PendingFilter): Promise<InteractionRecord[]> {
     return this.store.listPendingInteractions(tenantId, filter);
+  }
+
+  /** The tenant's await admission budgets in use: each step's limit, outstanding and waiting. */
+  awaitAdmission(tenantId: string): Promise<AwaitAdmissionRecord[]> {
+    return this.store.listAwaitAdmission(tenantId);
   }
 
   async completeInteraction(

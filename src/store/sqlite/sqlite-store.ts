@@ -220,7 +220,7 @@ export class SqliteStore implements Store {
 
   operationalCounts: Store['operationalCounts'] = async (nowMs, staleBeforeMs) => {
     const all = (sql: string, params: object = {}) => this.#sql.get(sql).all(params);
-    return oc.operationalCountsOf({
+    const counts = oc.operationalCountsOf({
       executions: all(oc.EXECUTION_STATUS_COUNTS_SQL),
       due: all(oc.DUE_WORK_SQL, { nowMs })[0],
       pending: all(oc.PENDING_INTERACTIONS_SQL)[0],
@@ -228,6 +228,7 @@ export class SqliteStore implements Store {
       activations: all(oc.ACTIVATION_COUNTS_SQL),
       workers: all(oc.WORKER_STATE_COUNTS_SQL, { staleBeforeMs }),
     } as unknown as oc.OperationalRows);
+    return { ...counts, admission: listAwaitAdmission(this.#sql, undefined) };
   };
   observeCommits: Store['observeCommits'] = (observer) => this.#writer.observers.add(observer);
 }
