@@ -60,6 +60,12 @@ const publishedIds = async (store: Store): Promise<string[]> =>
 const status = async (store: Store, id: string) =>
   (await store.findInteraction('default', { interactionId: `i-${id}` }))?.status;
 
+/** The executions of `all` still held back, in the order of `all`. */
+async function heldBack(store: Store, all: readonly string[], done: ReadonlySet<string>): Promise<string[]> {
+  const statuses = await Promise.all(all.map((id) => (done.has(id) ? undefined : status(store, id))));
+  return all.filter((_, i) => statuses[i] === 'ADMISSION_WAITING');
+}
+
 const ids = (n: number, prefix = 'x') =>
   Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(3, '0')}`);
 
@@ -248,6 +254,9 @@ forEachStore(
       }
     })();
     const done = new Set<string>();
+    // Every fifth round, a held-back execution is cancelled by the other node while
+    // the completions admit: a cancel racing the admission of its own interaction.
+    const cancelledWaiting = new Set<string>();
     let round = 0;
     while (done.size < all.length) {
       const open = (await store.listPendingInteractions('default', { limit: 1000 })).map(
@@ -256,19 +265,38 @@ forEachStore(
       assert.ok(open.length <= 5, `${open.length} outstanding`);
       const shuffled = open.filter((id) => !done.has(id)).sort(() => Math.random() - 0.5);
       round += 1;
-      const outcomes = await Promise.all(
-        shuffled.map((id, n) => complete(nodes[n % nodes.length] as Store, id, 'fp', T0 + 10 + round)),
-      );
+      const heldNow = await heldBack(store, all, done);
+      const victim = round % 5 === 0 ? heldNow[0] : undefined;
+      const [cancelled, ...outcomes] = await Promise.all([
+        victim === undefined
+          ? undefined
+          : (nodes[nodes.length - 1] as Store).cancel({
+              tenantId: 'default',
+              executionId: victim,
+              reason: 'race',
+              nowMs: T0 + 10 + round,
+              expiresAtMs: T0 + 1e9,
+            }),
+        ...shuffled.map((id, n) => complete(nodes[n % nodes.length] as Store, id, 'fp', T0 + 10 + round)),
+      ]);
+      if (victim !== undefined) {
+        assert.equal(cancelled?.kind, 'cancelled');
+        done.add(victim);
+        // Admitted before the cancel took it, or cancelled while held back: never published then.
+        const journal = (await store.readJournal(victim, 0, 100)).map((e) => e.type);
+        if (!journal.includes('interaction_admitted')) cancelledWaiting.add(victim);
+      }
       for (const [n, outcome] of outcomes.entries()) {
         assert.equal(outcome.kind, 'completed');
         done.add(shuffled[n] as string);
       }
-      assert.ok(round <= 50, 'every round completes at least one');
+      assert.ok(round <= 60, 'every round ends at least one');
     }
     sampling = false;
     await sampler;
     assert.ok(maxSeen <= 5, `at most 5 outstanding, saw ${maxSeen}`);
     assert.ok(maxSeen >= 1);
+    assert.ok(cancelledWaiting.size > 0, 'some executions were cancelled while held back');
     assert.deepEqual(await scopeOf(store), {
       tenantId: 'default',
       pipelineId: 'p',
@@ -277,8 +305,10 @@ forEachStore(
       outstanding: 0,
       waiting: 0,
     });
-    assert.equal((await publishedIds(store)).length, 50, 'each request published once');
-    assert.equal(new Set(await publishedIds(store)).size, 50);
+    const published = await publishedIds(store);
+    assert.equal(published.length, 50 - cancelledWaiting.size, 'each admitted request published once');
+    assert.equal(new Set(published).size, published.length);
+    for (const id of cancelledWaiting) assert.ok(!published.includes(`i-${id}`), `${id} never published`);
   },
 );
 

@@ -100,8 +100,10 @@ export async function releaseAdmissions(
 /**
  * Admits the scope's waiting interactions, oldest first, while it is under its limit: each
  * becomes WAITING, its deadline starts now, its request goes to the outbox, and its execution
- * journals `interaction_admitted`. An entry or execution another transaction holds (a cancel
- * of it, under way) is skipped, not waited for: the cancel removes it.
+ * journals `interaction_admitted`. An entry another transaction holds (`lockEntriesOf`: a
+ * cancel of its execution, under way) is skipped, not waited for: the cancel removes it. The
+ * execution's row is then waited for, never skipped, so no waiting entry is passed over for
+ * good; a cancel takes the entry's lock before the execution's, so the two never deadlock.
  */
 async function admitWaiting(db: Db, scope: AdmissionScope, nowMs: number): Promise<void> {
   for (;;) {
@@ -113,9 +115,8 @@ async function admitWaiting(db: Db, scope: AdmissionScope, nowMs: number): Promi
     if (!room) return;
     const entry = await row<EntryRow>(
       db,
-      `SELECT e.* FROM await_admission_entries AS e JOIN executions AS x ON x.execution_id = e.execution_id
-       WHERE e.tenant_id = @tenantId AND e.pipeline_id = @pipelineId AND e.step_id = @stepId AND NOT e.admitted
-       ORDER BY e.seq LIMIT 1 FOR UPDATE OF e, x SKIP LOCKED`,
+      `SELECT * FROM await_admission_entries WHERE ${SCOPE} AND NOT admitted
+       ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED`,
       scope,
     );
     if (!entry) return;
@@ -162,6 +163,16 @@ async function admitEntry(db: Db, scope: AdmissionScope, entry: EntryRow, nowMs:
       nowMs,
     );
   }
+}
+
+/**
+ * Locks the admission entries of an execution before a command (cancel) locks the execution
+ * itself: the order `admitWaiting` takes them in, so the two wait for each other, never deadlock.
+ */
+export async function lockEntriesOf(db: Db, executionId: string): Promise<void> {
+  await exec(db, 'SELECT seq FROM await_admission_entries WHERE execution_id = @executionId FOR UPDATE', {
+    executionId,
+  });
 }
 
 export async function listAwaitAdmission(

@@ -2,7 +2,7 @@ import { isTerminal } from '../../domain/execution-status.ts';
 import { JournalEventType } from '../../domain/journal-events.ts';
 import type { CancelOutcome, RedriveOutcome, Store } from '../store-port.ts';
 import { attemptOffsetAfterRedrive } from '../../domain/step-attempt.ts';
-import { releaseAdmissions } from './admission.ts';
+import { lockEntriesOf, releaseAdmissions } from './admission.ts';
 import { appendEvent } from './journal.ts';
 import { executionFromRow, type ExecutionRow } from '../rows.ts';
 import { row, rows, type Db } from './sql.ts';
@@ -57,6 +57,8 @@ export async function cancel(
   db: Db,
   c: { tenantId: string; executionId: string; reason: string; nowMs: number; expiresAtMs: number },
 ): Promise<CancelOutcome> {
+  // The admission entry first, then the execution: the order an admission takes them in.
+  await lockEntriesOf(db, c.executionId);
   const current = await readForUpdate(db, c.tenantId, c.executionId);
   if (!current) return { kind: 'not_found' };
   const execution = executionFromRow(current);

@@ -12,6 +12,7 @@ CREATE TABLE schema_migrations (version integer NOT NULL, name text NOT NULL, ap
 CREATE TABLE step_outputs (execution_id text COLLATE "C" NOT NULL, step_index integer NOT NULL, output_json text NOT NULL);
 CREATE TABLE worker_events (seq bigint NOT NULL GENERATED ALWAYS AS IDENTITY, tenant_id text NOT NULL, pipeline_id text NOT NULL, worker_id text NOT NULL, type text NOT NULL, data_json text NOT NULL, at bigint NOT NULL);
 CREATE TABLE workers (tenant_id text NOT NULL, pipeline_id text NOT NULL, worker_id text NOT NULL, contract_version text NOT NULL, release_version text NOT NULL, protocol text NOT NULL, endpoint text NOT NULL, artifact_id text, artifact_digest text, registered_at bigint NOT NULL, last_heartbeat_at bigint NOT NULL, draining_since bigint, unavailable_since bigint);
+CREATE INDEX await_admission_by_execution ON await_admission_entries USING btree (execution_id);
 CREATE UNIQUE INDEX await_admission_entries_interaction_id_key ON await_admission_entries USING btree (interaction_id);
 CREATE UNIQUE INDEX await_admission_entries_pkey ON await_admission_entries USING btree (seq);
 CREATE UNIQUE INDEX await_admission_pkey ON await_admission USING btree (tenant_id, pipeline_id, step_id);

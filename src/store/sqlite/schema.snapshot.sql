@@ -12,6 +12,7 @@ CREATE TABLE schema_migrations ( version INTEGER PRIMARY KEY, name TEXT NOT NULL
 CREATE TABLE step_outputs ( execution_id TEXT NOT NULL, step_index INTEGER NOT NULL, output_json TEXT NOT NULL, PRIMARY KEY (execution_id, step_index) ) WITHOUT ROWID;
 CREATE TABLE worker_events ( seq INTEGER PRIMARY KEY AUTOINCREMENT, tenant_id TEXT NOT NULL, pipeline_id TEXT NOT NULL, worker_id TEXT NOT NULL, type TEXT NOT NULL, data_json TEXT NOT NULL, at INTEGER NOT NULL );
 CREATE TABLE workers ( tenant_id TEXT NOT NULL, pipeline_id TEXT NOT NULL, worker_id TEXT NOT NULL, contract_version TEXT NOT NULL, release_version TEXT NOT NULL, protocol TEXT NOT NULL, endpoint TEXT NOT NULL, artifact_id TEXT, artifact_digest TEXT, registered_at INTEGER NOT NULL, last_heartbeat_at INTEGER NOT NULL, draining_since INTEGER, unavailable_since INTEGER, PRIMARY KEY (tenant_id, pipeline_id, worker_id) );
+CREATE INDEX await_admission_by_execution ON await_admission_entries (execution_id);
 CREATE INDEX await_admission_queue ON await_admission_entries (tenant_id, pipeline_id, step_id, seq) WHERE admitted = 0;
 CREATE UNIQUE INDEX executions_by_key ON executions (tenant_id, pipeline_id, execution_key);
 CREATE INDEX executions_by_pipeline_status ON executions (tenant_id, pipeline_id, status);

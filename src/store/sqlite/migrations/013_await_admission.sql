@@ -26,3 +26,5 @@ CREATE TABLE await_admission_entries (
 );
 CREATE INDEX await_admission_queue ON await_admission_entries (tenant_id, pipeline_id, step_id, seq)
   WHERE admitted = 0;
+-- A cancel locks (PostgreSQL) or finds its execution's entry by it.
+CREATE INDEX await_admission_by_execution ON await_admission_entries (execution_id);
