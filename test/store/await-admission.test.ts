@@ -62,8 +62,9 @@ const status = async (store: Store, id: string) =>
 
 /** The executions of `all` still held back, in the order of `all`. */
 async function heldBack(store: Store, all: readonly string[], done: ReadonlySet<string>): Promise<string[]> {
-  const statuses = await Promise.all(all.map((id) => (done.has(id) ? undefined : status(store, id))));
-  return all.filter((_, i) => statuses[i] === 'ADMISSION_WAITING');
+  const open = all.filter((id) => !done.has(id));
+  const statuses = await Promise.all(open.map((id) => status(store, id)));
+  return open.filter((_, i) => statuses[i] === 'ADMISSION_WAITING');
 }
 
 const ids = (n: number, prefix = 'x') =>
