@@ -65,7 +65,7 @@ export function registerStoreGauges(
   });
   new Gauge({
     name: 'capstan_await_outstanding',
-    help: 'Await interactions admitted by their step\'s admission budget and not yet ended, by tenant, pipeline and step (never above the budget).',
+    help: "Await interactions admitted by their step's admission budget and not yet ended, by tenant, pipeline and step (never above the budget).",
     labelNames: ['tenant', 'pipeline', 'step'],
     registers,
     collect() {
@@ -76,7 +76,7 @@ export function registerStoreGauges(
   });
   new Gauge({
     name: 'capstan_await_admission_waiting',
-    help: 'Await interactions ADMISSION_WAITING: held back by their step\'s admission budget, by tenant, pipeline and step.',
+    help: "Await interactions ADMISSION_WAITING: held back by their step's admission budget, by tenant, pipeline and step.",
     labelNames: ['tenant', 'pipeline', 'step'],
     registers,
     collect() {
