@@ -1,4 +1,4 @@
-import { budgetKey, type AwaitAdmissionConfig } from '../coordinator/await-admissions.ts';
+import { budgetKey, type AwaitAdmissionConfig } from '../domain/await-admission-budget.ts';
 import type { Settings } from './settings.ts';
 
 /**

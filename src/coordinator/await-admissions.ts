@@ -1,20 +1,6 @@
 import type { ReleaseCatalog } from '../releases/release-catalog.ts';
 import type { PinnedStep } from './step-retry-policies.ts';
-
-/**
- * The coordinator's await admission settings (docs/await-admission.md): budgets by
- * `<pipeline>/<step>` (`capstan.awaits.admission`), and the budget of every other await step
- * (TPF's `pipeline.await-admission.enabled` with `pipeline.max-concurrency`), if any.
- */
-export interface AwaitAdmissionConfig {
-  readonly budgets: ReadonlyMap<string, number>;
-  readonly defaultBudget: number | undefined;
-}
-
-export const NO_ADMISSION_BUDGETS: AwaitAdmissionConfig = { budgets: new Map(), defaultBudget: undefined };
-
-/** The key of a step in `AwaitAdmissionConfig.budgets`. */
-export const budgetKey = (pipelineId: string, stepId: string): string => `${pipelineId}/${stepId}`;
+import { budgetKey, type AwaitAdmissionConfig } from '../domain/await-admission-budget.ts';
 
 /**
  * The admission budget of an await step of a pinned release: the configured one for the step

@@ -1,6 +1,6 @@
 import type { RemoteOutcomeUnknownPolicy } from '../domain/remote-outcome-policy.ts';
 import type { RetryPolicy } from '../domain/retry-policy.ts';
-import type { AwaitAdmissionConfig } from './await-admissions.ts';
+import type { AwaitAdmissionConfig } from '../domain/await-admission-budget.ts';
 
 export const IdempotencyPolicy = {
   OPTIONAL_CLIENT_KEY: 'OPTIONAL_CLIENT_KEY',
