@@ -8,6 +8,7 @@ import type {
 import type {
   ExecutionListFilter,
   Leadership,
+  AwaitAdmissionRecord,
   PendingFilter,
   Store,
   StoreSignal,
@@ -39,6 +40,9 @@ import { PassTimer } from './pass-timer.ts';
 import { NodePresence, nodeHeartbeatIntervalMs, type NodeList } from './node-presence.ts';
 import { buildInfo } from '../build/build-info.ts';
 import { StepRetryPolicies } from './step-retry-policies.ts';
+import { AwaitAdmissions } from './await-admissions.ts';
+import { NO_ADMISSION_BUDGETS } from '../domain/await-admission-budget.ts';
+import { INTERACTION_API } from '../awaits/await-publication.ts';
 import { prepareSchema } from '../store/prepare-schema.ts';
 import { EndpointAllowList } from './workers/endpoint-allow-list.ts';
 import { WorkerRegistrationPolicy } from './workers/worker-registration-policy.ts';
@@ -178,6 +182,7 @@ export class Coordinator {
     this.#dispatcher = new Dispatcher({
       ...deps,
       retryPolicies: this.#retryPolicies,
+      admissions: new AwaitAdmissions(this.catalog, deps.config.awaitAdmission ?? NO_ADMISSION_BUDGETS),
       watch: this.#watch,
       lifecycle: this.#lifecycle,
       onPublication: () => void this.#relay(),
@@ -597,6 +602,11 @@ export class Coordinator {
     return this.store.listPendingInteractions(tenantId, filter);
   }
 
+  /** The tenant's await admission budgets in use: each step's limit, outstanding and waiting. */
+  awaitAdmission(tenantId: string): Promise<AwaitAdmissionRecord[]> {
+    return this.store.listAwaitAdmission(tenantId);
+  }
+
   async completeInteraction(
     tenantId: string,
     request: CompleteRequest,
@@ -635,6 +645,8 @@ export class Coordinator {
         recordAwait(this.#d.tracing, execution, outcome.interaction);
         this.#watch.changed(interaction.executionId);
         this.#dispatcher.wake();
+        // Under an admission budget the completion may have admitted a waiting request: relay it now.
+        if (interaction.transportType !== INTERACTION_API) void this.#relay();
         return { interaction: outcome.interaction, duplicate: false };
       case 'duplicate':
         return { interaction: outcome.interaction, duplicate: true };
@@ -644,6 +656,8 @@ export class Coordinator {
         throw new CapstanError('interaction_closed', `The interaction is ${outcome.interaction.status}.`);
       case 'deadline_passed':
         throw new CapstanError('interaction_deadline_passed');
+      case 'not_admitted':
+        throw new CapstanError('interaction_not_admitted');
       case 'not_found':
         throw new CapstanError('interaction_not_found');
     }
@@ -701,6 +715,8 @@ export class Coordinator {
       case 'cancelled':
         this.#dispatcher.abort(executionId);
         this.#watch.changed(executionId);
+        // A cancelled await under an admission budget may have admitted a waiting request.
+        void this.#relay();
         await this.#lifecycle.cancelled(outcome.execution, reason);
         return outcome.execution;
       case 'already_cancelled':

@@ -16,6 +16,7 @@ import { dispatchHistory, dispatchRetryAt, type DispatchErrorCode } from './disp
 import type { ExecutionWatch } from './execution-watch.ts';
 import { idempotencyAttemptOf } from './idempotency-attempt.ts';
 import type { StepRetryPolicies } from './step-retry-policies.ts';
+import type { AwaitAdmissions } from './await-admissions.ts';
 import { stepAttemptOf, type AttemptCount } from '../domain/step-attempt.ts';
 import { FailureCode } from '../domain/failure-codes.ts';
 import type { LifecycleLog } from './lifecycle-log.ts';
@@ -40,6 +41,8 @@ export interface DispatcherDeps extends Pick<
   readonly lifecycle: LifecycleLog;
   /** Each step's retry policy (its own, else the global one); the global one when absent. */
   readonly retryPolicies?: StepRetryPolicies;
+  /** Each await step's admission budget; none (unbounded) when absent. */
+  readonly admissions?: AwaitAdmissions;
   /** Called after a commit that wrote an outbox publication, so it is relayed promptly. */
   readonly onPublication?: () => void;
   /** Called after a commit that made something due at `atMs` (a retry, an await deadline). */
@@ -302,6 +305,7 @@ export class Dispatcher {
         const s = result.suspension;
         const interactionId = random.uuid();
         const deadlineAtMs = nowMs + s.deadlineMs;
+        const admissionLimit = await this.#d.admissions?.limitOf(x, result.stepIndex);
         const interaction = {
           interactionId,
           correlationId: interactionId,
@@ -312,6 +316,7 @@ export class Dispatcher {
           group: s.group,
           transportType: s.transportType,
           deadlineAtMs,
+          ...(admissionLimit === undefined ? {} : { admissionLimit }),
         };
         // A broker or webhook transport's request is published through the outbox, committed with the park.
         const publication = awaitPublication(x, interaction);

@@ -1,5 +1,6 @@
 import type { RemoteOutcomeUnknownPolicy } from '../domain/remote-outcome-policy.ts';
 import type { RetryPolicy } from '../domain/retry-policy.ts';
+import type { AwaitAdmissionConfig } from '../domain/await-admission-budget.ts';
 
 export const IdempotencyPolicy = {
   OPTIONAL_CLIENT_KEY: 'OPTIONAL_CLIENT_KEY',
@@ -51,4 +52,6 @@ export interface EngineConfig extends RetryPolicy {
    * with `step_timeout` and its slot is free again.
    */
   readonly stepTimeoutMs: number;
+  /** Await admission budgets set by configuration (docs/await-admission.md); none when absent. */
+  readonly awaitAdmission?: AwaitAdmissionConfig;
 }
