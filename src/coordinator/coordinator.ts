@@ -28,6 +28,7 @@ import { WorkerAvailability } from './workers/worker-availability.ts';
 import { WorkerLifecycle } from './workers/worker-lifecycle.ts';
 import type { WorkerRegistry } from './workers/worker-registry.ts';
 import { Dispatcher } from './dispatcher.ts';
+import { SegmentCommitter } from './segment-committer.ts';
 import type { CoordinatorDeps } from './coordinator-deps.ts';
 import type { EngineConfig } from './engine-config.ts';
 import { ClockSkewMonitor } from './clock-skew.ts';
@@ -80,6 +81,7 @@ export class Coordinator {
   readonly #watch: ExecutionWatch;
   readonly #lifecycle: LifecycleLog;
   readonly #dispatcher: Dispatcher;
+  readonly #committer: SegmentCommitter;
   readonly #retryPolicies: StepRetryPolicies;
   readonly #availability: WorkerAvailability;
   readonly #prober: WorkerTargetProber | undefined;
@@ -175,10 +177,9 @@ export class Coordinator {
     );
     this.#sinks = deps.sinks ?? new Map([[DLQ_TOPIC, logDlqSink(deps.logger)]]);
     this.#retryPolicies = new StepRetryPolicies(this.catalog, deps.config);
-    this.#dispatcher = new Dispatcher({
+    this.#committer = new SegmentCommitter({
       ...deps,
       retryPolicies: this.#retryPolicies,
-      watch: this.#watch,
       lifecycle: this.#lifecycle,
       onPublication: () => void this.#relay(),
       onDueAt: (atMs) => this.#passTimer.noLaterThan(atMs),
@@ -189,6 +190,12 @@ export class Coordinator {
           at.pipelineId,
           this.lifecycle.markUnavailable(at.tenantId, at.pipelineId, worker.workerId, reason),
         ),
+    });
+    this.#dispatcher = new Dispatcher({
+      ...deps,
+      watch: this.#watch,
+      lifecycle: this.#lifecycle,
+      committer: this.#committer,
     });
     this.#clockSkew = new ClockSkewMonitor({
       store: deps.store,
