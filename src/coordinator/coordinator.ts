@@ -197,6 +197,7 @@ export class Coordinator {
         ),
     });
     this.#pullWakeups = new PullWakeups(deps.timers);
+    this.metrics.pull.observeWaiting(() => this.#pullWakeups.waiting);
     this.pull = new PullSegments({
       store: deps.store,
       clock: deps.clock,

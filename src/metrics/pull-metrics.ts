@@ -1,4 +1,4 @@
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 
 /**
  * The pull worker API on this node: each poll's answer, by whether it carried segments and
@@ -8,14 +8,29 @@ import { Counter, type Registry } from 'prom-client';
  */
 export class PullMetrics {
   readonly #polls: Counter<'answer' | 'woken_by'>;
+  #waiting: () => number = () => 0;
 
   constructor(registry: Registry) {
+    const waiting = (): number => this.#waiting();
+    new Gauge({
+      name: 'capstan_pull_polls_waiting',
+      help: 'Pull worker polls waiting on this node for work now.',
+      registers: [registry],
+      collect() {
+        this.set(waiting());
+      },
+    });
     this.#polls = new Counter({
       name: 'capstan_pull_polls_total',
       help: 'Pull worker polls answered by this node, by answer (segments or empty) and what woke their last wait.',
       labelNames: ['answer', 'woken_by'],
       registers: [registry],
     });
+  }
+
+  /** Where the number of waiting polls is read at each scrape. */
+  observeWaiting(waiting: () => number): void {
+    this.#waiting = waiting;
   }
 
   pollAnswered(answer: { segments: number; wokenBy: string }): void {
