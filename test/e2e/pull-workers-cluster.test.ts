@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { freshSchema, startNode, type ClusterNode } from '../support/cluster.ts';
+import { freshSchema, journalOf, startNode, type ClusterNode } from '../support/cluster.ts';
 import { ADMIN_TOKEN, apiClient } from '../support/coordinator-process.ts';
 import { eventually } from '../support/eventually.ts';
 import { postgresUrl } from '../support/postgres-server.ts';
 import { parsePrometheusText, sumOf } from '../support/prometheus-text.ts';
 import { pullApi, resultOfSlowCharge } from '../support/pull-api.ts';
-import { remoteCoordinatorEnv, WORKER_TOKEN } from '../support/worker-process.ts';
+import { remoteCoordinatorEnv, startPullWorkerProcess, WORKER_TOKEN } from '../support/worker-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SLOW = join(ROOT, 'test/fixtures/slow-pipeline/pipeline.ts');
@@ -95,4 +95,49 @@ test('a pull worker polling node A is woken by a submit on node B and completes 
   const seenOnA = await a.api.result(second);
   assert.equal(seenOnA.body.status.status, 'SUCCEEDED', 'node A sees the completion made on node B');
   assert.deepEqual(seenOnA.body.result, { n: 2, chargedBy: 7 });
+});
+
+test('a capstan worker --pull process pulling from node A runs what node B admits', async (t) => {
+  const url = await postgresUrl();
+  const schema = freshSchema(t, url);
+  const a = await startNode(t, {
+    url,
+    schema,
+    nodeId: 'node-a',
+    pipelines: [SLOW],
+    env: remoteCoordinatorEnv(),
+  });
+  const b = await startNode(t, {
+    url,
+    schema,
+    nodeId: 'node-b',
+    pipelines: [SLOW],
+    env: remoteCoordinatorEnv(),
+  });
+  const worker = await startPullWorkerProcess(t, {
+    coordinatorUrl: a.baseUrl,
+    pipelines: [SLOW],
+    nodeId: 'pull-a',
+    slots: 2,
+    env: { CAPSTAN_TEST_SLOW_MS: '100' },
+  });
+  const ids: string[] = [];
+  for (let n = 1; n <= 4; n++)
+    ids.push(
+      await eventually(`node B to admit execution ${n}`, async () => {
+        const submitted = await b.api.submit({ pipelineId: 'slow-charge', input: { n } });
+        return submitted.status === 200 ? (submitted.body.executionId as string) : undefined;
+      }),
+    );
+  for (const id of ids) {
+    const done = await b.api.result(id, 20_000);
+    assert.equal(done.body.status.status, 'SUCCEEDED', JSON.stringify(done.body));
+    assert.equal(done.body.result.chargedBy, worker.child.pid);
+    const started = (await journalOf(b, id)).filter((e) => e.type === 'attempt_started');
+    assert.deepEqual(
+      started.map((e) => e.data.leaseOwner),
+      ['pull:pull-a'],
+      'claimed by the pull worker only: neither node pushed it anywhere',
+    );
+  }
 });

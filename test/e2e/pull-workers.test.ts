@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { ADMIN_TOKEN, apiClient, startCoordinatorProcess } from '../support/coordinator-process.ts';
 import { eventually } from '../support/eventually.ts';
+import { parsePrometheusText, sumOf } from '../support/prometheus-text.ts';
 import { pullApi, resultOfSlowCharge } from '../support/pull-api.ts';
 import { remoteCoordinatorEnv, startPullWorkerProcess, WORKER_TOKEN } from '../support/worker-process.ts';
 import { waitForWorkerState } from '../support/worker-routing.ts';
@@ -38,6 +39,12 @@ const stepRuns = (file: string) => {
       return { executionId, stepIndex: Number(stepIndex), pid: Number(pid) };
     });
 };
+
+async function metricsOf(baseUrl: string) {
+  const scraped = await fetch(`${baseUrl}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  assert.equal(scraped.status, 200);
+  return parsePrometheusText(await scraped.text());
+}
 
 const until = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>): Promise<T> =>
   eventually(what, probe, { timeoutMs: 20_000 });
@@ -205,4 +212,33 @@ test('the pull API: max is honoured, a stale lease epoch is 409 with nothing wri
   assert.equal(bad.status, 400, 'a result that is no result envelope');
   assert.equal((await pull.poll(0, 0)).status, 400, 'max must be at least 1');
   assert.equal((await pull.poll(1, 3_600_000)).status, 400, 'the wait is capped');
+});
+
+test('on SQLite a waiting poll is woken in-process by a submit, not by a timer', async (t) => {
+  // Passes are rare here (every 40 s at most), so nothing but the submit can wake the poll.
+  const coordinator = await startCoordinatorProcess(t, {
+    pipelines: [SLOW],
+    env: remoteCoordinatorEnv({ PIPELINE_ORCHESTRATOR_SWEEP_INTERVAL: 'PT60S' }),
+  });
+  const api = apiClient(coordinator.baseUrl);
+  const pull = pullApi(apiClient(coordinator.baseUrl, WORKER_TOKEN), 'puller');
+  await pull.register(apiClient(coordinator.baseUrl, ADMIN_TOKEN), 'slow-charge');
+  const waiting = pull.poll(1, 60_000);
+  await until('the poll to wait', async () =>
+    sumOf(await metricsOf(coordinator.baseUrl), 'capstan_pull_polls_waiting') === 1 ? true : undefined,
+  );
+  const submitted = (await api.submit({ pipelineId: 'slow-charge', input: { n: 4 } })).body
+    .executionId as string;
+  const woken = await waiting;
+  assert.equal(woken.status, 200, JSON.stringify(woken.body));
+  assert.equal(woken.body.segments[0]?.executionId, submitted);
+  const samples = await metricsOf(coordinator.baseUrl);
+  assert.equal(
+    sumOf(samples, 'capstan_pull_polls_total', { answer: 'segments', woken_by: 'local' }),
+    1,
+    'the submit woke the waiting poll',
+  );
+  assert.equal(sumOf(samples, 'capstan_pull_polls_waiting'), 0);
+  const done = await pull.complete(submitted, woken.body.segments[0].leaseEpoch, resultOfSlowCharge(4));
+  assert.equal(done.body.status, 'SUCCEEDED', JSON.stringify(done.body));
 });
