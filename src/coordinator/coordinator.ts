@@ -207,6 +207,7 @@ export class Coordinator {
       committer: this.#committer,
       wakeups: this.#pullWakeups,
       onCommitted: (executionId) => this.#watch.changed(executionId),
+      onParked: () => this.#dispatcher.wake(),
       onPollAnswered: (answer) => this.metrics.pull.pollAnswered(answer),
     });
     this.#dispatcher = new Dispatcher({

@@ -45,6 +45,11 @@ export interface PullSegmentsDeps {
   readonly wakeups: PullWakeups;
   /** The execution's end was committed here: wake result long-polls of this node. */
   readonly onCommitted: (executionId: string) => void;
+  /**
+   * A claim parked executions of routes the worker does not run: this node's dispatcher (or
+   * another poll) may run them, and is told, as a peer hears it from the store's NOTIFY.
+   */
+  readonly onParked?: () => void;
   /** How each poll ended. */
   readonly onPollAnswered?: (answer: PollAnswer) => void;
 }
@@ -184,6 +189,7 @@ export class PullSegments {
       leaseMs: config.leaseMs,
       routes,
     });
+    if (claimed.parked > 0) this.#d.onParked?.();
     return Promise.all(claimed.segments.map((segment) => this.#pulled(segment)));
   }
 
