@@ -90,6 +90,8 @@ export class PullSegments {
       const stop = listening.stop;
       request.signal?.addEventListener('abort', stop, { once: true });
       try {
+        // A worker that hung up would never hear of what this poll claims: claim nothing for it.
+        if (request.signal?.aborted) return [];
         const routes = await this.#routesOf(tenantId, workerId);
         const claimed = await this.#claim(workerId, routes, request.max);
         const remaining = deadline - clock.now();
