@@ -215,6 +215,8 @@ export class Coordinator {
       watch: this.#watch,
       lifecycle: this.#lifecycle,
       committer: this.#committer,
+      // What it parks may be a pull worker's: a poll waiting here claims it from the parked set.
+      onParked: () => this.#pullWakeups.wake('local'),
     });
     this.#clockSkew = new ClockSkewMonitor({
       store: deps.store,

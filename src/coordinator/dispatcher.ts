@@ -32,6 +32,8 @@ export interface DispatcherDeps extends Pick<
   readonly lifecycle: LifecycleLog;
   /** Commits how each segment ended. */
   readonly committer: SegmentCommitter;
+  /** A claim parked executions none of its routes covers: another claimant here may take them. */
+  readonly onParked?: () => void;
 }
 
 /**
@@ -99,6 +101,7 @@ export class Dispatcher {
           routes: this.#d.workers.routes(),
         });
         for (const segment of claimed.segments) this.#start(segment);
+        if (claimed.parked > 0) this.#d.onParked?.();
         // Slots left, or executions parked ahead of what may be due behind them: look again.
         if (claimed.segments.length === free || claimed.parked > 0) this.#again = true;
       } while (this.#again);

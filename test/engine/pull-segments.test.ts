@@ -108,6 +108,7 @@ forEachStore(
 
     // A result that does not fit the contract is a failed try, never committed as it is.
     const again = (await coordinator.submit('default', { pipelineId: 'pulled', input: { n: 4 } })).execution;
+    await coordinator.tick();
     const [next] = await coordinator.pull.poll('default', 'puller', { max: 1, waitMs: 0 });
     assert.equal(next?.executionId, again.executionId);
     const unfit = encodeResult(
