@@ -9,3 +9,4 @@ export * from './executions.ts';
 export * from './interactions.ts';
 export * from './releases.ts';
 export * from './workers.ts';
+export * from './pull-workers.ts';

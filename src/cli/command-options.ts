@@ -68,6 +68,8 @@ export interface WorkerOptions {
   release?: string[];
   artifactDigest?: string[];
   coordinatorUrl?: string;
+  pull?: string;
+  slots?: string;
   workerToken?: string;
   logLevel?: string;
   logFormat?: string;

@@ -363,6 +363,22 @@ export const settings = {
     env: [],
   },
   'capstan.worker.heartbeat-interval': { schema: duration, default: 'PT30S', env: [] },
+  /**
+   * `capstan worker --pull`: the coordinator (any node) it pulls segments from, instead of
+   * serving the worker protocol (docs/pull-workers.md).
+   */
+  'capstan.worker.pull-url': {
+    schema: z
+      .string()
+      .regex(/^https?:\/\/\S+$/, 'an http:// or https:// URL')
+      .optional(),
+    default: undefined,
+    env: ['CAPSTAN_PULL_URL'],
+  },
+  /** `capstan worker --pull`: segments it runs at once; it never asks for more than its free slots. */
+  'capstan.worker.pull-slots': { schema: int(1, 100), default: 4, env: [] },
+  /** `capstan worker --pull`: how long one poll waits for work (the coordinator caps it at 60 s). */
+  'capstan.worker.pull-wait': { schema: duration, default: 'PT30S', env: [] },
   /** `capstan worker`: the gRPC port, with `worker.grpc.server-enabled` (`--grpc-port` sets both). */
   'capstan.worker.grpc-port': { schema: int(0, 65535), default: 9090, env: [] },
   /** `capstan worker`: the gRPC `host:port` it registers (default <host or hostname>:<grpc-port>). */

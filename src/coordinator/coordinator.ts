@@ -29,6 +29,9 @@ import { WorkerAvailability } from './workers/worker-availability.ts';
 import { WorkerLifecycle } from './workers/worker-lifecycle.ts';
 import type { WorkerRegistry } from './workers/worker-registry.ts';
 import { Dispatcher } from './dispatcher.ts';
+import { SegmentCommitter } from './segment-committer.ts';
+import { PullSegments } from './pull-segments.ts';
+import { PullWakeups } from './pull-wakeups.ts';
 import type { CoordinatorDeps } from './coordinator-deps.ts';
 import type { EngineConfig } from './engine-config.ts';
 import { ClockSkewMonitor } from './clock-skew.ts';
@@ -80,10 +83,14 @@ export class Coordinator {
   readonly workerRegistration: WorkerRegistrationPolicy;
   /** This coordinator's Prometheus metrics, in a registry of its own (`GET /metrics`). */
   readonly metrics: CoordinatorMetrics;
+  /** The pull worker API's side in the engine: polls, completions and lease heartbeats. */
+  readonly pull: PullSegments;
   readonly #d: CoordinatorDeps;
   readonly #watch: ExecutionWatch;
   readonly #lifecycle: LifecycleLog;
   readonly #dispatcher: Dispatcher;
+  readonly #committer: SegmentCommitter;
+  readonly #pullWakeups: PullWakeups;
   readonly #retryPolicies: StepRetryPolicies;
   readonly #availability: WorkerAvailability;
   readonly #prober: WorkerTargetProber | undefined;
@@ -179,11 +186,10 @@ export class Coordinator {
     );
     this.#sinks = deps.sinks ?? new Map([[DLQ_TOPIC, logDlqSink(deps.logger)]]);
     this.#retryPolicies = new StepRetryPolicies(this.catalog, deps.config);
-    this.#dispatcher = new Dispatcher({
+    this.#committer = new SegmentCommitter({
       ...deps,
       retryPolicies: this.#retryPolicies,
       admissions: new AwaitAdmissions(this.catalog, deps.config.awaitAdmission ?? NO_ADMISSION_BUDGETS),
-      watch: this.#watch,
       lifecycle: this.#lifecycle,
       onPublication: () => void this.#relay(),
       onDueAt: (atMs) => this.#passTimer.noLaterThan(atMs),
@@ -194,6 +200,28 @@ export class Coordinator {
           at.pipelineId,
           this.lifecycle.markUnavailable(at.tenantId, at.pipelineId, worker.workerId, reason),
         ),
+    });
+    this.#pullWakeups = new PullWakeups(deps.timers);
+    this.metrics.pull.observeWaiting(() => this.#pullWakeups.waiting);
+    this.pull = new PullSegments({
+      store: deps.store,
+      clock: deps.clock,
+      config: deps.config,
+      lifecycle: this.lifecycle,
+      catalog: this.catalog,
+      committer: this.#committer,
+      wakeups: this.#pullWakeups,
+      onCommitted: (executionId) => this.#watch.changed(executionId),
+      onParked: () => this.#dispatcher.wake(),
+      onPollAnswered: (answer) => this.metrics.pull.pollAnswered(answer),
+    });
+    this.#dispatcher = new Dispatcher({
+      ...deps,
+      watch: this.#watch,
+      lifecycle: this.#lifecycle,
+      committer: this.#committer,
+      // What it parks may be a pull worker's: a poll waiting here claims it from the parked set.
+      onParked: () => this.#pullWakeups.wake('local'),
     });
     this.#clockSkew = new ClockSkewMonitor({
       store: deps.store,
@@ -279,6 +307,7 @@ export class Coordinator {
     await this.#presence.stop();
     await this.#election.stop();
     this.#watch.releaseAll();
+    this.#pullWakeups.stopAll();
     this.metrics.close();
   }
 
@@ -316,6 +345,8 @@ export class Coordinator {
       this.#probeTargets();
       await this.syncWorkerAvailability();
       await this.#dispatcher.pump();
+      // The safety net of waiting pull polls: work that fell due with no signal (a back-off ended).
+      this.#pullWakeups.wake('pass');
       this.#lastMaintenanceOkAtMs = this.#d.clock.now();
       // The pass is the node's heartbeat: a node whose loop stalls turns stale in the registry.
       await this.#presence.beat(this.#clockSkew.healthy);
@@ -343,11 +374,18 @@ export class Coordinator {
     this.#passTimer.at(this.#d.clock.now() + Math.min(2000, this.#d.config.sweepIntervalMs));
   }
 
+  /** This node made work due now: its dispatcher and the pull polls waiting here look for it. */
+  #wakeWork(): void {
+    this.#dispatcher.wake();
+    this.#pullWakeups.wake('local');
+  }
+
   /** Another node changed the store: re-read what the signal names. */
   #onSignal(signal: StoreSignal): void {
     switch (signal.kind) {
       case 'due':
         this.#dispatcher.wake();
+        this.#pullWakeups.wake('notify');
         return;
       case 'changed':
         for (const id of signal.executionIds) this.#watch.changed(id);
@@ -473,7 +511,7 @@ export class Coordinator {
     }
     if (outcome.kind === 'created') {
       this.#lifecycle.submitted(outcome.execution);
-      this.#dispatcher.wake();
+      this.#wakeWork();
     }
     return { execution: outcome.execution, duplicate: outcome.kind === 'duplicate' };
   }
@@ -644,7 +682,7 @@ export class Coordinator {
         this.#lifecycle.interactionCompleted(execution, { ...interaction, actor: request.actor ?? null });
         recordAwait(this.#d.tracing, execution, outcome.interaction);
         this.#watch.changed(interaction.executionId);
-        this.#dispatcher.wake();
+        this.#wakeWork();
         // Under an admission budget the completion may have admitted a waiting request: relay it now.
         if (interaction.transportType !== INTERACTION_API) void this.#relay();
         return { interaction: outcome.interaction, duplicate: false };
@@ -685,7 +723,7 @@ export class Coordinator {
       case 'redriven':
         await this.#lifecycle.redriven(outcome.execution, outcome.previousStatus, reason);
         this.#watch.changed(executionId);
-        this.#dispatcher.wake();
+        this.#wakeWork();
         return { previousStatus: outcome.previousStatus, execution: outcome.execution };
       case 'wrong_status':
         throw new CapstanError(

@@ -1,28 +1,19 @@
-import { decideUnknownOutcome } from '../domain/remote-outcome-policy.ts';
-import { awaitPublication } from '../awaits/await-publication.ts';
-import { decideFailure, type FailureDecision } from '../domain/retry-policy.ts';
-import { deadLetterPublication } from '../dlq/dead-letter.ts';
 import type { TimerHandle } from '../runtime/timers.ts';
 import type { ClaimedSegment, Fence } from '../store/store-port.ts';
 import type {
   SegmentCommand,
   SegmentResult,
   SegmentTrace,
-  StepOutput,
   TransitionWorker,
 } from '../segment/transition-worker.ts';
-import { parkedFor } from '../domain/parking.ts';
-import { dispatchHistory, dispatchRetryAt, type DispatchErrorCode } from './dispatch-errors.ts';
 import type { ExecutionWatch } from './execution-watch.ts';
-import { idempotencyAttemptOf } from './idempotency-attempt.ts';
-import type { StepRetryPolicies } from './step-retry-policies.ts';
-import type { AwaitAdmissions } from './await-admissions.ts';
-import { stepAttemptOf, type AttemptCount } from '../domain/step-attempt.ts';
 import { FailureCode } from '../domain/failure-codes.ts';
 import type { LifecycleLog } from './lifecycle-log.ts';
 import type { CoordinatorDeps } from './coordinator-deps.ts';
 import { NO_TRACING } from '../tracing/tracing.ts';
 import { startSegmentSpan } from './engine-spans.ts';
+import { attemptAt, type SegmentCommitter } from './segment-committer.ts';
+import { segmentCommandOf } from './segment-command.ts';
 
 interface InFlight {
   readonly tenantId: string;
@@ -34,35 +25,15 @@ interface InFlight {
 /** The coordinator's own deps the dispatcher runs on, plus what the coordinator builds for it. */
 export interface DispatcherDeps extends Pick<
   CoordinatorDeps,
-  'store' | 'clock' | 'timers' | 'random' | 'logger' | 'config' | 'workers' | 'tracing'
+  'store' | 'clock' | 'timers' | 'logger' | 'config' | 'workers' | 'tracing'
 > {
   readonly watch: ExecutionWatch;
-  /** Where the lifecycle lines of the commits it makes go. */
+  /** Where the lifecycle lines of the steps it checkpoints go. */
   readonly lifecycle: LifecycleLog;
-  /** Each step's retry policy (its own, else the global one); the global one when absent. */
-  readonly retryPolicies?: StepRetryPolicies;
-  /** Each await step's admission budget; none (unbounded) when absent. */
-  readonly admissions?: AwaitAdmissions;
-  /** Called after a commit that wrote an outbox publication, so it is relayed promptly. */
-  readonly onPublication?: () => void;
-  /** Called after a commit that made something due at `atMs` (a retry, an await deadline). */
-  readonly onDueAt?: (atMs: number) => void;
-  /** Called when a remote worker could not be reached: it must take no more work until it heartbeats. */
-  readonly onWorkerUnreachable?: (
-    worker: TransitionWorker,
-    at: { tenantId: string; pipelineId: string },
-    reason: string,
-  ) => Promise<void>;
-}
-
-/** A failure to commit: a step's own, or the coordinator's verdict on an unknown remote outcome. */
-interface FailureToCommit {
-  readonly stepIndex: number;
-  readonly attempt: number;
-  readonly code: string;
-  readonly message: string;
-  readonly retryable: boolean;
-  readonly stack?: string | undefined;
+  /** Commits how each segment ended. */
+  readonly committer: SegmentCommitter;
+  /** A claim parked executions none of its routes covers: another claimant here may take them. */
+  readonly onParked?: () => void;
 }
 
 /**
@@ -73,6 +44,7 @@ interface FailureToCommit {
  */
 export class Dispatcher {
   readonly #d: DispatcherDeps;
+  readonly #committer: SegmentCommitter;
   readonly #inFlight = new Map<string, InFlight>();
   #pumping: Promise<void> | undefined;
   #again = false;
@@ -81,6 +53,7 @@ export class Dispatcher {
 
   constructor(deps: DispatcherDeps) {
     this.#d = deps;
+    this.#committer = deps.committer;
   }
 
   get inFlightCount(): number {
@@ -128,6 +101,7 @@ export class Dispatcher {
           routes: this.#d.workers.routes(),
         });
         for (const segment of claimed.segments) this.#start(segment);
+        if (claimed.parked > 0) this.#d.onParked?.();
         // Slots left, or executions parked ahead of what may be due behind them: look again.
         if (claimed.segments.length === free || claimed.parked > 0) this.#again = true;
       } while (this.#again);
@@ -196,31 +170,13 @@ export class Dispatcher {
 
   async #run(segment: ClaimedSegment, fence: Fence, abort: AbortController): Promise<void> {
     const x = segment.execution;
-    const { store } = this.#d;
-    // The step's try number, counted across re-drives: never the same for two tries.
-    const offset = stepAttemptOf(x) - x.attempt;
-    let command: SegmentCommand = {
-      tenantId: x.tenantId,
-      executionId: x.executionId,
-      pipelineId: x.pipelineId,
-      contractVersion: x.contractVersion,
-      releaseVersion: x.releaseVersion,
-      currentStepIndex: x.stepIndex,
-      attempt: offset + x.attempt,
-      executionVersion: x.version,
-      leaseEpoch: x.leaseEpoch,
-      transitionKey: `${x.executionId}:${x.stepIndex}:${offset + x.attempt}`,
-      input: segment.input,
-    };
-    // Still sent for workers that predate the stable `ctx.idempotencyKey` and key by attempt.
-    const idempotencyAttempt = offset + (await idempotencyAttemptOf(store, x));
-    if (idempotencyAttempt !== command.attempt) command = { ...command, idempotencyAttempt };
+    const command = await segmentCommandOf(this.#d.store, segment);
     const worker = this.#d.workers.pick(x);
     const span = startSegmentSpan(this.#d.tracing ?? NO_TRACING, x, command.attempt, worker);
     let result: SegmentResult = { outcome: 'ABANDONED' };
     try {
       result = await this.#execute(segment, command, fence, abort, worker, span.trace);
-      await this.#commit(segment, fence, result, worker);
+      await this.#committer.commit(x, fence, result, worker);
     } finally {
       span.end(result);
     }
@@ -274,224 +230,6 @@ export class Dispatcher {
     return result;
   }
 
-  async #commit(
-    segment: ClaimedSegment,
-    fence: Fence,
-    result: SegmentResult,
-    worker: TransitionWorker | undefined,
-  ): Promise<void> {
-    const x = segment.execution;
-    const { store, clock, config, random, logger } = this.#d;
-    const nowMs = clock.now();
-    const expiresAtMs = nowMs + config.executionTtlMs;
-    // Steps a remote worker completed before it stopped arrive with its outcome, and are
-    // committed with it, in one transaction; a local worker checkpointed its own as it went.
-    const outputs = 'outputs' in result ? (result.outputs ?? []) : [];
-    switch (result.outcome) {
-      case 'COMPLETED': {
-        const won = await store.commitSegment({
-          ...fence,
-          outputs,
-          outcome: { kind: 'succeed', stepIndex: result.stepIndex, result: result.output, expiresAtMs },
-          nowMs,
-        });
-        if (!won) return;
-        await this.#logOutputs(x, outputs);
-        await this.#d.lifecycle.stepSucceeded(x, result.stepIndex, attemptAt(x, result.stepIndex));
-        this.#d.lifecycle.executionSucceeded(x);
-        return;
-      }
-      case 'WAITING_EXTERNAL': {
-        const s = result.suspension;
-        const interactionId = random.uuid();
-        const deadlineAtMs = nowMs + s.deadlineMs;
-        const admissionLimit = await this.#d.admissions?.limitOf(x, result.stepIndex);
-        const interaction = {
-          interactionId,
-          correlationId: interactionId,
-          unitId: random.uuid(),
-          stepId: s.stepId,
-          requestPayload: s.requestPayload,
-          assignee: s.assignee,
-          group: s.group,
-          transportType: s.transportType,
-          deadlineAtMs,
-          ...(admissionLimit === undefined ? {} : { admissionLimit }),
-        };
-        // A broker or webhook transport's request is published through the outbox, committed with the park.
-        const publication = awaitPublication(x, interaction);
-        const parked = await store.commitSegment({
-          ...fence,
-          outputs,
-          nowMs,
-          outcome: { kind: 'suspend', stepIndex: result.stepIndex, interaction, publication },
-        });
-        if (!parked) return;
-        if (publication) this.#d.onPublication?.();
-        this.#d.onDueAt?.(deadlineAtMs);
-        await this.#logOutputs(x, outputs);
-        this.#d.lifecycle.parked(x, result.stepIndex, { interactionId, stepId: s.stepId, deadlineAtMs });
-        return;
-      }
-      case 'FAILED': {
-        const f = result.failure;
-        const attempt = result.stepIndex === x.stepIndex ? x.attempt : 0;
-        const skipDlq = f.skipDlq || config.dlqProvider === 'none';
-        const failure = { stepIndex: result.stepIndex, attempt, code: f.code, message: f.message };
-        const policy = (await this.#d.retryPolicies?.of(x, result.stepIndex)) ?? config;
-        const decision = decideFailure(
-          policy,
-          { attempt, retryable: !f.nonRetryable, skipDlq },
-          nowMs,
-          random,
-        );
-        const toCommit = { ...failure, retryable: !f.nonRetryable, stack: f.stack };
-        await this.#fail(segment, fence, outputs, toCommit, decision, nowMs);
-        return;
-      }
-      case 'OUTCOME_UNKNOWN': {
-        const facts = { attempt: x.attempt, skipDlq: config.dlqProvider === 'none' };
-        const policy = config.remoteOutcomeUnknownPolicy;
-        const retry = (await this.#d.retryPolicies?.of(x, x.stepIndex)) ?? config;
-        const decision = decideUnknownOutcome(policy, retry, facts, nowMs, random);
-        logger.warn(
-          {
-            executionId: x.executionId,
-            workerId: worker?.workerId,
-            reason: result.reason,
-            decision: decision.kind,
-          },
-          'remote outcome unknown',
-        );
-        const failure = {
-          stepIndex: x.stepIndex,
-          attempt: x.attempt,
-          code: FailureCode.REMOTE_OUTCOME_UNKNOWN,
-        };
-        await this.#fail(
-          segment,
-          fence,
-          [],
-          { ...failure, message: result.reason, retryable: true },
-          decision,
-          nowMs,
-        );
-        return;
-      }
-      case 'UNREACHABLE':
-        // Nothing ran: the worker leaves the routing table until it heartbeats again.
-        logger.warn(
-          { executionId: x.executionId, workerId: worker?.workerId, reason: result.reason },
-          'worker unreachable; the segment goes back to due',
-        );
-        if (worker) await this.#d.onWorkerUnreachable?.(worker, x, result.reason);
-        await this.#dispatchFailed(segment, fence, FailureCode.WORKER_UNREACHABLE, result.reason, nowMs);
-        return;
-      case 'REFUSED':
-        logger.warn({ executionId: x.executionId, reason: result.reason }, 'dispatch refused by worker');
-        await this.#dispatchFailed(segment, fence, FailureCode.DISPATCH_REFUSED, result.reason, nowMs);
-        return;
-      case 'ABANDONED':
-        return;
-    }
-  }
-
-  /**
-   * A dispatch error (the worker refused the command, or could not be reached): not a step
-   * failure, so the attempt is not spent, but each one in a row waits longer (capped), and
-   * past a bound the execution is parked until a worker for its route registers or
-   * heartbeats, so a worker that never answers does not grow the journal on every pass.
-   */
-  async #dispatchFailed(
-    segment: ClaimedSegment,
-    fence: Fence,
-    errorCode: DispatchErrorCode,
-    reason: string,
-    nowMs: number,
-  ): Promise<void> {
-    const x = segment.execution;
-    const { store, config } = this.#d;
-    const history = await dispatchHistory(store, x);
-    const dueAtMs = dispatchRetryAt(config, errorCode, history, nowMs);
-    const won = await store.fail({
-      ...fence,
-      stepIndex: x.stepIndex,
-      failure: { errorCode, errorMessage: reason },
-      decision: { kind: 'retry', attempt: x.attempt, dueAtMs },
-      publication: undefined,
-      nowMs,
-      expiresAtMs: nowMs + config.executionTtlMs,
-    });
-    if (won && parkedFor(dueAtMs) === undefined) this.#d.onDueAt?.(dueAtMs);
-  }
-
-  /**
-   * Commits a failure as decided: a retry, the DLQ (with its publication) or FAILED, together
-   * with the outputs of the steps the segment completed before it.
-   */
-  async #fail(
-    segment: ClaimedSegment,
-    fence: Fence,
-    outputs: readonly StepOutput[],
-    failure: FailureToCommit,
-    decision: FailureDecision,
-    nowMs: number,
-  ): Promise<void> {
-    const x = segment.execution;
-    const publication =
-      decision.kind === 'dlq'
-        ? deadLetterPublication({
-            tenantId: x.tenantId,
-            executionId: x.executionId,
-            executionKey: x.executionKey,
-            transitionKey: `${x.executionId}:${failure.stepIndex}:${attemptAt(x, failure.stepIndex)}`,
-            reason: decision.reason,
-            errorCode: failure.code,
-            errorMessage: failure.message,
-            retryable: failure.retryable,
-            retriesObserved: failure.attempt,
-            nowMs,
-          })
-        : undefined;
-    const won = await this.#d.store.commitSegment({
-      ...fence,
-      outputs,
-      outcome: {
-        kind: 'fail',
-        stepIndex: failure.stepIndex,
-        failure: {
-          errorCode: failure.code,
-          errorMessage: failure.message,
-          ...(failure.stack === undefined ? {} : { errorStack: failure.stack }),
-        },
-        decision,
-        publication,
-        expiresAtMs: nowMs + this.#d.config.executionTtlMs,
-      },
-      nowMs,
-    });
-    if (!won) return;
-    if (publication) this.#d.onPublication?.();
-    if (decision.kind === 'retry') this.#d.onDueAt?.(decision.dueAtMs);
-    await this.#logOutputs(x, outputs);
-    await this.#d.lifecycle.failed(
-      x,
-      {
-        stepIndex: failure.stepIndex,
-        attempt: attemptAt(x, failure.stepIndex),
-        errorCode: failure.code,
-        errorMessage: failure.message,
-      },
-      decision,
-      nowMs,
-    );
-  }
-
-  /** The steps a remote segment completed before it stopped, committed with its outcome. */
-  async #logOutputs(x: ClaimedSegment['execution'], outputs: readonly StepOutput[]): Promise<void> {
-    for (const o of outputs) await this.#d.lifecycle.stepSucceeded(x, o.stepIndex, attemptAt(x, o.stepIndex));
-  }
-
   #scheduleRenewal(): void {
     if (this.#renewTimer || this.#stopped) return;
     this.#renewTimer = this.#d.timers.setTimeout(
@@ -510,9 +248,4 @@ export class Dispatcher {
       Math.max(1, Math.floor(this.#d.config.leaseMs / 3)),
     );
   }
-}
-
-/** The try a step of this segment is on: the claimed try number for its first step, 0 for the rest. */
-function attemptAt(x: AttemptCount, stepIndex: number): number {
-  return stepIndex === x.stepIndex ? stepAttemptOf(x) : 0;
 }

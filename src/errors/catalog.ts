@@ -49,6 +49,11 @@ export const errorCatalog = {
     message:
       'The worker is registered at another endpoint; only an admin token or a signed registration may move it.',
   },
+  lease_epoch_stale: {
+    status: 409,
+    message:
+      'The worker no longer holds the lease at this epoch (it ran out and was taken back, or the execution moved on); nothing was written.',
+  },
   no_active_release: { status: 409, message: 'No active release is registered for the pipeline.' },
   idempotency_conflict: {
     status: 409,

@@ -5,6 +5,7 @@ import type { OperationalCounts } from '../store/operational-counts.ts';
 import { EngineMetrics } from './engine-metrics.ts';
 import { registerStoreGauges } from './store-gauges.ts';
 import { WorkerMetrics } from './worker-metrics.ts';
+import { PullMetrics } from './pull-metrics.ts';
 
 export interface CoordinatorMetricsDeps {
   readonly store: Store;
@@ -21,6 +22,7 @@ export class CoordinatorMetrics {
   readonly registry = new Registry();
   readonly engine: EngineMetrics;
   readonly workers: WorkerMetrics;
+  readonly pull: PullMetrics;
   readonly #d: CoordinatorMetricsDeps;
   #scrape: { counts: OperationalCounts; nowMs: number } | undefined;
   #unobserve: (() => void) | undefined;
@@ -29,6 +31,7 @@ export class CoordinatorMetrics {
     this.#d = deps;
     this.engine = new EngineMetrics(this.registry);
     this.workers = new WorkerMetrics(this.registry);
+    this.pull = new PullMetrics(this.registry);
     registerStoreGauges(this.registry, () => this.#scrape);
     this.#unobserve = deps.store.observeCommits(this.engine.committed);
   }

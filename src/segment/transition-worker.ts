@@ -124,7 +124,8 @@ export interface SegmentTrace {
 
 export interface TransitionWorker {
   readonly workerId: string;
-  readonly protocol: 'local' | 'rest' | 'grpc';
+  /** `pull` workers ask for their segments through the pull API; dispatch never pushes to them. */
+  readonly protocol: 'local' | 'rest' | 'grpc' | 'pull';
   /** Release versions this worker hosts, each with its pipeline and contract. */
   hostedReleases(): readonly HostedRelease[];
   execute(command: SegmentCommand, hooks: SegmentHooks): Promise<SegmentResult>;

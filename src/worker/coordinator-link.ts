@@ -15,9 +15,9 @@ export interface CoordinatorLinkOptions {
   readonly workerToken: string;
   readonly tenantId: string;
   readonly workerId: string;
-  /** The protocol the coordinator calls this worker with. */
-  readonly protocol: 'rest' | 'grpc';
-  /** Where the coordinator calls it: the REST base URL, or the gRPC `host:port`. */
+  /** The protocol the coordinator calls this worker with; `pull` for a worker that asks instead. */
+  readonly protocol: 'rest' | 'grpc' | 'pull';
+  /** Where the coordinator calls it: the REST base URL, the gRPC `host:port`, or a pull worker's name. */
   readonly endpoint: string;
   readonly releases: readonly WorkerRelease[];
   readonly heartbeatEveryMs: number;

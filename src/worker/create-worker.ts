@@ -8,10 +8,11 @@ import type { ReleaseIdentity } from '../worker-protocol/envelopes.ts';
 import { KeyRing } from '../worker-protocol/key-ring.ts';
 import { RequestVerifier } from '../worker-protocol/request-verifier.ts';
 import { CoordinatorLink } from './coordinator-link.ts';
+import { PullLoop } from './pull-loop.ts';
 import { buildWorkerReleases, HostedReleases, type WorkerRelease } from './hosted-releases.ts';
 import type { Tracing } from '../tracing/tracing.ts';
 
-type Protocol = 'rest' | 'grpc';
+type Protocol = 'rest' | 'grpc' | 'pull';
 
 export interface CreateWorkerOptions {
   /** The pipelines to host: pipeline objects, or `{pipeline, sourceFile}` as `--pipelines` loads them. */
@@ -34,6 +35,11 @@ export interface CreateWorkerOptions {
     /** The largest request accepted; default 4 MiB. */
     readonly maxInboundMessageBytes?: number;
   };
+  /**
+   * Pull instead of serving (docs/pull-workers.md): the worker asks `coordinator` for segments,
+   * `slots` at a time at most, and serves no protocol (no port, no shared secret needed).
+   */
+  readonly pull?: { readonly slots: number; readonly waitMs?: number };
   /** The default shared secret (requests without a key id). */
   readonly secret?: string;
   /** More secrets by key id, accepted during a key rotation. */
@@ -71,7 +77,7 @@ export interface CapstanWorker {
   readonly url: string | undefined;
   /** The gRPC `host:port`, as advertised to the coordinator; undefined when gRPC is not served. */
   readonly grpcEndpoint: string | undefined;
-  /** The protocol it registers with (gRPC when it serves gRPC). */
+  /** The protocol it registers with (gRPC when it serves gRPC; `pull` when it pulls). */
   readonly protocol: Protocol;
   readonly releases: readonly ReleaseIdentity[];
   /** Stops heartbeating, then lets running segments finish before the server closes. */
@@ -89,13 +95,14 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Capsta
   const logger = options.logger ?? silentLogger;
   if (!options.pipelines?.length && !options.releases?.length)
     throw new Error('a worker needs at least one pipeline');
+  if (options.pull) return createPullWorker(options, options.pull, { clock, timers, logger });
   if (!options.rest && !options.grpc) throw new Error('a worker serves REST, gRPC or both');
   if (!options.keys && !options.secret && Object.keys(options.secrets ?? {}).length === 0)
     throw new Error('a worker needs a shared secret: the protocol is never served unsigned');
   const keys = options.keys ?? new KeyRing({ defaultSecret: options.secret, keys: options.secrets ?? {} });
   const releases = await buildWorkerReleases(options.pipelines ?? [], options.releases);
   const hosted = new HostedReleases(options.tenantId ?? 'default', releases);
-  const served: Protocol[] = [
+  const served: ('rest' | 'grpc')[] = [
     ...(options.rest ? ['rest' as const] : []),
     ...(options.grpc ? ['grpc' as const] : []),
   ];
@@ -107,7 +114,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Capsta
   workerId ||= `${hostname()}:${rest?.port ?? grpc?.port}`;
   const url = rest?.url;
   const grpcEndpoint = grpc?.endpoint;
-  const protocol: Protocol = grpcEndpoint ? 'grpc' : 'rest';
+  const protocol = grpcEndpoint ? ('grpc' as const) : ('rest' as const);
   const endpoint = grpcEndpoint ?? url ?? '';
   const link = options.coordinator
     ? new CoordinatorLink({
@@ -198,6 +205,72 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Capsta
       close: () => server.close(),
     };
   }
+}
+
+/**
+ * A worker that pulls its segments: it registers its releases with protocol `pull` and runs
+ * what its polls bring, on the same executor as a serving worker.
+ */
+async function createPullWorker(
+  options: CreateWorkerOptions,
+  pull: NonNullable<CreateWorkerOptions['pull']>,
+  runtime: { clock: Clock; timers: Timers; logger: Logger },
+): Promise<CapstanWorker> {
+  const { coordinator } = options;
+  if (!coordinator) throw new Error('a pull worker needs a coordinator to pull from');
+  if (options.rest || options.grpc) throw new Error('a pull worker serves no protocol: drop rest and grpc');
+  const releases = await buildWorkerReleases(options.pipelines ?? [], options.releases);
+  const hosted = new HostedReleases(options.tenantId ?? 'default', releases);
+  const workerId = options.workerId ?? `${hostname()}:pull:${process.pid}`;
+  const link = new CoordinatorLink({
+    url: coordinator.url,
+    workerToken: coordinator.workerToken,
+    tenantId: hosted.tenantId,
+    workerId,
+    protocol: 'pull',
+    // The coordinator never calls it: the endpoint only names it, and stays the same across restarts.
+    endpoint: `pull:${workerId}`,
+    releases,
+    heartbeatEveryMs: coordinator.heartbeatEveryMs ?? 30_000,
+    timers: runtime.timers,
+    logger: runtime.logger,
+    clock: runtime.clock,
+    ...(options.keys ? { keys: options.keys } : {}),
+  });
+  const loop = new PullLoop({
+    url: coordinator.url,
+    workerToken: coordinator.workerToken,
+    workerId,
+    hosted,
+    slots: pull.slots,
+    ...(pull.waitMs === undefined ? {} : { waitMs: pull.waitMs }),
+    timers: runtime.timers,
+    logger: runtime.logger,
+    stepTimeoutMs: options.stepTimeoutMs,
+    tracing: options.tracing?.enabled ? { tracing: options.tracing, workerId: () => workerId } : undefined,
+  });
+  link.start();
+  loop.start();
+  runtime.logger.info(
+    {
+      workerId,
+      coordinator: coordinator.url,
+      slots: pull.slots,
+      releases: releases.map((r) => `${r.pipelineId}@${r.releaseVersion}`),
+    },
+    'pull worker ready',
+  );
+  return {
+    workerId,
+    url: undefined,
+    grpcEndpoint: undefined,
+    protocol: 'pull',
+    releases: releases.map(({ pipeline: _pipeline, ...identityOfRelease }) => identityOfRelease),
+    async stop() {
+      await link.stop();
+      await loop.stop();
+    },
+  };
 }
 
 /** A wildcard address is no address to call: the coordinator calls the host name instead. */

@@ -209,6 +209,18 @@ test('every row of the error catalogue over HTTP; the coordinator stays healthy'
       assert.equal((await api.cancel(executionId)).body.status, 'CANCELLED');
       return api.complete({ interactionId, response: decision(orderId) });
     },
+    // A result for a lease this worker never held (the execution is parked at its await step).
+    lease_epoch_stale: async () => {
+      const { executionId } = await park();
+      return workerApi.call(
+        'POST',
+        `/tpf/admin/tenants/default/workers/pull-1/segments/${executionId}/complete`,
+        {
+          leaseEpoch: 1,
+          result: { outcome: 'FAILED', stepIndex: 0, failure: { failureClass: 'Error', message: 'late' } },
+        },
+      );
+    },
     execution_state_conflict: async () => {
       const { executionId } = await park();
       return admin.redrive(executionId, { reason: 'it is not in the DLQ' });
@@ -285,7 +297,7 @@ test('every row of the error catalogue over HTTP; the coordinator stays healthy'
     assert.equal(all.status, 200, JSON.stringify(all.body));
     assert.equal(all.body.nextCursor, null);
     const ids = (all.body.items as { executionId: string }[]).map((x) => x.executionId);
-    assert.equal(ids.length, 7, 'the seven executions the rows above submitted');
+    assert.equal(ids.length, 8, 'the eight executions the rows above submitted');
     const walked: string[] = [];
     let cursor: string | null = null;
     do {

@@ -94,3 +94,48 @@ export async function startWorkerProcess(
   );
   return { workerId, baseUrl, child: worker.child, output: worker.output, kill: worker.kill };
 }
+
+/**
+ * Starts `capstan worker --pull <coordinatorUrl>` as a real process (no port: it serves
+ * nothing) and waits for its banner. It registers with protocol `pull`, heartbeats every
+ * second, and runs at most `slots` segments at once.
+ */
+export async function startPullWorkerProcess(
+  t: TestContext,
+  options: {
+    coordinatorUrl: string;
+    pipelines: string[];
+    nodeId: string;
+    slots?: number;
+    env?: Record<string, string>;
+  },
+): Promise<WorkerProcess> {
+  const worker = spawnProcess(
+    process.execPath,
+    [
+      join(ROOT, 'bin/capstan.mjs'),
+      'worker',
+      '--pull',
+      options.coordinatorUrl,
+      '--pipelines',
+      ...options.pipelines,
+      '--node-id',
+      options.nodeId,
+      '--slots',
+      String(options.slots ?? 1),
+    ],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        CAPSTAN_LOG_LEVEL: 'debug',
+        CAPSTAN_WORKER_TOKEN: WORKER_TOKEN,
+        CAPSTAN_WORKER_HEARTBEAT_INTERVAL: 'PT1S',
+        ...options.env,
+      },
+    },
+  );
+  t.after(() => worker.kill('SIGKILL'));
+  const [, workerId = ''] = await worker.waitFor(/worker (\S+) pulling from /, 'pull worker');
+  return { workerId, baseUrl: '', child: worker.child, output: worker.output, kill: worker.kill };
+}

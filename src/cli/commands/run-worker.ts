@@ -31,6 +31,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     flags: {
       ...flagsOf(options),
       'capstan.worker.coordinator-url': options.coordinatorUrl,
+      'capstan.worker.pull-url': options.pull,
+      'capstan.worker.pull-slots': options.slots,
       ...(options.grpcPort === undefined
         ? {}
         : {
@@ -46,8 +48,10 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     service: 'capstan-worker',
   });
   for (const warning of config.warnings) logger.warn({}, warning);
-  const servers = workerServers(config);
-  const coordinatorUrl = values['capstan.worker.coordinator-url'];
+  const pullUrl = values['capstan.worker.pull-url'];
+  // A pull worker serves nothing: no port, no shared secret; the coordinator it pulls from is the one it registers with.
+  const servers = pullUrl ? {} : workerServers(config);
+  const coordinatorUrl = pullUrl ?? values['capstan.worker.coordinator-url'];
   const workerToken = workerTokenOf(options, values['pipeline.orchestrator.worker.token-ref']);
   if (coordinatorUrl && !workerToken)
     throw new ConfigError([
@@ -65,6 +69,14 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     pipelines: options.pipelines?.length ? await loadPipelines(options.pipelines) : [],
     releases: registered,
     ...servers,
+    ...(pullUrl
+      ? {
+          pull: {
+            slots: values['capstan.worker.pull-slots'],
+            waitMs: parseIsoDuration(values['capstan.worker.pull-wait']) ?? 30_000,
+          },
+        }
+      : {}),
     ...(coordinatorUrl && workerToken
       ? {
           coordinator: {
@@ -81,7 +93,14 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     logger,
     tracing,
   });
-  const listening = listeningLines(worker);
+  const listening = pullUrl
+    ? {
+        lines: [
+          `Capstan worker ${worker.workerId} pulling from ${pullUrl} (${values['capstan.worker.pull-slots']} slots)`,
+        ],
+        targetKey: 'worker.pull-url',
+      }
+    : listeningLines(worker);
   // The banner is text for a person on stderr; stdout carries log records only.
   process.stderr.write(
     `${[

@@ -28,6 +28,11 @@ export function workerCommand(program: Command): void {
       '--coordinator-url <url>',
       'register with this coordinator and heartbeat (env CAPSTAN_COORDINATOR_URL)',
     )
+    .option(
+      '--pull <url>',
+      'pull segments from this coordinator (any node) instead of serving the worker protocol (env CAPSTAN_PULL_URL)',
+    )
+    .option('--slots <n>', 'with --pull: segments run at once (capstan.worker.pull-slots, default 4)')
     .option('--worker-token <token>', 'the coordinator’s worker-role token (env CAPSTAN_WORKER_TOKEN)')
     .option(...configOptions.logLevel)
     .option(...configOptions.logFormat)

@@ -1,4 +1,5 @@
 import type { ContractValidators } from '../../releases/release-catalog.ts';
+import { FailureCode } from '../../domain/failure-codes.ts';
 import type { SegmentCommand, SegmentResult, StepOutput } from '../../segment/transition-worker.ts';
 
 /**
@@ -7,8 +8,31 @@ import type { SegmentCommand, SegmentResult, StepOutput } from '../../segment/tr
  * of the segment's steps (from the command's step up to, not including, the next await or the
  * end), each once and in order, each matching the pinned contract's output schema, and the
  * outcome must stop where such a run can stop (an await step's output is a human decision, which
- * no worker may supply). Returns the problem, or undefined when the answer may be committed.
+ * no worker may supply). An answer that does not fit is committed as none of it: a retryable
+ * failed try with `worker_result_invalid`.
  */
+export function resultThatFits(
+  result: SegmentResult,
+  command: SegmentCommand,
+  validators: ContractValidators | undefined,
+  workerId: string,
+): SegmentResult {
+  const problem = remoteResultProblem(result, command, validators);
+  if (!problem) return result;
+  return {
+    outcome: 'FAILED',
+    stepIndex: command.currentStepIndex,
+    failure: {
+      failureClass: 'WorkerResultInvalid',
+      code: FailureCode.WORKER_RESULT_INVALID,
+      message: `worker ${workerId} sent a result that does not fit the segment: ${problem}`.slice(0, 2000),
+      nonRetryable: false,
+      skipDlq: false,
+    },
+  };
+}
+
+/** Why a remote worker's answer may not be committed as it is (see `resultThatFits`); undefined when it may. */
 export function remoteResultProblem(
   result: SegmentResult,
   command: SegmentCommand,

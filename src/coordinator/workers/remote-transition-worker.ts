@@ -2,7 +2,7 @@ import { encodeCommand } from '../../worker-protocol/command-codec.ts';
 import { resultEnvelopeSchema } from '../../worker-protocol/envelopes.ts';
 import type { ContractValidators } from '../../releases/release-catalog.ts';
 import { decodeResult } from '../../worker-protocol/result-codec.ts';
-import { remoteResultProblem } from './remote-result-check.ts';
+import { resultThatFits } from './remote-result-check.ts';
 import type {
   HostedRelease,
   SegmentCommand,
@@ -11,7 +11,6 @@ import type {
   StepOutput,
   TransitionWorker,
 } from '../../segment/transition-worker.ts';
-import { FailureCode } from '../../domain/failure-codes.ts';
 
 export type RemoteProtocol = 'rest' | 'grpc';
 
@@ -126,22 +125,7 @@ export class RemoteTransitionWorker implements TransitionWorker {
     );
     // Signed means sent by a key holder, not fit to commit: nothing of an answer that does not
     // fit the segment is committed; it is a failed try like any other.
-    const problem = remoteResultProblem(result, command, await this.#contractOf(command));
-    if (!problem) return result;
-    return {
-      outcome: 'FAILED',
-      stepIndex: command.currentStepIndex,
-      failure: {
-        failureClass: 'WorkerResultInvalid',
-        code: FailureCode.WORKER_RESULT_INVALID,
-        message: `worker ${this.workerId} sent a result that does not fit the segment: ${problem}`.slice(
-          0,
-          2000,
-        ),
-        nonRetryable: false,
-        skipDlq: false,
-      },
-    };
+    return resultThatFits(result, command, await this.#contractOf(command), this.workerId);
   }
 }
 
@@ -150,7 +134,10 @@ export class RemoteTransitionWorker implements TransitionWorker {
  * command's input (the claim read it: a step's input is the previous step's checkpoint), so
  * only the ones before it are read, together.
  */
-async function priorOutputsOf(command: SegmentCommand, hooks: SegmentHooks): Promise<StepOutput[]> {
+export async function priorOutputsOf(
+  command: SegmentCommand,
+  hooks: Pick<SegmentHooks, 'outputsBefore'>,
+): Promise<StepOutput[]> {
   const previous = command.currentStepIndex - 1;
   if (previous < 0) return [];
   const earlier = previous > 0 ? await hooks.outputsBefore(previous) : [];

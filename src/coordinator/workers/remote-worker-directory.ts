@@ -5,6 +5,7 @@ import {
   type RemoteProtocol,
   type WorkerTransport,
 } from './remote-transition-worker.ts';
+import { PullWorker } from './pull-worker.ts';
 import type { WorkerRecord } from './worker-lifecycle.ts';
 import type { WorkerRegistry } from './worker-registry.ts';
 
@@ -13,7 +14,8 @@ import type { WorkerRegistry } from './worker-registry.ts';
  * the admin API, or through the coordinator's probe of a configured target) with protocol
  * `rest` or `grpc` joins the one routing table as a RemoteTransitionWorker over that
  * protocol's transport; its lifecycle state then decides, as for every worker, whether it
- * takes new work. A protocol without a transport has no shared secret to sign calls with, so
+ * takes new work. A `pull` registration joins it as a PullWorker, which admission counts but
+ * dispatch never sends to. A protocol without a transport has no shared secret to sign calls with, so
  * its registrations are listed but never dispatched to.
  */
 export class RemoteWorkerDirectory {
@@ -44,6 +46,15 @@ export class RemoteWorkerDirectory {
   /** Routes to every remote worker registered for this pipeline, at its registered release. */
   adopt(tenantId: string, pipelineId: string, records: readonly WorkerRecord[]): void {
     for (const record of records) {
+      if (record.protocol === 'pull') {
+        this.#pullWorker(record.workerId)?.host({
+          tenantId,
+          pipelineId,
+          contractVersion: record.contractVersion,
+          releaseVersion: record.releaseVersion,
+        });
+        continue;
+      }
       if (record.protocol !== 'rest' && record.protocol !== 'grpc') continue;
       if (!this.#allowsEndpoint(record.endpoint)) {
         this.#warnOnce(
@@ -80,6 +91,22 @@ export class RemoteWorkerDirectory {
       return undefined;
     }
     const worker = new RemoteTransitionWorker(workerId, transport, this.#contractOf);
+    this.#registry.add(worker);
+    return worker;
+  }
+
+  /** The routing table's entry of a pull worker: it is never called, so it needs no transport. */
+  #pullWorker(workerId: string): PullWorker | undefined {
+    const known = this.#registry.find(workerId);
+    if (known instanceof PullWorker) return known;
+    if (known) {
+      this.#warnOnce(
+        workerId,
+        `pull worker '${workerId}' has the id of a ${known.protocol} worker; it is not routed`,
+      );
+      return undefined;
+    }
+    const worker = new PullWorker(workerId);
     this.#registry.add(worker);
     return worker;
   }

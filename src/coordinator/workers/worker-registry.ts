@@ -1,6 +1,9 @@
 import { routeKey, type Route } from '../../domain/parking.ts';
 import type { HostedRelease, TransitionWorker } from '../../segment/transition-worker.ts';
 
+/** Whether dispatch sends this worker its segments (every worker but a pull worker). */
+const pushed = (worker: TransitionWorker): boolean => worker.protocol !== 'pull';
+
 const key = (workerId: string, tenantId: string, pipelineId: string) =>
   `${workerId}\u0000${tenantId}\u0000${pipelineId}`;
 
@@ -82,9 +85,12 @@ export class WorkerRegistry {
     return this.#candidates(route).length > 0;
   }
 
-  /** The next available worker for this route, round robin, so load spreads across them. */
+  /**
+   * The next available worker for this route, round robin, so load spreads across them. Pull
+   * workers are never picked: they ask for their segments themselves.
+   */
   pick(route: Route): TransitionWorker | undefined {
-    const candidates = this.#candidates(route);
+    const candidates = this.#candidates(route).filter(pushed);
     if (candidates.length === 0) return undefined;
     this.#turn = (this.#turn + 1) % Number.MAX_SAFE_INTEGER;
     return candidates[this.#turn % candidates.length];
@@ -93,10 +99,11 @@ export class WorkerRegistry {
   /**
    * Every (tenant, pipeline, release) some available worker hosts: what the claim may take.
    * A release string alone is not enough: two tenants (or pipelines) may host the same one.
+   * Pull workers' routes are left out: the dispatcher does not claim what they pull.
    */
   routes(): Route[] {
     const routes = new Map<string, Route>();
-    for (const w of this.#workers)
+    for (const w of this.#workers.filter(pushed))
       for (const { tenantId, pipelineId, releaseVersion } of this.#available(w)) {
         const route = { tenantId, pipelineId, releaseVersion };
         routes.set(routeKey(route), route);

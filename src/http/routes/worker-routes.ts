@@ -71,7 +71,8 @@ export function workerRoutes(
     const p = parseOr400(pipelineParams, request.params, 'path');
     const tenantId = tenantOf(p.tenantId);
     const b = parseOr400(registerBody, request.body ?? {}, 'worker registration');
-    policy.checkEndpoint(b.endpoint);
+    // The coordinator never calls a pull worker: its endpoint is a label, not a place to send to.
+    if (b.protocol.toLowerCase() !== 'pull') policy.checkEndpoint(b.endpoint);
     // A worker token may register a new worker, or an existing one where it already is; moving
     // one elsewhere takes an admin token or a registration signed with the worker protocol's key.
     const signed = policy.isSigned({
