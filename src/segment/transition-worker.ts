@@ -124,7 +124,7 @@ export interface SegmentTrace {
 
 export interface TransitionWorker {
   readonly workerId: string;
-  readonly protocol: 'local' | 'rest' | 'grpc';
+  readonly protocol: 'local' | 'rest' | 'grpc' | 'queue';
   /** Release versions this worker hosts, each with its pipeline and contract. */
   hostedReleases(): readonly HostedRelease[];
   execute(command: SegmentCommand, hooks: SegmentHooks): Promise<SegmentResult>;

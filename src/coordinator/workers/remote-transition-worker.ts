@@ -13,7 +13,7 @@ import type {
 } from '../../segment/transition-worker.ts';
 import { FailureCode } from '../../domain/failure-codes.ts';
 
-export type RemoteProtocol = 'rest' | 'grpc';
+export type RemoteProtocol = 'rest' | 'grpc' | 'queue';
 
 /** The compiled contract of a command's pinned release, which remote results are checked against. */
 export type ContractLookup = (command: SegmentCommand) => Promise<ContractValidators | undefined>;

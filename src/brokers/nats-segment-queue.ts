@@ -1,0 +1,104 @@
+import type { Logger } from '../runtime/logger.ts';
+import type { DeliveryHandler } from './delivery.ts';
+import { NatsSession } from './nats-session.ts';
+import { ABANDONED_REPLIES_AFTER_MS, nameToken, type SegmentQueueLink } from './segment-queue-link.ts';
+
+export interface NatsSegmentQueueOptions {
+  readonly url: string;
+  /** The JetStream stream (and subject root) holding requests and replies; created when missing. */
+  readonly name: string;
+  /** How long a taken request may stay unacknowledged before JetStream gives it to another worker. */
+  readonly ackWaitMs: number;
+  /** Requests a worker (or replies a node) holds at once. */
+  readonly maxInFlight: number;
+  readonly logger: Logger;
+  readonly connectTimeoutMs?: number;
+}
+
+/**
+ * The queue worker protocol over NATS JetStream: one work-queue stream `<name>` with subjects
+ * `<name>.requests.<queue>` and `<name>.replies.<node>`. A worker group shares the durable
+ * consumer of its request subject; each node has a durable consumer filtered on its own reply
+ * subject, so the stream is the one reply queue of every node and each reply reaches the node
+ * it names. A node's consumer that sees no consumer for a day is dropped by the server.
+ */
+export class NatsSegmentQueue implements SegmentQueueLink {
+  readonly broker = 'nats';
+  readonly #o: NatsSegmentQueueOptions;
+  readonly #session: NatsSession;
+
+  private constructor(options: NatsSegmentQueueOptions, session: NatsSession) {
+    this.#o = options;
+    this.#session = session;
+  }
+
+  static async open(options: NatsSegmentQueueOptions): Promise<NatsSegmentQueue> {
+    const session = await NatsSession.open(
+      options.url,
+      'capstan-segments',
+      options.logger,
+      options.connectTimeoutMs,
+    );
+    try {
+      await session.ensureStream(options.name, [`${options.name}.>`], {
+        maxAgeMs: ABANDONED_REPLIES_AFTER_MS,
+      });
+      return new NatsSegmentQueue(options, session);
+    } catch (error) {
+      await session.close();
+      throw error;
+    }
+  }
+
+  #requests(queue: string): string {
+    return `${this.#o.name}.requests.${nameToken(queue)}`;
+  }
+
+  #replies(nodeId: string): string {
+    return `${this.#o.name}.replies.${nameToken(nodeId)}`;
+  }
+
+  publishRequest(queue: string, body: Uint8Array, messageId: string): Promise<void> {
+    return this.#session.publish(this.#requests(queue), body, messageId);
+  }
+
+  consumeRequests(queue: string, handle: DeliveryHandler): Promise<void> {
+    return this.#session.consume(
+      {
+        stream: this.#o.name,
+        durable: `requests-${nameToken(queue)}`,
+        filterSubject: this.#requests(queue),
+        ackWaitMs: this.#o.ackWaitMs,
+        maxInFlight: this.#o.maxInFlight,
+      },
+      handle,
+    );
+  }
+
+  publishReply(nodeId: string, body: Uint8Array, messageId: string): Promise<void> {
+    return this.#session.publish(this.#replies(nodeId), body, messageId);
+  }
+
+  consumeReplies(nodeId: string, handle: DeliveryHandler): Promise<void> {
+    return this.#session.consume(
+      {
+        stream: this.#o.name,
+        durable: `replies-${nameToken(nodeId)}`,
+        filterSubject: this.#replies(nodeId),
+        ackWaitMs: this.#o.ackWaitMs,
+        maxInFlight: this.#o.maxInFlight,
+        inactiveAfterMs: ABANDONED_REPLIES_AFTER_MS,
+      },
+      handle,
+    );
+  }
+
+  /** The stream holds every queue and node of this name: deleting it removes them all. */
+  async remove(): Promise<void> {
+    await this.#session.deleteStream(this.#o.name);
+  }
+
+  close(): Promise<void> {
+    return this.#session.close();
+  }
+}
