@@ -16,8 +16,8 @@ export interface CoordinatorLinkOptions {
   readonly tenantId: string;
   readonly workerId: string;
   /** The protocol the coordinator calls this worker with. */
-  readonly protocol: 'rest' | 'grpc';
-  /** Where the coordinator calls it: the REST base URL, or the gRPC `host:port`. */
+  readonly protocol: 'rest' | 'grpc' | 'queue';
+  /** Where the coordinator calls it: the REST base URL, the gRPC `host:port`, or the queue's name. */
   readonly endpoint: string;
   readonly releases: readonly WorkerRelease[];
   readonly heartbeatEveryMs: number;

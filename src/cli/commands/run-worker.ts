@@ -9,6 +9,7 @@ import { loadPipelines } from '../../releases/load-pipelines.ts';
 import { flagsOf, type WorkerOptions } from '../command-options.ts';
 import { registeredReleasesToHost } from '../worker-releases.ts';
 import { listeningLines, workerServers } from '../../config/worker-servers.ts';
+import { openSegmentQueue, queueProtocolConfig } from '../../config/worker-queue-config.ts';
 import { startTracing } from '../../tracing/start-tracing.ts';
 import { tracingOptionsOf } from '../../config/tracing-config.ts';
 
@@ -31,6 +32,10 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     flags: {
       ...flagsOf(options),
       'capstan.worker.coordinator-url': options.coordinatorUrl,
+      ...(options.queue === undefined ? {} : { 'pipeline.orchestrator.worker.queue.broker': options.queue }),
+      ...(options.queueGroup === undefined
+        ? {}
+        : { 'pipeline.orchestrator.worker.queue.group': options.queueGroup }),
       ...(options.grpcPort === undefined
         ? {}
         : {
@@ -47,6 +52,11 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   });
   for (const warning of config.warnings) logger.warn({}, warning);
   const servers = workerServers(config);
+  const queueConfig = queueProtocolConfig(values);
+  if (values['pipeline.orchestrator.worker.queue.broker'] && !queueConfig)
+    throw new ConfigError([
+      'pipeline.orchestrator.worker.queue.broker is set, but no pipeline.orchestrator.worker.queue.shared-secret-ref: the protocol is never served unsigned',
+    ]);
   const coordinatorUrl = values['capstan.worker.coordinator-url'];
   const workerToken = workerTokenOf(options, values['pipeline.orchestrator.worker.token-ref']);
   if (coordinatorUrl && !workerToken)
@@ -61,10 +71,19 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     throw new CliError(localCodes.invalidArgument, 'give --pipelines, --release or --artifact-digest');
   const tracing = await startTracing(tracingOptionsOf(values, 'capstan-worker', values['capstan.node-id']));
   if (tracing.enabled) logger.info({ endpoint: values['capstan.tracing.endpoint'] }, 'tracing enabled');
+  const pipelines = options.pipelines?.length ? await loadPipelines(options.pipelines) : [];
+  // Last before the worker: a broker that cannot be reached stops the start.
+  const queue = queueConfig && {
+    link: await openSegmentQueue(queueConfig, logger),
+    group: queueConfig.group,
+    keys: queueConfig.keys,
+    signatureToleranceMs: queueConfig.toleranceMs,
+  };
   const worker = await createWorker({
-    pipelines: options.pipelines?.length ? await loadPipelines(options.pipelines) : [],
+    pipelines,
     releases: registered,
     ...servers,
+    ...(queue ? { queue } : {}),
     ...(coordinatorUrl && workerToken
       ? {
           coordinator: {
