@@ -70,7 +70,10 @@ async function handle(o: QueueConsumerOptions, body: Uint8Array): Promise<Verdic
   const reply = await answer(o, request);
   const signed = signQueueReply(secret, o.clock, request, { workerId: o.workerId(), ...reply });
   try {
-    await o.link.publishReply(request.replyTo, Buffer.from(JSON.stringify(signed)), request.correlationId);
+    // Its own message id: a broker that deduplicates by id (JetStream) must not take the
+    // reply for a repeat of its request, which carries the correlation id as its id.
+    const messageId = `${request.correlationId}.reply`;
+    await o.link.publishReply(request.replyTo, Buffer.from(JSON.stringify(signed)), messageId);
   } catch (error) {
     // Running it again would not help the node more: it times out and its policy decides.
     o.logger.error({ ...ids, err: error }, 'queue reply could not be published');

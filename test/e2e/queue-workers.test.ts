@@ -24,7 +24,7 @@ const REPLY_UNWANTED = 'queue worker reply for no waiting call; dropped';
 async function succeeded(api: ReturnType<typeof apiClient>, executionId: string): Promise<unknown> {
   const result = await api.result(executionId, 20_000);
   assert.equal(result.status, 200, JSON.stringify(result.body));
-  assert.equal(result.body.status, 'SUCCEEDED', JSON.stringify(result.body));
+  assert.equal(result.body.status.status, 'SUCCEEDED', JSON.stringify(result.body));
   return result.body.result;
 }
 
