@@ -185,7 +185,11 @@ for (const broker of brokerKinds) {
     );
     const events = history.body.events as { type: string; data: { stepIndex?: number } }[];
     assert.equal(events.filter((e) => e.type === 'succeeded').length, 1, 'one completion');
-    const lastStep = events.filter((e) => e.type === 'step_completed' && e.data.stepIndex === 2);
-    assert.equal(lastStep.length, 1, 'the last step was committed once');
+    const committed = events.filter((e) => e.type === 'step_completed').map((e) => e.data.stepIndex);
+    assert.equal(
+      new Set(committed).size,
+      committed.length,
+      `no step committed twice: ${committed.join(',')}`,
+    );
   });
 }
