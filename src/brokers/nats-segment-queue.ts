@@ -63,16 +63,7 @@ export class NatsSegmentQueue implements SegmentQueueLink {
   }
 
   consumeRequests(queue: string, handle: DeliveryHandler): Promise<void> {
-    return this.#session.consume(
-      {
-        stream: this.#o.name,
-        durable: `requests-${nameToken(queue)}`,
-        filterSubject: this.#requests(queue),
-        ackWaitMs: this.#o.ackWaitMs,
-        maxInFlight: this.#o.maxInFlight,
-      },
-      handle,
-    );
+    return this.#consume(`requests-${nameToken(queue)}`, this.#requests(queue), handle);
   }
 
   publishReply(nodeId: string, body: Uint8Array, messageId: string): Promise<void> {
@@ -80,14 +71,25 @@ export class NatsSegmentQueue implements SegmentQueueLink {
   }
 
   consumeReplies(nodeId: string, handle: DeliveryHandler): Promise<void> {
+    // A node that is gone (its id not used again) leaves a consumer the server drops in time.
+    return this.#consume(
+      `replies-${nameToken(nodeId)}`,
+      this.#replies(nodeId),
+      handle,
+      ABANDONED_REPLIES_AFTER_MS,
+    );
+  }
+
+  #consume(durable: string, filterSubject: string, handle: DeliveryHandler, inactiveAfterMs?: number) {
+    const { name: stream, ackWaitMs, maxInFlight } = this.#o;
     return this.#session.consume(
       {
-        stream: this.#o.name,
-        durable: `replies-${nameToken(nodeId)}`,
-        filterSubject: this.#replies(nodeId),
-        ackWaitMs: this.#o.ackWaitMs,
-        maxInFlight: this.#o.maxInFlight,
-        inactiveAfterMs: ABANDONED_REPLIES_AFTER_MS,
+        stream,
+        durable,
+        filterSubject,
+        ackWaitMs,
+        maxInFlight,
+        ...(inactiveAfterMs ? { inactiveAfterMs } : {}),
       },
       handle,
     );

@@ -5,6 +5,7 @@ import type { Random } from '../../runtime/random.ts';
 import type { Timers } from '../../runtime/timers.ts';
 import type { SegmentResult } from '../../segment/transition-worker.ts';
 import type { KeyRing } from '../../worker-protocol/key-ring.ts';
+import { refusalOf } from './worker-refusal.ts';
 import {
   parseQueueMessage,
   queueReplyProblem,
@@ -50,18 +51,6 @@ function executionIdOf(command: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** A short reason from an error body `{error: {code, message}}`. */
-function reasonOf(status: number, body: string): string {
-  try {
-    const error = (JSON.parse(body) as { error?: { code?: unknown; message?: unknown } }).error;
-    if (error && typeof error.message === 'string')
-      return `${status} ${String(error.code)}: ${error.message}`;
-  } catch {
-    // Not JSON: the status says enough.
-  }
-  return `${status}`;
 }
 
 /**
@@ -162,7 +151,7 @@ export class QueueWorkerTransport implements WorkerTransport {
   #resultOf(reply: QueueReply, workerId: string): SegmentResult {
     const by = `worker ${reply.workerId} (as ${workerId})`;
     if (reply.status === 200) return resultOfAnswer(reply.body, workerId);
-    const reason = reasonOf(reply.status, reply.body);
+    const reason = refusalOf(reply.status, reply.body);
     if (reply.status === 400) return { outcome: 'REFUSED', reason: `${by} rejected the command: ${reason}` };
     // 503: the worker abandoned the segment mid-way (it was stopping); some steps may have run.
     return { outcome: 'OUTCOME_UNKNOWN', reason: `${by} failed: ${reason}` };
