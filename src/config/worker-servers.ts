@@ -84,7 +84,7 @@ export function listeningLines(worker: CapstanWorker): { lines: string[]; target
     ],
     targetKey:
       worker.protocol === 'queue'
-        ? 'worker.queue.broker (queue workers must register)'
+        ? 'workers: `capstan workers register --protocol queue --endpoint <group>`'
         : worker.protocol === 'grpc'
           ? 'worker.grpc.endpoint'
           : 'worker.rest.base-url',
