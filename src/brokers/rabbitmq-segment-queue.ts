@@ -24,6 +24,8 @@ export class RabbitMqSegmentQueue implements SegmentQueueLink {
   readonly broker = 'rabbitmq';
   readonly #o: RabbitMqSegmentQueueOptions;
   readonly #session: AmqpSession;
+  /** Request queues this link declared already: one declaration each, not one per request. */
+  readonly #declared = new Set<string>();
 
   private constructor(options: RabbitMqSegmentQueueOptions, session: AmqpSession) {
     this.#o = options;
@@ -51,7 +53,10 @@ export class RabbitMqSegmentQueue implements SegmentQueueLink {
 
   async publishRequest(queue: string, body: Uint8Array, messageId: string): Promise<void> {
     // Declared by the publisher too: a request sent before any worker consumed is kept.
-    await this.#session.channel.assertQueue(this.#requests(queue), { durable: true });
+    if (!this.#declared.has(queue)) {
+      await this.#session.channel.assertQueue(this.#requests(queue), { durable: true });
+      this.#declared.add(queue);
+    }
     await this.#session.publish('', this.#requests(queue), body, messageId);
   }
 
