@@ -1,7 +1,13 @@
 import type { Logger } from '../runtime/logger.ts';
 import type { DeliveryHandler } from './delivery.ts';
 import { NatsSession } from './nats-session.ts';
-import { ABANDONED_REPLIES_AFTER_MS, nameToken, type SegmentQueueLink } from './segment-queue-link.ts';
+import {
+  ABANDONED_REPLIES_AFTER_MS,
+  nameToken,
+  repliesAddress,
+  requestsAddress,
+  type SegmentQueueLink,
+} from './segment-queue-link.ts';
 
 export interface NatsSegmentQueueOptions {
   readonly url: string;
@@ -50,31 +56,23 @@ export class NatsSegmentQueue implements SegmentQueueLink {
     }
   }
 
-  #requests(queue: string): string {
-    return `${this.#o.name}.requests.${nameToken(queue)}`;
-  }
-
-  #replies(nodeId: string): string {
-    return `${this.#o.name}.replies.${nameToken(nodeId)}`;
-  }
-
   publishRequest(queue: string, body: Uint8Array, messageId: string): Promise<void> {
-    return this.#session.publish(this.#requests(queue), body, messageId);
+    return this.#session.publish(requestsAddress(this.#o.name, queue), body, messageId);
   }
 
   consumeRequests(queue: string, handle: DeliveryHandler): Promise<void> {
-    return this.#consume(`requests-${nameToken(queue)}`, this.#requests(queue), handle);
+    return this.#consume(`requests-${nameToken(queue)}`, requestsAddress(this.#o.name, queue), handle);
   }
 
   publishReply(nodeId: string, body: Uint8Array, messageId: string): Promise<void> {
-    return this.#session.publish(this.#replies(nodeId), body, messageId);
+    return this.#session.publish(repliesAddress(this.#o.name, nodeId), body, messageId);
   }
 
   consumeReplies(nodeId: string, handle: DeliveryHandler): Promise<void> {
     // A node that is gone (its id not used again) leaves a consumer the server drops in time.
     return this.#consume(
       `replies-${nameToken(nodeId)}`,
-      this.#replies(nodeId),
+      repliesAddress(this.#o.name, nodeId),
       handle,
       ABANDONED_REPLIES_AFTER_MS,
     );

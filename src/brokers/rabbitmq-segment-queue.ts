@@ -1,7 +1,13 @@
 import type { Logger } from '../runtime/logger.ts';
 import { AmqpSession } from './amqp-session.ts';
 import type { DeliveryHandler } from './delivery.ts';
-import { ABANDONED_REPLIES_AFTER_MS, nameToken, type SegmentQueueLink } from './segment-queue-link.ts';
+import {
+  ABANDONED_REPLIES_AFTER_MS,
+  nameToken,
+  repliesAddress,
+  requestsAddress,
+  type SegmentQueueLink,
+} from './segment-queue-link.ts';
 
 export interface RabbitMqSegmentQueueOptions {
   readonly url: string;
@@ -43,25 +49,21 @@ export class RabbitMqSegmentQueue implements SegmentQueueLink {
     }
   }
 
-  #requests(queue: string): string {
-    return `${this.#o.name}.requests.${nameToken(queue)}`;
-  }
-
-  #replies(nodeId: string): string {
-    return `${this.#o.name}.replies.${nameToken(nodeId)}`;
-  }
-
   async publishRequest(queue: string, body: Uint8Array, messageId: string): Promise<void> {
     // Declared by the publisher too: a request sent before any worker consumed is kept.
     if (!this.#declared.has(queue)) {
-      await this.#session.channel.assertQueue(this.#requests(queue), { durable: true });
+      await this.#session.channel.assertQueue(requestsAddress(this.#o.name, queue), { durable: true });
       this.#declared.add(queue);
     }
-    await this.#session.publish('', this.#requests(queue), body, messageId);
+    await this.#session.publish('', requestsAddress(this.#o.name, queue), body, messageId);
   }
 
   consumeRequests(queue: string, handle: DeliveryHandler): Promise<void> {
-    return this.#session.consume(this.#requests(queue), { prefetch: this.#o.prefetch }, handle);
+    return this.#session.consume(
+      requestsAddress(this.#o.name, queue),
+      { prefetch: this.#o.prefetch },
+      handle,
+    );
   }
 
   publishReply(nodeId: string, body: Uint8Array, messageId: string): Promise<void> {
@@ -69,7 +71,7 @@ export class RabbitMqSegmentQueue implements SegmentQueueLink {
   }
 
   async consumeReplies(nodeId: string, handle: DeliveryHandler): Promise<void> {
-    const queue = this.#replies(nodeId);
+    const queue = repliesAddress(this.#o.name, nodeId);
     const declare = { durable: true, arguments: { 'x-expires': ABANDONED_REPLIES_AFTER_MS } };
     await this.#session.channel.assertQueue(queue, declare);
     await this.#session.channel.bindQueue(queue, `${this.#o.name}.replies`, nameToken(nodeId));
@@ -78,8 +80,8 @@ export class RabbitMqSegmentQueue implements SegmentQueueLink {
 
   async remove(names: { queues: readonly string[]; nodes: readonly string[] }): Promise<void> {
     const channel = this.#session.channel;
-    for (const queue of names.queues) await channel.deleteQueue(this.#requests(queue));
-    for (const node of names.nodes) await channel.deleteQueue(this.#replies(node));
+    for (const queue of names.queues) await channel.deleteQueue(requestsAddress(this.#o.name, queue));
+    for (const node of names.nodes) await channel.deleteQueue(repliesAddress(this.#o.name, node));
     await channel.deleteExchange(`${this.#o.name}.replies`);
   }
 

@@ -46,3 +46,11 @@ export function nameToken(name: string): string {
   for (const ch of name) hash = Math.imul(hash ^ (ch.codePointAt(0) ?? 0), 0x01000193) >>> 0;
   return `${name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 48)}-${hash.toString(16).padStart(8, '0')}`;
 }
+
+/** Where `queue`'s requests go under `name`: a NATS subject or a RabbitMQ queue, alike. */
+export const requestsAddress = (name: string, queue: string): string =>
+  `${name}.requests.${nameToken(queue)}`;
+
+/** Where a node's replies go under `name`: a NATS subject or a RabbitMQ queue, alike. */
+export const repliesAddress = (name: string, nodeId: string): string =>
+  `${name}.replies.${nameToken(nodeId)}`;
