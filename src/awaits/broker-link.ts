@@ -30,6 +30,3 @@ export interface BrokerLink {
   /** Stops consuming, waits for the handlers in flight, and closes the connection. */
   close(): Promise<void>;
 }
-
-/** How long a message a handler could not take waits before it is delivered again. */
-export const REDELIVERY_DELAY_MS = 1000;

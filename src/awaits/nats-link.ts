@@ -1,15 +1,6 @@
-import {
-  AckPolicy,
-  connect,
-  nanos,
-  RetentionPolicy,
-  StorageType,
-  type ConsumerMessages,
-  type JetStreamManager,
-  type NatsConnection,
-} from 'nats';
+import { NatsSession } from '../brokers/nats-session.ts';
 import type { Logger } from '../runtime/logger.ts';
-import { REDELIVERY_DELAY_MS, type AwaitFlow, type BrokerLink, type MessageHandler } from './broker-link.ts';
+import type { AwaitFlow, BrokerLink, MessageHandler } from './broker-link.ts';
 
 export interface NatsLinkOptions {
   /** `nats://host:port`. */
@@ -34,35 +25,21 @@ export interface NatsLinkOptions {
 export class NatsLink implements BrokerLink {
   readonly broker = 'nats';
   readonly #o: NatsLinkOptions;
-  readonly #nc: NatsConnection;
-  readonly #jsm: JetStreamManager;
-  readonly #consuming: { messages: ConsumerMessages; done: Promise<void> }[] = [];
+  readonly #session: NatsSession;
 
-  private constructor(options: NatsLinkOptions, nc: NatsConnection, jsm: JetStreamManager) {
+  private constructor(options: NatsLinkOptions, session: NatsSession) {
     this.#o = options;
-    this.#nc = nc;
-    this.#jsm = jsm;
+    this.#session = session;
   }
 
   /** Connects and makes sure the stream exists. */
   static async open(options: NatsLinkOptions): Promise<NatsLink> {
-    const nc = await connect({ servers: options.url, name: 'capstan-awaits' });
+    const session = await NatsSession.open(options.url, 'capstan-awaits', options.logger);
     try {
-      const jsm = await nc.jetstreamManager();
-      const subjects = [`${options.subjectPrefix}.>`];
-      try {
-        await jsm.streams.info(options.stream);
-      } catch {
-        await jsm.streams.add({
-          name: options.stream,
-          subjects,
-          retention: RetentionPolicy.Workqueue,
-          storage: StorageType.File,
-        });
-      }
-      return new NatsLink(options, nc, jsm);
+      await session.ensureStream(options.stream, [`${options.subjectPrefix}.>`]);
+      return new NatsLink(options, session);
     } catch (error) {
-      await nc.close();
+      await session.close();
       throw error;
     }
   }
@@ -71,54 +48,28 @@ export class NatsLink implements BrokerLink {
     return `${this.#o.subjectPrefix}.${flow}`;
   }
 
-  async publish(flow: AwaitFlow, body: Uint8Array, messageId: string): Promise<void> {
-    await this.#nc.jetstream().publish(this.subject(flow), body, { msgID: messageId });
+  publish(flow: AwaitFlow, body: Uint8Array, messageId: string): Promise<void> {
+    return this.#session.publish(this.subject(flow), body, messageId);
   }
 
-  async consume(flow: AwaitFlow, handle: MessageHandler): Promise<void> {
-    const durable = `${this.#o.stream}-${flow}`;
-    try {
-      await this.#jsm.consumers.info(this.#o.stream, durable);
-    } catch {
-      await this.#jsm.consumers.add(this.#o.stream, {
-        durable_name: durable,
-        filter_subject: this.subject(flow),
-        ack_policy: AckPolicy.Explicit,
-        ack_wait: nanos(this.#o.ackWaitMs),
-      });
-    }
-    const consumer = await this.#nc.jetstream().consumers.get(this.#o.stream, durable);
-    const messages = await consumer.consume({ max_messages: this.#o.maxInFlight });
-    const done = (async () => {
-      for await (const m of messages) {
-        let verdict: 'ack' | 'retry' = 'retry';
-        try {
-          verdict = await handle(m.data);
-        } catch (error) {
-          this.#o.logger.error({ err: error, subject: m.subject }, 'await message handler failed');
-        }
-        if (verdict === 'ack') m.ack();
-        else m.nak(REDELIVERY_DELAY_MS);
-      }
-    })();
-    this.#consuming.push({ messages, done });
+  consume(flow: AwaitFlow, handle: MessageHandler): Promise<void> {
+    const { stream, ackWaitMs, maxInFlight } = this.#o;
+    return this.#session.consume(
+      { stream, durable: `${stream}-${flow}`, filterSubject: this.subject(flow), ackWaitMs, maxInFlight },
+      handle,
+    );
   }
 
-  async backlog(flow: AwaitFlow): Promise<number> {
-    const subject = this.subject(flow);
-    const info = await this.#jsm.streams.info(this.#o.stream, { subjects_filter: subject });
-    return info.state.subjects?.[subject] ?? 0;
+  backlog(flow: AwaitFlow): Promise<number> {
+    return this.#session.held(this.#o.stream, this.subject(flow));
   }
 
   /** Deletes the stream (tests, and tearing a deployment down). */
   async deleteStream(): Promise<void> {
-    await this.#jsm.streams.delete(this.#o.stream);
+    await this.#session.deleteStream(this.#o.stream);
   }
 
-  async close(): Promise<void> {
-    for (const c of this.#consuming) c.messages.stop();
-    await Promise.all(this.#consuming.map((c) => c.done));
-    this.#consuming.length = 0;
-    if (!this.#nc.isClosed()) await this.#nc.drain();
+  close(): Promise<void> {
+    return this.#session.close();
   }
 }

@@ -1,6 +1,6 @@
-import { connect, type Channel, type ChannelModel, type ConfirmChannel } from 'amqplib';
+import { AmqpSession } from '../brokers/amqp-session.ts';
 import type { Logger } from '../runtime/logger.ts';
-import { REDELIVERY_DELAY_MS, type AwaitFlow, type BrokerLink, type MessageHandler } from './broker-link.ts';
+import type { AwaitFlow, BrokerLink, MessageHandler } from './broker-link.ts';
 
 export interface RabbitMqLinkOptions {
   /** `amqp://user:password@host:port/vhost`. */
@@ -14,38 +14,28 @@ export interface RabbitMqLinkOptions {
 
 /**
  * An await link over RabbitMQ: durable queues, persistent messages published on a confirm
- * channel (a publish resolves once the broker has taken responsibility for it), manual
- * acknowledgement with a prefetch bound. A message a handler could not take is requeued after
- * a pause rather than at once, so a store outage is not a hot redelivery loop.
+ * channel, manual acknowledgement with a prefetch bound, a message a handler could not take
+ * requeued after a pause (the session, `src/brokers/amqp-session.ts`, does all of that).
  */
 export class RabbitMqLink implements BrokerLink {
   readonly broker = 'rabbitmq';
   readonly #o: RabbitMqLinkOptions;
-  readonly #connection: ChannelModel;
-  readonly #publisher: ConfirmChannel;
-  readonly #consumers: { channel: Channel; tag: string }[] = [];
-  readonly #inFlight = new Set<Promise<void>>();
-  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #session: AmqpSession;
 
-  private constructor(options: RabbitMqLinkOptions, connection: ChannelModel, publisher: ConfirmChannel) {
+  private constructor(options: RabbitMqLinkOptions, session: AmqpSession) {
     this.#o = options;
-    this.#connection = connection;
-    this.#publisher = publisher;
+    this.#session = session;
   }
 
   static async open(options: RabbitMqLinkOptions): Promise<RabbitMqLink> {
-    const connection = await connect(options.url);
-    // Without listeners an error event (broker closing the connection) would crash the process.
-    connection.on('error', (err: Error) => options.logger.error({ err }, 'RabbitMQ connection error'));
+    const session = await AmqpSession.open(options.url, options.logger);
     try {
-      const publisher = await connection.createConfirmChannel();
-      publisher.on('error', (err: Error) => options.logger.error({ err }, 'RabbitMQ channel error'));
-      const link = new RabbitMqLink(options, connection, publisher);
+      const link = new RabbitMqLink(options, session);
       for (const flow of ['requests', 'completions'] as const)
-        await publisher.assertQueue(link.queue(flow), { durable: true });
+        await session.channel.assertQueue(link.queue(flow), { durable: true });
       return link;
     } catch (error) {
-      await connection.close().catch(() => undefined);
+      await session.close();
       throw error;
     }
   }
@@ -55,68 +45,24 @@ export class RabbitMqLink implements BrokerLink {
   }
 
   publish(flow: AwaitFlow, body: Uint8Array, messageId: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#publisher.sendToQueue(
-        this.queue(flow),
-        Buffer.from(body),
-        { persistent: true, messageId, contentType: 'application/json' },
-        // A nack from the broker (it could not take the message) arrives as the error.
-        (error: unknown) =>
-          error
-            ? reject(error instanceof Error ? error : new Error('RabbitMQ refused the message'))
-            : resolve(),
-      );
-    });
+    return this.#session.publish('', this.queue(flow), body, messageId);
   }
 
-  async consume(flow: AwaitFlow, handle: MessageHandler): Promise<void> {
-    const channel = await this.#connection.createChannel();
-    channel.on('error', (err: Error) => this.#o.logger.error({ err }, 'RabbitMQ channel error'));
-    await channel.prefetch(this.#o.prefetch);
-    await channel.assertQueue(this.queue(flow), { durable: true });
-    const { consumerTag } = await channel.consume(
-      this.queue(flow),
-      (message) => {
-        if (!message) return; // cancelled by the broker (queue deleted)
-        const settled = (async () => {
-          let verdict: 'ack' | 'retry' = 'retry';
-          try {
-            verdict = await handle(message.content);
-          } catch (error) {
-            this.#o.logger.error({ err: error, queue: this.queue(flow) }, 'await message handler failed');
-          }
-          if (verdict === 'ack') return channel.ack(message);
-          const timer = setTimeout(() => {
-            this.#timers.delete(timer);
-            channel.nack(message, false, true);
-          }, REDELIVERY_DELAY_MS);
-          this.#timers.add(timer);
-        })().finally(() => this.#inFlight.delete(settled));
-        this.#inFlight.add(settled);
-      },
-      { noAck: false },
-    );
-    this.#consumers.push({ channel, tag: consumerTag });
+  consume(flow: AwaitFlow, handle: MessageHandler): Promise<void> {
+    return this.#session.consume(this.queue(flow), { prefetch: this.#o.prefetch }, handle);
   }
 
   async backlog(flow: AwaitFlow): Promise<number> {
-    return (await this.#publisher.checkQueue(this.queue(flow))).messageCount;
+    return (await this.#session.channel.checkQueue(this.queue(flow))).messageCount;
   }
 
   /** Deletes both queues (tests, and tearing a deployment down). */
   async deleteQueues(): Promise<void> {
     for (const flow of ['requests', 'completions'] as const)
-      await this.#publisher.deleteQueue(this.queue(flow));
+      await this.#session.channel.deleteQueue(this.queue(flow));
   }
 
-  async close(): Promise<void> {
-    for (const { channel, tag } of this.#consumers) await channel.cancel(tag).catch(() => undefined);
-    await Promise.all([...this.#inFlight]);
-    // Messages waiting for their requeue go back when their channel closes.
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
-    for (const { channel } of this.#consumers) await channel.close().catch(() => undefined);
-    this.#consumers.length = 0;
-    await this.#connection.close().catch(() => undefined);
+  close(): Promise<void> {
+    return this.#session.close();
   }
 }

@@ -1,7 +1,8 @@
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type * as SqsSdk from '@aws-sdk/client-sqs';
 import type { Logger } from '../runtime/logger.ts';
-import { REDELIVERY_DELAY_MS, type AwaitFlow, type BrokerLink, type MessageHandler } from './broker-link.ts';
+import { REDELIVERY_DELAY_MS } from '../brokers/delivery.ts';
+import type { AwaitFlow, BrokerLink, MessageHandler } from './broker-link.ts';
 
 export interface SqsLinkOptions {
   /** The SQS endpoint; undefined: AWS's own for `region`. An SQS-compatible server's URL otherwise. */

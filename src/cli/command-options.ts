@@ -62,6 +62,8 @@ export interface WorkerOptions {
   tracing?: boolean;
   port?: string;
   grpcPort?: string;
+  queue?: string;
+  queueGroup?: string;
   host?: string;
   nodeId?: string;
   pipelines?: string[];

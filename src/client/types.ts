@@ -61,7 +61,7 @@ export interface WorkerRegistration {
   readonly workerId: string;
   readonly contractVersion: string;
   readonly releaseVersion: string;
-  readonly protocol: 'local' | 'rest' | 'grpc' | 'sqs' | 'pull';
+  readonly protocol: 'local' | 'rest' | 'grpc' | 'queue' | 'sqs' | 'pull';
   readonly endpoint: string;
   readonly artifactId?: string;
   readonly artifactDigest?: string;

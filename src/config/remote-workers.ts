@@ -4,6 +4,7 @@ import { ConfigError } from '../errors/config-error.ts';
 import type { Settings } from './settings.ts';
 import { grpcProtocolConfig } from './worker-grpc-config.ts';
 import { restProtocolConfig } from './worker-rest-config.ts';
+import { queueProtocolConfig, type QueueProtocolConfig } from './worker-queue-config.ts';
 import { systemClock } from '../runtime/clock.ts';
 import { systemRandom } from '../runtime/random.ts';
 import { systemTimers } from '../runtime/timers.ts';
@@ -26,6 +27,8 @@ export function remoteWorkerSetup(
 ): {
   restWorkers: RestWorkersOptions | undefined;
   grpcWorkers: GrpcWorkersOptions | undefined;
+  /** Queue workers' broker and keys; the broker is connected later, by `openSegmentQueue`. */
+  queueWorkers: QueueProtocolConfig | undefined;
   hostLocally: boolean;
   /** The worker protocols' keys and signature tolerance: what a signed worker registration is checked with. */
   registrationKeys: { keyRings: KeyRing[]; toleranceMs: number };
@@ -34,9 +37,10 @@ export function remoteWorkerSetup(
   const attempt = <T>(configure: () => T): T | undefined => attemptConfig(problems, configure);
   const rest = attempt(() => restProtocolConfig(values, env));
   const grpc = attempt(() => grpcProtocolConfig(values, env));
+  const queue = attempt(() => queueProtocolConfig(values, env));
   if (problems.length > 0) throw new ConfigError(problems);
   const requireRemote = values['pipeline.orchestrator.control-plane.require-remote-worker'];
-  if (requireRemote && !rest && !grpc)
+  if (requireRemote && !rest && !grpc && !queue)
     throw new ConfigError([
       'pipeline.orchestrator.control-plane.require-remote-worker=true, but no remote worker protocol is configured: ' +
         'set pipeline.orchestrator.worker.rest.shared-secret-ref (or …worker.grpc.shared-secret-ref) for workers that register themselves ' +
@@ -45,6 +49,7 @@ export function remoteWorkerSetup(
   for (const [protocol, config] of [
     ['rest', rest],
     ['grpc', grpc],
+    ['queue', queue],
   ] as const)
     if (config && !config.keys.canSign)
       problems.push(
@@ -66,10 +71,10 @@ export function remoteWorkerSetup(
     endpoints: grpc.endpoints,
     tenantId,
   };
-  const protocols = [rest, grpc].filter((p) => p !== undefined);
+  const protocols = [rest, grpc, queue].filter((p) => p !== undefined);
   const registrationKeys = {
     keyRings: protocols.map((p) => p.keys),
     toleranceMs: Math.max(0, ...protocols.map((p) => p.toleranceMs)),
   };
-  return { restWorkers, grpcWorkers, hostLocally: !requireRemote, registrationKeys };
+  return { restWorkers, grpcWorkers, queueWorkers: queue, hostLocally: !requireRemote, registrationKeys };
 }

@@ -338,6 +338,58 @@ export const settings = {
     default: 4 * 1_048_576,
     env: [],
   },
+  /**
+   * Queue workers (docs/queue-workers.md): segments travel over a broker, requests on the queue
+   * a worker group registered as its endpoint, replies on one reply destination every node
+   * shares. Off until `broker` is set; signed with their own secret like REST and gRPC.
+   */
+  'pipeline.orchestrator.worker.queue.broker': {
+    schema: z.enum(['nats', 'rabbitmq']).optional(),
+    default: undefined,
+    env: [],
+  },
+  /** The NATS stream, or the RabbitMQ queue prefix and reply exchange, of this deployment. */
+  'pipeline.orchestrator.worker.queue.name': {
+    schema: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -'),
+    default: 'CAPSTAN_SEGMENTS',
+    env: [],
+  },
+  'pipeline.orchestrator.worker.queue.nats-url': {
+    schema: z.string().regex(/^(env:.+|file:.+|(nats|tls):\/\/.+)$/, 'a nats:// URL, or a secret ref to one'),
+    default: 'nats://127.0.0.1:4222',
+    env: ['CAPSTAN_NATS_URL'],
+  },
+  'pipeline.orchestrator.worker.queue.amqp-url': {
+    schema: z.string().regex(/^(env:.+|file:.+|amqps?:\/\/.+)$/, 'an amqp:// URL, or a secret ref to one'),
+    default: 'amqp://guest:guest@127.0.0.1:5672',
+    env: ['CAPSTAN_AMQP_URL'],
+  },
+  /** `capstan worker --queue`: the request queue (worker group) it consumes and registers as endpoint. */
+  'pipeline.orchestrator.worker.queue.group': {
+    schema: z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, 'a queue name'),
+    default: 'default',
+    env: [],
+  },
+  /** NATS: how long a taken message may stay unacknowledged before it is delivered again; above request-timeout. */
+  'pipeline.orchestrator.worker.queue.ack-wait': { schema: duration, default: 'PT60S', env: [] },
+  /** Requests a worker runs at once; replies a node holds at once. */
+  'pipeline.orchestrator.worker.queue.max-in-flight': { schema: int(1, 10_000), default: 16, env: [] },
+  'pipeline.orchestrator.worker.queue.shared-secret-ref': {
+    schema: secretRef.optional(),
+    default: undefined,
+    env: [],
+  },
+  'pipeline.orchestrator.worker.queue.secret-refs': { schema: secretRefList, default: '', env: [] },
+  'pipeline.orchestrator.worker.queue.signing-key-id': {
+    schema: keyId.optional(),
+    default: undefined,
+    env: [],
+  },
+  'pipeline.orchestrator.worker.queue.signature-tolerance': { schema: duration, default: 'PT2M', env: [] },
+  /** How long the broker may take to accept a connection. */
+  'pipeline.orchestrator.worker.queue.connect-timeout': { schema: duration, default: 'PT2S', env: [] },
+  /** How long a node waits for a segment's reply; a worker drops a request older than this unrun. */
+  'pipeline.orchestrator.worker.queue.request-timeout': { schema: duration, default: 'PT30S', env: [] },
   /** After a remote call timed out once sent: `retry` (same idempotency key) or `dlq`. */
   'pipeline.orchestrator.remote-outcome-unknown-policy': {
     schema: z.enum(['retry', 'dlq']),

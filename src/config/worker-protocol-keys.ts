@@ -5,7 +5,10 @@ import { resolveSecretRef } from './secret-ref.ts';
 import type { Settings } from './settings.ts';
 
 /** The prefix of a worker protocol's keys; each protocol has its own secrets, as in TPF. */
-export type ProtocolPrefix = 'pipeline.orchestrator.worker.rest.' | 'pipeline.orchestrator.worker.grpc.';
+export type ProtocolPrefix =
+  | 'pipeline.orchestrator.worker.rest.'
+  | 'pipeline.orchestrator.worker.grpc.'
+  | 'pipeline.orchestrator.worker.queue.';
 
 /**
  * Resolves a worker protocol's secrets (refs only, read once at start): the default key

@@ -7,13 +7,16 @@ import type { CapstanWorker, CreateWorkerOptions } from '../worker/create-worker
 
 const REST = 'pipeline.orchestrator.worker.rest.';
 const GRPC = 'pipeline.orchestrator.worker.grpc.';
+const QUEUE = 'pipeline.orchestrator.worker.queue.';
 
 /**
  * The protocols `capstan worker` serves, with their keys: REST on `capstan.port` while
  * `worker.rest.server-enabled` (the default), gRPC on `capstan.worker.grpc-port` when
  * `worker.grpc.server-enabled` (`--grpc-port` sets both). A worker configured for gRPC alone
  * (no REST secret, REST not asked for explicitly) serves gRPC only. Each protocol needs its
- * own secret: nothing is ever served unsigned. Every problem is reported at once.
+ * own secret: nothing is ever served unsigned. A worker with `worker.queue.broker` set consumes
+ * a request queue as well (or alone, without a REST secret); run-worker connects that broker.
+ * Every problem is reported at once.
  */
 export function workerServers(
   config: LoadedConfig,
@@ -21,12 +24,15 @@ export function workerServers(
 ): Pick<CreateWorkerOptions, 'rest' | 'grpc' | 'keys' | 'signatureToleranceMs'> {
   const { values, sources } = config;
   const grpcEnabled = values[`${GRPC}server-enabled`];
+  const queueEnabled = values[`${QUEUE}broker`] !== undefined;
   const restImplicitlyOff =
-    grpcEnabled && sources[`${REST}server-enabled`] === 'default' && !hasProtocolSecret(values, REST);
+    (grpcEnabled || queueEnabled) &&
+    sources[`${REST}server-enabled`] === 'default' &&
+    !hasProtocolSecret(values, REST);
   const restEnabled = values[`${REST}server-enabled`] && !restImplicitlyOff;
-  if (!restEnabled && !grpcEnabled)
+  if (!restEnabled && !grpcEnabled && !queueEnabled)
     throw new ConfigError([
-      `${REST}server-enabled=false and ${GRPC}server-enabled=false leave this worker no protocol to serve`,
+      `${REST}server-enabled=false and ${GRPC}server-enabled=false leave this worker no protocol to serve (or set ${QUEUE}broker)`,
     ]);
   const problems: string[] = [];
   const attempt = <T>(configure: () => T): T | undefined => attemptConfig(problems, configure);
@@ -69,10 +75,18 @@ export function listeningLines(worker: CapstanWorker): { lines: string[]; target
   return {
     lines: [
       ...(worker.url ? [`Capstan worker ${worker.workerId} listening on ${worker.url}`] : []),
+      ...(worker.queueGroup !== undefined
+        ? [`Capstan worker ${worker.workerId} consuming queue ${worker.queueGroup}`]
+        : []),
       ...(worker.grpcEndpoint
         ? [`Capstan worker ${worker.workerId} serving gRPC on ${worker.grpcEndpoint}`]
         : []),
     ],
-    targetKey: worker.protocol === 'grpc' ? 'worker.grpc.endpoint' : 'worker.rest.base-url',
+    targetKey:
+      worker.protocol === 'queue'
+        ? 'workers: `capstan workers register --protocol queue --endpoint <group>`'
+        : worker.protocol === 'grpc'
+          ? 'worker.grpc.endpoint'
+          : 'worker.rest.base-url',
   };
 }

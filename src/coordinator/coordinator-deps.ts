@@ -7,6 +7,7 @@ import type { Store } from '../store/store-port.ts';
 import type { Tracing } from '../tracing/tracing.ts';
 import type { EngineConfig } from './engine-config.ts';
 import type { GrpcWorkerCaller } from './workers/lazy-grpc-worker-client.ts';
+import type { QueueWorkerTransport } from './workers/queue-worker-transport.ts';
 import type { SignedRestClient } from './workers/signed-rest-client.ts';
 import type { WorkerRegistrationPolicy } from './workers/worker-registration-policy.ts';
 import type { WorkerRegistry } from './workers/worker-registry.ts';
@@ -28,6 +29,12 @@ export interface CoordinatorDeps {
   readonly restWorkers?: RestWorkersOptions;
   /** Remote gRPC workers: without it, gRPC registrations are listed but never dispatched to. */
   readonly grpcWorkers?: GrpcWorkersOptions;
+  /**
+   * Queue workers, over a broker (docs/queue-workers.md): without it, queue registrations are
+   * listed but never dispatched to. The coordinator starts consuming its replies in `start`
+   * and closes the broker link in `stop`.
+   */
+  readonly queueWorkers?: { readonly transport: QueueWorkerTransport; readonly tenantId: string };
   /** Who may register workers where; default: no allow-list, no key to verify signed registrations. */
   readonly workerRegistration?: WorkerRegistrationPolicy;
   /** Where submit, segment and step spans go (docs/tracing.md); default: none are recorded. */

@@ -145,6 +145,12 @@ export class Coordinator {
         endpoints: deps.grpcWorkers.endpoints,
         tenantId: deps.grpcWorkers.tenantId,
       },
+      // Queue workers register themselves: there is no endpoint to probe.
+      deps.queueWorkers && {
+        transport: this.metrics.workers.instrument(deps.queueWorkers.transport),
+        endpoints: [],
+        tenantId: deps.queueWorkers.tenantId,
+      },
     ].filter((remote) => remote !== undefined);
     this.#availability = new WorkerAvailability({
       workers: deps.workers,
@@ -257,6 +263,8 @@ export class Coordinator {
     await prepareSchema(this.store, options.migrate !== false);
     // A clock too far off the database's would misjudge every lease and due time: refuse.
     await this.#clockSkew.assertWithinBound();
+    // Before the first dispatch: a reply must find its node listening.
+    await this.#d.queueWorkers?.transport.start();
     this.#started = true;
     this.#unsubscribe = this.store.signals?.subscribe((signal) => this.#onSignal(signal));
     // A store this process owns alone: every lease in it belongs to a process that is gone.
@@ -304,6 +312,8 @@ export class Coordinator {
     await this.#dispatcher.stop();
     // The REST client keeps connections to workers between calls: the coordinator it serves closes them.
     this.#d.restWorkers?.client.close();
+    // After the dispatcher: no segment is left waiting for a reply.
+    await this.#d.queueWorkers?.transport.stop();
     await this.#presence.stop();
     await this.#election.stop();
     this.#watch.releaseAll();

@@ -6,6 +6,7 @@ import type { Store } from '../store/store-port.ts';
 import type { WorkerRegistrationPolicy } from './workers/worker-registration-policy.ts';
 import { WorkerRegistry } from './workers/worker-registry.ts';
 import { Coordinator } from './coordinator.ts';
+import type { CoordinatorDeps } from './coordinator-deps.ts';
 import type { GrpcWorkersOptions, RestWorkersOptions } from './coordinator-deps.ts';
 import { defaultEngineConfig } from '../config/engine-settings.ts';
 import type { EngineConfig } from './engine-config.ts';
@@ -25,6 +26,8 @@ export interface CreateCoordinatorOptions {
   readonly relayPolicy?: RelayPolicy;
   readonly restWorkers?: RestWorkersOptions;
   readonly grpcWorkers?: GrpcWorkersOptions;
+  /** Queue workers over a broker (docs/queue-workers.md); started and stopped with the coordinator. */
+  readonly queueWorkers?: CoordinatorDeps['queueWorkers'];
   readonly workerRegistration?: WorkerRegistrationPolicy;
   /** Spans of submits, segments and steps (`startTracing`, docs/tracing.md); default: none. */
   readonly tracing?: Tracing;
@@ -43,6 +46,7 @@ export function createCoordinator(options: CreateCoordinatorOptions): Coordinato
     ...(options.relayPolicy ? { relayPolicy: options.relayPolicy } : {}),
     ...(options.restWorkers ? { restWorkers: options.restWorkers } : {}),
     ...(options.grpcWorkers ? { grpcWorkers: options.grpcWorkers } : {}),
+    ...(options.queueWorkers ? { queueWorkers: options.queueWorkers } : {}),
     ...(options.workerRegistration ? { workerRegistration: options.workerRegistration } : {}),
     ...(options.tracing ? { tracing: options.tracing } : {}),
   });

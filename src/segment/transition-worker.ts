@@ -125,7 +125,7 @@ export interface SegmentTrace {
 export interface TransitionWorker {
   readonly workerId: string;
   /** `pull` workers ask for their segments through the pull API; dispatch never pushes to them. */
-  readonly protocol: 'local' | 'rest' | 'grpc' | 'pull';
+  readonly protocol: 'local' | 'rest' | 'grpc' | 'pull' | 'queue';
   /** Release versions this worker hosts, each with its pipeline and contract. */
   hostedReleases(): readonly HostedRelease[];
   execute(command: SegmentCommand, hooks: SegmentHooks): Promise<SegmentResult>;

@@ -16,8 +16,8 @@ export interface CoordinatorLinkOptions {
   readonly tenantId: string;
   readonly workerId: string;
   /** The protocol the coordinator calls this worker with; `pull` for a worker that asks instead. */
-  readonly protocol: 'rest' | 'grpc' | 'pull';
-  /** Where the coordinator calls it: the REST base URL, the gRPC `host:port`, or a pull worker's name. */
+  readonly protocol: 'rest' | 'grpc' | 'pull' | 'queue';
+  /** Where the coordinator calls it: the REST base URL, the gRPC `host:port`, the queue's name, or a pull worker's name. */
   readonly endpoint: string;
   readonly releases: readonly WorkerRelease[];
   readonly heartbeatEveryMs: number;

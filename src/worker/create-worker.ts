@@ -11,8 +11,9 @@ import { CoordinatorLink } from './coordinator-link.ts';
 import { PullLoop } from './pull-loop.ts';
 import { buildWorkerReleases, HostedReleases, type WorkerRelease } from './hosted-releases.ts';
 import type { Tracing } from '../tracing/tracing.ts';
+import type { SegmentQueueLink } from '../brokers/segment-queue-link.ts';
 
-type Protocol = 'rest' | 'grpc' | 'pull';
+type Protocol = 'rest' | 'grpc' | 'pull' | 'queue';
 
 export interface CreateWorkerOptions {
   /** The pipelines to host: pipeline objects, or `{pipeline, sourceFile}` as `--pipelines` loads them. */
@@ -40,6 +41,18 @@ export interface CreateWorkerOptions {
    * `slots` at a time at most, and serves no protocol (no port, no shared secret needed).
    */
   readonly pull?: { readonly slots: number; readonly waitMs?: number };
+  /**
+   * The queue worker protocol (docs/queue-workers.md), beside or instead of REST and gRPC: the
+   * worker consumes `group`'s request queue over `link` and replies to the node each request
+   * names. When it is served, the worker registers as a queue worker with `group` as endpoint.
+   * `keys` default to the REST ones. The link is closed when the worker stops.
+   */
+  readonly queue?: {
+    readonly link: SegmentQueueLink;
+    readonly group: string;
+    readonly keys?: KeyRing;
+    readonly signatureToleranceMs?: number;
+  };
   /** The default shared secret (requests without a key id). */
   readonly secret?: string;
   /** More secrets by key id, accepted during a key rotation. */
@@ -77,7 +90,9 @@ export interface CapstanWorker {
   readonly url: string | undefined;
   /** The gRPC `host:port`, as advertised to the coordinator; undefined when gRPC is not served. */
   readonly grpcEndpoint: string | undefined;
-  /** The protocol it registers with (gRPC when it serves gRPC; `pull` when it pulls). */
+  /** The request queue it consumes; undefined when the queue protocol is not served. */
+  readonly queueGroup: string | undefined;
+  /** The protocol it registers with (queue when it serves the queue protocol, else gRPC when it serves gRPC; `pull` when it pulls). */
   readonly protocol: Protocol;
   readonly releases: readonly ReleaseIdentity[];
   /** Stops heartbeating, then lets running segments finish before the server closes. */
@@ -96,10 +111,12 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Capsta
   if (!options.pipelines?.length && !options.releases?.length)
     throw new Error('a worker needs at least one pipeline');
   if (options.pull) return createPullWorker(options, options.pull, { clock, timers, logger });
-  if (!options.rest && !options.grpc) throw new Error('a worker serves REST, gRPC or both');
-  if (!options.keys && !options.secret && Object.keys(options.secrets ?? {}).length === 0)
+  if (!options.rest && !options.grpc && !options.queue)
+    throw new Error('a worker serves REST, gRPC or a queue (or several of them)');
+  const given = options.keys ?? options.queue?.keys;
+  if (!given && !options.secret && Object.keys(options.secrets ?? {}).length === 0)
     throw new Error('a worker needs a shared secret: the protocol is never served unsigned');
-  const keys = options.keys ?? new KeyRing({ defaultSecret: options.secret, keys: options.secrets ?? {} });
+  const keys = given ?? new KeyRing({ defaultSecret: options.secret, keys: options.secrets ?? {} });
   const releases = await buildWorkerReleases(options.pipelines ?? [], options.releases);
   const hosted = new HostedReleases(options.tenantId ?? 'default', releases);
   const served: ('rest' | 'grpc')[] = [
@@ -111,11 +128,19 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Capsta
   const toleranceMs = options.signatureToleranceMs ?? 120_000;
   const rest = options.rest && (await serveRest(options.rest));
   const grpc = options.grpc && (await serveGrpc(options.grpc));
-  workerId ||= `${hostname()}:${rest?.port ?? grpc?.port}`;
+  workerId ||= `${hostname()}:${rest?.port ?? grpc?.port ?? `pid${process.pid}`}`;
   const url = rest?.url;
   const grpcEndpoint = grpc?.endpoint;
-  const protocol = grpcEndpoint ? ('grpc' as const) : ('rest' as const);
-  const endpoint = grpcEndpoint ?? url ?? '';
+  const queueGroup = options.queue?.group;
+  if (options.queue) await serveQueue(options.queue);
+  const protocol: Protocol = queueGroup !== undefined ? 'queue' : grpcEndpoint ? 'grpc' : 'rest';
+  const endpoint = queueGroup ?? grpcEndpoint ?? url ?? '';
+  const linkKeys =
+    protocol === 'queue'
+      ? (options.queue?.keys ?? keys)
+      : protocol === 'grpc'
+        ? (options.grpc?.keys ?? keys)
+        : keys;
   const link = options.coordinator
     ? new CoordinatorLink({
         url: options.coordinator.url,
@@ -128,7 +153,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Capsta
         heartbeatEveryMs: options.coordinator.heartbeatEveryMs ?? 30_000,
         timers,
         logger,
-        keys: protocol === 'grpc' ? (options.grpc?.keys ?? keys) : keys,
+        keys: linkKeys,
         clock,
       })
     : undefined;
@@ -138,6 +163,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Capsta
       workerId,
       url,
       grpcEndpoint,
+      queueGroup,
       releases: releases.map((r) => `${r.pipelineId}@${r.releaseVersion}`),
     },
     'worker ready',
@@ -146,13 +172,37 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Capsta
     workerId,
     url,
     grpcEndpoint,
+    queueGroup,
     protocol,
     releases: releases.map(({ pipeline: _pipeline, ...identityOfRelease }) => identityOfRelease),
     async stop() {
       await link?.stop();
-      await Promise.all([rest?.close(), grpc?.close()]);
+      // The queue link waits for the segments it is running, as the servers do.
+      await Promise.all([rest?.close(), grpc?.close(), options.queue?.link.close()]);
     },
   };
+
+  async function serveQueue(o: NonNullable<CreateWorkerOptions['queue']>) {
+    const { consumeSegmentQueue } = await import('./queue-consumer.ts');
+    const queueKeys = o.keys ?? keys;
+    await consumeSegmentQueue({
+      link: o.link,
+      group: o.group,
+      hosted,
+      keys: queueKeys,
+      verifier: new RequestVerifier({
+        keys: queueKeys,
+        clock,
+        toleranceMs: o.signatureToleranceMs ?? toleranceMs,
+      }),
+      clock,
+      timers,
+      logger,
+      workerId: () => workerId,
+      stepTimeoutMs: options.stepTimeoutMs,
+      tracing: options.tracing,
+    });
+  }
 
   async function serveRest(o: NonNullable<CreateWorkerOptions['rest']>) {
     const host = o.host ?? '127.0.0.1';
@@ -264,6 +314,7 @@ async function createPullWorker(
     workerId,
     url: undefined,
     grpcEndpoint: undefined,
+    queueGroup: undefined,
     protocol: 'pull',
     releases: releases.map(({ pipeline: _pipeline, ...identityOfRelease }) => identityOfRelease),
     async stop() {

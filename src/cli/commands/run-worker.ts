@@ -9,6 +9,7 @@ import { loadPipelines } from '../../releases/load-pipelines.ts';
 import { flagsOf, type WorkerOptions } from '../command-options.ts';
 import { registeredReleasesToHost } from '../worker-releases.ts';
 import { listeningLines, workerServers } from '../../config/worker-servers.ts';
+import { openSegmentQueue, queueProtocolConfig } from '../../config/worker-queue-config.ts';
 import { startTracing } from '../../tracing/start-tracing.ts';
 import { tracingOptionsOf } from '../../config/tracing-config.ts';
 
@@ -33,6 +34,10 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       'capstan.worker.coordinator-url': options.coordinatorUrl,
       'capstan.worker.pull-url': options.pull,
       'capstan.worker.pull-slots': options.slots,
+      ...(options.queue === undefined ? {} : { 'pipeline.orchestrator.worker.queue.broker': options.queue }),
+      ...(options.queueGroup === undefined
+        ? {}
+        : { 'pipeline.orchestrator.worker.queue.group': options.queueGroup }),
       ...(options.grpcPort === undefined
         ? {}
         : {
@@ -51,6 +56,11 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const pullUrl = values['capstan.worker.pull-url'];
   // A pull worker serves nothing: no port, no shared secret; the coordinator it pulls from is the one it registers with.
   const servers = pullUrl ? {} : workerServers(config);
+  const queueConfig = queueProtocolConfig(values);
+  if (values['pipeline.orchestrator.worker.queue.broker'] && !queueConfig)
+    throw new ConfigError([
+      'pipeline.orchestrator.worker.queue.broker is set, but no pipeline.orchestrator.worker.queue.shared-secret-ref: the protocol is never served unsigned',
+    ]);
   const coordinatorUrl = pullUrl ?? values['capstan.worker.coordinator-url'];
   const workerToken = workerTokenOf(options, values['pipeline.orchestrator.worker.token-ref']);
   if (coordinatorUrl && !workerToken)
@@ -65,8 +75,16 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     throw new CliError(localCodes.invalidArgument, 'give --pipelines, --release or --artifact-digest');
   const tracing = await startTracing(tracingOptionsOf(values, 'capstan-worker', values['capstan.node-id']));
   if (tracing.enabled) logger.info({ endpoint: values['capstan.tracing.endpoint'] }, 'tracing enabled');
+  const pipelines = options.pipelines?.length ? await loadPipelines(options.pipelines) : [];
+  // Last before the worker: a broker that cannot be reached stops the start.
+  const queue = queueConfig && {
+    link: await openSegmentQueue(queueConfig, logger),
+    group: queueConfig.group,
+    keys: queueConfig.keys,
+    signatureToleranceMs: queueConfig.toleranceMs,
+  };
   const worker = await createWorker({
-    pipelines: options.pipelines?.length ? await loadPipelines(options.pipelines) : [],
+    pipelines,
     releases: registered,
     ...servers,
     ...(pullUrl
@@ -77,6 +95,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
           },
         }
       : {}),
+    ...(queue ? { queue } : {}),
     ...(coordinatorUrl && workerToken
       ? {
           coordinator: {

@@ -33,6 +33,7 @@ import { loadPipelines } from '../../releases/load-pipelines.ts';
 import { EndpointAllowList } from '../../coordinator/workers/endpoint-allow-list.ts';
 import { WorkerRegistrationPolicy } from '../../coordinator/workers/worker-registration-policy.ts';
 import { remoteWorkerSetup } from '../../config/remote-workers.ts';
+import { openQueueTransport } from '../../config/worker-queue-config.ts';
 import { printBanner } from '../serve-banner.ts';
 import { stopOnSignals } from '../stop-on-signals.ts';
 import { collectDefaultMetrics } from 'prom-client';
@@ -105,7 +106,7 @@ export async function startCoordinator(
     throw new ConfigError(warnings.map((w) => `strict-startup refuses: ${w}`));
   for (const warning of warnings) logger.warn({}, warning);
 
-  const { restWorkers, grpcWorkers, hostLocally, registrationKeys } = remoteWorkerSetup(values);
+  const { restWorkers, grpcWorkers, queueWorkers, hostLocally, registrationKeys } = remoteWorkerSetup(values);
   const workerRegistration = new WorkerRegistrationPolicy({
     ...registrationKeys,
     allowList: new EndpointAllowList(listOf(values['capstan.workers.allowed-endpoints'])),
@@ -127,6 +128,14 @@ export async function startCoordinator(
     await store.close().catch(() => undefined);
     throw error;
   });
+  // Before the coordinator too: its replies are consumed from its first dispatch on.
+  const queueTransport = queueWorkers
+    ? await openQueueTransport(queueWorkers, nodeId, logger).catch(async (error: unknown) => {
+        await awaitTransports.stop();
+        await store.close().catch(() => undefined);
+        throw error;
+      })
+    : undefined;
   const coordinator = createCoordinator({
     store,
     logger,
@@ -135,6 +144,14 @@ export async function startCoordinator(
     config: engineConfigOf(values, nodeId),
     ...(restWorkers ? { restWorkers } : {}),
     ...(grpcWorkers ? { grpcWorkers } : {}),
+    ...(queueTransport
+      ? {
+          queueWorkers: {
+            transport: queueTransport,
+            tenantId: values['pipeline.orchestrator.default-tenant'],
+          },
+        }
+      : {}),
     workerRegistration,
     tracing,
   });
@@ -147,6 +164,7 @@ export async function startCoordinator(
     await coordinator.start({ migrate });
   } catch (error) {
     void awaitTransports.stop();
+    void queueTransport?.stop();
     // Not awaited: a pool still waiting for a connection would hold the exit up.
     void store.close().catch(() => undefined);
     void tracing.shutdown().catch(() => undefined);

@@ -5,7 +5,7 @@ export function workerCommand(program: Command): void {
   program
     .command('worker')
     .description(
-      'Run a transition worker: host the given pipelines (or registered releases) behind the signed REST and/or gRPC worker protocol, and register with a coordinator',
+      'Run a transition worker: host the given pipelines (or registered releases) behind the signed REST, gRPC and/or queue worker protocol, and register with a coordinator',
     )
     .option(...configOptions.config)
     .option('--port <port>', 'HTTP port of the worker protocol (env PORT)')
@@ -13,6 +13,11 @@ export function workerCommand(program: Command): void {
       '--grpc-port <port>',
       'also serve the gRPC worker protocol on this port, and register over gRPC (needs worker.grpc.shared-secret-ref)',
     )
+    .option(
+      '--queue <broker>',
+      'also consume segment requests from a broker queue (nats or rabbitmq), and register as a queue worker (needs worker.queue.shared-secret-ref; URLs from CAPSTAN_NATS_URL / CAPSTAN_AMQP_URL)',
+    )
+    .option('--queue-group <name>', 'the request queue to consume (worker.queue.group, default `default`)')
     .option('--host <host>', 'address to listen on')
     .option('--node-id <id>', 'this worker’s id (env CAPSTAN_NODE_ID; default <hostname>:<port>)')
     .option('--pipelines <module...>', 'pipeline modules or folders to host')

@@ -45,7 +45,10 @@ export function workerCommands(program: Command): void {
     .requiredOption('--worker-id <id>', 'the worker’s stable id')
     .requiredOption('--contract-version <version>', 'the contract version it hosts (sha256:…)')
     .requiredOption('--release-version <version>', 'the release version it hosts')
-    .requiredOption('--protocol <protocol>', 'how the coordinator reaches it: local, rest, grpc, sqs or pull')
+    .requiredOption(
+      '--protocol <protocol>',
+      'how the coordinator reaches it: local, rest, grpc, queue, sqs or pull',
+    )
     .requiredOption('--endpoint <url>', 'where the coordinator reaches it')
     .option('--artifact-id <id>', 'the artifact it runs')
     .option('--artifact-digest <digest>', 'that artifact’s digest (sha256:…)')

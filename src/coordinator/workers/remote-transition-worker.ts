@@ -12,7 +12,7 @@ import type {
   TransitionWorker,
 } from '../../segment/transition-worker.ts';
 
-export type RemoteProtocol = 'rest' | 'grpc';
+export type RemoteProtocol = 'rest' | 'grpc' | 'queue';
 
 /** The compiled contract of a command's pinned release, which remote results are checked against. */
 export type ContractLookup = (command: SegmentCommand) => Promise<ContractValidators | undefined>;

@@ -12,7 +12,7 @@ import type { WorkerRegistry } from './worker-registry.ts';
 /**
  * Turns remote registrations into dispatch targets. A worker that registered (itself, through
  * the admin API, or through the coordinator's probe of a configured target) with protocol
- * `rest` or `grpc` joins the one routing table as a RemoteTransitionWorker over that
+ * `rest`, `grpc` or `queue` joins the one routing table as a RemoteTransitionWorker over that
  * protocol's transport; its lifecycle state then decides, as for every worker, whether it
  * takes new work. A `pull` registration joins it as a PullWorker, which admission counts but
  * dispatch never sends to. A protocol without a transport has no shared secret to sign calls with, so
@@ -55,8 +55,9 @@ export class RemoteWorkerDirectory {
         });
         continue;
       }
-      if (record.protocol !== 'rest' && record.protocol !== 'grpc') continue;
-      if (!this.#allowsEndpoint(record.endpoint)) {
+      if (record.protocol !== 'rest' && record.protocol !== 'grpc' && record.protocol !== 'queue') continue;
+      // A queue worker's endpoint is a queue name on the configured broker, not an address.
+      if (record.protocol !== 'queue' && !this.#allowsEndpoint(record.endpoint)) {
         this.#warnOnce(
           record.workerId,
           `worker '${record.workerId}' is registered at ${record.endpoint}, outside capstan.workers.allowed-endpoints; it is not dispatched to`,
@@ -80,13 +81,15 @@ export class RemoteWorkerDirectory {
     const known = this.#registry.find(workerId);
     if (known instanceof RemoteTransitionWorker && known.protocol === protocol) return known;
     const transport = this.#transports[protocol];
-    const name = protocol === 'rest' ? 'REST' : 'gRPC';
+    const name = { rest: 'REST', grpc: 'gRPC', queue: 'Queue' }[protocol];
     if (known || !transport) {
       this.#warnOnce(
         workerId,
         known
           ? `${name} worker '${workerId}' has the id of a ${known.protocol} worker; it is not dispatched to`
-          : `${name} worker '${workerId}' registered, but no pipeline.orchestrator.worker.${protocol}.shared-secret-ref is configured to call it`,
+          : protocol === 'queue'
+            ? `${name} worker '${workerId}' registered, but no pipeline.orchestrator.worker.queue.broker (with its shared-secret-ref) is configured to reach it`
+            : `${name} worker '${workerId}' registered, but no pipeline.orchestrator.worker.${protocol}.shared-secret-ref is configured to call it`,
       );
       return undefined;
     }

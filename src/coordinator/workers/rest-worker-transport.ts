@@ -3,18 +3,7 @@ import { CAPABILITIES_PATH, EXECUTE_PATH } from '../../worker-protocol/envelopes
 import { resultOfAnswer, resultOfNoAnswer, type WorkerTransport } from './remote-transition-worker.ts';
 import type { RestCallOutcome, SignedRestClient } from './signed-rest-client.ts';
 import type { SegmentResult } from '../../segment/transition-worker.ts';
-
-/** A short reason from a refusal body, which is `{error: {code, message}}` from a Capstan worker. */
-function refusalOf(status: number, body: string): string {
-  try {
-    const error = (JSON.parse(body) as { error?: { code?: unknown; message?: unknown } }).error;
-    if (error && typeof error.message === 'string')
-      return `${status} ${String(error.code)}: ${error.message}`;
-  } catch {
-    // Not JSON: the status says enough (the body may be a proxy's page).
-  }
-  return `${status}`;
-}
+import { refusalOf } from './worker-refusal.ts';
 
 /** The error code of a refusal body, which is `{error: {code, message}}` from a Capstan worker. */
 function errorCodeOf(body: string): string | undefined {

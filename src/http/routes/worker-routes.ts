@@ -14,7 +14,20 @@ const registerBody = z.object({
   workerId: opaqueId(),
   contractVersion: opaqueId(),
   releaseVersion: opaqueId(),
-  protocol: z.enum(['local', 'rest', 'grpc', 'sqs', 'pull', 'LOCAL', 'REST', 'GRPC', 'SQS', 'PULL']),
+  protocol: z.enum([
+    'local',
+    'rest',
+    'grpc',
+    'queue',
+    'sqs',
+    'pull',
+    'LOCAL',
+    'REST',
+    'GRPC',
+    'QUEUE',
+    'SQS',
+    'PULL',
+  ]),
   endpoint: z.string().min(1).max(2000),
   artifactId: opaqueId().nullish(),
   artifactDigest: z
@@ -72,7 +85,9 @@ export function workerRoutes(
     const tenantId = tenantOf(p.tenantId);
     const b = parseOr400(registerBody, request.body ?? {}, 'worker registration');
     // The coordinator never calls a pull worker: its endpoint is a label, not a place to send to.
-    if (b.protocol.toLowerCase() !== 'pull') policy.checkEndpoint(b.endpoint);
+    // A queue worker's endpoint names a queue on the coordinator's own broker, not an address.
+    const protocol = b.protocol.toLowerCase();
+    if (protocol !== 'pull' && protocol !== 'queue') policy.checkEndpoint(b.endpoint);
     // A worker token may register a new worker, or an existing one where it already is; moving
     // one elsewhere takes an admin token or a registration signed with the worker protocol's key.
     const signed = policy.isSigned({
