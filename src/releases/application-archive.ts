@@ -53,7 +53,7 @@ export async function readApplicationArchive(
   ) {
     throw invalid(`pipeline-contract.json in ${artifactId} does not hash to its contractVersion.`);
   }
-  checkContractShape(contract as { steps?: unknown }, artifactId);
+  checkContractShape(contract, artifactId);
   return { files, contract: contract as PipelineContract };
 }
 
@@ -68,8 +68,11 @@ function checkContractShape(contract: { steps?: unknown }, artifactId: string): 
   if (!Array.isArray(steps)) throw invalid(`pipeline-contract.json in ${artifactId} has no steps.`);
   for (const step of steps as { kind?: unknown }[]) {
     if (typeof step !== 'object' || step === null || !STEP_KINDS.has(String(step.kind)))
-      throw invalid(`pipeline-contract.json in ${artifactId} has a step of unknown kind '${String(step?.kind)}'.`);
+      throw invalid(
+        `pipeline-contract.json in ${artifactId} has a step of unknown kind '${String(step?.kind)}'.`,
+      );
   }
   const problem = pipelineShapeProblem(steps as { kind: string; stepId?: string }[], { complete: true });
-  if (problem) throw new CapstanError('pipeline_shape_invalid', `pipeline-contract.json in ${artifactId}: ${problem}`);
+  if (problem)
+    throw new CapstanError('pipeline_shape_invalid', `pipeline-contract.json in ${artifactId}: ${problem}`);
 }

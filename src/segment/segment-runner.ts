@@ -46,7 +46,12 @@ async function runSteps(
     const step = pipeline.steps[index] as PipelineStep;
     const ctx = stepContext(pipeline, command, step, index, hooks);
     const span = startStepSpan(hooks.trace, ctx);
-    const result = await runStep(pipeline, { step, index, input, ctx, last: index === end - 1 }, hooks, stepController);
+    const result = await runStep(
+      pipeline,
+      { step, index, input, ctx, last: index === end - 1 },
+      hooks,
+      stepController,
+    );
     endStepSpan(span, result);
     if (result.outcome !== 'CONTINUE') return result;
     input = result.output;
@@ -110,7 +115,9 @@ async function runStep(
   }
   if (step.kind === 'expand') {
     // The items are collected within the step's time bound: an async source is read to its end.
-    const ran = await bounded(async (signal) => collectItems(await step.run(parsedInput, { ...ctx, signal })));
+    const ran = await bounded(async (signal) =>
+      collectItems(await step.run(parsedInput, { ...ctx, signal })),
+    );
     if (ran.kind !== 'done') return unfinished(ran, index, step);
     try {
       const items = (ran.value as unknown[]).map((item) =>
@@ -176,7 +183,7 @@ function parseInput(pipeline: Pipeline, index: number, input: unknown): unknown 
 
 /** An expand step's items, whichever form its run returned them in. */
 async function collectItems(source: unknown): Promise<unknown[]> {
-  if (Array.isArray(source)) return source;
+  if (Array.isArray(source)) return source as unknown[];
   if (source !== null && typeof source === 'object') {
     if (Symbol.asyncIterator in source) {
       const items: unknown[] = [];

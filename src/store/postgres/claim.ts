@@ -128,6 +128,8 @@ export const wakeParked = (db: Db, c: Route & { nowMs: number }): Promise<number
 /** The input of the step a segment starts at: the previous step's checkpoint, or the execution input. */
 function stepInput(r: ClaimedRow): unknown {
   if (r.step_index === 0) return parseJson(r.input_json);
+  // An item's first step has no checkpoint before it: its input is the item.
+  if (r.previous_output_json === null && r.parent_execution_id !== null) return parseJson(r.input_json);
   if (r.previous_output_json === null)
     throw new Error(`execution ${r.execution_id} has no checkpoint for step ${r.step_index - 1}`);
   return parseJson(r.previous_output_json);

@@ -117,6 +117,8 @@ function stepInput(sql: Statements, row: ExecutionRow): unknown {
   const previous = sql
     .get('SELECT output_json FROM step_outputs WHERE execution_id = ? AND step_index = ?')
     .get(row.execution_id, row.step_index - 1) as { output_json: string } | undefined;
+  // An item's first step has no checkpoint before it: its input is the item.
+  if (!previous && row.parent_execution_id !== null) return parseJson(row.input_json);
   if (!previous)
     throw new Error(`execution ${row.execution_id} has no checkpoint for step ${row.step_index - 1}`);
   return parseJson(previous.output_json);
