@@ -42,7 +42,7 @@ const notReachableOverHttpYet = {
   item_already_aggregated:
     'needs a hosted pipeline with an expand step whose item went to the DLQ after its aggregate ran: test/engine/items.test.ts re-drives such an item and checks it',
   pipeline_shape_invalid:
-    'needs a release archive whose contract nests an expand: test/unit/items-shape.test.ts registers one and checks it',
+    'needs a release archive whose contract nests an expand: test/unit/items-shape.test.ts reads one as registration does and checks it',
 } as const satisfies Partial<Record<ErrorCode, string>>;
 
 type Provoke = () => Promise<ApiResponse>;
