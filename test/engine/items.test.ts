@@ -71,6 +71,8 @@ forEachStore('100 items, each with its own await, aggregate exactly once in orde
     [parent.itemsTotal, parent.itemsFailed, parent.itemsOpen],
     [100, bad.length, 100 - bad.length],
   );
+  const counts = await engine.store.operationalCounts(engine.time.now(), 0);
+  assert.deepEqual(counts.itemsOpen, [{ tenantId: 'default', pipelineId: 'rows', count: 100 - bad.length }]);
   for (const interaction of await pending()) {
     const { n } = interaction.requestPayload as { n: number };
     await coordinator.completeInteraction('default', {

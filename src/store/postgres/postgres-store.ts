@@ -204,7 +204,10 @@ export class PostgresStore implements Store {
     );
   commitSegment: Store['commitSegment'] = async (c) => {
     assertSegmentShape(c);
-    const won = await this.#changed(c.executionId, this.#writer.runAs(segmentCommits, c).catch(lostMidSegment));
+    const won = await this.#changed(
+      c.executionId,
+      this.#writer.runAs(segmentCommits, c).catch(lostMidSegment),
+    );
     // An expansion's items are due at once, on any node.
     if (won && c.outcome.kind === 'expand') this.#signals.note({ kind: 'due' });
     return won;
@@ -312,16 +315,17 @@ export class PostgresStore implements Store {
   rebuildProjections: Store['rebuildProjections'] = () => this.#write((db) => rebuildProjections(db));
   snapshotProjections: Store['snapshotProjections'] = () => snapshotProjections(this.#pool);
 
-  /** Six aggregates on the pool, side by side: a scrape waits for the slowest, not their sum. */
+  /** Seven aggregates on the pool, side by side: a scrape waits for the slowest, not their sum. */
   operationalCounts: Store['operationalCounts'] = async (nowMs, staleBeforeMs) => {
     const all = (sql: string, params: object = {}) => rows(this.#pool, sql, params);
-    const [executions, due, pending, active, activations, workers] = await Promise.all([
+    const [executions, due, pending, active, activations, workers, itemsOpen] = await Promise.all([
       all(oc.EXECUTION_STATUS_COUNTS_SQL),
       all(oc.DUE_WORK_SQL, { nowMs }),
       all(oc.PENDING_INTERACTIONS_SQL),
       all(oc.ACTIVE_RELEASES_SQL),
       all(oc.ACTIVATION_COUNTS_SQL),
       all(oc.WORKER_STATE_COUNTS_SQL, { staleBeforeMs }),
+      all(oc.ITEMS_OPEN_SQL),
     ]);
     return oc.operationalCountsOf({
       executions,
@@ -330,6 +334,7 @@ export class PostgresStore implements Store {
       active,
       activations,
       workers,
+      itemsOpen,
     } as unknown as oc.OperationalRows);
   };
   observeCommits: Store['observeCommits'] = (observer) => this.#writer.observers.add(observer);
