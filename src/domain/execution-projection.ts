@@ -229,7 +229,8 @@ export function applyJournalEvent(
  */
 export function countItems(projections: readonly ExecutionProjection[]): void {
   const parents = new Map<string, Mutable<ExecutionRecord>>();
-  for (const p of projections) if (p.execution.itemsTotal !== null) parents.set(p.execution.executionId, p.execution);
+  for (const p of projections)
+    if (p.execution.itemsTotal !== null) parents.set(p.execution.executionId, p.execution);
   for (const parent of parents.values()) {
     parent.itemsOpen = 0;
     parent.itemsFailed = 0;

@@ -76,7 +76,10 @@ function itemFields(
   const item =
     x.parentExecutionId === null
       ? {}
-      : { parentExecutionId: x.parentExecutionId, ...(x.itemIndex === null ? {} : { itemIndex: x.itemIndex }) };
+      : {
+          parentExecutionId: x.parentExecutionId,
+          ...(x.itemIndex === null ? {} : { itemIndex: x.itemIndex }),
+        };
   if (x.itemsTotal === null) return item;
   const open = x.itemsOpen ?? 0;
   const failed = x.itemsFailed ?? 0;

@@ -54,7 +54,8 @@ export interface ItemOutcomeRow {
 
 /** A terminal child as the aggregate sees it; a child that is somehow still open counts as cancelled. */
 export function itemOutcomeFromRow(r: ItemOutcomeRow): ItemOutcome<unknown> {
-  if (r.status === 'SUCCEEDED') return { index: r.item_index, status: 'SUCCEEDED', output: parseJson(r.result_json) };
+  if (r.status === 'SUCCEEDED')
+    return { index: r.item_index, status: 'SUCCEEDED', output: parseJson(r.result_json) };
   const status = r.status === 'DLQ' || r.status === 'FAILED' ? r.status : 'CANCELLED';
   return { index: r.item_index, status, errorCode: r.error_code, errorMessage: r.error_message };
 }

@@ -63,13 +63,13 @@ async function oneByOne(store: Store, c: CommitSegmentCommand): Promise<void> {
         : o.kind === 'expand'
           ? assert.fail('an expansion is committed by commitSegment only')
           : await store.fail({
-            ...fence,
-            stepIndex: o.stepIndex,
-            failure: o.failure,
-            decision: o.decision,
-            publication: o.publication,
-            expiresAtMs: o.expiresAtMs,
-          });
+              ...fence,
+              stepIndex: o.stepIndex,
+              failure: o.failure,
+              decision: o.decision,
+              publication: o.publication,
+              expiresAtMs: o.expiresAtMs,
+            });
   assert.equal(won, true);
 }
 

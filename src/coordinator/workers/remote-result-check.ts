@@ -23,7 +23,9 @@ export function remoteResultProblem(
   const stop = Math.min(command.stopBeforeStepIndex ?? steps.length, steps.length);
   const next = steps.find((s) => s.index >= start && s.index < stop && s.kind === 'await');
   // A segment also ends at an expand step, whose output (its items) completes it.
-  const expand = steps.find((s) => s.index >= start && s.index < (next?.index ?? stop) && s.kind === 'expand');
+  const expand = steps.find(
+    (s) => s.index >= start && s.index < (next?.index ?? stop) && s.kind === 'expand',
+  );
   // The segment's steps are [start, end): a worker runs them, and stops at `end` at the latest.
   const end = next?.index ?? expand?.index ?? stop;
   const outputs = result.outputs ?? [];

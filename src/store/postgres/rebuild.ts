@@ -1,4 +1,8 @@
-import { applyJournalEvent, countItems, type ExecutionProjection } from '../../domain/execution-projection.ts';
+import {
+  applyJournalEvent,
+  countItems,
+  type ExecutionProjection,
+} from '../../domain/execution-projection.ts';
 import { readJournal } from './queries.ts';
 import {
   EXECUTION_COLUMNS,

@@ -87,7 +87,10 @@ export const checkpoints: CommandKind<CheckpointCommand, boolean> = {
 /** Ends an execution SUCCEEDED with the last step's output as its result; true when the fence held. */
 export const succeeds: CommandKind<SucceedCommand, boolean> = {
   runAll: async (db, cs) => {
-    const moved = await rows<{ ord: number; parent_execution_id: string | null; now_ms: number }>(db, SUCCEEDS, {
+    const moved = await rows<{ ord: number; parent_execution_id: string | null; now_ms: number }>(
+      db,
+      SUCCEEDS,
+      {
         ...fencedStepColumns(cs),
         outputJsons: cs.map((c) => JSON.stringify(c.result ?? null)),
         resultJsons: cs.map((c) => toJson(c.result)),
@@ -96,7 +99,8 @@ export const succeeds: CommandKind<SucceedCommand, boolean> = {
           JSON.stringify({ stepIndex: c.stepIndex, result: c.result ?? null, expiresAtMs: c.expiresAtMs }),
         ),
         eventType: JournalEventType.SUCCEEDED,
-      });
+      },
+    );
     // An item that succeeded settles with its parent, in this same transaction.
     for (const r of [...moved].sort(byParent)) await settleItem(db, r.parent_execution_id, false, r.now_ms);
     return matchedByOrd(cs.length, moved);

@@ -39,8 +39,7 @@ export function expand(sql: Statements, fence: Fence, o: Expansion, nowMs: numbe
        RETURNING version, tenant_id, pipeline_id, contract_version, release_version, execution_key, traceparent`,
     )
     .get({ ...fence, stepIndex: o.stepIndex, resumeStepIndex: o.resumeStepIndex, n, nowMs }) as
-    | (ParentPin & { version: number })
-    | undefined;
+    (ParentPin & { version: number }) | undefined;
   if (!parent) return false;
   appendEvent(sql, fence.executionId, parent.version, JournalEventType.EXPANDED, nowMs, {
     stepIndex: o.stepIndex,
@@ -110,7 +109,12 @@ export function settleItem(
   if (parent?.items_open === 0) releaseAggregate(sql, parentExecutionId, parent.items_failed, nowMs);
 }
 
-function releaseAggregate(sql: Statements, parentExecutionId: string, itemsFailed: number, nowMs: number): void {
+function releaseAggregate(
+  sql: Statements,
+  parentExecutionId: string,
+  itemsFailed: number,
+  nowMs: number,
+): void {
   const row = sql
     .get(
       `UPDATE executions SET status = 'QUEUED', next_due_at = ?, version = version + 1, updated_at = ?
@@ -149,7 +153,9 @@ export function cancelOpenItems(
   c: { reason: string; nowMs: number; expiresAtMs: number },
 ): number {
   const open = sql
-    .get(`SELECT execution_id, status FROM executions WHERE parent_execution_id = ? AND status NOT IN (${TERMINAL})`)
+    .get(
+      `SELECT execution_id, status FROM executions WHERE parent_execution_id = ? AND status NOT IN (${TERMINAL})`,
+    )
     .all(parentExecutionId) as { execution_id: string; status: string }[];
   const cancel = sql.get(
     `UPDATE executions SET status = 'CANCELLED', lease_epoch = lease_epoch + 1, lease_owner = NULL,
@@ -160,7 +166,10 @@ export function cancelOpenItems(
     `UPDATE await_interactions SET status = 'CANCELLED', updated_at = ? WHERE execution_id = ? AND status = 'WAITING'`,
   );
   for (const child of open) {
-    const row = cancel.get(c.expiresAtMs, c.nowMs, child.execution_id) as { version: number; lease_epoch: number };
+    const row = cancel.get(c.expiresAtMs, c.nowMs, child.execution_id) as {
+      version: number;
+      lease_epoch: number;
+    };
     interactions.run(c.nowMs, child.execution_id);
     appendEvent(sql, child.execution_id, row.version, JournalEventType.CANCELLED, c.nowMs, {
       previousStatus: child.status,

@@ -87,12 +87,14 @@ export function timeOutInteraction(sql: Statements, c: Parameters<Store['timeOut
 export function purgeExpired(sql: Statements, c: Parameters<Store['purgeExpired']>[0]): number {
   if (!stillLeads(sql, c.leader)) return 0;
   const { nowMs, limit } = c;
-  const ids = (
-    // Items go with their parent, never before it (the aggregate may still read them).
-    sql
-      .get('SELECT execution_id FROM executions WHERE expires_at <= ? AND parent_execution_id IS NULL LIMIT ?')
-      .all(nowMs, limit) as { execution_id: string }[]
-  ).map((r) => r.execution_id);
+  const ids = // Items go with their parent, never before it (the aggregate may still read them).
+    (
+      sql
+        .get(
+          'SELECT execution_id FROM executions WHERE expires_at <= ? AND parent_execution_id IS NULL LIMIT ?',
+        )
+        .all(nowMs, limit) as { execution_id: string }[]
+    ).map((r) => r.execution_id);
   const itemsOf = sql.get('SELECT execution_id FROM executions WHERE parent_execution_id = ?');
   for (const parent of ids) {
     const items = (itemsOf.all(parent) as { execution_id: string }[]).map((r) => r.execution_id);

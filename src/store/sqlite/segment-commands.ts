@@ -53,8 +53,7 @@ export function succeed(
        WHERE ${FENCED} RETURNING version, parent_execution_id`,
     )
     .get({ ...c, resultJson: toJson(c.result) }) as
-    | { version: number; parent_execution_id: string | null }
-    | undefined;
+    { version: number; parent_execution_id: string | null } | undefined;
   if (!row) return false;
   writeStepOutput(sql, c.executionId, c.stepIndex, c.result);
   appendEvent(sql, c.executionId, row.version, JournalEventType.SUCCEEDED, c.nowMs, {
