@@ -31,6 +31,7 @@ export function engineConfigOf(values: Settings, nodeId: string): EngineConfig {
     activeReleaseTtlMs: ms(values[`${p}releases.active-cache-ttl`]),
     stepTimeoutMs: ms(values['capstan.step-timeout']),
     awaitAdmission: awaitAdmissionConfigOf(values),
+    maxItemsPerExecution: values['capstan.items.max-per-execution'],
   };
 }
 

@@ -46,6 +46,7 @@ import { StepRetryPolicies } from './step-retry-policies.ts';
 import { AwaitAdmissions } from './await-admissions.ts';
 import { NO_ADMISSION_BUDGETS } from '../domain/await-admission-budget.ts';
 import { INTERACTION_API } from '../awaits/await-publication.ts';
+import { PinnedSteps } from './pinned-steps.ts';
 import { prepareSchema } from '../store/prepare-schema.ts';
 import { EndpointAllowList } from './workers/endpoint-allow-list.ts';
 import { WorkerRegistrationPolicy } from './workers/worker-registration-policy.ts';
@@ -192,10 +193,12 @@ export class Coordinator {
     );
     this.#sinks = deps.sinks ?? new Map([[DLQ_TOPIC, logDlqSink(deps.logger)]]);
     this.#retryPolicies = new StepRetryPolicies(this.catalog, deps.config);
+    const pinnedSteps = new PinnedSteps(this.catalog);
     this.#committer = new SegmentCommitter({
       ...deps,
       retryPolicies: this.#retryPolicies,
       admissions: new AwaitAdmissions(this.catalog, deps.config.awaitAdmission ?? NO_ADMISSION_BUDGETS),
+      pinnedSteps,
       lifecycle: this.#lifecycle,
       onPublication: () => void this.#relay(),
       onDueAt: (atMs) => this.#passTimer.noLaterThan(atMs),
@@ -226,6 +229,7 @@ export class Coordinator {
       watch: this.#watch,
       lifecycle: this.#lifecycle,
       committer: this.#committer,
+      pinnedSteps,
       // What it parks may be a pull worker's: a poll waiting here claims it from the parked set.
       onParked: () => this.#pullWakeups.wake('local'),
     });
@@ -744,6 +748,11 @@ export class Coordinator {
         throw new CapstanError(
           'execution_version_conflict',
           `Expected version ${String(request.expectedVersion)}, but the execution is at version ${outcome.execution.version}.`,
+        );
+      case 'item_already_aggregated':
+        throw new CapstanError(
+          'item_already_aggregated',
+          `Execution ${executionId} is an item of ${outcome.execution.parentExecutionId ?? 'a parent'}, whose aggregate step has been released with this item's outcome.`,
         );
       case 'not_found':
         throw new CapstanError('execution_not_found');

@@ -12,6 +12,7 @@ import type { LifecycleLog } from './lifecycle-log.ts';
 import type { CoordinatorDeps } from './coordinator-deps.ts';
 import { NO_TRACING } from '../tracing/tracing.ts';
 import { startSegmentSpan } from './engine-spans.ts';
+import type { PinnedSteps } from './pinned-steps.ts';
 import { attemptAt, type SegmentCommitter } from './segment-committer.ts';
 import { segmentCommandOf } from './segment-command.ts';
 
@@ -32,6 +33,8 @@ export interface DispatcherDeps extends Pick<
   readonly lifecycle: LifecycleLog;
   /** Commits how each segment ended. */
   readonly committer: SegmentCommitter;
+  /** The pinned release's steps: where an expansion without an aggregate ends (docs/items.md). */
+  readonly pinnedSteps?: PinnedSteps;
   /** A claim parked executions none of its routes covers: another claimant here may take them. */
   readonly onParked?: () => void;
 }
@@ -175,7 +178,13 @@ export class Dispatcher {
     const span = startSegmentSpan(this.#d.tracing ?? NO_TRACING, x, command.attempt, worker);
     let result: SegmentResult = { outcome: 'ABANDONED' };
     try {
-      result = await this.#execute(segment, command, fence, abort, worker, span.trace);
+      // An expansion with no aggregate after it ends the pipeline with its items' outcomes,
+      // which the claim gave as this segment's input: no step runs.
+      const steps = x.itemsTotal === null ? undefined : await this.#d.pinnedSteps?.of(x);
+      result =
+        steps !== undefined && x.stepIndex >= steps.length
+          ? { outcome: 'COMPLETED', stepIndex: x.stepIndex, output: segment.input }
+          : await this.#execute(segment, command, fence, abort, worker, span.trace);
       await this.#committer.commit(x, fence, result, worker);
     } finally {
       span.end(result);

@@ -54,4 +54,9 @@ export interface EngineConfig extends RetryPolicy {
   readonly stepTimeoutMs: number;
   /** Await admission budgets set by configuration (docs/await-admission.md); none when absent. */
   readonly awaitAdmission?: AwaitAdmissionConfig;
+  /**
+   * The most items one `expand` step may make (docs/items.md): more fail the step with
+   * `items_limit_exceeded`, to the DLQ, so it can be re-driven once the limit is raised.
+   */
+  readonly maxItemsPerExecution: number;
 }

@@ -22,6 +22,8 @@ export async function segmentCommandOf(store: Store, segment: ClaimedSegment): P
     executionVersion: x.version,
     leaseEpoch: x.leaseEpoch,
     transitionKey: `${x.executionId}:${x.stepIndex}:${offset + x.attempt}`,
+    // An item's continuation stops before its parent's aggregate step.
+    ...(x.endStepIndex === null ? {} : { stopBeforeStepIndex: x.endStepIndex }),
     input: segment.input,
   };
   // Still sent for workers that predate the stable `ctx.idempotencyKey` and key by attempt.

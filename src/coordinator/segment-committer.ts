@@ -13,6 +13,9 @@ import { FailureCode } from '../domain/failure-codes.ts';
 import type { LifecycleLog } from './lifecycle-log.ts';
 import type { CoordinatorDeps } from './coordinator-deps.ts';
 import type { AwaitAdmissions } from './await-admissions.ts';
+import type { PinnedSteps } from './pinned-steps.ts';
+import type { ContractStep } from '../releases/pipeline-contract.ts';
+import { fingerprint } from '../util/canonical-json.ts';
 
 /** What committing a segment's end takes: the coordinator's deps, and where to report what it wrote. */
 export interface SegmentCommitDeps extends Pick<
@@ -25,6 +28,8 @@ export interface SegmentCommitDeps extends Pick<
   readonly retryPolicies?: StepRetryPolicies;
   /** Each await step's admission budget; none (unbounded) when absent. */
   readonly admissions?: AwaitAdmissions;
+  /** The pinned release's steps: where items start and end (docs/items.md). Without it, no expansion. */
+  readonly pinnedSteps?: PinnedSteps;
   /** Called after a commit that wrote an outbox publication, so it is relayed promptly. */
   readonly onPublication?: () => void;
   /** Called after a commit that made something due at `atMs` (a retry, an await deadline). */
@@ -78,6 +83,10 @@ export class SegmentCommitter {
     const outputs = 'outputs' in result ? (result.outputs ?? []) : [];
     switch (result.outcome) {
       case 'COMPLETED': {
+        // A segment that stops at an expand step completes it with its items.
+        const steps = await this.#d.pinnedSteps?.of(x);
+        if (steps?.[result.stepIndex]?.kind === 'expand')
+          return this.#expand(x, fence, outputs, { ...result, steps }, nowMs);
         const won = await store.commitSegment({
           ...fence,
           outputs,
@@ -208,6 +217,52 @@ export class SegmentCommitter {
     });
     if (won && parkedFor(dueAtMs) === undefined) this.#d.onDueAt?.(dueAtMs);
     return won;
+  }
+
+  /**
+   * Commits an expand step's items as child executions (docs/items.md), in one transaction
+   * with the segment's outputs: each item runs the steps up to the next aggregate (or to the
+   * end), and the parent waits for them there. More items than the limit fail the step.
+   */
+  async #expand(
+    x: ExecutionRecord,
+    fence: Fence,
+    outputs: readonly StepOutput[],
+    at: { stepIndex: number; output: unknown; steps: readonly ContractStep[] },
+    nowMs: number,
+  ): Promise<boolean> {
+    const { store, config, random } = this.#d;
+    const items = Array.isArray(at.output) ? (at.output as unknown[]) : [];
+    if (items.length > config.maxItemsPerExecution) {
+      const attempt = at.stepIndex === x.stepIndex ? x.attempt : 0;
+      const policy = (await this.#d.retryPolicies?.of(x, at.stepIndex)) ?? config;
+      const skipDlq = config.dlqProvider === 'none';
+      const decision = decideFailure(policy, { attempt, retryable: false, skipDlq }, nowMs, random);
+      const message = `expand step made ${items.length} items, more than capstan.items.max-per-execution (${config.maxItemsPerExecution})`;
+      const failure = { stepIndex: at.stepIndex, attempt, code: FailureCode.ITEMS_LIMIT_EXCEEDED, message };
+      return this.#fail(x, fence, outputs, { ...failure, retryable: false }, decision, nowMs);
+    }
+    const aggregate = at.steps.findIndex((s) => s.index > at.stepIndex && s.kind === 'aggregate');
+    const won = await store.commitSegment({
+      ...fence,
+      outputs,
+      outcome: {
+        kind: 'expand',
+        stepIndex: at.stepIndex,
+        items: items.map((input) => ({
+          executionId: random.uuid(),
+          input,
+          inputFingerprint: fingerprint(input),
+        })),
+        endStepIndex: aggregate < 0 ? null : aggregate,
+        resumeStepIndex: aggregate < 0 ? at.steps.length : aggregate,
+      },
+      nowMs,
+    });
+    if (!won) return false;
+    await this.#logOutputs(x, outputs);
+    await this.#d.lifecycle.stepSucceeded(x, at.stepIndex, attemptAt(x, at.stepIndex));
+    return true;
   }
 
   /**

@@ -109,6 +109,17 @@ export function registerStoreGauges(
     },
   });
   new Gauge({
+    name: 'capstan_items_open',
+    help: 'Items (child executions of an expand step) not yet terminal, by tenant and pipeline: what the waiting parents count.',
+    labelNames: ['tenant', 'pipeline'],
+    registers,
+    collect() {
+      this.reset();
+      for (const i of snapshot()?.counts.itemsOpen ?? [])
+        this.set({ tenant: i.tenantId, pipeline: i.pipelineId }, i.count);
+    },
+  });
+  new Gauge({
     name: 'capstan_workers',
     help: 'Worker lifecycle records by state: HEALTHY, STALE (no heartbeat within stale-after), DRAINING, UNAVAILABLE.',
     labelNames: ['state'],

@@ -37,6 +37,12 @@ export interface OperationalCounts {
   readonly workers: readonly { readonly state: string; readonly count: number }[];
   /** Await admission budgets in use, every tenant's (`Store.listAwaitAdmission`). */
   readonly admission: readonly AwaitAdmissionRecord[];
+  /** Items (docs/items.md) not yet terminal, summed over the parents waiting for them. */
+  readonly itemsOpen: readonly {
+    readonly tenantId: string;
+    readonly pipelineId: string;
+    readonly count: number;
+  }[];
 }
 
 export const EXECUTION_STATUS_COUNTS_SQL = `SELECT tenant_id, pipeline_id, status, COUNT(*) AS n
@@ -64,6 +70,10 @@ export const WORKER_STATE_COUNTS_SQL = `SELECT CASE
     ELSE 'HEALTHY' END AS state, COUNT(*) AS n
   FROM workers GROUP BY 1`;
 
+/** The parents' counters, not a count of their children: one row per waiting parent is read. */
+export const ITEMS_OPEN_SQL = `SELECT tenant_id, pipeline_id, SUM(items_open) AS n FROM executions
+  WHERE status = 'WAITING_ITEMS' GROUP BY tenant_id, pipeline_id`;
+
 type Num = number | string | bigint | null;
 const num = (v: Num): number => Number(v ?? 0);
 const optional = (v: Num): number | undefined => (v === null ? undefined : Number(v));
@@ -75,6 +85,7 @@ export interface OperationalRows {
   readonly active: readonly { tenant_id: string; pipeline_id: string; release_version: string }[];
   readonly activations: readonly { tenant_id: string; pipeline_id: string; n: Num }[];
   readonly workers: readonly { state: string; n: Num }[];
+  readonly itemsOpen: readonly { tenant_id: string; pipeline_id: string; n: Num }[];
 }
 
 /** The rows of the statements above as counts (PostgreSQL answers COUNT as a bigint string). */
@@ -99,5 +110,10 @@ export function operationalCountsOf(r: OperationalRows): Omit<OperationalCounts,
       count: num(x.n),
     })),
     workers: r.workers.map((x) => ({ state: x.state, count: num(x.n) })),
+    itemsOpen: r.itemsOpen.map((x) => ({
+      tenantId: x.tenant_id,
+      pipelineId: x.pipeline_id,
+      count: num(x.n),
+    })),
   };
 }

@@ -60,14 +60,16 @@ async function oneByOne(store: Store, c: CommitSegmentCommand): Promise<void> {
         })
       : o.kind === 'suspend'
         ? await store.suspend({ ...fence, stepIndex: o.stepIndex, interaction: o.interaction })
-        : await store.fail({
-            ...fence,
-            stepIndex: o.stepIndex,
-            failure: o.failure,
-            decision: o.decision,
-            publication: o.publication,
-            expiresAtMs: o.expiresAtMs,
-          });
+        : o.kind === 'expand'
+          ? assert.fail('an expansion is committed by commitSegment only')
+          : await store.fail({
+              ...fence,
+              stepIndex: o.stepIndex,
+              failure: o.failure,
+              decision: o.decision,
+              publication: o.publication,
+              expiresAtMs: o.expiresAtMs,
+            });
   assert.equal(won, true);
 }
 

@@ -44,5 +44,6 @@ test('the failure codes keep the values already stored in journals and dead lett
     INPUT_INVALID: 'input_invalid',
     OUTPUT_INVALID: 'output_invalid',
     SCHEMA_VIOLATION: 'schema_violation',
+    ITEMS_LIMIT_EXCEEDED: 'items_limit_exceeded',
   });
 });

@@ -5,6 +5,7 @@ import { usePoll } from '../poll.ts';
 import { messageOf } from '../session.ts';
 import type { PageProps } from './props.ts';
 import { RedriveForm } from './redrive-form.tsx';
+import { href } from '../route.ts';
 
 /** The whole journal, a page at a time (oldest first). */
 async function wholeHistory(client: CapstanClient, executionId: string): Promise<HistoryEvent[]> {
@@ -45,6 +46,24 @@ export function ExecutionPage({ client, session, executionId }: PageProps & { ex
               </span>
               {x.waitingFor && <span class="muted"> waiting for {x.waitingFor}</span>}
             </dd>
+            {x.items && (
+              <>
+                <dt>Items</dt>
+                <dd data-testid="items">
+                  <progress max={x.items.total} value={x.items.total - x.items.open} /> {x.items.succeeded}{' '}
+                  succeeded · {x.items.failed} failed · {x.items.open} open of {x.items.total}
+                </dd>
+              </>
+            )}
+            {x.parentExecutionId && (
+              <>
+                <dt>Item</dt>
+                <dd>
+                  #{x.itemIndex} of{' '}
+                  <a href={href('executions', x.parentExecutionId)}>{x.parentExecutionId}</a>
+                </dd>
+              </>
+            )}
             <dt>Pin</dt>
             <dd>
               {x.pipelineId} · contract {x.contractVersion} · release {x.releaseVersion}

@@ -10,6 +10,7 @@ export const STATUSES: readonly ExecutionStatusName[] = [
   'RUNNING',
   'WAITING_EXTERNAL',
   'WAIT_RETRY',
+  'WAITING_ITEMS',
   'SUCCEEDED',
   'FAILED',
   'DLQ',

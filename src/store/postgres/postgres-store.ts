@@ -205,7 +205,13 @@ export class PostgresStore implements Store {
     );
   commitSegment: Store['commitSegment'] = async (c) => {
     assertSegmentShape(c);
-    return this.#changed(c.executionId, this.#writer.runAs(segmentCommits, c).catch(lostMidSegment));
+    const won = await this.#changed(
+      c.executionId,
+      this.#writer.runAs(segmentCommits, c).catch(lostMidSegment),
+    );
+    // An expansion's items are due at once, on any node.
+    if (won && c.outcome.kind === 'expand') this.#signals.note({ kind: 'due' });
+    return won;
   };
   completeInteraction: Store['completeInteraction'] = async (c) => {
     const outcome = await this.#writer.runAs(completions, c);
@@ -314,7 +320,7 @@ export class PostgresStore implements Store {
   /** Seven aggregates on the pool, side by side: a scrape waits for the slowest, not their sum. */
   operationalCounts: Store['operationalCounts'] = async (nowMs, staleBeforeMs) => {
     const all = (sql: string, params: object = {}) => rows(this.#pool, sql, params);
-    const [executions, due, pending, active, activations, workers, admission] = await Promise.all([
+    const [executions, due, pending, active, activations, workers, admission, itemsOpen] = await Promise.all([
       all(oc.EXECUTION_STATUS_COUNTS_SQL),
       all(oc.DUE_WORK_SQL, { nowMs }),
       all(oc.PENDING_INTERACTIONS_SQL),
@@ -322,6 +328,7 @@ export class PostgresStore implements Store {
       all(oc.ACTIVATION_COUNTS_SQL),
       all(oc.WORKER_STATE_COUNTS_SQL, { staleBeforeMs }),
       listAwaitAdmission(this.#pool, undefined),
+      all(oc.ITEMS_OPEN_SQL),
     ]);
     const counts = oc.operationalCountsOf({
       executions,
@@ -330,6 +337,7 @@ export class PostgresStore implements Store {
       active,
       activations,
       workers,
+      itemsOpen,
     } as unknown as oc.OperationalRows);
     return { ...counts, admission };
   };

@@ -227,6 +227,7 @@ export class SqliteStore implements Store {
       active: all(oc.ACTIVE_RELEASES_SQL),
       activations: all(oc.ACTIVATION_COUNTS_SQL),
       workers: all(oc.WORKER_STATE_COUNTS_SQL, { staleBeforeMs }),
+      itemsOpen: all(oc.ITEMS_OPEN_SQL),
     } as unknown as oc.OperationalRows);
     return { ...counts, admission: listAwaitAdmission(this.#sql, undefined) };
   };
