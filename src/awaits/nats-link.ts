@@ -115,6 +115,10 @@ export class NatsLink implements BrokerLink {
     await this.#jsm.streams.delete(this.#o.stream);
   }
 
+  deleteNames(): Promise<void> {
+    return this.deleteStream();
+  }
+
   async close(): Promise<void> {
     for (const c of this.#consuming) c.messages.stop();
     await Promise.all(this.#consuming.map((c) => c.done));

@@ -109,6 +109,10 @@ export class RabbitMqLink implements BrokerLink {
       await this.#publisher.deleteQueue(this.queue(flow));
   }
 
+  deleteNames(): Promise<void> {
+    return this.deleteQueues();
+  }
+
   async close(): Promise<void> {
     for (const { channel, tag } of this.#consumers) await channel.cancel(tag).catch(() => undefined);
     await Promise.all([...this.#inFlight]);
