@@ -95,6 +95,8 @@ export class Coordinator {
   #stopped = false;
   #lastMaintenanceOkAtMs: number | undefined;
   #relaying: Promise<void> | undefined;
+  /** Set when a publication arrives during a relay run: that run goes round once more. */
+  #relayAgain = false;
 
   constructor(deps: CoordinatorDeps) {
     this.#d = deps;
@@ -754,20 +756,32 @@ export class Coordinator {
   }
 
   /**
-   * Relays the outbox; concurrent requests share one run. The maintenance leader alone relays
-   * (a follower's DLQ moves wait for it): nodes relaying side by side would deliver twice.
+   * Relays the outbox; a request while a run is under way asks that run to go round again, so
+   * a publication committed meanwhile goes out at once rather than at the next pass. A full
+   * batch goes round again too. The maintenance leader alone relays (a follower's DLQ moves
+   * wait for it): nodes relaying side by side would deliver twice.
    */
   #relay(): Promise<void> {
     if (!this.#election.isLeader) return Promise.resolve();
-    this.#relaying ??= relayOutbox(
-      this.store,
-      this.#sinks,
-      this.#d.clock.now(),
-      this.#d.config.sweepLimit,
-      this.#d.relayPolicy ?? defaultRelayPolicy,
-      this.#d.logger,
-    )
-      .then(() => undefined)
+    if (this.#relaying) {
+      this.#relayAgain = true;
+      return this.#relaying;
+    }
+    const limit = this.#d.config.sweepLimit;
+    this.#relaying = (async () => {
+      let report;
+      do {
+        this.#relayAgain = false;
+        report = await relayOutbox(
+          this.store,
+          this.#sinks,
+          this.#d.clock.now(),
+          limit,
+          this.#d.relayPolicy ?? defaultRelayPolicy,
+          this.#d.logger,
+        );
+      } while ((this.#relayAgain || report.claimed === limit) && this.#election.isLeader);
+    })()
       .catch((error: unknown) =>
         this.#d.logger.error({ err: error }, 'outbox relay failed; it will be retried'),
       )
