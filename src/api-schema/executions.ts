@@ -12,6 +12,7 @@ export const executionStatusNameSchema = z.enum([
   'RUNNING',
   'WAITING_EXTERNAL',
   'WAIT_RETRY',
+  'WAITING_ITEMS',
   'SUCCEEDED',
   'FAILED',
   'DLQ',
@@ -20,6 +21,17 @@ export const executionStatusNameSchema = z.enum([
 export type ExecutionStatusName = Wire<typeof executionStatusNameSchema>;
 
 const epochMs = z.number().int();
+
+/** A parent's progress through its items (docs/items.md), from its counters. */
+export const itemsProgressSchema = z
+  .object({
+    total: z.number().int().describe('Items the expansion made.'),
+    succeeded: z.number().int(),
+    failed: z.number().int().describe('Items that ended in DLQ, FAILED or CANCELLED.'),
+    open: z.number().int().describe('Items not terminal yet; the aggregate runs when this is 0.'),
+  })
+  .describe("An expanded execution's items");
+export type ItemsProgress = Wire<typeof itemsProgressSchema>;
 
 /** `GET …/executions/{id}`, and each item of a list page. */
 export const executionStatusSchema = z
@@ -49,6 +61,12 @@ export const executionStatusSchema = z
       .enum(['worker', 'interaction'])
       .nullable()
       .describe('Why it does not move: no worker hosts its release, or an interaction is open.'),
+    parentExecutionId: z
+      .string()
+      .optional()
+      .describe('On an item (a child execution of an `expand` step): its parent.'),
+    itemIndex: z.number().int().optional().describe("On an item: its position in the parent's expansion."),
+    items: itemsProgressSchema.optional().describe('On a parent whose `expand` step ran: its items.'),
     errorStack: z
       .string()
       .optional()

@@ -170,6 +170,7 @@ export class CapstanClient {
       pipelineId: filter.pipelineId,
       releaseVersion: filter.releaseVersion,
       errorCode: filter.errorCode,
+      parentExecutionId: filter.parentExecutionId,
       createdFrom: epochMs(filter.createdFrom),
       createdTo: epochMs(filter.createdTo),
       limit: filter.limit,

@@ -18,6 +18,7 @@ export type {
   HistoryEvent,
   HistoryPage,
   Interaction,
+  ItemsProgress,
   PipelineSummary,
   Readiness,
   Redriven,
@@ -39,6 +40,8 @@ export interface ListFilter {
   readonly pipelineId?: string;
   readonly releaseVersion?: string;
   readonly errorCode?: string;
+  /** The items (child executions) of this parent: what its `expand` step made. */
+  readonly parentExecutionId?: string;
   /** Created at or after (epoch ms or a Date). */
   readonly createdFrom?: number | Date;
   /** Created before (epoch ms or a Date). */

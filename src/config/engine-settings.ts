@@ -29,6 +29,7 @@ export function engineConfigOf(values: Settings, nodeId: string): EngineConfig {
     maxClockSkewMs: ms(values[`${p}cluster.max-clock-skew`]),
     activeReleaseTtlMs: ms(values[`${p}releases.active-cache-ttl`]),
     stepTimeoutMs: ms(values['capstan.step-timeout']),
+    maxItemsPerExecution: values['capstan.items.max-per-execution'],
   };
 }
 

@@ -104,6 +104,8 @@ export const settings = {
     default: 'PT5M',
     env: [],
   },
+  /** The most items one `expand` step may make (docs/items.md); past it the step fails `items_limit_exceeded`. */
+  'capstan.items.max-per-execution': { schema: int(1, 1_000_000), default: 10_000, env: [] },
   'capstan.durability': { schema: z.enum(['full', 'relaxed']), default: 'full', env: [] },
   /** Absolute folders a `releaseDescriptorPath` (and its artifacts) may be read from; comma-separated. */
   'capstan.releases.allowed-roots': { schema: z.string(), default: '', env: [] },

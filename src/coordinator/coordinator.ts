@@ -39,6 +39,7 @@ import { PassTimer } from './pass-timer.ts';
 import { NodePresence, nodeHeartbeatIntervalMs, type NodeList } from './node-presence.ts';
 import { buildInfo } from '../build/build-info.ts';
 import { StepRetryPolicies } from './step-retry-policies.ts';
+import { PinnedSteps } from './pinned-steps.ts';
 import { prepareSchema } from '../store/prepare-schema.ts';
 import { EndpointAllowList } from './workers/endpoint-allow-list.ts';
 import { WorkerRegistrationPolicy } from './workers/worker-registration-policy.ts';
@@ -180,6 +181,7 @@ export class Coordinator {
     this.#dispatcher = new Dispatcher({
       ...deps,
       retryPolicies: this.#retryPolicies,
+      pinnedSteps: new PinnedSteps(this.catalog),
       watch: this.#watch,
       lifecycle: this.#lifecycle,
       onPublication: () => void this.#relay(),
@@ -684,6 +686,11 @@ export class Coordinator {
         throw new CapstanError(
           'execution_version_conflict',
           `Expected version ${String(request.expectedVersion)}, but the execution is at version ${outcome.execution.version}.`,
+        );
+      case 'item_already_aggregated':
+        throw new CapstanError(
+          'item_already_aggregated',
+          `Execution ${executionId} is an item of ${outcome.execution.parentExecutionId ?? 'a parent'}, whose aggregate step has been released with this item's outcome.`,
         );
       case 'not_found':
         throw new CapstanError('execution_not_found');

@@ -22,6 +22,9 @@ import type { LifecycleLog } from './lifecycle-log.ts';
 import type { CoordinatorDeps } from './coordinator-deps.ts';
 import { NO_TRACING } from '../tracing/tracing.ts';
 import { startSegmentSpan } from './engine-spans.ts';
+import type { PinnedSteps } from './pinned-steps.ts';
+import type { ContractStep } from '../releases/pipeline-contract.ts';
+import { fingerprint } from '../util/canonical-json.ts';
 
 interface InFlight {
   readonly tenantId: string;
@@ -40,6 +43,8 @@ export interface DispatcherDeps extends Pick<
   readonly lifecycle: LifecycleLog;
   /** Each step's retry policy (its own, else the global one); the global one when absent. */
   readonly retryPolicies?: StepRetryPolicies;
+  /** The pinned release's steps: where items start and end (docs/items.md). Without it, no expansion. */
+  readonly pinnedSteps?: PinnedSteps;
   /** Called after a commit that wrote an outbox publication, so it is relayed promptly. */
   readonly onPublication?: () => void;
   /** Called after a commit that made something due at `atMs` (a retry, an await deadline). */
@@ -207,17 +212,25 @@ export class Dispatcher {
       executionVersion: x.version,
       leaseEpoch: x.leaseEpoch,
       transitionKey: `${x.executionId}:${x.stepIndex}:${offset + x.attempt}`,
+      // An item's continuation stops before its parent's aggregate step.
+      ...(x.endStepIndex === null ? {} : { stopBeforeStepIndex: x.endStepIndex }),
       input: segment.input,
     };
     // Still sent for workers that predate the stable `ctx.idempotencyKey` and key by attempt.
     const idempotencyAttempt = offset + (await idempotencyAttemptOf(store, x));
     if (idempotencyAttempt !== command.attempt) command = { ...command, idempotencyAttempt };
     const worker = this.#d.workers.pick(x);
+    const steps = await this.#d.pinnedSteps?.of(x);
     const span = startSegmentSpan(this.#d.tracing ?? NO_TRACING, x, command.attempt, worker);
     let result: SegmentResult = { outcome: 'ABANDONED' };
     try {
-      result = await this.#execute(segment, command, fence, abort, worker, span.trace);
-      await this.#commit(segment, fence, result, worker);
+      // An expansion with no aggregate after it ends the pipeline with its items' outcomes,
+      // which the claim gave as this segment's input: no step runs.
+      result =
+        x.itemsTotal !== null && steps !== undefined && x.stepIndex >= steps.length
+          ? { outcome: 'COMPLETED', stepIndex: x.stepIndex, output: segment.input }
+          : await this.#execute(segment, command, fence, abort, worker, span.trace);
+      await this.#commit(segment, fence, result, worker, steps);
     } finally {
       span.end(result);
     }
@@ -276,6 +289,7 @@ export class Dispatcher {
     fence: Fence,
     result: SegmentResult,
     worker: TransitionWorker | undefined,
+    steps?: readonly ContractStep[],
   ): Promise<void> {
     const x = segment.execution;
     const { store, clock, config, random, logger } = this.#d;
@@ -286,6 +300,11 @@ export class Dispatcher {
     const outputs = 'outputs' in result ? (result.outputs ?? []) : [];
     switch (result.outcome) {
       case 'COMPLETED': {
+        // A segment that stops at an expand step completes it with its items.
+        if (steps?.[result.stepIndex]?.kind === 'expand') {
+          await this.#expand(segment, fence, outputs, { ...result, steps }, nowMs);
+          return;
+        }
         const won = await store.commitSegment({
           ...fence,
           outputs,
@@ -389,6 +408,49 @@ export class Dispatcher {
       case 'ABANDONED':
         return;
     }
+  }
+
+  /**
+   * Commits an expand step's items as child executions (docs/items.md), in one transaction
+   * with the segment's outputs: each item runs the steps up to the next aggregate (or to the
+   * end), and the parent waits for them there. More items than the limit fail the step.
+   */
+  async #expand(
+    segment: ClaimedSegment,
+    fence: Fence,
+    outputs: readonly StepOutput[],
+    at: { stepIndex: number; output: unknown; steps: readonly ContractStep[] },
+    nowMs: number,
+  ): Promise<void> {
+    const x = segment.execution;
+    const { store, config, random } = this.#d;
+    const items = Array.isArray(at.output) ? (at.output as unknown[]) : [];
+    if (items.length > config.maxItemsPerExecution) {
+      const attempt = at.stepIndex === x.stepIndex ? x.attempt : 0;
+      const policy = (await this.#d.retryPolicies?.of(x, at.stepIndex)) ?? config;
+      const skipDlq = config.dlqProvider === 'none';
+      const decision = decideFailure(policy, { attempt, retryable: false, skipDlq }, nowMs, random);
+      const message = `expand step made ${items.length} items, more than capstan.items.max-per-execution (${config.maxItemsPerExecution})`;
+      const failure = { stepIndex: at.stepIndex, attempt, code: FailureCode.ITEMS_LIMIT_EXCEEDED, message };
+      await this.#fail(segment, fence, outputs, { ...failure, retryable: false }, decision, nowMs);
+      return;
+    }
+    const aggregate = at.steps.findIndex((s) => s.index > at.stepIndex && s.kind === 'aggregate');
+    const won = await store.commitSegment({
+      ...fence,
+      outputs,
+      outcome: {
+        kind: 'expand',
+        stepIndex: at.stepIndex,
+        items: items.map((input) => ({ executionId: random.uuid(), input, inputFingerprint: fingerprint(input) })),
+        endStepIndex: aggregate < 0 ? null : aggregate,
+        resumeStepIndex: aggregate < 0 ? at.steps.length : aggregate,
+      },
+      nowMs,
+    });
+    if (!won) return;
+    await this.#logOutputs(x, outputs);
+    await this.#d.lifecycle.stepSucceeded(x, at.stepIndex, attemptAt(x, at.stepIndex));
   }
 
   /**

@@ -51,4 +51,9 @@ export interface EngineConfig extends RetryPolicy {
    * with `step_timeout` and its slot is free again.
    */
   readonly stepTimeoutMs: number;
+  /**
+   * The most items one `expand` step may make (docs/items.md): more fail the step with
+   * `items_limit_exceeded`, to the DLQ, so it can be re-driven once the limit is raised.
+   */
+  readonly maxItemsPerExecution: number;
 }

@@ -1,4 +1,4 @@
-import type { DlqReason, ExecutionStatus } from './execution-status.ts';
+import { isTerminal, type DlqReason, type ExecutionStatus } from './execution-status.ts';
 import type { ExecutionRecord, InteractionRecord, JournalEvent } from '../store/records.ts';
 import { chainAfterRetry, chainLinkOf } from './idempotency-chain.ts';
 import { attemptOffsetAfterRedrive } from './step-attempt.ts';
@@ -41,7 +41,7 @@ export function applyJournalEvent(
         input: d.input,
         status: 'QUEUED',
         version: event.seq,
-        stepIndex: 0,
+        stepIndex: typeof d.stepIndex === 'number' ? d.stepIndex : 0,
         attempt: 0,
         leaseEpoch: 0,
         leaseOwner: null,
@@ -60,6 +60,12 @@ export function applyJournalEvent(
         attemptOffset: 0,
         attemptOffsetStep: 0,
         traceparent: typeof d.traceparent === 'string' ? d.traceparent : null,
+        parentExecutionId: strOrNull(d.parentExecutionId),
+        itemIndex: numOrNull(d.itemIndex),
+        endStepIndex: numOrNull(d.endStepIndex),
+        itemsTotal: null,
+        itemsOpen: null,
+        itemsFailed: null,
       },
       stepOutputs: new Map(),
       interactions: new Map(),
@@ -194,8 +200,44 @@ export function applyJournalEvent(
         }
       }
       break;
+    case E.EXPANDED:
+      x.status = 'WAITING_ITEMS';
+      x.stepIndex = num(d.resumeStepIndex);
+      x.attempt = 0;
+      x.nextDueAtMs = null;
+      x.itemsTotal = num(d.items);
+      x.itemsOpen = num(d.items);
+      x.itemsFailed = 0;
+      releaseLease();
+      break;
+    case E.ITEMS_COMPLETED:
+      x.status = 'QUEUED';
+      x.nextDueAtMs = event.atMs;
+      x.itemsOpen = 0;
+      x.itemsFailed = num(d.itemsFailed);
+      break;
     default:
       throw new Error(`unknown journal event type '${event.type}'`);
   }
   return state;
+}
+
+/**
+ * A parent's item counters are not journaled per item (a 10,000-item parent would get 10,000
+ * events); they are what its children's statuses say, which this sets on the folded parents:
+ * open = children not terminal, failed = children in DLQ, FAILED or CANCELLED.
+ */
+export function countItems(projections: readonly ExecutionProjection[]): void {
+  const parents = new Map<string, Mutable<ExecutionRecord>>();
+  for (const p of projections) if (p.execution.itemsTotal !== null) parents.set(p.execution.executionId, p.execution);
+  for (const parent of parents.values()) {
+    parent.itemsOpen = 0;
+    parent.itemsFailed = 0;
+  }
+  for (const { execution: child } of projections) {
+    const parent = child.parentExecutionId === null ? undefined : parents.get(child.parentExecutionId);
+    if (!parent) continue;
+    if (!isTerminal(child.status)) parent.itemsOpen = (parent.itemsOpen ?? 0) + 1;
+    else if (child.status !== 'SUCCEEDED') parent.itemsFailed = (parent.itemsFailed ?? 0) + 1;
+  }
 }

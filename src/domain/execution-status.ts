@@ -7,6 +7,8 @@
  *   Only the holder of that epoch may commit step checkpoints or the segment's outcome.
  * - WAITING_EXTERNAL: parked at an await step; one open await unit and its interactions exist.
  *   Left by a completion (→ QUEUED), a deadline (→ DLQ `await_timeout`) or cancel.
+ * - WAITING_ITEMS: a parent whose `expand` step made its items (child executions, docs/items.md);
+ *   left when the last item is terminal (→ QUEUED at the aggregate step) or by cancel.
  * - WAIT_RETRY: a retryable failure; due again at `nextDueAtMs` with `attempt + 1`.
  * - SUCCEEDED: terminal; the result is stored.
  * - DLQ: terminal until re-driven; `dlqReason`, `errorCode`, `errorMessage` say why, and a DLQ
@@ -20,6 +22,7 @@ export const ExecutionStatus = {
   RUNNING: 'RUNNING',
   WAITING_EXTERNAL: 'WAITING_EXTERNAL',
   WAIT_RETRY: 'WAIT_RETRY',
+  WAITING_ITEMS: 'WAITING_ITEMS',
   SUCCEEDED: 'SUCCEEDED',
   FAILED: 'FAILED',
   DLQ: 'DLQ',

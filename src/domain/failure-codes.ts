@@ -27,5 +27,7 @@ export const FailureCode = {
   OUTPUT_INVALID: 'output_invalid',
   /** The segment runner: step code threw a schema error of its own (zod); not retryable. */
   SCHEMA_VIOLATION: 'schema_violation',
+  /** The dispatcher: an `expand` step made more items than `capstan.items.max-per-execution`; not retryable (DLQ). */
+  ITEMS_LIMIT_EXCEEDED: 'items_limit_exceeded',
 } as const;
 export type FailureCode = (typeof FailureCode)[keyof typeof FailureCode];

@@ -15,5 +15,9 @@ export const JournalEventType = {
   FAILED: 'failed',
   REDRIVEN: 'redriven',
   CANCELLED: 'cancelled',
+  /** A parent's `expand` step made its items (child executions); it waits for them. */
+  EXPANDED: 'expanded',
+  /** A parent's last item became terminal: it is due at its aggregate step. */
+  ITEMS_COMPLETED: 'items_completed',
 } as const;
 export type JournalEventType = (typeof JournalEventType)[keyof typeof JournalEventType];

@@ -19,6 +19,11 @@ export const errorCatalog = {
     message: 'An idempotency key is required by the idempotency policy.',
   },
   release_invalid: { status: 400, message: 'The release descriptor or one of its artifacts is invalid.' },
+  pipeline_shape_invalid: {
+    status: 400,
+    message:
+      'The pipeline nests an expand in an item continuation, has an aggregate without an expand, or an expand with no step for its items.',
+  },
   unauthorized: { status: 401, message: 'A valid bearer token is required.' },
   forbidden: { status: 403, message: "The token's role does not open this surface." },
   release_path_not_allowed: {
@@ -71,6 +76,10 @@ export const errorCatalog = {
   execution_state_conflict: {
     status: 409,
     message: 'The execution is not in a state that allows this operation.',
+  },
+  item_already_aggregated: {
+    status: 409,
+    message: "The item's parent has already released its aggregate step, which saw this item's outcome.",
   },
   execution_version_conflict: {
     status: 409,

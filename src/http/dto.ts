@@ -61,8 +61,26 @@ export function executionStatusDto(
     dlqReason: x.dlqReason,
     waitingFor:
       parked || (due && !hasWorker) ? 'worker' : x.status === 'WAITING_EXTERNAL' ? 'interaction' : null,
+    ...itemFields(x),
     ...(errorStack === undefined ? {} : { errorStack }),
   };
+}
+
+/**
+ * An item names its parent and position; a parent that expanded shows its progress, from its
+ * counters (no count query): what is neither open nor failed has succeeded.
+ */
+function itemFields(
+  x: ExecutionRecord,
+): Pick<ExecutionStatusBody, 'parentExecutionId' | 'itemIndex' | 'items'> {
+  const item =
+    x.parentExecutionId === null
+      ? {}
+      : { parentExecutionId: x.parentExecutionId, ...(x.itemIndex === null ? {} : { itemIndex: x.itemIndex }) };
+  if (x.itemsTotal === null) return item;
+  const open = x.itemsOpen ?? 0;
+  const failed = x.itemsFailed ?? 0;
+  return { ...item, items: { total: x.itemsTotal, succeeded: x.itemsTotal - open - failed, failed, open } };
 }
 
 /** What `POST …/executions` answers: the execution, and whether the submission named it again. */

@@ -1,5 +1,6 @@
 import { CapstanError } from '../errors/catalog.ts';
 import { contractIsIntact, type PipelineContract } from './pipeline-contract.ts';
+import { pipelineShapeProblem } from '../sdk/define-pipeline.ts';
 import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './archive-limits.ts';
 import { readTgz } from './read-tgz.ts';
 import { nestsDeeperThan } from '../util/json-nesting.ts';
@@ -52,5 +53,26 @@ export async function readApplicationArchive(
   ) {
     throw invalid(`pipeline-contract.json in ${artifactId} does not hash to its contractVersion.`);
   }
+  checkContractShape(contract, artifactId);
   return { files, contract: contract as PipelineContract };
+}
+
+const STEP_KINDS = new Set(['step', 'await', 'expand', 'aggregate']);
+
+/**
+ * A contract's steps must be of kinds this coordinator runs (a newer kind is refused, never
+ * misread) and in a shape it runs (docs/items.md: no expand inside an item continuation).
+ */
+function checkContractShape(contract: { steps?: unknown }, artifactId: string): void {
+  const steps = contract.steps;
+  if (!Array.isArray(steps)) throw invalid(`pipeline-contract.json in ${artifactId} has no steps.`);
+  for (const step of steps as { kind?: unknown }[]) {
+    if (typeof step !== 'object' || step === null || !STEP_KINDS.has(String(step.kind)))
+      throw invalid(
+        `pipeline-contract.json in ${artifactId} has a step of unknown kind '${String(step?.kind)}'.`,
+      );
+  }
+  const problem = pipelineShapeProblem(steps as { kind: string; stepId?: string }[], { complete: true });
+  if (problem)
+    throw new CapstanError('pipeline_shape_invalid', `pipeline-contract.json in ${artifactId}: ${problem}`);
 }

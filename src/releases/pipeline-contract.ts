@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { Pipeline, PipelineStep } from '../sdk/define-pipeline.ts';
+import { CapstanError } from '../errors/catalog.ts';
+import { pipelineShapeProblem, type Pipeline, type PipelineStep } from '../sdk/define-pipeline.ts';
 import type { StepRetryPolicy } from '../sdk/step-retry.ts';
 import { canonicalJson, sha256Hex } from '../util/canonical-json.ts';
 
@@ -9,10 +10,13 @@ export type JsonSchema = Record<string, unknown>;
 export interface ContractStep {
   readonly index: number;
   readonly stepId: string;
-  readonly kind: 'step' | 'await';
+  /** `expand` and `aggregate` (docs/items.md) are refused, as unknown kinds, by older coordinators. */
+  readonly kind: 'step' | 'await' | 'expand' | 'aggregate';
   readonly cardinality: 'ONE_TO_ONE';
   readonly outputSchema?: JsonSchema;
   readonly responseSchema?: JsonSchema;
+  /** An expand step's item schema: what each item is, and the input of the step after it. */
+  readonly itemSchema?: JsonSchema;
   /**
    * The step's own retry policy (ms), present only when the step sets one: the coordinator
    * schedules retries by it, including for remote workers whose code it never loads. Absent,
@@ -49,7 +53,28 @@ export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSch
   return z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
 }
 
+const retryOf = (step: { retry?: StepRetryPolicy | undefined }) =>
+  step.retry === undefined || Object.keys(step.retry).length === 0 ? {} : { retry: step.retry };
+
 function contractStep(step: PipelineStep, index: number): ContractStep {
+  if (step.kind === 'expand')
+    return {
+      index,
+      stepId: step.id,
+      kind: 'expand',
+      cardinality: 'ONE_TO_ONE',
+      itemSchema: toJsonSchema(step.item, 'output'),
+      ...retryOf(step),
+    };
+  if (step.kind === 'aggregate')
+    return {
+      index,
+      stepId: step.id,
+      kind: 'aggregate',
+      cardinality: 'ONE_TO_ONE',
+      outputSchema: toJsonSchema(step.output, 'output'),
+      ...retryOf(step),
+    };
   if (step.kind === 'step') {
     return {
       index,
@@ -80,6 +105,8 @@ export function buildContract(pipeline: Pipeline): PipelineContract {
   const last = pipeline.steps[pipeline.steps.length - 1];
   if (last?.kind === 'await')
     throw new Error(`pipeline ${pipeline.id} ends with an await step; add a step after it`);
+  const shape = pipelineShapeProblem(pipeline.steps, { complete: true });
+  if (shape) throw new CapstanError('pipeline_shape_invalid', `pipeline ${pipeline.id}: ${shape}`);
   const body = {
     schemaVersion: 1 as const,
     pipelineId: pipeline.id,

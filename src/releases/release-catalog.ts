@@ -73,8 +73,11 @@ export class ReleaseCatalog {
       for (const step of contract.steps) {
         if (step.kind === 'await' && step.responseSchema)
           responses.set(step.index, this.#ajv.compile(step.responseSchema));
-        if (step.kind === 'step' && step.outputSchema)
+        if ((step.kind === 'step' || step.kind === 'aggregate') && step.outputSchema)
           outputs.set(step.index, this.#ajv.compile(step.outputSchema));
+        // An expand step's output is its list of items, each of the item schema.
+        if (step.kind === 'expand' && step.itemSchema)
+          outputs.set(step.index, this.#ajv.compile({ type: 'array', items: step.itemSchema }));
       }
       cached = { contract, input: this.#ajv.compile(contract.inputSchema), responses, outputs };
       this.#validators.set(contract.contractVersion, cached);

@@ -42,7 +42,49 @@ export interface AwaitStep {
   readonly dlq: boolean;
 }
 
-export type PipelineStep = TaskStep | AwaitStep;
+/**
+ * A 1→N step (docs/items.md): its run returns the items (an array, or an iterable or async
+ * iterable), each checked against `item`. Every item becomes a child execution that runs the
+ * steps after it up to the next aggregate (its item continuation).
+ */
+export interface ExpandStep {
+  readonly kind: 'expand';
+  readonly id: string;
+  readonly item: z.ZodType;
+  readonly run: (input: unknown, ctx: StepContext) => unknown;
+  readonly dlq: boolean;
+  readonly timeoutMs?: number | undefined;
+  readonly retry?: StepRetryPolicy | undefined;
+}
+
+/**
+ * An N→1 step: it runs once, when every item of the expansion before it is terminal, with the
+ * items' outcomes in item order as its input.
+ */
+export interface AggregateStep {
+  readonly kind: 'aggregate';
+  readonly id: string;
+  readonly output: z.ZodType;
+  readonly run: (input: unknown, ctx: StepContext) => unknown;
+  readonly dlq: boolean;
+  readonly timeoutMs?: number | undefined;
+  readonly retry?: StepRetryPolicy | undefined;
+}
+
+export type PipelineStep = TaskStep | AwaitStep | ExpandStep | AggregateStep;
+
+/** How one item ended, as the aggregate (or an expansion's result) sees it. */
+export type ItemOutcome<T> =
+  | { readonly index: number; readonly status: 'SUCCEEDED'; readonly output: T }
+  | {
+      readonly index: number;
+      readonly status: 'DLQ' | 'FAILED' | 'CANCELLED';
+      readonly errorCode: string | null;
+      readonly errorMessage: string | null;
+    };
+
+/** What an expand step's run may return: the items, at once or one by one. */
+export type ItemSource<T> = readonly T[] | Iterable<T> | AsyncIterable<T>;
 
 /** A pipeline as the coordinator and workers see it. */
 export interface Pipeline {
@@ -68,6 +110,27 @@ export interface StepOptions<In, Out extends z.ZodType> {
    * maxDelay }`, each defaulting to the coordinator's `pipeline.orchestrator.*` setting of the
    * same name. The step's `ctx.idempotencyKey` stays the same across all these tries.
    */
+  readonly retry?: StepRetryOptions;
+}
+
+export interface ExpandOptions<In, Item extends z.ZodType> {
+  /** The schema each item is checked against; the next step receives its output type. */
+  readonly item: Item;
+  readonly run: (
+    input: In,
+    ctx: StepContext,
+  ) => Promise<ItemSource<z.input<Item>>> | ItemSource<z.input<Item>>;
+  readonly dlq?: boolean;
+  readonly timeout?: Duration;
+  readonly retry?: StepRetryOptions;
+}
+
+export interface AggregateOptions<Item, Out extends z.ZodType> {
+  readonly output: Out;
+  /** Runs once, with every item's outcome in item order. */
+  readonly run: (items: ItemOutcome<Item>[], ctx: StepContext) => Promise<z.input<Out>> | z.input<Out>;
+  readonly dlq?: boolean;
+  readonly timeout?: Duration;
   readonly retry?: StepRetryOptions;
 }
 
@@ -105,6 +168,36 @@ function awaitTransport(name: string | undefined, id: string): AwaitTransportNam
   if (!TRANSPORT_NAME.test(name))
     throw new Error(`await step ${id}: transport '${name}' is not a valid name`);
   return name;
+}
+
+/**
+ * Why a list of step kinds is not a pipeline shape Capstan runs, or undefined: an expand inside
+ * an item continuation (no nesting), an aggregate with no expand before it, an expand or an
+ * aggregate right after an expand (the items need a step of their own). `complete` also refuses
+ * a pipeline that ends right after an expand. The contract check applies it to a release too.
+ */
+export function pipelineShapeProblem(
+  steps: readonly { readonly kind: string; readonly id?: string; readonly stepId?: string }[],
+  options: { complete: boolean },
+): string | undefined {
+  let expand: number | undefined;
+  for (const [index, step] of steps.entries()) {
+    const name = step.id ?? step.stepId ?? String(index);
+    if (step.kind === 'expand' || step.kind === 'aggregate') {
+      if (expand === index - 1 && expand !== undefined)
+        return `step '${name}' follows an expand directly; an item continuation needs a step of its own`;
+    }
+    if (step.kind === 'expand') {
+      if (expand !== undefined) return `expand step '${name}' is inside another expand's item continuation`;
+      expand = index;
+    } else if (step.kind === 'aggregate') {
+      if (expand === undefined) return `aggregate step '${name}' has no expand before it`;
+      expand = undefined;
+    }
+  }
+  if (options.complete && expand !== undefined && expand === steps.length - 1)
+    return `the pipeline ends with expand step '${steps[expand]?.id ?? steps[expand]?.stepId ?? expand}'; add a step for its items`;
+  return undefined;
 }
 
 const STEP_ID = /^[a-z0-9][a-z0-9._-]{0,127}$/i;
@@ -164,7 +257,46 @@ export class PipelineBuilder<Current, Input = unknown> implements Pipeline {
     return this.#with(step);
   }
 
+  /**
+   * A 1→N step: `run` yields the items, each becomes a child execution that runs the following
+   * steps (up to the next `aggregate`) on its own. No expand may follow inside that continuation.
+   */
+  expand<Item extends z.ZodType>(
+    id: string,
+    options: ExpandOptions<Current, Item>,
+  ): PipelineBuilder<z.output<Item>, Input> {
+    const step: ExpandStep = {
+      kind: 'expand',
+      id,
+      item: options.item,
+      run: options.run as ExpandStep['run'],
+      dlq: options.dlq ?? true,
+      timeoutMs: options.timeout === undefined ? undefined : stepTimeoutMs(options.timeout, id),
+      retry: options.retry === undefined ? undefined : stepRetryPolicy(options.retry, id),
+    };
+    return this.#with(step);
+  }
+
+  /** An N→1 step: runs once, after every item of the expansion before it is terminal. */
+  aggregate<Out extends z.ZodType>(
+    id: string,
+    options: AggregateOptions<Current, Out>,
+  ): PipelineBuilder<z.output<Out>, Input> {
+    const step: AggregateStep = {
+      kind: 'aggregate',
+      id,
+      output: options.output,
+      run: options.run as AggregateStep['run'],
+      dlq: options.dlq ?? true,
+      timeoutMs: options.timeout === undefined ? undefined : stepTimeoutMs(options.timeout, id),
+      retry: options.retry === undefined ? undefined : stepRetryPolicy(options.retry, id),
+    };
+    return this.#with(step);
+  }
+
   #with<Next>(step: PipelineStep): PipelineBuilder<Next, Input> {
+    const shape = pipelineShapeProblem([...this.steps, step], { complete: false });
+    if (shape) throw new Error(`pipeline ${this.id}: ${shape}`);
     if (!STEP_ID.test(step.id))
       throw new Error(`pipeline ${this.id}: step id '${step.id}' is not a valid id`);
     if (this.steps.some((s) => s.id === step.id))

@@ -11,6 +11,12 @@ export type {
   AwaitStep,
   StepOptions,
   AwaitOptions,
+  ExpandStep,
+  AggregateStep,
+  ExpandOptions,
+  AggregateOptions,
+  ItemOutcome,
+  ItemSource,
 } from './define-pipeline.ts';
 export type { StepContext } from './step-context.ts';
 export type { StepRetryOptions, StepRetryPolicy } from './step-retry.ts';

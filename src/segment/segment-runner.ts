@@ -40,11 +40,18 @@ async function runSteps(
   stepController: AbortController,
 ): Promise<SegmentResult> {
   let input: unknown = command.input;
-  for (let index = command.currentStepIndex; index < pipeline.steps.length; index++) {
+  // An item's continuation stops before its aggregate; anything else runs to the end.
+  const end = Math.min(command.stopBeforeStepIndex ?? pipeline.steps.length, pipeline.steps.length);
+  for (let index = command.currentStepIndex; index < end; index++) {
     const step = pipeline.steps[index] as PipelineStep;
     const ctx = stepContext(pipeline, command, step, index, hooks);
     const span = startStepSpan(hooks.trace, ctx);
-    const result = await runStep(pipeline, { step, index, input, ctx }, hooks, stepController);
+    const result = await runStep(
+      pipeline,
+      { step, index, input, ctx, last: index === end - 1 },
+      hooks,
+      stepController,
+    );
     endStepSpan(span, result);
     if (result.outcome !== 'CONTINUE') return result;
     input = result.output;
@@ -61,7 +68,7 @@ async function runSteps(
  */
 async function runStep(
   pipeline: Pipeline,
-  at: { step: PipelineStep; index: number; input: unknown; ctx: StepContext },
+  at: { step: PipelineStep; index: number; input: unknown; ctx: StepContext; last: boolean },
   hooks: SegmentHooks,
   stepController: AbortController,
 ): Promise<SegmentResult | StepContinues> {
@@ -106,6 +113,23 @@ async function runStep(
       return { outcome: 'FAILED', stepIndex: index, failure: failureOf(error, step) };
     }
   }
+  if (step.kind === 'expand') {
+    // The items are collected within the step's time bound: an async source is read to its end.
+    const ran = await bounded(async (signal) =>
+      collectItems(await step.run(parsedInput, { ...ctx, signal })),
+    );
+    if (ran.kind !== 'done') return unfinished(ran, index, step);
+    try {
+      const items = (ran.value as unknown[]).map((item) =>
+        asJson(parseWith(step.item, item, FailureCode.OUTPUT_INVALID)),
+      );
+      // A segment ends at an expand: its output is the items, which the coordinator commits as
+      // child executions (docs/items.md), so the wire needs no outcome of its own for it.
+      return { outcome: 'COMPLETED', stepIndex: index, output: items };
+    } catch (error) {
+      return { outcome: 'FAILED', stepIndex: index, failure: failureOf(error, step) };
+    }
+  }
   const ran = await bounded((signal) => step.run(parsedInput, { ...ctx, signal }));
   if (ran.kind !== 'done') return unfinished(ran, index, step);
   let output: unknown;
@@ -114,7 +138,7 @@ async function runStep(
   } catch (error) {
     return { outcome: 'FAILED', stepIndex: index, failure: failureOf(error, step) };
   }
-  if (index === pipeline.steps.length - 1) return { outcome: 'COMPLETED', stepIndex: index, output };
+  if (at.last) return { outcome: 'COMPLETED', stepIndex: index, output };
   if (!(await hooks.checkpoint(index, output))) return { outcome: 'ABANDONED' };
   return { outcome: 'CONTINUE', output };
 }
@@ -153,7 +177,22 @@ function parseInput(pipeline: Pipeline, index: number, input: unknown): unknown 
   if (index === 0) return parseWith(pipeline.input, input, FailureCode.INPUT_INVALID);
   const previous = pipeline.steps[index - 1];
   if (previous?.kind === 'await') return parseWith(previous.response, input, FailureCode.INPUT_INVALID);
+  if (previous?.kind === 'expand') return parseWith(previous.item, input, FailureCode.INPUT_INVALID);
   return input;
+}
+
+/** An expand step's items, whichever form its run returned them in. */
+async function collectItems(source: unknown): Promise<unknown[]> {
+  if (Array.isArray(source)) return source as unknown[];
+  if (source !== null && typeof source === 'object') {
+    if (Symbol.asyncIterator in source) {
+      const items: unknown[] = [];
+      for await (const item of source as AsyncIterable<unknown>) items.push(item);
+      return items;
+    }
+    if (Symbol.iterator in source) return [...(source as Iterable<unknown>)];
+  }
+  throw new TypeError('an expand step must return an array or an (async) iterable of items');
 }
 
 function stepContext(

@@ -27,6 +27,11 @@ export interface SegmentCommand {
    * unknown remote outcome. This runner's key is stable and does not read it.
    */
   readonly idempotencyAttempt?: number;
+  /**
+   * Where the segment stops at the latest, exclusive: an item's continuation stops before its
+   * aggregate step (docs/items.md). Absent: the next await or the end of the pipeline.
+   */
+  readonly stopBeforeStepIndex?: number;
   /** The input of the step at `currentStepIndex`, as JSON. */
   readonly input: unknown;
 }

@@ -48,6 +48,18 @@ export interface ExecutionRecord {
    * segment continues that trace. Null when the execution was submitted untraced.
    */
   readonly traceparent: string | null;
+  /** On an item (a child execution, docs/items.md): its parent; null on any other execution. */
+  readonly parentExecutionId: string | null;
+  /** On an item: its 0-based position in the expansion. */
+  readonly itemIndex: number | null;
+  /** On an item: where its continuation stops (the aggregate's index, exclusive); null = the end. */
+  readonly endStepIndex: number | null;
+  /** On a parent that expanded: how many items the expansion made; null before (or without) one. */
+  readonly itemsTotal: number | null;
+  /** On a parent: items not yet terminal. The aggregate is released when it reaches 0. */
+  readonly itemsOpen: number | null;
+  /** On a parent: items that ended in DLQ, FAILED or CANCELLED. */
+  readonly itemsFailed: number | null;
 }
 
 export interface InteractionRecord {

@@ -34,6 +34,12 @@ export interface ExecutionRow {
   attempt_offset: number;
   attempt_offset_step: number;
   traceparent: string | null;
+  parent_execution_id: string | null;
+  item_index: number | null;
+  end_step_index: number | null;
+  items_total: number | null;
+  items_open: number | null;
+  items_failed: number | null;
 }
 
 export interface InteractionRow {
@@ -93,6 +99,12 @@ export function executionFromRow(row: ExecutionRow): ExecutionRecord {
     attemptOffset: row.attempt_offset,
     attemptOffsetStep: row.attempt_offset_step,
     traceparent: row.traceparent,
+    parentExecutionId: row.parent_execution_id ?? null,
+    itemIndex: row.item_index ?? null,
+    endStepIndex: row.end_step_index ?? null,
+    itemsTotal: row.items_total ?? null,
+    itemsOpen: row.items_open ?? null,
+    itemsFailed: row.items_failed ?? null,
   };
 }
 
@@ -127,6 +139,12 @@ export function executionToRow(x: ExecutionRecord): ExecutionRow {
     attempt_offset: x.attemptOffset,
     attempt_offset_step: x.attemptOffsetStep,
     traceparent: x.traceparent,
+    parent_execution_id: x.parentExecutionId,
+    item_index: x.itemIndex,
+    end_step_index: x.endStepIndex,
+    items_total: x.itemsTotal,
+    items_open: x.itemsOpen,
+    items_failed: x.itemsFailed,
   };
 }
 

@@ -174,6 +174,19 @@ export type SegmentOutcome =
       readonly publication?: Publication | undefined;
     }
   | {
+      /**
+       * The segment reached an expand step (at `stepIndex`) and produced its items: each
+       * becomes a QUEUED child at `stepIndex + 1` (ending before `endStepIndex`, the aggregate,
+       * or at the pipeline's end when null), and the parent waits for them (`WAITING_ITEMS`)
+       * at `resumeStepIndex`, where it is queued again when the last one is terminal.
+       */
+      readonly kind: 'expand';
+      readonly stepIndex: number;
+      readonly items: readonly NewItem[];
+      readonly endStepIndex: number | null;
+      readonly resumeStepIndex: number;
+    }
+  | {
       readonly kind: 'fail';
       readonly stepIndex: number;
       readonly failure: StepFailure;
@@ -181,6 +194,13 @@ export type SegmentOutcome =
       readonly publication: Publication | undefined;
       readonly expiresAtMs: number;
     };
+
+/** One item of an expansion: the child execution it becomes (docs/items.md). */
+export interface NewItem {
+  readonly executionId: string;
+  readonly input: unknown;
+  readonly inputFingerprint: string;
+}
 
 /** A segment's step outputs and its outcome, committed together under one fence. */
 export type CommitSegmentCommand = Fence & {
@@ -271,6 +291,8 @@ export type RedriveOutcome =
     }
   | { readonly kind: 'wrong_status'; readonly execution: ExecutionRecord }
   | { readonly kind: 'wrong_version'; readonly execution: ExecutionRecord }
+  /** An item whose parent has already released its aggregate: the outcome it saw stands. */
+  | { readonly kind: 'item_already_aggregated'; readonly execution: ExecutionRecord }
   | { readonly kind: 'not_found' };
 
 export type CancelOutcome =
@@ -319,6 +341,8 @@ export interface ExecutionListFilter {
   readonly pipelineId?: string | undefined;
   readonly releaseVersion?: string | undefined;
   readonly errorCode?: string | undefined;
+  /** The items (child executions) of this parent. */
+  readonly parentExecutionId?: string | undefined;
   /** Created at or after this instant (inclusive). */
   readonly createdFromMs?: number | undefined;
   /** Created before this instant (exclusive), so adjacent windows do not overlap. */

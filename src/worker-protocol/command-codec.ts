@@ -31,7 +31,7 @@ export function encodeCommand(command: SegmentCommand, priorOutputs: readonly St
     contractVersion: command.contractVersion,
     releaseVersion: command.releaseVersion,
     currentStepIndex: command.currentStepIndex,
-    stopBeforeStepIndex: -1,
+    stopBeforeStepIndex: command.stopBeforeStepIndex ?? -1,
     attempt: command.attempt,
     resultShape: 'SINGLE',
     executionVersion: command.executionVersion,
@@ -63,6 +63,7 @@ export function decodeCommand(envelope: ParsedCommandEnvelope): {
     executionVersion: envelope.executionVersion,
     leaseEpoch: envelope.leaseEpoch ?? 0,
     transitionKey: envelope.transitionKey,
+    ...(envelope.stopBeforeStepIndex === -1 ? {} : { stopBeforeStepIndex: envelope.stopBeforeStepIndex }),
     ...(envelope.idempotencyAttempt === undefined ? {} : { idempotencyAttempt: envelope.idempotencyAttempt }),
     input: decodeEnvelope(envelope),
   };

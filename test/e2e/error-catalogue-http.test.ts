@@ -39,6 +39,10 @@ const notReachableOverHttpYet = {
     'needs a webhook transport, hence its signing key: test/e2e/await-webhook.test.ts signs an expired callback URL and checks it',
   artifact_store_unavailable:
     'needs an S3 artifact store that goes away: test/e2e/s3-artifact-store.test.ts stops its S3 server and checks it',
+  item_already_aggregated:
+    'needs a hosted pipeline with an expand step whose item went to the DLQ after its aggregate ran: test/engine/items.test.ts re-drives such an item and checks it',
+  pipeline_shape_invalid:
+    'needs a release archive whose contract nests an expand: test/unit/items-shape.test.ts registers one and checks it',
 } as const satisfies Partial<Record<ErrorCode, string>>;
 
 type Provoke = () => Promise<ApiResponse>;

@@ -60,7 +60,9 @@ async function oneByOne(store: Store, c: CommitSegmentCommand): Promise<void> {
         })
       : o.kind === 'suspend'
         ? await store.suspend({ ...fence, stepIndex: o.stepIndex, interaction: o.interaction })
-        : await store.fail({
+        : o.kind === 'expand'
+          ? assert.fail('an expansion is committed by commitSegment only')
+          : await store.fail({
             ...fence,
             stepIndex: o.stepIndex,
             failure: o.failure,

@@ -19,16 +19,20 @@ export function remoteResultProblem(
   if (!validators) return `release ${command.releaseVersion} has no contract to check the result against`;
   const steps = validators.contract.steps;
   const start = command.currentStepIndex;
-  const next = steps.find((s) => s.index >= start && s.kind === 'await');
+  // An item's continuation stops before its aggregate; anything else may run to the end.
+  const stop = Math.min(command.stopBeforeStepIndex ?? steps.length, steps.length);
+  const next = steps.find((s) => s.index >= start && s.index < stop && s.kind === 'await');
+  // A segment also ends at an expand step, whose output (its items) completes it.
+  const expand = steps.find((s) => s.index >= start && s.index < (next?.index ?? stop) && s.kind === 'expand');
   // The segment's steps are [start, end): a worker runs them, and stops at `end` at the latest.
-  const end = next?.index ?? steps.length;
+  const end = next?.index ?? expand?.index ?? stop;
   const outputs = result.outputs ?? [];
   const problem = outputsProblem(outputs, start, end, validators);
   if (problem) return problem;
   const reached = start + outputs.length;
   switch (result.outcome) {
     case 'COMPLETED': {
-      const last = steps.length - 1;
+      const last = expand ? expand.index : stop - 1;
       if (next || result.stepIndex !== last || reached !== last)
         return `a completion at step ${result.stepIndex} after ${outputs.length} outputs does not end the segment from step ${start}`;
       return schemaProblem(validators, last, result.output);
@@ -38,7 +42,7 @@ export function remoteResultProblem(
         return `a suspension at step ${result.stepIndex} ('${result.suspension.stepId}') is not the segment's await`;
       return undefined;
     case 'FAILED':
-      if (result.stepIndex !== reached || reached > Math.min(end, steps.length - 1))
+      if (result.stepIndex !== reached || reached > Math.min(end, stop - 1))
         return `a failure at step ${result.stepIndex} after ${outputs.length} outputs is outside the segment`;
       return undefined;
   }

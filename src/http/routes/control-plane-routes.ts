@@ -75,6 +75,8 @@ const listQuery = z.object({
   pipelineId: pipelineId.optional(),
   releaseVersion: opaqueId().optional(),
   errorCode: opaqueId().optional(),
+  /** The items (child executions) of this parent (docs/items.md). */
+  parentExecutionId: opaqueId().optional(),
   /** Created at or after (epoch ms, inclusive). */
   createdFrom: epochMs.optional(),
   /** Created before (epoch ms, exclusive). */
@@ -253,6 +255,7 @@ export async function controlPlaneRoutes(
         pipelineId: q.pipelineId,
         releaseVersion: q.releaseVersion,
         errorCode: q.errorCode,
+        parentExecutionId: q.parentExecutionId,
         createdFromMs: q.createdFrom,
         createdToMs: q.createdTo,
         after: q.cursor === undefined ? undefined : decodeCursor(q.cursor),

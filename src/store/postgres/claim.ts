@@ -3,6 +3,7 @@ import { PARKED_DISPATCH_BASE, PARKED_NO_ROUTE, type Route } from '../../domain/
 import type { ClaimCommand, ClaimOutcome } from '../store-port.ts';
 import { executionFromRow, parseJson, type ExecutionRow } from '../rows.ts';
 import { exec, rows, type Db } from './sql.ts';
+import { itemOutcomes } from './item-commands.ts';
 
 /** Rows of the due index's head looked at per claim, beyond the ones claimed. */
 export const PARK_WINDOW = 64;
@@ -88,8 +89,14 @@ export async function claimDue(db: Db, c: ClaimCommand): Promise<ClaimOutcome> {
   const found = await rows<ClaimedRow>(db, CLAIM, claimParams(c));
   // Nothing claimed still yields one row, of NULLs but for the parked count.
   const claimed = found.filter((r) => r.execution_id !== null);
+  const segments = [];
+  for (const r of claimed) {
+    // A parent that expanded resumes at its aggregate, whose input is its items' outcomes.
+    const input = r.items_total === null ? stepInput(r) : await itemOutcomes(db, r.execution_id);
+    segments.push({ execution: executionFromRow(r), input });
+  }
   return {
-    segments: claimed.map((r) => ({ execution: executionFromRow(r), input: stepInput(r) })),
+    segments,
     parked: found[0]?.parked_count ?? 0,
   };
 }
@@ -121,6 +128,8 @@ export const wakeParked = (db: Db, c: Route & { nowMs: number }): Promise<number
 /** The input of the step a segment starts at: the previous step's checkpoint, or the execution input. */
 function stepInput(r: ClaimedRow): unknown {
   if (r.step_index === 0) return parseJson(r.input_json);
+  // An item's first step has no checkpoint before it: its input is the item.
+  if (r.previous_output_json === null && r.parent_execution_id !== null) return parseJson(r.input_json);
   if (r.previous_output_json === null)
     throw new Error(`execution ${r.execution_id} has no checkpoint for step ${r.step_index - 1}`);
   return parseJson(r.previous_output_json);

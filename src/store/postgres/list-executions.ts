@@ -13,7 +13,8 @@ const filters = (x: string) => `${x}tenant_id = @tenantId
        AND (@afterCreated::bigint IS NULL OR (${x}created_at, ${x}execution_id) < (@afterCreated, @afterId::text))
        AND (@pipelineId::text IS NULL OR ${x}pipeline_id = @pipelineId)
        AND (@releaseVersion::text IS NULL OR ${x}release_version = @releaseVersion)
-       AND (@errorCode::text IS NULL OR ${x}error_code = @errorCode)`;
+       AND (@errorCode::text IS NULL OR ${x}error_code = @errorCode)
+       AND (@parentId::text IS NULL OR ${x}parent_execution_id = @parentId)`;
 
 /** Every status: `executions_by_tenant` read backwards, stopping at `@limit`. */
 export const LIST_ANY_STATUS = `SELECT * FROM executions
@@ -43,6 +44,7 @@ export async function listExecutions(
     pipelineId: f.pipelineId ?? null,
     releaseVersion: f.releaseVersion ?? null,
     errorCode: f.errorCode ?? null,
+    parentId: f.parentExecutionId ?? null,
     createdFrom: f.createdFromMs ?? null,
     createdTo: f.createdToMs ?? null,
     afterCreated: f.after?.createdAtMs ?? null,

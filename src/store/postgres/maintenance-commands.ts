@@ -99,11 +99,20 @@ export async function purgeExpired(db: Db, c: Parameters<Store['purgeExpired']>[
     await rows<{ execution_id: string }>(
       db,
       // SKIP LOCKED: a row another node is purging (or redriving) is left to that node.
-      'SELECT execution_id FROM executions WHERE expires_at <= @nowMs LIMIT @limit FOR UPDATE SKIP LOCKED',
+      // Items go with their parent, never before it (the aggregate may still read them).
+      `SELECT execution_id FROM executions WHERE expires_at <= @nowMs AND parent_execution_id IS NULL
+       LIMIT @limit FOR UPDATE SKIP LOCKED`,
       { nowMs, limit },
     )
   ).map((r) => r.execution_id);
+  const purged = ids.length;
   if (ids.length > 0) {
+    const items = await rows<{ execution_id: string }>(
+      db,
+      'SELECT execution_id FROM executions WHERE parent_execution_id = ANY(@ids::text[])',
+      { ids },
+    );
+    ids.push(...items.map((r) => r.execution_id));
     for (const table of ['step_outputs', 'await_interactions', 'journal', 'executions']) {
       await exec(db, `DELETE FROM ${table} WHERE execution_id = ANY(@ids::text[])`, { ids });
     }
@@ -111,5 +120,5 @@ export async function purgeExpired(db: Db, c: Parameters<Store['purgeExpired']>[
   await exec(db, 'DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at <= @before', {
     before: nowMs - 86_400_000,
   });
-  return ids.length;
+  return purged;
 }

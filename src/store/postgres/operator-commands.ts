@@ -3,6 +3,7 @@ import { JournalEventType } from '../../domain/journal-events.ts';
 import type { CancelOutcome, RedriveOutcome, Store } from '../store-port.ts';
 import { attemptOffsetAfterRedrive } from '../../domain/step-attempt.ts';
 import { appendEvent } from './journal.ts';
+import { cancelOpenItems, reopenItem, settleItem } from './item-commands.ts';
 import { executionFromRow, type ExecutionRow } from '../rows.ts';
 import { exec, row, type Db } from './sql.ts';
 
@@ -32,6 +33,9 @@ export async function redrive(db: Db, c: Parameters<Store['redrive']>[0]): Promi
   if (c.expectedVersion !== undefined && c.expectedVersion !== execution.version) {
     return { kind: 'wrong_version', execution };
   }
+  // An item counts as open again, unless its parent's aggregate has already seen it.
+  if (execution.parentExecutionId !== null && !(await reopenItem(db, execution.parentExecutionId)))
+    return { kind: 'item_already_aggregated', execution };
   // A fresh retry budget (`attempt` 0), but the try numbers of the step keep counting up.
   const offset = attemptOffsetAfterRedrive(execution);
   const updated = await row<ExecutionRow>(
@@ -61,15 +65,24 @@ export async function cancel(
   const execution = executionFromRow(current);
   if (execution.status === 'CANCELLED') return { kind: 'already_cancelled', execution };
   if (isTerminal(execution.status)) return { kind: 'terminal', execution };
+  // A parent's open items are cancelled with it, and counted as failed items.
+  const items = execution.itemsTotal === null ? 0 : await cancelOpenItems(db, c.executionId, c);
   const updated = await row<ExecutionRow>(
     db,
     `UPDATE executions SET status = 'CANCELLED', lease_epoch = lease_epoch + 1, lease_owner = NULL,
        lease_expires_at = NULL, next_due_at = NULL, expires_at = @expiresAtMs, version = version + 1,
-       updated_at = @nowMs
+       updated_at = @nowMs, items_open = items_open - @items, items_failed = items_failed + @items
      WHERE execution_id = @executionId AND version = @version RETURNING *`,
-    { expiresAtMs: c.expiresAtMs, nowMs: c.nowMs, executionId: c.executionId, version: execution.version },
+    {
+      expiresAtMs: c.expiresAtMs,
+      nowMs: c.nowMs,
+      executionId: c.executionId,
+      version: execution.version,
+      items,
+    },
   );
   if (!updated) throw new Error(`execution ${c.executionId} changed during cancel`);
+  await settleItem(db, execution.parentExecutionId, true, c.nowMs);
   await exec(
     db,
     `UPDATE await_interactions SET status = 'CANCELLED', updated_at = @nowMs

@@ -204,7 +204,10 @@ export class PostgresStore implements Store {
     );
   commitSegment: Store['commitSegment'] = async (c) => {
     assertSegmentShape(c);
-    return this.#changed(c.executionId, this.#writer.runAs(segmentCommits, c).catch(lostMidSegment));
+    const won = await this.#changed(c.executionId, this.#writer.runAs(segmentCommits, c).catch(lostMidSegment));
+    // An expansion's items are due at once, on any node.
+    if (won && c.outcome.kind === 'expand') this.#signals.note({ kind: 'due' });
+    return won;
   };
   completeInteraction: Store['completeInteraction'] = async (c) => {
     const outcome = await this.#writer.runAs(completions, c);

@@ -1,4 +1,4 @@
-import { applyJournalEvent, type ExecutionProjection } from '../../domain/execution-projection.ts';
+import { applyJournalEvent, countItems, type ExecutionProjection } from '../../domain/execution-projection.ts';
 import { readJournal } from './queries.ts';
 import {
   EXECUTION_COLUMNS,
@@ -35,6 +35,7 @@ export async function rebuildProjections(db: Db): Promise<void> {
       state = applyJournalEvent(state, event);
     if (state) projections.push(state);
   }
+  countItems(projections);
   for (const table of ['step_outputs', 'await_interactions', 'executions'])
     await db.query(`DELETE FROM ${table}`);
   const insertExecution = insertSql('executions', EXECUTION_COLUMNS);

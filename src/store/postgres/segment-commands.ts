@@ -3,6 +3,7 @@ import type { Fence, Publication, StepFailure } from '../store-port.ts';
 import { enqueuePublication, JOURNAL_MOVED } from './journal.ts';
 import { failureUpdate, type FailureCommand } from '../failure-update.ts';
 import { row, type Db } from './sql.ts';
+import { settleItem } from './item-commands.ts';
 
 // Every command here is fenced: it matches only while the execution is RUNNING under the
 // caller's lease epoch and at the expected step. A stale worker's write matches no row.
@@ -34,14 +35,17 @@ export async function fail(
  */
 export async function applyFailure(db: Db, guard: string, c: FailureCommand): Promise<number | undefined> {
   const update = failureUpdate(c);
-  const updated = await row<{ version: number }>(
+  const updated = await row<{ version: number; parent_execution_id: string | null }>(
     db,
-    `WITH moved AS (UPDATE executions SET ${update.set} WHERE ${guard} RETURNING execution_id, version),
+    `WITH moved AS (UPDATE executions SET ${update.set} WHERE ${guard}
+         RETURNING execution_id, version, parent_execution_id),
        ${JOURNAL_MOVED}
-     SELECT version FROM moved`,
+     SELECT version, parent_execution_id FROM moved`,
     { ...update.params, eventType: update.event.type, data: JSON.stringify(update.event.data) },
   );
   if (!updated) return undefined;
   if (c.decision.kind === 'dlq') await enqueuePublication(db, c.publication, c.nowMs);
+  // A terminal failure (DLQ or FAILED) of an item settles it with its parent.
+  if (c.decision.kind !== 'retry') await settleItem(db, updated.parent_execution_id, true, c.nowMs);
   return updated.version;
 }

@@ -4,6 +4,7 @@ import type { CommandKind } from './group-commit.ts';
 import { fail } from './segment-commands.ts';
 import { checkpoints, succeeds } from './step-commits.ts';
 import { suspends } from './suspend.ts';
+import { expand } from './item-commands.ts';
 
 /** One segment commit of a batch: whether its guard matched so far, and whether it wrote anything yet. */
 interface Segment {
@@ -48,6 +49,12 @@ export const segmentCommits: CommandKind<CommitSegmentCommand, boolean> = {
     }
     await write(ending(segments, 'succeed'), (inputs) => succeeds.runAll(db, inputs));
     await write(ending(segments, 'suspend'), (inputs) => suspends.runAll(db, inputs));
+    await write(ending(segments, 'expand'), async (inputs) => {
+      const results: boolean[] = [];
+      for (const { executionId, leaseEpoch, nowMs, ...o } of inputs)
+        results.push(await expand(db, { executionId, leaseEpoch }, { kind: 'expand', ...o }, nowMs));
+      return results;
+    });
     await write(ending(segments, 'fail'), async (inputs) => {
       const results: boolean[] = [];
       for (const input of inputs) results.push(await fail(db, input));

@@ -4,6 +4,7 @@ import { toJson } from '../rows.ts';
 import { FIRST_OF_EACH_FENCE, matchedByOrd } from './batch-sql.ts';
 import type { CommandKind } from './group-commit.ts';
 import { rows } from './sql.ts';
+import { settleItem } from './item-commands.ts';
 
 // The two commands that commit a step's output, each as one statement for every command of
 // its kind in a group-commit batch: the commands arrive as parallel arrays (`unnest`, one
@@ -56,9 +57,10 @@ const SUCCEEDS = `WITH input AS (
     FROM (${FIRST_OF_EACH_FENCE}) AS i
     WHERE x.execution_id = i.execution_id AND x.status = 'RUNNING' AND x.lease_epoch = i.lease_epoch
       AND x.step_index = i.step_index
-    RETURNING x.execution_id, x.version, i.step_index, i.output_json, i.data_json, i.now_ms, i.ord),
+    RETURNING x.execution_id, x.version, i.step_index, i.output_json, i.data_json, i.now_ms, i.ord,
+      x.parent_execution_id),
   ${OUTPUT_AND_EVENT}
-  SELECT ord FROM moved`;
+  SELECT ord, parent_execution_id, now_ms FROM moved`;
 
 /** The columns every fenced step commit has, one array element per command. */
 const fencedStepColumns = (cs: readonly (Fence & { stepIndex: number; nowMs: number })[]) => ({
@@ -84,10 +86,8 @@ export const checkpoints: CommandKind<CheckpointCommand, boolean> = {
 
 /** Ends an execution SUCCEEDED with the last step's output as its result; true when the fence held. */
 export const succeeds: CommandKind<SucceedCommand, boolean> = {
-  runAll: async (db, cs) =>
-    matchedByOrd(
-      cs.length,
-      await rows<{ ord: number }>(db, SUCCEEDS, {
+  runAll: async (db, cs) => {
+    const moved = await rows<{ ord: number; parent_execution_id: string | null; now_ms: number }>(db, SUCCEEDS, {
         ...fencedStepColumns(cs),
         outputJsons: cs.map((c) => JSON.stringify(c.result ?? null)),
         resultJsons: cs.map((c) => toJson(c.result)),
@@ -96,6 +96,12 @@ export const succeeds: CommandKind<SucceedCommand, boolean> = {
           JSON.stringify({ stepIndex: c.stepIndex, result: c.result ?? null, expiresAtMs: c.expiresAtMs }),
         ),
         eventType: JournalEventType.SUCCEEDED,
-      }),
-    ),
+      });
+    // An item that succeeded settles with its parent, in this same transaction.
+    for (const r of [...moved].sort(byParent)) await settleItem(db, r.parent_execution_id, false, r.now_ms);
+    return matchedByOrd(cs.length, moved);
+  },
 };
+
+const byParent = (a: { parent_execution_id: string | null }, b: { parent_execution_id: string | null }) =>
+  (a.parent_execution_id ?? '').localeCompare(b.parent_execution_id ?? '');

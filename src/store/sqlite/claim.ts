@@ -2,6 +2,7 @@ import { JournalEventType } from '../../domain/journal-events.ts';
 import { PARKED_DISPATCH_BASE, PARKED_NO_ROUTE, routeKey, type Route } from '../../domain/parking.ts';
 import type { ClaimCommand, ClaimOutcome, ClaimedSegment } from '../store-port.ts';
 import { appendEvent } from './journal.ts';
+import { itemOutcomes } from './item-commands.ts';
 import { executionFromRow, parseJson, type ExecutionRow } from '../rows.ts';
 import type { Statements } from './statements.ts';
 
@@ -110,10 +111,14 @@ export function wakeParked(sql: Statements, c: Route & { nowMs: number }): numbe
 
 /** The input of the step a segment starts at: the previous step's checkpoint, or the execution input. */
 function stepInput(sql: Statements, row: ExecutionRow): unknown {
+  // A parent that expanded resumes at its aggregate, whose input is its items' outcomes.
+  if (row.items_total !== null) return itemOutcomes(sql, row.execution_id);
   if (row.step_index === 0) return parseJson(row.input_json);
   const previous = sql
     .get('SELECT output_json FROM step_outputs WHERE execution_id = ? AND step_index = ?')
     .get(row.execution_id, row.step_index - 1) as { output_json: string } | undefined;
+  // An item's first step has no checkpoint before it: its input is the item.
+  if (!previous && row.parent_execution_id !== null) return parseJson(row.input_json);
   if (!previous)
     throw new Error(`execution ${row.execution_id} has no checkpoint for step ${row.step_index - 1}`);
   return parseJson(previous.output_json);

@@ -14,7 +14,8 @@ const filters = (x: string) => `${x}tenant_id = @tenantId
          AND (${x}created_at < @afterCreated OR (${x}created_at = @afterCreated AND ${x}execution_id < @afterId))
          AND (@pipelineId IS NULL OR ${x}pipeline_id = @pipelineId)
          AND (@releaseVersion IS NULL OR ${x}release_version = @releaseVersion)
-         AND (@errorCode IS NULL OR ${x}error_code = @errorCode)`;
+         AND (@errorCode IS NULL OR ${x}error_code = @errorCode)
+         AND (@parentId IS NULL OR ${x}parent_execution_id = @parentId)`;
 
 /** Every status: `executions_by_tenant` read backwards, stopping at `@limit`. */
 export const LIST_ANY_STATUS = `SELECT * FROM executions
@@ -46,6 +47,7 @@ export function listExecutions(sql: Statements, tenantId: string, f: ExecutionLi
     pipelineId: f.pipelineId ?? null,
     releaseVersion: f.releaseVersion ?? null,
     errorCode: f.errorCode ?? null,
+    parentId: f.parentExecutionId ?? null,
     createdFrom: f.createdFromMs ?? EARLIEST,
     createdTo: f.createdToMs ?? LATEST,
     afterCreated: f.after?.createdAtMs ?? LATEST,

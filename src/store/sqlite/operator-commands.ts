@@ -3,6 +3,7 @@ import { JournalEventType } from '../../domain/journal-events.ts';
 import type { CancelOutcome, RedriveOutcome, Store } from '../store-port.ts';
 import { attemptOffsetAfterRedrive } from '../../domain/step-attempt.ts';
 import { appendEvent } from './journal.ts';
+import { cancelOpenItems, reopenItem, settleItem } from './item-commands.ts';
 import { executionFromRow, type ExecutionRow } from '../rows.ts';
 import type { Statements } from './statements.ts';
 
@@ -26,6 +27,9 @@ export function redrive(sql: Statements, c: Parameters<Store['redrive']>[0]): Re
   if (c.expectedVersion !== undefined && c.expectedVersion !== execution.version) {
     return { kind: 'wrong_version', execution };
   }
+  // An item counts as open again, unless its parent's aggregate has already seen it.
+  if (execution.parentExecutionId !== null && !reopenItem(sql, execution.parentExecutionId))
+    return { kind: 'item_already_aggregated', execution };
   // A fresh retry budget (`attempt` 0), but the try numbers of the step keep counting up.
   const offset = attemptOffsetAfterRedrive(execution);
   const row = sql
@@ -62,14 +66,18 @@ export function cancel(
   const execution = executionFromRow(current);
   if (execution.status === 'CANCELLED') return { kind: 'already_cancelled', execution };
   if (isTerminal(execution.status)) return { kind: 'terminal', execution };
+  // A parent's open items are cancelled with it, and counted as failed items.
+  const items = execution.itemsTotal === null ? 0 : cancelOpenItems(sql, c.executionId, c);
   const row = sql
     .get(
       `UPDATE executions SET status = 'CANCELLED', lease_epoch = lease_epoch + 1, lease_owner = NULL,
-         lease_expires_at = NULL, next_due_at = NULL, expires_at = ?, version = version + 1, updated_at = ?
+         lease_expires_at = NULL, next_due_at = NULL, expires_at = ?, version = version + 1, updated_at = ?,
+         items_open = items_open - ?, items_failed = items_failed + ?
        WHERE execution_id = ? AND version = ? RETURNING *`,
     )
-    .get(c.expiresAtMs, c.nowMs, c.executionId, execution.version) as ExecutionRow | undefined;
+    .get(c.expiresAtMs, c.nowMs, items, items, c.executionId, execution.version) as ExecutionRow | undefined;
   if (!row) throw new Error(`execution ${c.executionId} changed during cancel`);
+  settleItem(sql, execution.parentExecutionId, true, c.nowMs);
   sql
     .get(
       `UPDATE await_interactions SET status = 'CANCELLED', updated_at = ? WHERE execution_id = ? AND status = 'WAITING'`,

@@ -1,4 +1,4 @@
-import { applyJournalEvent, type ExecutionProjection } from '../../domain/execution-projection.ts';
+import { applyJournalEvent, countItems, type ExecutionProjection } from '../../domain/execution-projection.ts';
 import { readJournal } from './queries.ts';
 import {
   EXECUTION_COLUMNS,
@@ -26,6 +26,7 @@ export function rebuildProjections(sql: Statements): void {
       state = applyJournalEvent(state, event);
     if (state) projections.push(state);
   }
+  countItems(projections);
   for (const table of ['step_outputs', 'await_interactions', 'executions'])
     sql.db.exec(`DELETE FROM ${table}`);
   const insertExecution = sql.get(insertSql('executions', EXECUTION_COLUMNS));

@@ -10,6 +10,7 @@ import type {
   SuspendCommand,
 } from '../store-port.ts';
 import { appendEvent, enqueuePublication } from './journal.ts';
+import { expand, settleItem } from './item-commands.ts';
 import { failureUpdate, type FailureCommand } from '../failure-update.ts';
 import { toJson } from '../rows.ts';
 import type { Statements } from './statements.ts';
@@ -49,9 +50,11 @@ export function succeed(
          lease_owner = NULL, lease_expires_at = NULL, next_due_at = NULL, await_unit_id = NULL,
          error_code = NULL, error_message = NULL, dlq_reason = NULL, expires_at = @expiresAtMs,
          version = version + 1, updated_at = @nowMs
-       WHERE ${FENCED} RETURNING version`,
+       WHERE ${FENCED} RETURNING version, parent_execution_id`,
     )
-    .get({ ...c, resultJson: toJson(c.result) }) as Versioned;
+    .get({ ...c, resultJson: toJson(c.result) }) as
+    | { version: number; parent_execution_id: string | null }
+    | undefined;
   if (!row) return false;
   writeStepOutput(sql, c.executionId, c.stepIndex, c.result);
   appendEvent(sql, c.executionId, row.version, JournalEventType.SUCCEEDED, c.nowMs, {
@@ -59,6 +62,7 @@ export function succeed(
     result: c.result ?? null,
     expiresAtMs: c.expiresAtMs,
   });
+  settleItem(sql, row.parent_execution_id, false, c.nowMs);
   return true;
 }
 
@@ -153,6 +157,8 @@ function commitOutcome(sql: Statements, fence: Fence, o: SegmentOutcome, nowMs: 
         publication: o.publication,
         nowMs,
       });
+    case 'expand':
+      return expand(sql, fence, o, nowMs);
     case 'fail':
       return fail(sql, { ...fence, ...o, nowMs });
   }
@@ -166,11 +172,13 @@ function commitOutcome(sql: Statements, fence: Fence, o: SegmentOutcome, nowMs: 
 export function applyFailure(sql: Statements, guard: string, c: FailureCommand): number | undefined {
   const update = failureUpdate(c);
   const row = sql
-    .get(`UPDATE executions SET ${update.set} WHERE ${guard} RETURNING version`)
-    .get(update.params) as Versioned;
+    .get(`UPDATE executions SET ${update.set} WHERE ${guard} RETURNING version, parent_execution_id`)
+    .get(update.params) as { version: number; parent_execution_id: string | null } | undefined;
   if (!row) return undefined;
   appendEvent(sql, c.executionId, row.version, update.event.type, c.nowMs, update.event.data);
   if (c.decision.kind === 'dlq') enqueuePublication(sql, c.publication, c.nowMs);
+  // A terminal failure (DLQ or FAILED) of an item settles it with its parent.
+  if (c.decision.kind !== 'retry') settleItem(sql, row.parent_execution_id, true, c.nowMs);
   return row.version;
 }
 
