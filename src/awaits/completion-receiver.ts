@@ -27,6 +27,8 @@ const FINAL_REFUSALS = new Set<string>([
   'interaction_conflict',
   'interaction_closed',
   'interaction_deadline_passed',
+  // No request went out for it yet: a provider cannot have been asked, so this is no answer.
+  'interaction_not_admitted',
   'invalid_response',
   'invalid_request',
   'tenant_not_found',

@@ -8,6 +8,7 @@ import { waitForResult, type ResultOptions } from './result-wait.ts';
 import { resolveRetry, type RetryOptions } from './retry.ts';
 import { parseBaseUrl, send, type Answer, type RequestOptions, type TransportSettings } from './transport.ts';
 import type {
+  AwaitAdmission,
   ClusterInfo,
   ClusterNodes,
   Completion,
@@ -197,6 +198,14 @@ export class CapstanClient {
   /** Open interactions (the await inbox), oldest first. */
   pendingInteractions(filter: PendingFilter = {}): Promise<Interaction[]> {
     return this.#get('/interactions/pending', { ...filter });
+  }
+
+  /**
+   * The await admission budgets in use (docs/await-admission.md): for each await step with one,
+   * its limit, the interactions outstanding (never above it) and those waiting to be admitted.
+   */
+  awaitAdmission(): Promise<AwaitAdmission> {
+    return this.#get('/awaits/admission', {});
   }
 
   /** Answers an open interaction; its execution resumes. The same answer again is a duplicate. */

@@ -8,6 +8,7 @@ import type { ExecutionResultBody, ExecutionStatusName } from '../api-schema/ind
 
 export type {
   Activation,
+  AwaitAdmission,
   ClusterInfo,
   ClusterNode,
   ClusterNodes,

@@ -84,6 +84,9 @@ const tpfKeys = new Set([
 // `releases.`); of TPF's `worker.` tree Capstan reads max-in-flight, lifecycle and `rest.`.
 const tpfPrefixes = ['dynamo.', 'sqs.', 'releases.', 'bundles.', 'worker.'];
 const orchestrator = 'pipeline.orchestrator.';
+// TPF keys outside `pipeline.orchestrator.` Capstan does not implement: the admission budget's
+// DynamoDB table (Capstan keeps the budget in its own store, docs/await-admission.md).
+const tpfOtherKeys = new Set(['pipeline.await-admission.store']);
 
 function classify(path: string, entries: readonly Entry[]): ConfigFile {
   const values: Record<string, FileValue> = {};
@@ -115,7 +118,9 @@ function classify(path: string, entries: readonly Entry[]): ConfigFile {
       continue;
     }
     const rest = key.startsWith(orchestrator) ? key.slice(orchestrator.length) : undefined;
-    const tpf = rest !== undefined && (tpfKeys.has(rest) || tpfPrefixes.some((p) => rest.startsWith(p)));
+    const tpf =
+      tpfOtherKeys.has(key) ||
+      (rest !== undefined && (tpfKeys.has(rest) || tpfPrefixes.some((p) => rest.startsWith(p))));
     if (key.startsWith('capstan.') || (rest !== undefined && !tpf)) {
       problems.push(`unknown setting '${key}' (${where})`);
     } else if (rest?.endsWith('admin-token') || rest?.endsWith('shared-secret')) {

@@ -1,5 +1,6 @@
 import type { EngineConfig } from '../coordinator/engine-config.ts';
 import { parseIsoDuration } from '../util/iso-duration.ts';
+import { awaitAdmissionConfigOf } from './await-admission-config.ts';
 import { loadConfig } from './load-config.ts';
 import type { Settings } from './settings.ts';
 
@@ -30,6 +31,7 @@ export function engineConfigOf(values: Settings, nodeId: string): EngineConfig {
     activeReleaseTtlMs: ms(values[`${p}releases.active-cache-ttl`]),
     stepTimeoutMs: ms(values['capstan.step-timeout']),
     maxItemsPerExecution: values['capstan.items.max-per-execution'],
+    awaitAdmission: awaitAdmissionConfigOf(values),
   };
 }
 

@@ -37,6 +37,13 @@ const secretRefList = z
     /^\s*$|^\s*[A-Za-z0-9._-]{1,64}=(env|file):[^,]+(\s*,\s*[A-Za-z0-9._-]{1,64}=(env|file):[^,]+)*\s*$/,
     'comma-separated keyId=env:NAME or keyId=file:/path',
   );
+/** Await admission budgets by step: `orders/approve=10,csv-payments/provider=250`. */
+const admissionBudgetList = z
+  .string()
+  .regex(
+    /^\s*$|^\s*[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+=[1-9][0-9]{0,6}(\s*,\s*[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+=[1-9][0-9]{0,6})*\s*$/,
+    'comma-separated <pipeline>/<step>=<n>, n from 1 to 9999999',
+  );
 const keyId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/);
 /** A gRPC target: `host:port`, the host a name, an IPv4 address or a bracketed IPv6 one. */
 const grpcEndpoint = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
@@ -438,6 +445,15 @@ export const settings = {
     env: [],
   },
   'capstan.awaits.transports.webhook.timeout': { schema: duration, default: 'PT10S', env: [] },
+  /**
+   * Await admission budgets by step, `<pipeline>/<step>=<n>` comma-separated: they win over
+   * the steps' own `admission` (docs/await-admission.md).
+   */
+  'capstan.awaits.admission': { schema: admissionBudgetList, default: '', env: [] },
+  /** TPF's switch of the durable await admission budget: every await step gets `pipeline.max-concurrency`. */
+  'pipeline.await-admission.enabled': { schema: bool, default: false, env: [] },
+  /** The budget of every await step without one of its own, while `pipeline.await-admission.enabled`. */
+  'pipeline.max-concurrency': { schema: int(1, 1_000_000), default: 128, env: [] },
   'pipeline.orchestrator.control-plane.enabled': { schema: bool, default: true, env: [] },
   /** Refuses to start without a remote worker protocol, and never runs segments in-process. */
   'pipeline.orchestrator.control-plane.require-remote-worker': { schema: bool, default: false, env: [] },

@@ -8,6 +8,7 @@ import type {
 import type {
   ExecutionListFilter,
   Leadership,
+  AwaitAdmissionRecord,
   PendingFilter,
   Store,
   StoreSignal,
@@ -40,6 +41,8 @@ import { NodePresence, nodeHeartbeatIntervalMs, type NodeList } from './node-pre
 import { buildInfo } from '../build/build-info.ts';
 import { StepRetryPolicies } from './step-retry-policies.ts';
 import { PinnedSteps } from './pinned-steps.ts';
+import { AwaitAdmissions, NO_ADMISSION_BUDGETS } from './await-admissions.ts';
+import { INTERACTION_API } from '../awaits/await-publication.ts';
 import { prepareSchema } from '../store/prepare-schema.ts';
 import { EndpointAllowList } from './workers/endpoint-allow-list.ts';
 import { WorkerRegistrationPolicy } from './workers/worker-registration-policy.ts';
@@ -182,6 +185,7 @@ export class Coordinator {
       ...deps,
       retryPolicies: this.#retryPolicies,
       pinnedSteps: new PinnedSteps(this.catalog),
+      admissions: new AwaitAdmissions(this.catalog, deps.config.awaitAdmission ?? NO_ADMISSION_BUDGETS),
       watch: this.#watch,
       lifecycle: this.#lifecycle,
       onPublication: () => void this.#relay(),
@@ -601,6 +605,11 @@ export class Coordinator {
     return this.store.listPendingInteractions(tenantId, filter);
   }
 
+  /** The tenant's await admission budgets in use: each step's limit, outstanding and waiting. */
+  awaitAdmission(tenantId: string): Promise<AwaitAdmissionRecord[]> {
+    return this.store.listAwaitAdmission(tenantId);
+  }
+
   async completeInteraction(
     tenantId: string,
     request: CompleteRequest,
@@ -639,6 +648,8 @@ export class Coordinator {
         recordAwait(this.#d.tracing, execution, outcome.interaction);
         this.#watch.changed(interaction.executionId);
         this.#dispatcher.wake();
+        // Under an admission budget the completion may have admitted a waiting request: relay it now.
+        if (interaction.transportType !== INTERACTION_API) void this.#relay();
         return { interaction: outcome.interaction, duplicate: false };
       case 'duplicate':
         return { interaction: outcome.interaction, duplicate: true };
@@ -648,6 +659,8 @@ export class Coordinator {
         throw new CapstanError('interaction_closed', `The interaction is ${outcome.interaction.status}.`);
       case 'deadline_passed':
         throw new CapstanError('interaction_deadline_passed');
+      case 'not_admitted':
+        throw new CapstanError('interaction_not_admitted');
       case 'not_found':
         throw new CapstanError('interaction_not_found');
     }
@@ -710,6 +723,8 @@ export class Coordinator {
       case 'cancelled':
         this.#dispatcher.abort(executionId);
         this.#watch.changed(executionId);
+        // A cancelled await under an admission budget may have admitted a waiting request.
+        void this.#relay();
         await this.#lifecycle.cancelled(outcome.execution, reason);
         return outcome.execution;
       case 'already_cancelled':

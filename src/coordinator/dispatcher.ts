@@ -16,6 +16,7 @@ import { dispatchHistory, dispatchRetryAt, type DispatchErrorCode } from './disp
 import type { ExecutionWatch } from './execution-watch.ts';
 import { idempotencyAttemptOf } from './idempotency-attempt.ts';
 import type { StepRetryPolicies } from './step-retry-policies.ts';
+import type { AwaitAdmissions } from './await-admissions.ts';
 import { stepAttemptOf, type AttemptCount } from '../domain/step-attempt.ts';
 import { FailureCode } from '../domain/failure-codes.ts';
 import type { LifecycleLog } from './lifecycle-log.ts';
@@ -45,6 +46,8 @@ export interface DispatcherDeps extends Pick<
   readonly retryPolicies?: StepRetryPolicies;
   /** The pinned release's steps: where items start and end (docs/items.md). Without it, no expansion. */
   readonly pinnedSteps?: PinnedSteps;
+  /** Each await step's admission budget; none (unbounded) when absent. */
+  readonly admissions?: AwaitAdmissions;
   /** Called after a commit that wrote an outbox publication, so it is relayed promptly. */
   readonly onPublication?: () => void;
   /** Called after a commit that made something due at `atMs` (a retry, an await deadline). */
@@ -321,6 +324,7 @@ export class Dispatcher {
         const s = result.suspension;
         const interactionId = random.uuid();
         const deadlineAtMs = nowMs + s.deadlineMs;
+        const admissionLimit = await this.#d.admissions?.limitOf(x, result.stepIndex);
         const interaction = {
           interactionId,
           correlationId: interactionId,
@@ -331,6 +335,7 @@ export class Dispatcher {
           group: s.group,
           transportType: s.transportType,
           deadlineAtMs,
+          ...(admissionLimit === undefined ? {} : { admissionLimit }),
         };
         // A broker or webhook transport's request is published through the outbox, committed with the park.
         const publication = awaitPublication(x, interaction);

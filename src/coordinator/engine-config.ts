@@ -1,5 +1,6 @@
 import type { RemoteOutcomeUnknownPolicy } from '../domain/remote-outcome-policy.ts';
 import type { RetryPolicy } from '../domain/retry-policy.ts';
+import type { AwaitAdmissionConfig } from './await-admissions.ts';
 
 export const IdempotencyPolicy = {
   OPTIONAL_CLIENT_KEY: 'OPTIONAL_CLIENT_KEY',
@@ -56,4 +57,6 @@ export interface EngineConfig extends RetryPolicy {
    * `items_limit_exceeded`, to the DLQ, so it can be re-driven once the limit is raised.
    */
   readonly maxItemsPerExecution: number;
+  /** Await admission budgets set by configuration (docs/await-admission.md); none when absent. */
+  readonly awaitAdmission?: AwaitAdmissionConfig;
 }

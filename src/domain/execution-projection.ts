@@ -124,7 +124,8 @@ export function applyJournalEvent(
         unitId: str(i.unitId),
         stepId: str(i.stepId),
         stepIndex: num(d.stepIndex),
-        status: 'WAITING',
+        // Held back by an admission budget: its deadline starts when it is admitted.
+        status: d.admission === 'WAITING' ? 'ADMISSION_WAITING' : 'WAITING',
         requestPayload: i.requestPayload,
         responsePayload: null,
         responseFingerprint: null,
@@ -137,6 +138,15 @@ export function applyJournalEvent(
         createdAtMs: event.atMs,
         updatedAtMs: event.atMs,
       });
+      break;
+    }
+    case E.INTERACTION_ADMITTED: {
+      const interaction = state.interactions.get(str(d.interactionId));
+      if (interaction) {
+        interaction.status = 'WAITING';
+        interaction.deadlineAtMs = num(d.deadlineAtMs);
+        interaction.updatedAtMs = event.atMs;
+      }
       break;
     }
     case E.INTERACTION_COMPLETED: {
@@ -194,7 +204,7 @@ export function applyJournalEvent(
       x.leaseEpoch = num(d.leaseEpoch);
       terminal('CANCELLED');
       for (const interaction of state.interactions.values()) {
-        if (interaction.status === 'WAITING') {
+        if (interaction.status === 'WAITING' || interaction.status === 'ADMISSION_WAITING') {
           interaction.status = 'CANCELLED';
           interaction.updatedAtMs = event.atMs;
         }

@@ -52,9 +52,13 @@ export const DlqReason = {
 export type DlqReason = (typeof DlqReason)[keyof typeof DlqReason];
 
 /**
- * Interaction states. WAITING while open; COMPLETED, TIMED_OUT and CANCELLED are terminal.
+ * Interaction states. WAITING while open (its request is out, its deadline runs);
+ * ADMISSION_WAITING while an await admission budget holds it back (no request out, no deadline
+ * yet, not completable; see docs/await-admission.md); COMPLETED, TIMED_OUT and CANCELLED are
+ * terminal.
  */
 export const InteractionStatus = {
+  ADMISSION_WAITING: 'ADMISSION_WAITING',
   WAITING: 'WAITING',
   COMPLETED: 'COMPLETED',
   TIMED_OUT: 'TIMED_OUT',

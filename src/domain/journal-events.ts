@@ -9,6 +9,8 @@ export const JournalEventType = {
   STEP_COMPLETED: 'step_completed',
   SUCCEEDED: 'succeeded',
   SUSPENDED: 'suspended',
+  /** An interaction held back by its step's admission budget was admitted: its request goes out now. */
+  INTERACTION_ADMITTED: 'interaction_admitted',
   INTERACTION_COMPLETED: 'interaction_completed',
   RETRY_SCHEDULED: 'retry_scheduled',
   MOVED_TO_DLQ: 'moved_to_dlq',

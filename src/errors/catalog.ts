@@ -73,6 +73,10 @@ export const errorCatalog = {
   },
   interaction_closed: { status: 409, message: 'The interaction is no longer open (timed out or cancelled).' },
   interaction_deadline_passed: { status: 409, message: "The interaction's deadline has passed." },
+  interaction_not_admitted: {
+    status: 409,
+    message: "The interaction waits for its step's admission budget: its request is not out yet.",
+  },
   execution_state_conflict: {
     status: 409,
     message: 'The execution is not in a state that allows this operation.',

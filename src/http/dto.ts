@@ -1,5 +1,6 @@
 import type {
   Activation,
+  AwaitAdmission,
   Completion,
   ExecutionStatus as ExecutionStatusBody,
   ExecutionStatusName,
@@ -14,6 +15,7 @@ import type {
 import type { WorkerRecord } from '../coordinator/workers/worker-lifecycle.ts';
 import { parkedFor } from '../domain/parking.ts';
 import type { PipelineSummaryRecord } from '../store/pipeline-summaries.ts';
+import type { AwaitAdmissionRecord } from '../store/store-port.ts';
 import type {
   ExecutionRecord,
   InteractionRecord,
@@ -139,6 +141,17 @@ export function interactionDto(i: InteractionRecord): Interaction {
     deadlineEpochMs: i.deadlineAtMs,
     createdAtEpochMs: i.createdAtMs,
     updatedAtEpochMs: i.updatedAtMs,
+  };
+}
+
+/** One await admission scope of a tenant (`GET …/awaits/admission`). */
+export function awaitAdmissionDto(a: AwaitAdmissionRecord): AwaitAdmission[number] {
+  return {
+    pipelineId: a.pipelineId,
+    stepId: a.stepId,
+    limit: a.limit,
+    outstanding: a.outstanding,
+    waiting: a.waiting,
   };
 }
 

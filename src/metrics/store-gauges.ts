@@ -64,6 +64,28 @@ export function registerStoreGauges(
     },
   });
   new Gauge({
+    name: 'capstan_await_outstanding',
+    help: 'Await interactions admitted by their step\'s admission budget and not yet ended, by tenant, pipeline and step (never above the budget).',
+    labelNames: ['tenant', 'pipeline', 'step'],
+    registers,
+    collect() {
+      this.reset();
+      for (const a of snapshot()?.counts.admission ?? [])
+        this.set({ tenant: a.tenantId, pipeline: a.pipelineId, step: a.stepId }, a.outstanding);
+    },
+  });
+  new Gauge({
+    name: 'capstan_await_admission_waiting',
+    help: 'Await interactions ADMISSION_WAITING: held back by their step\'s admission budget, by tenant, pipeline and step.',
+    labelNames: ['tenant', 'pipeline', 'step'],
+    registers,
+    collect() {
+      this.reset();
+      for (const a of snapshot()?.counts.admission ?? [])
+        this.set({ tenant: a.tenantId, pipeline: a.pipelineId, step: a.stepId }, a.waiting);
+    },
+  });
+  new Gauge({
     name: 'capstan_active_release_info',
     help: 'The release active for each tenant and pipeline (value 1).',
     labelNames: ['tenant', 'pipeline', 'release'],

@@ -28,6 +28,11 @@ export interface ContractStep {
     readonly deadlineMs: number;
     readonly group: string | null;
     readonly assignee: string | null;
+    /**
+     * The admission budget (docs/await-admission.md), present only when the step sets one, so
+     * a contract without budgets (and its version) is as it was before steps could set one.
+     */
+    readonly admission?: number;
   };
 }
 
@@ -96,6 +101,7 @@ function contractStep(step: PipelineStep, index: number): ContractStep {
       deadlineMs: step.deadlineMs,
       group: step.group ?? null,
       assignee: step.assignee ?? null,
+      ...(step.admission === undefined ? {} : { admission: step.admission }),
     },
   };
 }

@@ -40,6 +40,8 @@ export interface AwaitStep {
   /** Builds the interaction's request payload from the step's input. */
   readonly request: (input: unknown, ctx: StepContext) => unknown;
   readonly dlq: boolean;
+  /** The admission budget: see `AwaitOptions.admission`; undefined = unbounded. */
+  readonly admission: number | undefined;
 }
 
 /**
@@ -149,6 +151,13 @@ export interface AwaitOptions<In, Res extends z.ZodType> {
   /** The request payload shown to whoever answers; defaults to the step's input. */
   readonly request?: (input: In, ctx: StepContext) => unknown;
   readonly dlq?: boolean;
+  /**
+   * The admission budget: at most this many of the step's interactions outstanding at once
+   * per tenant (requests out, not yet answered, timed out or cancelled). The others wait,
+   * durably and in order, without a request out or a deadline running, until one ends
+   * (docs/await-admission.md). `capstan.awaits.admission.<pipeline>.<step>` overrides it.
+   */
+  readonly admission?: number;
 }
 
 /** The built-in transports, or the name of another one a coordinator is given. */
@@ -198,6 +207,14 @@ export function pipelineShapeProblem(
   if (options.complete && expand !== undefined && expand === steps.length - 1)
     return `the pipeline ends with expand step '${steps[expand]?.id ?? steps[expand]?.stepId ?? expand}'; add a step for its items`;
   return undefined;
+}
+
+/** A budget admits at least one interaction, or nothing would ever go out. */
+export function admissionBudget(admission: number | undefined, id: string): number | undefined {
+  if (admission === undefined) return undefined;
+  if (!Number.isSafeInteger(admission) || admission < 1)
+    throw new Error(`await step ${id}: admission must be a whole number of at least 1`);
+  return admission;
 }
 
 const STEP_ID = /^[a-z0-9][a-z0-9._-]{0,127}$/i;
@@ -253,6 +270,7 @@ export class PipelineBuilder<Current, Input = unknown> implements Pipeline {
       assignee: options.assignee,
       request: (options.request as AwaitStep['request'] | undefined) ?? ((input) => input),
       dlq: options.dlq ?? true,
+      admission: admissionBudget(options.admission, id),
     };
     return this.#with(step);
   }

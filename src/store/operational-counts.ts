@@ -1,3 +1,5 @@
+import type { AwaitAdmissionRecord } from './store-port.ts';
+
 /**
  * What an operator's dashboard reads from the store at each scrape: grouped counts and the
  * oldest instants, never rows. Every statement is an aggregate over an index (or a small
@@ -33,6 +35,8 @@ export interface OperationalCounts {
   }[];
   /** Worker lifecycle records by state, as `WorkerLifecycle` derives it. */
   readonly workers: readonly { readonly state: string; readonly count: number }[];
+  /** Await admission budgets in use, every tenant's (`Store.listAwaitAdmission`). */
+  readonly admission: readonly AwaitAdmissionRecord[];
 }
 
 export const EXECUTION_STATUS_COUNTS_SQL = `SELECT tenant_id, pipeline_id, status, COUNT(*) AS n
@@ -74,7 +78,7 @@ export interface OperationalRows {
 }
 
 /** The rows of the statements above as counts (PostgreSQL answers COUNT as a bigint string). */
-export function operationalCountsOf(r: OperationalRows): OperationalCounts {
+export function operationalCountsOf(r: OperationalRows): Omit<OperationalCounts, 'admission'> {
   return {
     executions: r.executions.map((x) => ({
       tenantId: x.tenant_id,

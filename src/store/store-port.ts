@@ -133,6 +133,12 @@ export interface NewInteraction {
   readonly group: string | null;
   readonly transportType: string;
   readonly deadlineAtMs: number;
+  /**
+   * The step's await admission budget (docs/await-admission.md): at most this many of its
+   * interactions outstanding per tenant and pipeline. Over it the interaction is parked
+   * ADMISSION_WAITING, with no publication and no deadline, until a release admits it.
+   */
+  readonly admissionLimit?: number | undefined;
 }
 
 /** Parks an execution at an await step (see `ExecutionCommands.suspend`). */
@@ -281,6 +287,8 @@ export type CompletionOutcome =
   | { readonly kind: 'conflict'; readonly interaction: InteractionRecord }
   | { readonly kind: 'closed'; readonly interaction: InteractionRecord }
   | { readonly kind: 'deadline_passed'; readonly interaction: InteractionRecord }
+  /** Held back by its step's admission budget: its request is not out yet, so nothing can answer it. */
+  | { readonly kind: 'not_admitted'; readonly interaction: InteractionRecord }
   | { readonly kind: 'not_found' };
 
 export type RedriveOutcome =
@@ -319,6 +327,8 @@ export interface ExecutionQueries {
     ref: { interactionId: string } | { correlationId: string },
   ): Promise<InteractionRecord | undefined>;
   listPendingInteractions(tenantId: string, filter: PendingFilter): Promise<InteractionRecord[]>;
+  /** The await admission budgets in use, of one tenant or (undefined) of all, by scope. */
+  listAwaitAdmission(tenantId: string | undefined): Promise<AwaitAdmissionRecord[]>;
   readJournal(executionId: string, afterSeq: number, limit: number): Promise<JournalEvent[]>;
   /** The earliest instant anything falls due: queued work, a lease expiry or a deadline. */
   nextWakeAtMs(): Promise<number | undefined>;
@@ -332,6 +342,19 @@ export interface ExecutionQueries {
    * releases some worker must keep hosting (read at start, not on a hot path).
    */
   listLiveReleases(): Promise<LiveRelease[]>;
+}
+
+/** One await admission scope: a step of a pipeline in a tenant, its budget and its queue. */
+export interface AwaitAdmissionRecord {
+  readonly tenantId: string;
+  readonly pipelineId: string;
+  readonly stepId: string;
+  /** The budget as the latest park under it set it. */
+  readonly limit: number;
+  /** Interactions admitted and not yet ended: never above `limit`. */
+  readonly outstanding: number;
+  /** Interactions ADMISSION_WAITING, admitted oldest first as `outstanding` falls. */
+  readonly waiting: number;
 }
 
 /** Filters of `listExecutions`; every one given narrows the list (they are ANDed). */

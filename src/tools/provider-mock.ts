@@ -53,6 +53,10 @@ export class ProviderMock {
   #burstTimer: NodeJS.Timeout | undefined;
   /** Requests answered so far, by interaction id (a redelivered request is answered again). */
   readonly answered = new Map<string, unknown>();
+  /** Requests received and not answered yet: what the coordinator has outstanding here. */
+  readonly #open = new Set<string>();
+  /** The most requests this provider held unanswered at once (an admission budget bounds it). */
+  maxConcurrent = 0;
 
   constructor(options: ProviderMockOptions) {
     this.#o = options;
@@ -69,22 +73,37 @@ export class ProviderMock {
         this.#logger.warn({ reason: (error as Error).message }, 'provider mock: request dropped');
         return 'ack';
       }
-      await this.#pause(this.#o.delayMs ?? 0);
-      if (this.#stopping) return 'retry';
-      const rejected = this.#random.next() < (this.#o.rejectProbability ?? 0);
-      const response = (this.#o.answer ?? defaultAnswer)(request, rejected);
-      const completion = encodeJson({
-        kind: 'capstan.await.completion',
-        tenantId: request.tenantId,
-        interactionId: request.interactionId,
-        correlationId: request.correlationId,
-        response,
-        actor: 'provider-mock',
-      });
-      await this.#send(completion, `completion:${request.interactionId}`);
-      this.answered.set(request.interactionId, response);
-      return 'ack';
+      this.#open.add(request.interactionId);
+      this.maxConcurrent = Math.max(this.maxConcurrent, this.#open.size);
+      try {
+        return await this.#answer(request);
+      } finally {
+        this.#open.delete(request.interactionId);
+      }
     });
+  }
+
+  /** Requests received and not answered yet, now. */
+  get concurrent(): number {
+    return this.#open.size;
+  }
+
+  async #answer(request: AwaitRequestMessage): Promise<'ack' | 'retry'> {
+    await this.#pause(this.#o.delayMs ?? 0);
+    if (this.#stopping) return 'retry';
+    const rejected = this.#random.next() < (this.#o.rejectProbability ?? 0);
+    const response = (this.#o.answer ?? defaultAnswer)(request, rejected);
+    const completion = encodeJson({
+      kind: 'capstan.await.completion',
+      tenantId: request.tenantId,
+      interactionId: request.interactionId,
+      correlationId: request.correlationId,
+      response,
+      actor: 'provider-mock',
+    });
+    await this.#send(completion, `completion:${request.interactionId}`);
+    this.answered.set(request.interactionId, response);
+    return 'ack';
   }
 
   /** Releases held answers, stops consuming and closes the link. */

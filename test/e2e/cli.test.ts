@@ -122,6 +122,7 @@ const API_COMMANDS = [
   'cancel',
   'pending',
   'complete',
+  'awaits admission',
   'redrive',
   'release register',
   'release activate',

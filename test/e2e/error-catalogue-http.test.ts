@@ -27,6 +27,8 @@ const notReachableOverHttpYet = {
     "a worker's answer to a caller that hung up mid-segment, which nobody reads; the coordinator records an unknown outcome",
   interaction_deadline_passed:
     'only between a deadline and the maintenance pass that times the interaction out (it is scheduled for that instant); the example waits 30 minutes',
+  interaction_not_admitted:
+    'needs an await step with an admission budget and more parked executions than it admits: test/e2e/await-admission.test.ts provokes it over HTTP',
   internal_error:
     'the answer to a coordinator fault (a bug): no well-formed or malformed request should cause one',
   store_unavailable:

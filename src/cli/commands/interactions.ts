@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Interaction } from '../../client/index.ts';
+import type { AwaitAdmission, Interaction } from '../../client/index.ts';
 import { clientFrom, type ConnectionFlags } from '../connection.ts';
 import { apiCommand } from '../api-command.ts';
 import { integer, jsonArgument } from '../arguments.ts';
@@ -17,7 +17,15 @@ const pendingColumns: Column<Interaction>[] = [
   { header: 'request', value: (i) => i.requestPayload, max: 100 },
 ];
 
-/** pending, complete: the await inbox (control plane, operator token). */
+const admissionColumns: Column<AwaitAdmission[number]>[] = [
+  { header: 'pipeline', value: (a) => a.pipelineId },
+  { header: 'step', value: (a) => a.stepId },
+  { header: 'limit', value: (a) => a.limit },
+  { header: 'outstanding', value: (a) => a.outstanding },
+  { header: 'waiting', value: (a) => a.waiting },
+];
+
+/** pending, complete, awaits admission: the await inbox and its budgets (control plane, operator token). */
 export function interactionCommands(program: Command): void {
   apiCommand(program, 'pending', 'List open interactions (the await inbox), oldest first')
     .option('--assignee <assignee>', 'only interactions assigned to this person')
@@ -69,4 +77,14 @@ export function interactionCommands(program: Command): void {
         );
       },
     );
+
+  const awaits = program.command('awaits').description('Await steps: their admission budgets');
+  apiCommand(
+    awaits,
+    'admission',
+    'Admission budgets of await steps: the limit, the requests outstanding and those waiting',
+  ).action(async (options: Flags) => {
+    const rows = await clientFrom(options).awaitAdmission();
+    print(options, rows, () => renderTable(rows, admissionColumns));
+  });
 }

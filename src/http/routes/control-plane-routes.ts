@@ -13,6 +13,7 @@ import {
   executionStatusSchema,
   historyPageSchema,
   interactionsSchema,
+  awaitAdmissionSchema,
   completionSchema,
   pipelineSummariesSchema,
   submittedSchema,
@@ -21,6 +22,7 @@ import {
   type HistoryPage,
 } from '../../api-schema/index.ts';
 import {
+  awaitAdmissionDto,
   completionDto,
   executionStatusDto,
   historyEventDto,
@@ -177,6 +179,13 @@ const schemas = {
     params: tenantParams,
     querystring: pendingQuery,
     response: { 200: interactionsSchema },
+  },
+  admission: {
+    summary: 'Await admission budgets',
+    description:
+      'For each await step with an admission budget: the budget, the interactions outstanding (never above it) and those waiting to be admitted.',
+    params: tenantParams,
+    response: { 200: awaitAdmissionSchema },
   },
   complete: {
     summary: 'Complete a pending interaction',
@@ -337,6 +346,11 @@ export async function controlPlaneRoutes(
     const tenantId = tenantOf(parseOr400(tenantParams, request.params, 'path').tenantId);
     const q = parseOr400(pendingQuery, request.query, 'query');
     return (await coordinator.pendingInteractions(tenantId, q)).map(interactionDto);
+  });
+
+  app.get(`${base}/awaits/admission`, { config: surface, schema: schemas.admission }, async (request) => {
+    const tenantId = tenantOf(parseOr400(tenantParams, request.params, 'path').tenantId);
+    return (await coordinator.awaitAdmission(tenantId)).map(awaitAdmissionDto);
   });
 
   app.post(

@@ -1,6 +1,7 @@
 import { JournalEventType } from '../../domain/journal-events.ts';
 import type { CompletionOutcome, Store } from '../store-port.ts';
 import { interactionFromRow, toJson, type InteractionRow } from '../rows.ts';
+import { releaseAdmissions } from './admission.ts';
 import type { CommandKind } from './group-commit.ts';
 import { row, rows, type Db } from './sql.ts';
 
@@ -91,6 +92,12 @@ export const completions: CommandKind<CompleteCommand, CompletionOutcome> = {
         throw new Error(`execution ${updated.execution_id} is not parked on await unit ${updated.unit_id}`);
       outcomes.push({ kind: 'completed', interaction: interactionFromRow(updated) });
     }
+    // Completed interactions under an admission budget give their place to the next waiting one.
+    await releaseAdmissions(
+      db,
+      outcomes.flatMap((o) => (o.kind === 'completed' ? [o.interaction.interactionId] : [])),
+      Math.max(...cs.map((c) => c.nowMs)),
+    );
     return outcomes;
   },
 };
@@ -114,6 +121,7 @@ async function whyNotCompleted(db: Db, c: CompleteCommand): Promise<CompletionOu
       interaction,
     };
   }
+  if (interaction.status === 'ADMISSION_WAITING') return { kind: 'not_admitted', interaction };
   if (interaction.status !== 'WAITING') return { kind: 'closed', interaction };
   if (interaction.deadlineAtMs <= c.nowMs) return { kind: 'deadline_passed', interaction };
   // Open and in time, yet the guard missed it: it was not committed yet when the guard ran.

@@ -7,6 +7,7 @@ import {
   type ExpiredLeaseRow,
   type InteractionRow,
 } from '../rows.ts';
+import { releaseAdmissions } from './admission.ts';
 import { stillLeads } from './leadership.ts';
 import { applyFailure } from './segment-commands.ts';
 import { exec, row, rows, type Db } from './sql.ts';
@@ -88,6 +89,7 @@ export async function timeOutInteraction(
       `execution ${interaction.execution_id} is not parked on await unit ${interaction.unit_id}`,
     );
   }
+  await releaseAdmissions(db, [interaction.interaction_id], c.nowMs);
   return true;
 }
 

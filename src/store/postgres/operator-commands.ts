@@ -2,10 +2,11 @@ import { isTerminal } from '../../domain/execution-status.ts';
 import { JournalEventType } from '../../domain/journal-events.ts';
 import type { CancelOutcome, RedriveOutcome, Store } from '../store-port.ts';
 import { attemptOffsetAfterRedrive } from '../../domain/step-attempt.ts';
+import { lockEntriesOf, releaseAdmissions } from './admission.ts';
 import { appendEvent } from './journal.ts';
 import { cancelOpenItems, reopenItem, settleItem } from './item-commands.ts';
 import { executionFromRow, type ExecutionRow } from '../rows.ts';
-import { exec, row, type Db } from './sql.ts';
+import { row, rows, type Db } from './sql.ts';
 
 /**
  * Reads the execution and locks its row until the command's transaction ends, so the decision
@@ -60,6 +61,8 @@ export async function cancel(
   db: Db,
   c: { tenantId: string; executionId: string; reason: string; nowMs: number; expiresAtMs: number },
 ): Promise<CancelOutcome> {
+  // The admission entry first, then the execution: the order an admission takes them in.
+  await lockEntriesOf(db, c.executionId);
   const current = await readForUpdate(db, c.tenantId, c.executionId);
   if (!current) return { kind: 'not_found' };
   const execution = executionFromRow(current);
@@ -83,10 +86,10 @@ export async function cancel(
   );
   if (!updated) throw new Error(`execution ${c.executionId} changed during cancel`);
   await settleItem(db, execution.parentExecutionId, true, c.nowMs);
-  await exec(
+  const ended = await rows<{ interaction_id: string }>(
     db,
     `UPDATE await_interactions SET status = 'CANCELLED', updated_at = @nowMs
-     WHERE execution_id = @executionId AND status = 'WAITING'`,
+     WHERE execution_id = @executionId AND status IN ('WAITING', 'ADMISSION_WAITING') RETURNING interaction_id`,
     { nowMs: c.nowMs, executionId: c.executionId },
   );
   await appendEvent(db, c.executionId, updated.version, JournalEventType.CANCELLED, c.nowMs, {
@@ -95,5 +98,11 @@ export async function cancel(
     leaseEpoch: updated.lease_epoch,
     expiresAtMs: c.expiresAtMs,
   });
+  // After its own event: admitting another execution's interaction journals on that one.
+  await releaseAdmissions(
+    db,
+    ended.map((e) => e.interaction_id),
+    c.nowMs,
+  );
   return { kind: 'cancelled', execution: executionFromRow(updated) };
 }

@@ -6,6 +6,7 @@ import type { Store } from '../store-port.ts';
 import { claimDue, wakeParked } from './claim.ts';
 import { PgGroupCommit } from './group-commit.ts';
 import { assertSynchronousCommit, connectionConfig } from './durable-connection.ts';
+import { listAwaitAdmission } from './admission.ts';
 import { completions } from './interaction-commands.ts';
 import { acquireLeadership, getLeadership, releaseLeadership } from './leadership.ts';
 import * as nodes from './node-registry.ts';
@@ -260,6 +261,7 @@ export class PostgresStore implements Store {
   };
   listPendingInteractions: Store['listPendingInteractions'] = (tenantId, filter) =>
     q.listPendingInteractions(this.#pool, tenantId, filter);
+  listAwaitAdmission: Store['listAwaitAdmission'] = (tenantId) => listAwaitAdmission(this.#pool, tenantId);
   readJournal: Store['readJournal'] = (id, afterSeq, limit) => q.readJournal(this.#pool, id, afterSeq, limit);
   nextWakeAtMs: Store['nextWakeAtMs'] = () => q.nextWakeAtMs(this.#pool);
   listExecutions: Store['listExecutions'] = (tenantId, filter) =>
@@ -312,18 +314,19 @@ export class PostgresStore implements Store {
   rebuildProjections: Store['rebuildProjections'] = () => this.#write((db) => rebuildProjections(db));
   snapshotProjections: Store['snapshotProjections'] = () => snapshotProjections(this.#pool);
 
-  /** Six aggregates on the pool, side by side: a scrape waits for the slowest, not their sum. */
+  /** Seven aggregates on the pool, side by side: a scrape waits for the slowest, not their sum. */
   operationalCounts: Store['operationalCounts'] = async (nowMs, staleBeforeMs) => {
     const all = (sql: string, params: object = {}) => rows(this.#pool, sql, params);
-    const [executions, due, pending, active, activations, workers] = await Promise.all([
+    const [executions, due, pending, active, activations, workers, admission] = await Promise.all([
       all(oc.EXECUTION_STATUS_COUNTS_SQL),
       all(oc.DUE_WORK_SQL, { nowMs }),
       all(oc.PENDING_INTERACTIONS_SQL),
       all(oc.ACTIVE_RELEASES_SQL),
       all(oc.ACTIVATION_COUNTS_SQL),
       all(oc.WORKER_STATE_COUNTS_SQL, { staleBeforeMs }),
+      listAwaitAdmission(this.#pool, undefined),
     ]);
-    return oc.operationalCountsOf({
+    const counts = oc.operationalCountsOf({
       executions,
       due: due[0],
       pending: pending[0],
@@ -331,6 +334,7 @@ export class PostgresStore implements Store {
       activations,
       workers,
     } as unknown as oc.OperationalRows);
+    return { ...counts, admission };
   };
   observeCommits: Store['observeCommits'] = (observer) => this.#writer.observers.add(observer);
 }

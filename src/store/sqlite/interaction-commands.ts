@@ -1,5 +1,6 @@
 import { JournalEventType } from '../../domain/journal-events.ts';
 import type { CompletionOutcome, Store } from '../store-port.ts';
+import { releaseAdmissions } from './admission.ts';
 import { appendEvent } from './journal.ts';
 import { interactionFromRow, toJson, type InteractionRow } from '../rows.ts';
 import { writeStepOutput } from './segment-commands.ts';
@@ -25,6 +26,7 @@ export function completeInteraction(
       interaction,
     };
   }
+  if (interaction.status === 'ADMISSION_WAITING') return { kind: 'not_admitted', interaction };
   if (interaction.status !== 'WAITING') return { kind: 'closed', interaction };
   if (interaction.deadlineAtMs <= c.nowMs) return { kind: 'deadline_passed', interaction };
 
@@ -64,5 +66,6 @@ export function completeInteraction(
       actor: c.actor,
     },
   );
+  releaseAdmissions(sql, [c.interactionId], c.nowMs);
   return { kind: 'completed', interaction: interactionFromRow(updated) };
 }

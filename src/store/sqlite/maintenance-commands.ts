@@ -9,6 +9,7 @@ import {
 } from '../rows.ts';
 import { stillLeads } from './leadership.ts';
 import { applyFailure } from './segment-commands.ts';
+import { releaseAdmissions } from './admission.ts';
 import type { Statements } from './statements.ts';
 import { FailureCode } from '../../domain/failure-codes.ts';
 
@@ -80,6 +81,7 @@ export function timeOutInteraction(sql: Statements, c: Parameters<Store['timeOut
       `execution ${interaction.execution_id} is not parked on await unit ${interaction.unit_id}`,
     );
   }
+  releaseAdmissions(sql, [interaction.interaction_id], c.nowMs);
   return true;
 }
 

@@ -2,6 +2,7 @@ import { isTerminal } from '../../domain/execution-status.ts';
 import { JournalEventType } from '../../domain/journal-events.ts';
 import type { CancelOutcome, RedriveOutcome, Store } from '../store-port.ts';
 import { attemptOffsetAfterRedrive } from '../../domain/step-attempt.ts';
+import { releaseAdmissions } from './admission.ts';
 import { appendEvent } from './journal.ts';
 import { cancelOpenItems, reopenItem, settleItem } from './item-commands.ts';
 import { executionFromRow, type ExecutionRow } from '../rows.ts';
@@ -78,16 +79,23 @@ export function cancel(
     .get(c.expiresAtMs, c.nowMs, items, items, c.executionId, execution.version) as ExecutionRow | undefined;
   if (!row) throw new Error(`execution ${c.executionId} changed during cancel`);
   settleItem(sql, execution.parentExecutionId, true, c.nowMs);
-  sql
+  const ended = sql
     .get(
-      `UPDATE await_interactions SET status = 'CANCELLED', updated_at = ? WHERE execution_id = ? AND status = 'WAITING'`,
+      `UPDATE await_interactions SET status = 'CANCELLED', updated_at = ?
+       WHERE execution_id = ? AND status IN ('WAITING', 'ADMISSION_WAITING') RETURNING interaction_id`,
     )
-    .run(c.nowMs, c.executionId);
+    .all(c.nowMs, c.executionId) as { interaction_id: string }[];
   appendEvent(sql, c.executionId, row.version, JournalEventType.CANCELLED, c.nowMs, {
     previousStatus: execution.status,
     reason: c.reason,
     leaseEpoch: row.lease_epoch,
     expiresAtMs: c.expiresAtMs,
   });
+  // After its own event: admitting another execution's interaction journals on that one.
+  releaseAdmissions(
+    sql,
+    ended.map((e) => e.interaction_id),
+    c.nowMs,
+  );
   return { kind: 'cancelled', execution: executionFromRow(row) };
 }

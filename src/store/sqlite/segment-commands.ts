@@ -9,6 +9,8 @@ import type {
   StepFailure,
   SuspendCommand,
 } from '../store-port.ts';
+import { admissionMarker } from '../admission.ts';
+import { admitOrHold } from './admission.ts';
 import { appendEvent, enqueuePublication } from './journal.ts';
 import { expand, settleItem } from './item-commands.ts';
 import { failureUpdate, type FailureCommand } from '../failure-update.ts';
@@ -72,15 +74,31 @@ export function suspend(sql: Statements, c: SuspendCommand): boolean {
     .get(
       `UPDATE executions SET status = 'WAITING_EXTERNAL', await_unit_id = @unitId, lease_owner = NULL,
          lease_expires_at = NULL, next_due_at = NULL, version = version + 1, updated_at = @nowMs
-       WHERE ${FENCED} RETURNING version, tenant_id`,
+       WHERE ${FENCED} RETURNING version, tenant_id, pipeline_id`,
     )
-    .get({ ...c, unitId: i.unitId }) as { version: number; tenant_id: string } | undefined;
+    .get({ ...c, unitId: i.unitId }) as
+    { version: number; tenant_id: string; pipeline_id: string } | undefined;
   if (!row) return false;
+  // Under an admission budget the park is admitted (its request goes out) or held back.
+  const admitted =
+    i.admissionLimit === undefined
+      ? undefined
+      : admitOrHold(sql, {
+          tenantId: row.tenant_id,
+          pipelineId: row.pipeline_id,
+          stepId: i.stepId,
+          executionId: c.executionId,
+          interactionId: i.interactionId,
+          limit: i.admissionLimit,
+          deadlineMs: i.deadlineAtMs - c.nowMs,
+          publication: c.publication,
+          nowMs: c.nowMs,
+        });
   sql
     .get(
       `INSERT INTO await_interactions (interaction_id, tenant_id, execution_id, unit_id, correlation_id, step_id,
          step_index, status, request_json, assignee, group_name, transport_type, deadline_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'WAITING', ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(
       i.interactionId,
@@ -90,6 +108,7 @@ export function suspend(sql: Statements, c: SuspendCommand): boolean {
       i.correlationId,
       i.stepId,
       c.stepIndex,
+      admitted === false ? 'ADMISSION_WAITING' : 'WAITING',
       JSON.stringify(i.requestPayload ?? null),
       i.assignee,
       i.group,
@@ -101,9 +120,11 @@ export function suspend(sql: Statements, c: SuspendCommand): boolean {
   appendEvent(sql, c.executionId, row.version, JournalEventType.SUSPENDED, c.nowMs, {
     stepIndex: c.stepIndex,
     interaction: { ...i, requestPayload: i.requestPayload ?? null },
+    ...(admitted === undefined ? {} : { admission: admissionMarker(admitted) }),
   });
-  // The await request is published only if the park commits, and then surely (the outbox).
-  enqueuePublication(sql, c.publication, c.nowMs);
+  // The await request is published only if the park commits, and then surely (the outbox);
+  // a held-back one only once it is admitted.
+  if (admitted !== false) enqueuePublication(sql, c.publication, c.nowMs);
   return true;
 }
 

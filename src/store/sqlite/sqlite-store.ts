@@ -2,6 +2,7 @@ import { dirname } from 'node:path';
 import type { Store } from '../store-port.ts';
 import { claimDue, wakeParked } from './claim.ts';
 import { SqliteGroupCommit } from './group-commit.ts';
+import { listAwaitAdmission } from './admission.ts';
 import { completeInteraction } from './interaction-commands.ts';
 import { acquireLeadership, getLeadership, releaseLeadership } from './leadership.ts';
 import { listExecutions } from './list-executions.ts';
@@ -178,6 +179,8 @@ export class SqliteStore implements Store {
     q.findInteraction(this.#sql, tenantId, ref);
   listPendingInteractions: Store['listPendingInteractions'] = async (tenantId, filter) =>
     q.listPendingInteractions(this.#sql, tenantId, filter);
+  listAwaitAdmission: Store['listAwaitAdmission'] = async (tenantId) =>
+    listAwaitAdmission(this.#sql, tenantId);
   readJournal: Store['readJournal'] = async (id, afterSeq, limit) =>
     q.readJournal(this.#sql, id, afterSeq, limit);
   nextWakeAtMs: Store['nextWakeAtMs'] = async () => q.nextWakeAtMs(this.#sql);
@@ -217,7 +220,7 @@ export class SqliteStore implements Store {
 
   operationalCounts: Store['operationalCounts'] = async (nowMs, staleBeforeMs) => {
     const all = (sql: string, params: object = {}) => this.#sql.get(sql).all(params);
-    return oc.operationalCountsOf({
+    const counts = oc.operationalCountsOf({
       executions: all(oc.EXECUTION_STATUS_COUNTS_SQL),
       due: all(oc.DUE_WORK_SQL, { nowMs })[0],
       pending: all(oc.PENDING_INTERACTIONS_SQL)[0],
@@ -225,6 +228,7 @@ export class SqliteStore implements Store {
       activations: all(oc.ACTIVATION_COUNTS_SQL),
       workers: all(oc.WORKER_STATE_COUNTS_SQL, { staleBeforeMs }),
     } as unknown as oc.OperationalRows);
+    return { ...counts, admission: listAwaitAdmission(this.#sql, undefined) };
   };
   observeCommits: Store['observeCommits'] = (observer) => this.#writer.observers.add(observer);
 }
