@@ -14,6 +14,7 @@ import { brokerNames, openBrokerLink, type BrokerName } from '../../src/config/b
 import { loadConfig } from '../../src/config/load-config.ts';
 import { silentLogger } from '../../src/runtime/logger.ts';
 import { spawnProcess, type SpawnedProcess } from '../../src/tools/spawned-process.ts';
+import { coordinatorNodeFlags } from '../../bench/lib/process-resources.ts';
 import { generatePayments, readRows } from './payments-csv.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -98,6 +99,8 @@ export async function startCsvPayments(options: CsvPaymentsOptions): Promise<Csv
     const serve = spawnProcess(
       process.execPath,
       [
+        // CAPSTAN_BENCH_NODE_FLAGS (e.g. --cpu-prof) reaches the coordinator, as in `npm run bench`.
+        ...coordinatorNodeFlags(),
         BIN,
         'serve',
         '--host',
@@ -175,7 +178,13 @@ export async function startCsvPayments(options: CsvPaymentsOptions): Promise<Csv
       const seconds = (performance.now() - startedAt) / 1000;
       if (status.status !== 'SUCCEEDED')
         throw new Error(`the execution ended ${status.status}: ${JSON.stringify(status.error ?? status)}`);
-      const result = status.result as { rows: number; approved: number; rejected: number; failed: number };
+      const { result } = await client.result<{
+        rows: number;
+        approved: number;
+        rejected: number;
+        failed: number;
+      }>(submitted.executionId);
+      if (!result) throw new Error('the execution succeeded without a result');
       let outputRows = 0;
       for await (const _ of readRows(out)) outputRows++;
       return { ...result, seconds, out, outputRows, executionId: submitted.executionId };

@@ -5,6 +5,7 @@ import {
   RetentionPolicy,
   StorageType,
   type ConsumerMessages,
+  type JsMsg,
   type JetStreamManager,
   type NatsConnection,
 } from 'nats';
@@ -89,19 +90,29 @@ export class NatsLink implements BrokerLink {
     }
     const consumer = await this.#nc.jetstream().consumers.get(this.#o.stream, durable);
     const messages = await consumer.consume({ max_messages: this.#o.maxInFlight });
+    // Messages are handled side by side, up to `maxInFlight`: one at a time, each completion
+    // would wait for the previous one's commit, and commits would not share an fsync.
     const done = (async () => {
+      const inFlight = new Set<Promise<void>>();
       for await (const m of messages) {
-        let verdict: 'ack' | 'retry' = 'retry';
-        try {
-          verdict = await handle(m.data);
-        } catch (error) {
-          this.#o.logger.error({ err: error, subject: m.subject }, 'await message handler failed');
-        }
-        if (verdict === 'ack') m.ack();
-        else m.nak(REDELIVERY_DELAY_MS);
+        const settled = this.#settle(m, handle).finally(() => inFlight.delete(settled));
+        inFlight.add(settled);
+        if (inFlight.size >= this.#o.maxInFlight) await Promise.race(inFlight);
       }
+      await Promise.all(inFlight);
     })();
     this.#consuming.push({ messages, done });
+  }
+
+  async #settle(m: JsMsg, handle: MessageHandler): Promise<void> {
+    let verdict: 'ack' | 'retry' = 'retry';
+    try {
+      verdict = await handle(m.data);
+    } catch (error) {
+      this.#o.logger.error({ err: error, subject: m.subject }, 'await message handler failed');
+    }
+    if (verdict === 'ack') m.ack();
+    else m.nak(REDELIVERY_DELAY_MS);
   }
 
   async backlog(flow: AwaitFlow): Promise<number> {
