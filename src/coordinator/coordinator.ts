@@ -18,7 +18,8 @@ import { CapstanError } from '../errors/catalog.ts';
 import type { PipelineSummaryRecord } from '../store/pipeline-summaries.ts';
 import { isSettled, isTerminal, type ExecutionStatus } from '../domain/execution-status.ts';
 import { DLQ_TOPIC } from '../dlq/dead-letter.ts';
-import { defaultRelayPolicy, logDlqSink, relayOutbox, type PublicationSink } from '../dlq/outbox-relay.ts';
+import { logDlqSink, type PublicationSink } from '../dlq/outbox-relay.ts';
+import { OutboxRelayer } from './outbox-relayer.ts';
 import { ReleaseCatalog, schemaIssues } from '../releases/release-catalog.ts';
 import { fingerprint, sha256Hex } from '../util/canonical-json.ts';
 import { grpcWorkerTransport } from './workers/grpc-worker-transport.ts';
@@ -98,9 +99,7 @@ export class Coordinator {
   #started = false;
   #stopped = false;
   #lastMaintenanceOkAtMs: number | undefined;
-  #relaying: Promise<void> | undefined;
-  /** Set when a publication arrives during a relay run: that run goes round once more. */
-  #relayAgain = false;
+  readonly #relayer: OutboxRelayer;
 
   constructor(deps: CoordinatorDeps) {
     this.#d = deps;
@@ -209,6 +208,15 @@ export class Coordinator {
       leaseMs: deps.config.leaderLeaseMs,
       onElected: () => this.wake(),
       mayLead: () => this.#clockTrusted(),
+    });
+    this.#relayer = new OutboxRelayer({
+      store: this.store,
+      sinks: this.#sinks,
+      clock: deps.clock,
+      limit: deps.config.sweepLimit,
+      ...(deps.relayPolicy ? { policy: deps.relayPolicy } : {}),
+      logger: deps.logger,
+      isLeader: () => this.#election.isLeader,
     });
     this.#presence = new NodePresence({
       ...deps,
@@ -777,39 +785,8 @@ export class Coordinator {
     this.#passTimer.at(now + delay);
   }
 
-  /**
-   * Relays the outbox; a request while a run is under way asks that run to go round again, so
-   * a publication committed meanwhile goes out at once rather than at the next pass. A full
-   * batch goes round again too. The maintenance leader alone relays (a follower's DLQ moves
-   * wait for it): nodes relaying side by side would deliver twice.
-   */
+  /** Relays the outbox now (the leader alone; see OutboxRelayer). */
   #relay(): Promise<void> {
-    if (!this.#election.isLeader) return Promise.resolve();
-    if (this.#relaying) {
-      this.#relayAgain = true;
-      return this.#relaying;
-    }
-    const limit = this.#d.config.sweepLimit;
-    this.#relaying = (async () => {
-      let report;
-      do {
-        this.#relayAgain = false;
-        report = await relayOutbox(
-          this.store,
-          this.#sinks,
-          this.#d.clock.now(),
-          limit,
-          this.#d.relayPolicy ?? defaultRelayPolicy,
-          this.#d.logger,
-        );
-      } while ((this.#relayAgain || report.claimed === limit) && this.#election.isLeader);
-    })()
-      .catch((error: unknown) =>
-        this.#d.logger.error({ err: error }, 'outbox relay failed; it will be retried'),
-      )
-      .finally(() => {
-        this.#relaying = undefined;
-      });
-    return this.#relaying;
+    return this.#relayer.relay();
   }
 }

@@ -447,7 +447,11 @@ export class Dispatcher {
       outcome: {
         kind: 'expand',
         stepIndex: at.stepIndex,
-        items: items.map((input) => ({ executionId: random.uuid(), input, inputFingerprint: fingerprint(input) })),
+        items: items.map((input) => ({
+          executionId: random.uuid(),
+          input,
+          inputFingerprint: fingerprint(input),
+        })),
         endStepIndex: aggregate < 0 ? null : aggregate,
         resumeStepIndex: aggregate < 0 ? at.steps.length : aggregate,
       },
