@@ -27,6 +27,8 @@ export interface BrokerLink {
   consume(flow: AwaitFlow, handle: MessageHandler): Promise<void>;
   /** Messages of `flow` still held by the broker (ready or unacknowledged). */
   backlog(flow: AwaitFlow): Promise<number>;
+  /** Deletes the stream or queues the link declared, messages and all (tests, tearing down). */
+  deleteNames(): Promise<void>;
   /** Stops consuming, waits for the handlers in flight, and closes the connection. */
   close(): Promise<void>;
 }

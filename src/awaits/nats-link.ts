@@ -69,6 +69,10 @@ export class NatsLink implements BrokerLink {
     await this.#session.deleteStream(this.#o.stream);
   }
 
+  deleteNames(): Promise<void> {
+    return this.deleteStream();
+  }
+
   close(): Promise<void> {
     return this.#session.close();
   }

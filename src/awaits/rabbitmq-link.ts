@@ -62,6 +62,10 @@ export class RabbitMqLink implements BrokerLink {
       await this.#session.channel.deleteQueue(this.queue(flow));
   }
 
+  deleteNames(): Promise<void> {
+    return this.deleteQueues();
+  }
+
   close(): Promise<void> {
     return this.#session.close();
   }

@@ -176,6 +176,10 @@ export class SqsLink implements BrokerLink {
       await this.#client.send(new this.#sdk.DeleteQueueCommand({ QueueUrl }));
   }
 
+  deleteNames(): Promise<void> {
+    return this.deleteQueues();
+  }
+
   async close(): Promise<void> {
     this.#abort.abort();
     await Promise.all(this.#loops.splice(0));

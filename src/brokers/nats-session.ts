@@ -5,6 +5,7 @@ import {
   RetentionPolicy,
   StorageType,
   type ConsumerMessages,
+  type JsMsg,
   type JetStreamManager,
   type NatsConnection,
 } from 'nats';
@@ -98,19 +99,29 @@ export class NatsSession {
     }
     const consumer = await this.#nc.jetstream().consumers.get(stream, durable);
     const messages = await consumer.consume({ max_messages: options.maxInFlight });
+    // Messages are handled side by side, up to `maxInFlight`: one at a time, each would wait
+    // for the previous one's store commit, and their commits could not share an fsync.
     const done = (async () => {
+      const inFlight = new Set<Promise<void>>();
       for await (const m of messages) {
-        let verdict: Verdict = 'retry';
-        try {
-          verdict = await handle(m.data);
-        } catch (error) {
-          this.#logger.error({ err: error, subject: m.subject }, 'broker message handler failed');
-        }
-        if (verdict === 'ack') m.ack();
-        else m.nak(REDELIVERY_DELAY_MS);
+        const settled = this.#settle(m, handle).finally(() => inFlight.delete(settled));
+        inFlight.add(settled);
+        if (inFlight.size >= options.maxInFlight) await Promise.race(inFlight);
       }
+      await Promise.all(inFlight);
     })();
     this.#consuming.push({ messages, done });
+  }
+
+  async #settle(m: JsMsg, handle: DeliveryHandler): Promise<void> {
+    let verdict: Verdict = 'retry';
+    try {
+      verdict = await handle(m.data);
+    } catch (error) {
+      this.#logger.error({ err: error, subject: m.subject }, 'broker message handler failed');
+    }
+    if (verdict === 'ack') m.ack();
+    else m.nak(REDELIVERY_DELAY_MS);
   }
 
   /** Messages of `subject` the stream still holds. */

@@ -10,6 +10,7 @@ import { interactionCommands } from './commands/interactions.ts';
 import { loginCommands } from './commands/login.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { pipelinesCommand } from './commands/pipelines.ts';
+import { providerMockCommand } from './commands/provider-mock.ts';
 import { rebuildProjectionsCommand } from './commands/rebuild-projections.ts';
 import { releaseCommand } from './commands/release-build.ts';
 import { releasesCommands } from './commands/releases.ts';
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
   workerCommands(program);
   healthCommands(program);
   pipelinesCommand(program);
+  providerMockCommand(program);
   loginCommands(program);
   // Last: it reads the whole tree to write the completion script.
   completionCommand(program);

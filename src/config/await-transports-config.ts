@@ -2,20 +2,15 @@ import { AwaitTransports } from '../awaits/await-transports.ts';
 import type { AwaitTransport } from '../awaits/await-transport.ts';
 import { BrokerAwaitTransport } from '../awaits/broker-await-transport.ts';
 import { CallbackSigner } from '../awaits/callback-signature.ts';
-import { NatsLink } from '../awaits/nats-link.ts';
-import { RabbitMqLink } from '../awaits/rabbitmq-link.ts';
-import { SqsLink } from '../awaits/sqs-link.ts';
 import { WebhookAwaitTransport } from '../awaits/webhook-transport.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { parseIsoDuration } from '../util/iso-duration.ts';
 import { ConfigError } from '../errors/config-error.ts';
+import { brokerNames, openBrokerLink } from './broker-links.ts';
 import { resolveSecretRef } from './secret-ref.ts';
 import type { Settings } from './settings.ts';
 
 const ms = (iso: string): number => parseIsoDuration(iso) ?? 0;
-/** A URL setting may be a secret ref (it usually carries a password). */
-const urlOf = (value: string, env: NodeJS.ProcessEnv) =>
-  /^(env|file):/.test(value) ? resolveSecretRef(value, env) : value;
 
 /**
  * The await transports `capstan.awaits.transports.*` enables, connected: a broker that cannot
@@ -31,37 +26,11 @@ export async function openAwaitTransports(
   const webhook = webhookSigner(values, options.defaultCallbackBaseUrl, env);
   const transports: AwaitTransport[] = [];
   try {
-    if (values[`${p}nats.enabled`]) {
-      const link = await NatsLink.open({
-        url: urlOf(values[`${p}nats.url`], env),
-        stream: values[`${p}nats.stream`],
-        subjectPrefix: values[`${p}nats.subject-prefix`],
-        ackWaitMs: ms(values[`${p}nats.ack-wait`]),
-        maxInFlight: values[`${p}nats.max-in-flight`],
-        logger: options.logger,
-      });
-      transports.push(new BrokerAwaitTransport(link));
-    }
-    if (values[`${p}rabbitmq.enabled`]) {
-      const link = await RabbitMqLink.open({
-        url: urlOf(values[`${p}rabbitmq.url`], env),
-        queuePrefix: values[`${p}rabbitmq.queue-prefix`],
-        prefetch: values[`${p}rabbitmq.prefetch`],
-        logger: options.logger,
-      });
-      transports.push(new BrokerAwaitTransport(link));
-    }
-    if (values[`${p}sqs.enabled`]) {
-      const link = await SqsLink.open({
-        endpoint: values[`${p}sqs.endpoint`],
-        region: values[`${p}sqs.region`],
-        queuePrefix: values[`${p}sqs.queue-prefix`],
-        visibilityTimeoutMs: ms(values[`${p}sqs.visibility-timeout`]),
-        maxInFlight: values[`${p}sqs.max-in-flight`],
-        logger: options.logger,
-      });
-      transports.push(new BrokerAwaitTransport(link));
-    }
+    for (const broker of brokerNames)
+      if (values[`${p}${broker}.enabled`])
+        transports.push(
+          new BrokerAwaitTransport(await openBrokerLink(values, broker, { logger: options.logger, env })),
+        );
   } catch (error) {
     for (const t of transports) await t.stop().catch(() => undefined);
     throw error;

@@ -18,7 +18,8 @@ import { CapstanError } from '../errors/catalog.ts';
 import type { PipelineSummaryRecord } from '../store/pipeline-summaries.ts';
 import { isSettled, isTerminal, type ExecutionStatus } from '../domain/execution-status.ts';
 import { DLQ_TOPIC } from '../dlq/dead-letter.ts';
-import { defaultRelayPolicy, logDlqSink, relayOutbox, type PublicationSink } from '../dlq/outbox-relay.ts';
+import { logDlqSink, type PublicationSink } from '../dlq/outbox-relay.ts';
+import { OutboxRelayer } from './outbox-relayer.ts';
 import { ReleaseCatalog, schemaIssues } from '../releases/release-catalog.ts';
 import { fingerprint, sha256Hex } from '../util/canonical-json.ts';
 import { grpcWorkerTransport } from './workers/grpc-worker-transport.ts';
@@ -106,7 +107,7 @@ export class Coordinator {
   #started = false;
   #stopped = false;
   #lastMaintenanceOkAtMs: number | undefined;
-  #relaying: Promise<void> | undefined;
+  readonly #relayer: OutboxRelayer;
 
   constructor(deps: CoordinatorDeps) {
     this.#d = deps;
@@ -244,6 +245,15 @@ export class Coordinator {
       leaseMs: deps.config.leaderLeaseMs,
       onElected: () => this.wake(),
       mayLead: () => this.#clockTrusted(),
+    });
+    this.#relayer = new OutboxRelayer({
+      store: this.store,
+      sinks: this.#sinks,
+      clock: deps.clock,
+      limit: deps.config.sweepLimit,
+      ...(deps.relayPolicy ? { policy: deps.relayPolicy } : {}),
+      logger: deps.logger,
+      isLeader: () => this.#election.isLeader,
     });
     this.#presence = new NodePresence({
       ...deps,
@@ -826,27 +836,8 @@ export class Coordinator {
     this.#passTimer.at(now + delay);
   }
 
-  /**
-   * Relays the outbox; concurrent requests share one run. The maintenance leader alone relays
-   * (a follower's DLQ moves wait for it): nodes relaying side by side would deliver twice.
-   */
+  /** Relays the outbox now (the leader alone; see OutboxRelayer). */
   #relay(): Promise<void> {
-    if (!this.#election.isLeader) return Promise.resolve();
-    this.#relaying ??= relayOutbox(
-      this.store,
-      this.#sinks,
-      this.#d.clock.now(),
-      this.#d.config.sweepLimit,
-      this.#d.relayPolicy ?? defaultRelayPolicy,
-      this.#d.logger,
-    )
-      .then(() => undefined)
-      .catch((error: unknown) =>
-        this.#d.logger.error({ err: error }, 'outbox relay failed; it will be retried'),
-      )
-      .finally(() => {
-        this.#relaying = undefined;
-      });
-    return this.#relaying;
+    return this.#relayer.relay();
   }
 }

@@ -41,17 +41,20 @@ export const defaultRelayPolicy: RelayPolicy = {
 };
 
 export interface RelayReport {
+  /** Messages this pass claimed: as many as its limit means more may be due. */
+  readonly claimed: number;
   readonly delivered: number;
   readonly failed: number;
   readonly parked: number;
 }
 
 /**
- * Delivers the outbox's due messages, oldest first, at least once: each is marked delivered
- * on its own, right after its sink accepted it, so a crash in between delivers that one
- * again and nothing else. A message its sink refuses (or with no sink for its topic) waits
- * with exponential backoff and is parked after `maxAttempts`, holding up no other message.
- * Messages are claimed first, so two relays racing deliver each once.
+ * Delivers the outbox's due messages at least once. The claimed batch goes to the sinks side by
+ * side (a broker confirms each publication on its own, so one at a time would pay a round trip
+ * per message), and the accepted ones are marked delivered together: a crash in between
+ * delivers that batch again, never loses it. A message its sink refuses (or with no sink for its
+ * topic) waits with exponential backoff and is parked after `maxAttempts`, holding up no other
+ * message. Messages are claimed first, so two relays racing deliver each once.
  */
 export async function relayOutbox(
   store: Store,
@@ -62,37 +65,39 @@ export async function relayOutbox(
   logger?: Logger,
 ): Promise<RelayReport> {
   const messages = await store.claimOutbox({ nowMs, limit, claimMs: policy.claimMs });
-  let delivered = 0;
-  let failed = 0;
-  let parked = 0;
-  for (const message of messages) {
-    const sink = sinks.get(message.topic);
-    try {
+  const outcomes = await Promise.allSettled(
+    messages.map(async (message) => {
+      const sink = sinks.get(message.topic);
       if (!sink) throw new Error(`no sink for topic '${message.topic}'`);
       await sink.deliver(message);
-    } catch (error) {
-      const attempts = message.attempts + 1;
-      const park = attempts >= policy.maxAttempts;
-      const reason = error instanceof Error ? error.message : String(error);
-      await store.failOutboxDelivery({
-        id: message.id,
-        error: reason,
-        nowMs,
-        retryAtMs: park ? undefined : nowMs + relayBackoffMs(policy, attempts),
-      });
-      if (park) {
-        parked++;
-        logger?.error(
-          { outboxId: message.id, topic: message.topic, attempts, reason },
-          'outbox message parked: its sink refused it too many times',
-        );
-      } else failed++;
-      continue;
-    }
-    await store.markOutboxDelivered([message.id], nowMs);
-    delivered++;
+    }),
+  );
+  const accepted = messages.filter((_, i) => outcomes[i]?.status === 'fulfilled').map((m) => m.id);
+  if (accepted.length > 0) await store.markOutboxDelivered(accepted, nowMs);
+  let failed = 0;
+  let parked = 0;
+  for (const [i, outcome] of outcomes.entries()) {
+    const message = messages[i];
+    if (outcome.status === 'fulfilled' || !message) continue;
+    const attempts = message.attempts + 1;
+    const park = attempts >= policy.maxAttempts;
+    const error: unknown = outcome.reason;
+    const reason = error instanceof Error ? error.message : String(error);
+    await store.failOutboxDelivery({
+      id: message.id,
+      error: reason,
+      nowMs,
+      retryAtMs: park ? undefined : nowMs + relayBackoffMs(policy, attempts),
+    });
+    if (park) {
+      parked++;
+      logger?.error(
+        { outboxId: message.id, topic: message.topic, attempts, reason },
+        'outbox message parked: its sink refused it too many times',
+      );
+    } else failed++;
   }
-  return { delivered, failed, parked };
+  return { claimed: messages.length, delivered: accepted.length, failed, parked };
 }
 
 /** The wait before the next delivery of a message that failed `attempts` times. */

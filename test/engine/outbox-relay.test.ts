@@ -47,7 +47,10 @@ forEachStore(
     const { store } = await openTestStore(t, kind, { nowMs: () => T0 });
     for (const id of ['a', 'poison', 'b']) await deadLettered(store, id);
     const { delivered, sinks } = countingSink(new Set(['poison']));
-    const relay = (nowMs: number) => relayOutbox(store, sinks, nowMs, 10, POLICY);
+    const relay = async (nowMs: number) => {
+      const { delivered, failed, parked } = await relayOutbox(store, sinks, nowMs, 10, POLICY);
+      return { delivered, failed, parked };
+    };
 
     const start = T0 + 10;
     assert.deepEqual(await relay(start), { delivered: 2, failed: 1, parked: 0 });
@@ -149,3 +152,24 @@ test('a follower does not relay the DLQ moves it makes; the leader does, once', 
   assert.deepEqual(Object.fromEntries(leader.delivered), { [execution.executionId]: 1 });
   assert.deepEqual(await db.store.readOutbox(10), []);
 });
+
+forEachStore(
+  'a relay pass hands its batch to the sinks side by side and marks them delivered',
+  async (t, kind) => {
+    const { store } = await openTestStore(t, kind, { nowMs: () => T0 });
+    for (const id of ['a', 'b', 'c', 'd']) await deadLettered(store, id);
+    let inFlight = 0;
+    let most = 0;
+    const sink: PublicationSink = {
+      deliver: async () => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        inFlight--;
+      },
+    };
+    const report = await relayOutbox(store, new Map([['dlq', sink]]), T0, 10, POLICY);
+    assert.deepEqual(report, { claimed: 4, delivered: 4, failed: 0, parked: 0 });
+    assert.equal(most, 4, 'all four were with the sink at once');
+    assert.deepEqual(await store.readOutbox(10), [], 'all marked delivered');
+  },
+);

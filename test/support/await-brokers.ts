@@ -50,8 +50,7 @@ export class BrokerScope {
     this.kind = kind;
     t.after(async () => {
       const admin = await this.open(silentLogger);
-      if (admin instanceof NatsLink) await admin.deleteStream();
-      else await admin.deleteQueues();
+      await admin.deleteNames();
       await admin.close();
       await this.#sqs.stop();
     });
