@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createClient, type CapstanClient } from 'capstan/client';
+import { createClient, type CapstanClient, type ExecutionStatus } from 'capstan/client';
 import { brokerNames, openBrokerLink, type BrokerName } from '../../src/config/broker-links.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { silentLogger } from '../../src/runtime/logger.ts';
@@ -177,7 +177,9 @@ export async function startCsvPayments(options: CsvPaymentsOptions): Promise<Csv
       const status = await watch(client, submitted.executionId, options.progress);
       const seconds = (performance.now() - startedAt) / 1000;
       if (status.status !== 'SUCCEEDED')
-        throw new Error(`the execution ended ${status.status}: ${JSON.stringify(status.error ?? status)}`);
+        throw new Error(
+          `the execution ended ${status.status}: ${status.errorCode ?? ''} ${status.errorMessage ?? ''}`,
+        );
       const { result } = await client.result<{
         rows: number;
         approved: number;
@@ -205,12 +207,12 @@ async function watch(
   client: CapstanClient,
   executionId: string,
   progress: ((line: string) => void) | undefined,
-): Promise<{ status: string; result?: unknown; error?: unknown; items?: ItemProgress }> {
+): Promise<ExecutionStatus> {
   let last = '';
   for (;;) {
-    let status: { status: string; result?: unknown; error?: unknown; items?: ItemProgress };
+    let status: ExecutionStatus;
     try {
-      status = (await client.get(executionId)) as typeof status;
+      status = await client.get(executionId);
     } catch (error) {
       // A coordinator restarting midway: keep watching.
       progress?.(`waiting for the coordinator (${(error as Error).message})`);
@@ -226,13 +228,6 @@ async function watch(
     last = line;
     await sleep(PROGRESS_EVERY_MS);
   }
-}
-
-interface ItemProgress {
-  readonly total: number;
-  readonly succeeded: number;
-  readonly failed: number;
-  readonly open: number;
 }
 
 /** This run's own broker names, as settings for both the coordinator and the provider mock. */

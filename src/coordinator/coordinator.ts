@@ -22,11 +22,9 @@ import { logDlqSink, type PublicationSink } from '../dlq/outbox-relay.ts';
 import { OutboxRelayer } from './outbox-relayer.ts';
 import { ReleaseCatalog, schemaIssues } from '../releases/release-catalog.ts';
 import { fingerprint, sha256Hex } from '../util/canonical-json.ts';
-import { grpcWorkerTransport } from './workers/grpc-worker-transport.ts';
-import { RemoteWorkerDirectory } from './workers/remote-worker-directory.ts';
-import { restWorkerTransport } from './workers/rest-worker-transport.ts';
-import { WorkerTargetProber } from './workers/worker-target-prober.ts';
-import { WorkerAvailability } from './workers/worker-availability.ts';
+import type { WorkerTargetProber } from './workers/worker-target-prober.ts';
+import type { WorkerAvailability } from './workers/worker-availability.ts';
+import { remoteWorkers } from './workers/remote-workers.ts';
 import { WorkerLifecycle } from './workers/worker-lifecycle.ts';
 import type { WorkerRegistry } from './workers/worker-registry.ts';
 import { Dispatcher } from './dispatcher.ts';
@@ -136,52 +134,14 @@ export class Coordinator {
         clock: deps.clock,
         toleranceMs: 0,
       });
-    const remotes = [
-      deps.restWorkers && {
-        transport: this.metrics.workers.instrument(restWorkerTransport(deps.restWorkers.client)),
-        endpoints: deps.restWorkers.baseUrls,
-        tenantId: deps.restWorkers.tenantId,
-      },
-      deps.grpcWorkers && {
-        transport: this.metrics.workers.instrument(grpcWorkerTransport(deps.grpcWorkers.client)),
-        endpoints: deps.grpcWorkers.endpoints,
-        tenantId: deps.grpcWorkers.tenantId,
-      },
-      // Queue workers register themselves: there is no endpoint to probe.
-      deps.queueWorkers && {
-        transport: this.metrics.workers.instrument(deps.queueWorkers.transport),
-        endpoints: [],
-        tenantId: deps.queueWorkers.tenantId,
-      },
-    ].filter((remote) => remote !== undefined);
-    this.#availability = new WorkerAvailability({
-      workers: deps.workers,
+    const remote = remoteWorkers(deps, {
+      metrics: this.metrics,
       lifecycle: this.lifecycle,
-      store: deps.store,
-      clock: deps.clock,
-      staleAfterMs: deps.config.workerStaleAfterMs,
-      directory: new RemoteWorkerDirectory({
-        registry: deps.workers,
-        transports: remotes.map((remote) => remote.transport),
-        allowsEndpoint: (endpoint) => this.workerRegistration.allowsEndpoint(endpoint),
-        contractOf: (c) => this.catalog.validatorsFor(c.tenantId, c.pipelineId, c.releaseVersion),
-        logger: deps.logger,
-      }),
+      catalog: this.catalog,
+      allowsEndpoint: (endpoint) => this.workerRegistration.allowsEndpoint(endpoint),
     });
-    const targets = remotes.flatMap(({ transport, endpoints }) =>
-      endpoints.map((endpoint) => ({ transport, endpoint })),
-    );
-    this.#prober =
-      targets.length > 0
-        ? new WorkerTargetProber({
-            targets,
-            tenantId: remotes[0]?.tenantId ?? 'default',
-            lifecycle: this.lifecycle,
-            clock: deps.clock,
-            logger: deps.logger,
-            staleAfterMs: deps.config.workerStaleAfterMs,
-          })
-        : undefined;
+    this.#availability = remote.availability;
+    this.#prober = remote.prober;
     this.#watch = new ExecutionWatch(deps.timers);
     // Releases are immutable and the catalog keeps them: naming a step costs a read once per release.
     this.#lifecycle = new LifecycleLog(
@@ -201,7 +161,7 @@ export class Coordinator {
       admissions: new AwaitAdmissions(this.catalog, deps.config.awaitAdmission ?? NO_ADMISSION_BUDGETS),
       pinnedSteps,
       lifecycle: this.#lifecycle,
-      onPublication: () => void this.#relay(),
+      onPublication: () => void this.#relayer.relay(),
       onDueAt: (atMs) => this.#passTimer.noLaterThan(atMs),
       onWorkerUnreachable: (worker, at, reason) =>
         this.workers.holdDown(
@@ -375,7 +335,7 @@ export class Coordinator {
       // The pass is the node's heartbeat: a node whose loop stalls turns stale in the registry.
       await this.#presence.beat(this.#clockSkew.healthy);
       if (drain) await this.#dispatcher.drain();
-      if (leader) await this.#relay();
+      if (leader) await this.#relayer.relay();
       await this.#scheduleWake();
       this.metrics.engine.maintenancePass(
         leader ? 'leader' : 'follower',
@@ -708,7 +668,7 @@ export class Coordinator {
         this.#watch.changed(interaction.executionId);
         this.#wakeWork();
         // Under an admission budget the completion may have admitted a waiting request: relay it now.
-        if (interaction.transportType !== INTERACTION_API) void this.#relay();
+        if (interaction.transportType !== INTERACTION_API) void this.#relayer.relay();
         return { interaction: outcome.interaction, duplicate: false };
       case 'duplicate':
         return { interaction: outcome.interaction, duplicate: true };
@@ -783,7 +743,7 @@ export class Coordinator {
         this.#dispatcher.abort(executionId);
         this.#watch.changed(executionId);
         // A cancelled await under an admission budget may have admitted a waiting request.
-        void this.#relay();
+        void this.#relayer.relay();
         await this.#lifecycle.cancelled(outcome.execution, reason);
         return outcome.execution;
       case 'already_cancelled':
@@ -834,10 +794,5 @@ export class Coordinator {
     // Passes also carry the local worker's heartbeat, so they come often enough to keep it fresh.
     delay = Math.min(delay, config.sweepIntervalMs, config.workerStaleAfterMs / 3);
     this.#passTimer.at(now + delay);
-  }
-
-  /** Relays the outbox now (the leader alone; see OutboxRelayer). */
-  #relay(): Promise<void> {
-    return this.#relayer.relay();
   }
 }

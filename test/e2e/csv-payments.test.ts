@@ -81,8 +81,8 @@ for (const transport of ['nats', 'rabbitmq'] as const) {
     );
 
     // Row by row: the output is the input, in order, each with the provider's verdict.
-    const input = parse(readFileSync(run.input), { columns: true }) as Record<string, string>[];
-    const output = parse(readFileSync(run.out), { columns: true }) as Record<string, string>[];
+    const input = parse<Record<string, string>>(readFileSync(run.input), { columns: true });
+    const output = parse<Record<string, string>>(readFileSync(run.out), { columns: true });
     assert.equal(output.length, ROWS);
     for (const [i, row] of input.entries()) {
       const out = output[i];
