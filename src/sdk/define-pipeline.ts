@@ -217,6 +217,18 @@ export function pipelineShapeProblem(
   return undefined;
 }
 
+/** What every step that runs code takes besides its kind: DLQ routing, time bound, retry policy. */
+function runOptions(
+  id: string,
+  options: { dlq?: boolean; timeout?: Duration; retry?: StepRetryOptions },
+): { dlq: boolean; timeoutMs: number | undefined; retry: StepRetryPolicy | undefined } {
+  return {
+    dlq: options.dlq ?? true,
+    timeoutMs: options.timeout === undefined ? undefined : stepTimeoutMs(options.timeout, id),
+    retry: options.retry === undefined ? undefined : stepRetryPolicy(options.retry, id),
+  };
+}
+
 const STEP_ID = /^[a-z0-9][a-z0-9._-]{0,127}$/i;
 
 /**
@@ -249,9 +261,7 @@ export class PipelineBuilder<Current, Input = unknown> implements Pipeline {
       id,
       output: options.output,
       run: options.run as TaskStep['run'],
-      dlq: options.dlq ?? true,
-      timeoutMs: options.timeout === undefined ? undefined : stepTimeoutMs(options.timeout, id),
-      retry: options.retry === undefined ? undefined : stepRetryPolicy(options.retry, id),
+      ...runOptions(id, options),
     };
     return this.#with(step);
   }
@@ -288,9 +298,7 @@ export class PipelineBuilder<Current, Input = unknown> implements Pipeline {
       id,
       item: options.item,
       run: options.run as ExpandStep['run'],
-      dlq: options.dlq ?? true,
-      timeoutMs: options.timeout === undefined ? undefined : stepTimeoutMs(options.timeout, id),
-      retry: options.retry === undefined ? undefined : stepRetryPolicy(options.retry, id),
+      ...runOptions(id, options),
     };
     return this.#with(step);
   }
@@ -305,9 +313,7 @@ export class PipelineBuilder<Current, Input = unknown> implements Pipeline {
       id,
       output: options.output,
       run: options.run as AggregateStep['run'],
-      dlq: options.dlq ?? true,
-      timeoutMs: options.timeout === undefined ? undefined : stepTimeoutMs(options.timeout, id),
-      retry: options.retry === undefined ? undefined : stepRetryPolicy(options.retry, id),
+      ...runOptions(id, options),
     };
     return this.#with(step);
   }
