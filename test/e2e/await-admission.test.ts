@@ -128,12 +128,16 @@ for (const store of storeKinds)
     assert.equal(valueOf(gauges, 'capstan_await_outstanding', labels), BUDGET);
     assert.equal(valueOf(gauges, 'capstan_await_admission_waiting', labels), EXECUTIONS - BUDGET);
 
-    // The provider answers, slowly enough that requests pile up if the budget let them.
-    const provider = new ProviderMock({ link: await openLink(tag), delayMs: 60 });
+    // The provider answers, slowly enough that requests pile up if the budget let them, and
+    // that the run is still going when the coordinator is killed (five rounds of 3 × 300 ms).
+    const provider = new ProviderMock({ link: await openLink(tag), delayMs: 300 });
     t.after(() => provider.stop());
     await provider.start();
     let maxOutstanding = 0;
     let sampling = true;
+    t.after(() => {
+      sampling = false;
+    });
     const sampler = (async () => {
       while (sampling) {
         const scope = await admission().catch(() => undefined); // the coordinator is down a while
@@ -148,7 +152,7 @@ for (const store of storeKinds)
       return n;
     };
     // Mid-run, the coordinator dies without a word, and comes back on the same file.
-    await until('a few executions to succeed', async () => (await succeeded()) >= 4);
+    await until('a first round to succeed', async () => (await succeeded()) >= BUDGET);
     assert.ok((await succeeded()) < EXECUTIONS, 'killed mid-run');
     await coordinator.kill('SIGKILL');
     coordinator = await start();
