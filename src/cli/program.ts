@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { adminCommands } from './commands/admin.ts';
+import { backupCommands } from './commands/backup.ts';
 import { completionCommand } from './commands/completion.ts';
 import { configPrintCommand } from './commands/config-print.ts';
 import { devCommand } from './commands/dev.ts';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   migrateCommand(program);
   releaseCommand(program);
   rebuildProjectionsCommand(program);
+  backupCommands(program);
   executionCommands(program);
   interactionCommands(program);
   adminCommands(program);
