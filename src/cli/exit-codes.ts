@@ -69,6 +69,7 @@ export function exitCodeOf(error: unknown): number {
       return EXIT.unavailable;
     // backup, restore and export (docs/backup-and-restore.md, docs/history-export.md)
     case 'backup_source_not_found':
+    case 'execution_not_found':
       return EXIT.notFound;
     case 'not_a_backup':
     case 'newer_schema':
