@@ -18,7 +18,8 @@ export interface ChainEnd {
 }
 
 /** sha256 over the canonical JSON of `value` followed by the previous line's hash. */
-export const chainHash = (value: unknown, prevHash: string): string => sha256Hex(canonicalJson(value) + prevHash);
+export const chainHash = (value: unknown, prevHash: string): string =>
+  sha256Hex(canonicalJson(value) + prevHash);
 
 /**
  * Writes events as chained JSON lines: each line's `hash` covers its event and the previous
@@ -42,7 +43,11 @@ export class ChainWriter {
   /** The end line; the chain's final hash is its `hash`. */
   end(): string {
     const end = { count: this.#count };
-    return JSON.stringify({ end, prevHash: this.#prevHash, hash: chainHash({ end }, this.#prevHash) } satisfies ChainEnd);
+    return JSON.stringify({
+      end,
+      prevHash: this.#prevHash,
+      hash: chainHash({ end }, this.#prevHash),
+    } satisfies ChainEnd);
   }
 }
 
@@ -63,13 +68,16 @@ export function verifyChain(lines: readonly string[]): ChainVerdict {
     } catch {
       return { ok: false, line, reason: 'not JSON' };
     }
-    if (parsed === null || typeof parsed !== 'object') return { ok: false, line, reason: 'not a chained line' };
-    if (parsed.prevHash !== prevHash) return { ok: false, line, reason: 'prevHash is not the previous line’s hash' };
+    if (parsed === null || typeof parsed !== 'object')
+      return { ok: false, line, reason: 'not a chained line' };
+    if (parsed.prevHash !== prevHash)
+      return { ok: false, line, reason: 'prevHash is not the previous line’s hash' };
     const isEnd = parsed.end !== undefined;
     const expected = chainHash(isEnd ? { end: parsed.end } : parsed.event, prevHash);
     if (parsed.hash !== expected) return { ok: false, line, reason: 'hash does not match the line' };
     if (isEnd) {
-      if (parsed.end?.count !== count) return { ok: false, line, reason: `end counts ${parsed.end?.count}, not ${count}` };
+      if (parsed.end?.count !== count)
+        return { ok: false, line, reason: `end counts ${parsed.end?.count}, not ${count}` };
       if (line !== body.length) return { ok: false, line: line + 1, reason: 'a line after the end line' };
       return { ok: true, events: count, lastHash: expected };
     }

@@ -82,7 +82,8 @@ export const errorCatalog = {
   },
   online_backup_unsupported: {
     status: 409,
-    message: 'This store is not backed up by the coordinator: back PostgreSQL up with `capstan backup --postgres-url`.',
+    message:
+      'This store is not backed up by the coordinator: back PostgreSQL up with `capstan backup --postgres-url`.',
   },
   callback_expired: {
     status: 410,

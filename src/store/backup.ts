@@ -1,4 +1,13 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { makePrivateDir, makeFilesPrivate } from '../util/private-files.ts';
 import { BackupError, type BackupSummary } from './backup-error.ts';
@@ -49,14 +58,19 @@ export async function backupSqliteDataDir(
  * Restores a SQLite backup into `dataDir`, which must hold no database (with `force`, the one
  * there is replaced). The backup is checked before and the restored file after the copy.
  */
-export async function restoreSqliteDataDir(from: string, dataDir: string, force: boolean): Promise<BackupSummary> {
+export async function restoreSqliteDataDir(
+  from: string,
+  dataDir: string,
+  force: boolean,
+): Promise<BackupSummary> {
   const { inspectSqliteBackup } = await import('./sqlite/backup.ts');
   inspectSqliteBackup(from);
   const target = sqliteFile(dataDir);
   const occupied = existsSync(dataDir) && statSync(dataDir).isDirectory() && readdirSync(dataDir).length > 0;
   if (existsSync(dataDir) && !statSync(dataDir).isDirectory())
     throw new BackupError('restore_target_not_empty', `${dataDir} is not a directory`);
-  if (occupied && !force) throw new BackupError('restore_target_not_empty', `${dataDir} is not empty (use --force)`);
+  if (occupied && !force)
+    throw new BackupError('restore_target_not_empty', `${dataDir} is not empty (use --force)`);
   if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true });
   makePrivateDir(dataDir);
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${target}${suffix}`, { force: true });
@@ -79,7 +93,8 @@ export async function restorePostgresSchema(
   schema: string,
   force: boolean,
 ): Promise<BackupSummary> {
-  if (!existsSync(from) || !statSync(from).isFile()) throw new BackupError('not_a_backup', `${from} is not a file`);
+  if (!existsSync(from) || !statSync(from).isFile())
+    throw new BackupError('not_a_backup', `${from} is not a file`);
   const { restorePostgres } = await import('./postgres/backup.ts');
   return restorePostgres(from, url, schema, force);
 }

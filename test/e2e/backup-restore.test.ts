@@ -62,7 +62,11 @@ async function runBlock(name: string, vars: Record<string, string>, env: NodeJS.
 }
 
 /** Every id is in the store, and the projections equal the fold of the journal. */
-async function assertRestored(values: ReturnType<typeof loadConfig>['values'], dataDir: string, ids: string[]) {
+async function assertRestored(
+  values: ReturnType<typeof loadConfig>['values'],
+  dataDir: string,
+  ids: string[],
+) {
   const store = await openStore(values, { dataDir });
   try {
     await store.migrate();
@@ -75,12 +79,20 @@ async function assertRestored(values: ReturnType<typeof loadConfig>['values'], d
   }
 }
 
-const cliEnv = (baseUrl: string) => ({ ...process.env, CAPSTAN_URL: baseUrl, CAPSTAN_ADMIN_TOKEN: ADMIN_TOKEN });
+const cliEnv = (baseUrl: string) => ({
+  ...process.env,
+  CAPSTAN_URL: baseUrl,
+  CAPSTAN_ADMIN_TOKEN: ADMIN_TOKEN,
+});
 
 test('SQLite rehearsal: back up while serving under load, restore into a fresh data directory', async (t) => {
   const coordinator = await startCoordinatorProcess(t);
   const dir = tempDir(t);
-  const vars = { DATA_DIR: coordinator.dataDir, BACKUP_FILE: join(dir, 'capstan.backup.db'), RESTORE_DIR: join(dir, 'restored') };
+  const vars = {
+    DATA_DIR: coordinator.dataDir,
+    BACKUP_FILE: join(dir, 'capstan.backup.db'),
+    RESTORE_DIR: join(dir, 'restored'),
+  };
   const load = submitContinuously(coordinator.baseUrl);
   while (load.acknowledged.length < 20) await new Promise((r) => setTimeout(r, 20));
   const before = [...load.acknowledged];
@@ -98,7 +110,13 @@ test('SQLite rehearsal: back up while serving under load, restore into a fresh d
   await assertRestored(values, vars.RESTORE_DIR, before);
 
   // A second restore into the now non-empty directory is refused, with its stable code.
-  const again = await runCapstan(process.env, ['restore', '--from', vars.BACKUP_FILE, '--data-dir', vars.RESTORE_DIR]);
+  const again = await runCapstan(process.env, [
+    'restore',
+    '--from',
+    vars.BACKUP_FILE,
+    '--data-dir',
+    vars.RESTORE_DIR,
+  ]);
   assert.equal(again.code, 4);
   assert.match(again.stderr, /^error restore_target_not_empty: /);
 });
@@ -123,7 +141,12 @@ test('PostgreSQL rehearsal: pg_dump while serving under load, restore into a fre
     },
   });
   const dir = tempDir(t);
-  const vars = { POSTGRES_URL: url, SCHEMA: schema, BACKUP_FILE: join(dir, 'capstan.dump'), RESTORE_URL: restoreUrl };
+  const vars = {
+    POSTGRES_URL: url,
+    SCHEMA: schema,
+    BACKUP_FILE: join(dir, 'capstan.dump'),
+    RESTORE_URL: restoreUrl,
+  };
   const load = submitContinuously(coordinator.baseUrl);
   while (load.acknowledged.length < 20) await new Promise((r) => setTimeout(r, 20));
   const before = [...load.acknowledged];
@@ -146,7 +169,15 @@ test('PostgreSQL rehearsal: pg_dump while serving under load, restore into a fre
     },
   });
   await assertRestored(values, dir, before);
-  const again = await runCapstan(process.env, ['restore', '--from', vars.BACKUP_FILE, '--postgres-url', restoreUrl, '--schema', schema]);
+  const again = await runCapstan(process.env, [
+    'restore',
+    '--from',
+    vars.BACKUP_FILE,
+    '--postgres-url',
+    restoreUrl,
+    '--schema',
+    schema,
+  ]);
   assert.equal(again.code, 4);
   assert.match(again.stderr, /^error restore_target_not_empty: /);
 });

@@ -35,16 +35,28 @@ test('capstan export writes chained journal lines; export verify finds any chang
   const env = process.env;
 
   const all = join(dir, 'all.jsonl');
-  assert.match(ok(await runCapstan(env, ['export', '--data-dir', dataDir, '--out', all])), /^wrote \S+: \d+ events of 3 executions$/m);
+  assert.match(
+    ok(await runCapstan(env, ['export', '--data-dir', dataDir, '--out', all])),
+    /^wrote \S+: \d+ events of 3 executions$/m,
+  );
   const lines = readFileSync(all, 'utf8').trimEnd().split('\n');
   const events = lines.slice(0, -1).map((l) => JSON.parse(l).event as { executionId: string; seq: number });
   assert.deepEqual([...new Set(events.map((e) => e.executionId))], ids, 'oldest execution first');
   assert.ok(events.length > 3);
-  assert.match(ok(await runCapstan(env, ['export', 'verify', all])), new RegExp(`^intact: ${events.length} events, last hash [0-9a-f]{64}$`, 'm'));
+  assert.match(
+    ok(await runCapstan(env, ['export', 'verify', all])),
+    new RegExp(`^intact: ${events.length} events, last hash [0-9a-f]{64}$`, 'm'),
+  );
 
   // One execution, to stdout; a filter that matches nothing is an empty, intact export.
   const one = ok(await runCapstan(env, ['export', '--data-dir', dataDir, '--execution', ids[1]!]));
-  assert.ok(one.trimEnd().split('\n').slice(0, -1).every((l) => JSON.parse(l).event.executionId === ids[1]));
+  assert.ok(
+    one
+      .trimEnd()
+      .split('\n')
+      .slice(0, -1)
+      .every((l) => JSON.parse(l).event.executionId === ids[1]),
+  );
   const none = join(dir, 'none.jsonl');
   ok(await runCapstan(env, ['export', '--data-dir', dataDir, '--status', 'SUCCEEDED', '--out', none]));
   ok(await runCapstan(env, ['export', 'verify', none]));
@@ -61,7 +73,11 @@ test('capstan export writes chained journal lines; export verify finds any chang
     change(parsed.event);
     return JSON.stringify(parsed);
   };
-  await tampered('edited', (l) => l.map((x, i) => (i === 2 ? withEvent(x, (e) => (e.type = 'execution_succeeded')) : x)), 3);
+  await tampered(
+    'edited',
+    (l) => l.map((x, i) => (i === 2 ? withEvent(x, (e) => (e.type = 'execution_succeeded')) : x)),
+    3,
+  );
   await tampered('deleted', (l) => l.filter((_, i) => i !== 1), 2);
   await tampered('swapped', (l) => [l[0]!, l[2]!, l[1]!, ...l.slice(3)], 2);
   await tampered('inserted', (l) => [...l.slice(0, 2), l[1]!, ...l.slice(2)], 3);
@@ -81,9 +97,21 @@ test('capstan export writes chained journal lines; export verify finds any chang
   await bad(['export', '--data-dir', dataDir, '--status', 'SLEEPING'], 5, 'invalid_argument');
   await bad(['export'], 5, 'invalid_argument');
   await bad(['export', '--data-dir', dataDir, '--out', all], 5, 'invalid_argument');
-  await bad(['backup', '--data-dir', join(dir, 'nowhere'), '--out', join(dir, 'b.db')], 3, 'backup_source_not_found');
-  await bad(['backup', '--data-dir', dataDir, '--postgres-url', 'postgres://x/y', '--out', join(dir, 'b.db')], 5, 'invalid_argument');
+  await bad(
+    ['backup', '--data-dir', join(dir, 'nowhere'), '--out', join(dir, 'b.db')],
+    3,
+    'backup_source_not_found',
+  );
+  await bad(
+    ['backup', '--data-dir', dataDir, '--postgres-url', 'postgres://x/y', '--out', join(dir, 'b.db')],
+    5,
+    'invalid_argument',
+  );
   await bad(['restore', '--from', all, '--data-dir', join(dir, 'r')], 5, 'not_a_backup');
   await bad(['restore', '--from', join(dir, 'missing.db'), '--data-dir', join(dir, 'r')], 5, 'not_a_backup');
-  await bad(['restore', '--from', all, '--postgres-url', 'postgres://127.0.0.1:5432/test'], 5, 'not_a_backup');
+  await bad(
+    ['restore', '--from', all, '--postgres-url', 'postgres://127.0.0.1:5432/test'],
+    5,
+    'not_a_backup',
+  );
 });

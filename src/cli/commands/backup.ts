@@ -19,7 +19,8 @@ function storeOf(options: StoreFlags): { sqlite: string } | { postgres: string }
       throw new CliError('invalid_argument', '--postgres-url is not a postgres:// or postgresql:// URL');
     return { postgres: options.postgresUrl };
   }
-  if (options.dataDir === undefined) throw new CliError('invalid_argument', 'give --data-dir or --postgres-url');
+  if (options.dataDir === undefined)
+    throw new CliError('invalid_argument', 'give --data-dir or --postgres-url');
   return { sqlite: resolve(options.dataDir) };
 }
 
@@ -73,7 +74,9 @@ export function backupCommands(program: Command): void {
   });
   program
     .command('restore')
-    .description('Restore a backup into an empty SQLite data directory or PostgreSQL schema (coordinator stopped)')
+    .description(
+      'Restore a backup into an empty SQLite data directory or PostgreSQL schema (coordinator stopped)',
+    )
     .requiredOption('--from <file>', 'the backup file')
     .option('--data-dir <dir>', 'the SQLite data directory to restore into (must be empty)')
     .option('--postgres-url <url>', 'the PostgreSQL database to restore into (pg_restore)')

@@ -29,13 +29,15 @@ async function* executionIds(store: Store, options: ExportOptions): AsyncGenerat
     return;
   }
   const statuses = options.status?.map((s) => {
-    if (!(s in ExecutionStatus)) throw new CliError('invalid_argument', `--status ${s} is not an execution status`);
+    if (!(s in ExecutionStatus))
+      throw new CliError('invalid_argument', `--status ${s} is not an execution status`);
     return s as ExecutionStatus;
   });
   let createdFromMs: number | undefined;
   if (options.since !== undefined) {
     createdFromMs = Date.parse(options.since);
-    if (Number.isNaN(createdFromMs)) throw new CliError('invalid_argument', `--since ${options.since} is not an ISO date`);
+    if (Number.isNaN(createdFromMs))
+      throw new CliError('invalid_argument', `--since ${options.since} is not an ISO date`);
   }
   const ids: string[] = [];
   let after: { createdAtMs: number; executionId: string } | undefined;
@@ -86,7 +88,8 @@ async function runExport(options: ExportOptions): Promise<{ events: number; exec
   if (options.out !== undefined && existsSync(resolve(options.out)))
     throw new CliError('invalid_argument', `${resolve(options.out)} exists already`);
   const store = await openExportStore(options);
-  const out = options.out === undefined ? process.stdout : createWriteStream(resolve(options.out), { flags: 'wx' });
+  const out =
+    options.out === undefined ? process.stdout : createWriteStream(resolve(options.out), { flags: 'wx' });
   // Failures reach the write callbacks; without a listener they would also crash the process.
   out.on('error', () => undefined);
   const write = (line: string) =>
@@ -97,7 +100,7 @@ async function runExport(options: ExportOptions): Promise<{ events: number; exec
   try {
     for await (const id of executionIds(store, options)) {
       executions += 1;
-      for (let after = 0; ; ) {
+      for (let after = 0; ;) {
         const page = await store.readJournal(id, after, PAGE);
         for (const event of page) {
           await write(chain.line(event));
@@ -119,7 +122,9 @@ async function runExport(options: ExportOptions): Promise<{ events: number; exec
 export function exportCommands(program: Command): void {
   const exportCommand = program
     .command('export')
-    .description("Write executions' journals as hash-chained JSON lines, from the store (or a restored backup)")
+    .description(
+      "Write executions' journals as hash-chained JSON lines, from the store (or a restored backup)",
+    )
     .option('--data-dir <dir>', 'the SQLite data directory (coordinator stopped, or a restored backup)')
     .option('--postgres-url <url>', 'the PostgreSQL database')
     .option('--schema <name>', 'the PostgreSQL schema', 'capstan')

@@ -61,7 +61,10 @@ export function adminRoutes(
     async () => {
       const store = coordinator.store;
       if (!store.onlineBackup)
-        throw new CapstanError('online_backup_unsupported', 'This store is backed up with pg_dump, not by the coordinator.');
+        throw new CapstanError(
+          'online_backup_unsupported',
+          'This store is backed up with pg_dump, not by the coordinator.',
+        );
       return { file: await store.onlineBackup() };
     },
   );

@@ -10,7 +10,11 @@ const run = promisify(execFile);
 
 /** Where pg_dump and pg_restore are looked for: PATH, then the Debian/Ubuntu server packages. */
 function findTool(name: 'pg_dump' | 'pg_restore', env: NodeJS.ProcessEnv = process.env): string {
-  const dirs = [...(env.PATH ?? '').split(delimiter), '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/15/bin'];
+  const dirs = [
+    ...(env.PATH ?? '').split(delimiter),
+    '/usr/lib/postgresql/16/bin',
+    '/usr/lib/postgresql/15/bin',
+  ];
   for (const dir of dirs.filter(Boolean)) {
     const file = join(dir, name);
     if (existsSync(file)) return file;
@@ -59,7 +63,10 @@ export async function backupPostgres(url: string, schemaName: string, out: strin
   try {
     await run(tool, ['--format=custom', `--schema=${schema}`, '--no-owner', `--file=${out}`, url]);
   } catch (error) {
-    throw new BackupError('backup_failed', `pg_dump failed: ${String((error as { stderr?: string }).stderr ?? error).trim()}`);
+    throw new BackupError(
+      'backup_failed',
+      `pg_dump failed: ${String((error as { stderr?: string }).stderr ?? error).trim()}`,
+    );
   }
   return { ...counted, bytes: statSync(out).size };
 }
@@ -87,13 +94,19 @@ export async function restorePostgres(
   }
   await withClient(url, async (client) => {
     if ((await tableCount(client, schema)) > 0 && !force)
-      throw new BackupError('restore_target_not_empty', `schema ${schema} already holds tables (use --force)`);
+      throw new BackupError(
+        'restore_target_not_empty',
+        `schema ${schema} already holds tables (use --force)`,
+      );
     await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   });
   try {
     await run(restoreTool, ['--no-owner', '--exit-on-error', `--dbname=${url}`, from]);
   } catch (error) {
-    throw new BackupError('restore_failed', `pg_restore failed: ${String((error as { stderr?: string }).stderr ?? error).trim()}`);
+    throw new BackupError(
+      'restore_failed',
+      `pg_restore failed: ${String((error as { stderr?: string }).stderr ?? error).trim()}`,
+    );
   }
   return withClient(url, (client) => summaryOf(client, schema, statSync(from).size));
 }

@@ -51,7 +51,8 @@ export function inspectSqliteBackup(file: string): BackupSummary {
     } catch (error) {
       throw new BackupError('not_a_backup', `${file} is not a SQLite database: ${(error as Error).message}`);
     }
-    if (check !== 'ok') throw new BackupError('not_a_backup', `${file} fails SQLite's integrity check: ${String(check)}`);
+    if (check !== 'ok')
+      throw new BackupError('not_a_backup', `${file} fails SQLite's integrity check: ${String(check)}`);
     const hasMigrations = db
       .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
       .get();
