@@ -103,6 +103,7 @@ test('SQLite rehearsal: back up while serving under load, restore into a fresh d
   await load.stop();
   const [, count] = /^wrote \S+: \d+ bytes, (\d+) executions, migration \d+$/m.exec(wrote) ?? [];
   assert.ok(Number(count) >= before.length, wrote);
+  assert.match(wrote, /^copied online by the coordinator serving the data directory$/m);
 
   const restored = await runBlock('sqlite-restore', vars, process.env);
   assert.match(restored, new RegExp(`^restored ${vars.RESTORE_DIR}: \\d+ bytes, ${count} executions`, 'm'));

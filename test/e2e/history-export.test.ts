@@ -34,6 +34,13 @@ test('capstan export writes chained journal lines; export verify finds any chang
   await coordinator.kill('SIGTERM');
   const env = process.env;
 
+  // With the coordinator stopped, backup copies the file itself.
+  const offline = ok(
+    await runCapstan(env, ['backup', '--data-dir', dataDir, '--out', join(dir, 'stopped.db')]),
+  );
+  assert.match(offline, /^wrote \S+: \d+ bytes, 3 executions, migration \d+$/m);
+  assert.doesNotMatch(offline, /online/);
+
   const all = join(dir, 'all.jsonl');
   assert.match(
     ok(await runCapstan(env, ['export', '--data-dir', dataDir, '--out', all])),

@@ -71,6 +71,8 @@ export function backupCommands(program: Command): void {
       return backup.backupSqliteDataDir(store.sqlite, out, ask);
     });
     printSummary(options.json, 'wrote', out, summary);
+    if (!options.json && 'online' in summary && summary.online)
+      console.log('copied online by the coordinator serving the data directory');
   });
   program
     .command('restore')

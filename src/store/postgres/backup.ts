@@ -4,6 +4,7 @@ import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { checkSchemaName } from '../schema-name.ts';
+import { listMigrations } from './migrate.ts';
 import { BackupError, type BackupSummary } from '../backup-error.ts';
 
 const run = promisify(execFile);
@@ -108,5 +109,12 @@ export async function restorePostgres(
       `pg_restore failed: ${String((error as { stderr?: string }).stderr ?? error).trim()}`,
     );
   }
-  return withClient(url, (client) => summaryOf(client, schema, statSync(from).size));
+  const restored = await withClient(url, (client) => summaryOf(client, schema, statSync(from).size));
+  const known = Math.max(0, ...listMigrations().map((m) => m.version));
+  if (restored.migrationLevel > known)
+    throw new BackupError(
+      'newer_schema',
+      `schema ${schema} was restored at migration ${restored.migrationLevel}, newer than this Capstan (${known}): run a Capstan that knows it`,
+    );
+  return restored;
 }
