@@ -8,10 +8,12 @@ const exportOf = (events: unknown[]) => {
 };
 
 test('each hash covers the canonical event and the previous hash; key order does not matter', () => {
-  const [first, second] = exportOf([{ b: 1, a: 2 }, { seq: 2 }]).map((l) => JSON.parse(l));
-  assert.equal(first.prevHash, GENESIS_HASH);
+  const [first, second] = exportOf([{ b: 1, a: 2 }, { seq: 2 }]).map(
+    (l) => JSON.parse(l) as { prevHash: string; hash: string },
+  );
+  assert.equal(first?.prevHash, GENESIS_HASH);
   assert.equal(first.hash, chainHash({ a: 2, b: 1 }, GENESIS_HASH));
-  assert.equal(second.prevHash, first.hash);
+  assert.equal(second?.prevHash, first.hash);
 });
 
 test('an intact export verifies; an empty one too', () => {
