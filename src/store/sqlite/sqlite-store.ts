@@ -226,6 +226,8 @@ export class SqliteStore implements Store {
     makePrivateDir(dir);
     const file = join(dir, `capstan-${this.#nowMs()}-${randomBytes(4).toString('hex')}.db`);
     await this.#db.backup(file);
+    // The copy holds everything the store does: owner-only, like the database itself.
+    makeFilesPrivate([file]);
     return file;
   };
 
