@@ -30,6 +30,8 @@ export const EXIT = {
   executionCancelled: 10,
   /** `capstan result --wait`: the wait ended before the execution did (still running, or parked). */
   executionNotFinished: 11,
+  /** `capstan export verify`: the file's hash chain is broken (a line changed, removed, moved or added). */
+  exportTampered: 12,
   /** A configuration error (`capstan serve`, `capstan migrate`, a malformed `--url`). */
   config: 78,
 } as const;
@@ -62,7 +64,21 @@ export function exitCodeOf(error: unknown): number {
     case localCodes.invalidConfiguration:
       return EXIT.config;
     case localCodes.unreachable:
+    case 'store_unreachable':
+    case 'pg_tools_missing':
       return EXIT.unavailable;
+    // backup, restore and export (docs/backup-and-restore.md, docs/history-export.md)
+    case 'backup_source_not_found':
+    case 'execution_not_found':
+      return EXIT.notFound;
+    case 'not_a_backup':
+    case 'newer_schema':
+    case 'export_unreadable':
+      return EXIT.refused;
+    case 'restore_target_not_empty':
+      return EXIT.conflict;
+    case 'export_chain_broken':
+      return EXIT.exportTampered;
     default:
       return EXIT.failure;
   }
@@ -132,4 +148,5 @@ Exit codes:
   0 ok   1 unexpected failure   2 usage error   3 not found (404)   4 conflict (409)
   5 refused (400/413/415, bad argument)   6 auth (401/403)   7 unavailable (503, unreachable)
   result --wait: 8 FAILED   9 DLQ   10 CANCELLED   11 not finished when the wait ended
+  12 export verify: the hash chain is broken
   78 configuration error`;

@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { adminCommands } from './commands/admin.ts';
+import { backupCommands } from './commands/backup.ts';
+import { exportCommands } from './commands/export.ts';
 import { completionCommand } from './commands/completion.ts';
 import { configPrintCommand } from './commands/config-print.ts';
 import { devCommand } from './commands/dev.ts';
@@ -43,6 +45,8 @@ export function buildProgram(): Command {
   migrateCommand(program);
   releaseCommand(program);
   rebuildProjectionsCommand(program);
+  backupCommands(program);
+  exportCommands(program);
   executionCommands(program);
   interactionCommands(program);
   adminCommands(program);

@@ -223,6 +223,15 @@ export class CapstanClient {
     return (await this.request<Redriven>('POST', path, 'admin', { json: options, idempotent })).body;
   }
 
+  /**
+   * Asks a coordinator on SQLite for an online copy of its database (admin token); resolves with
+   * the copy's path on the coordinator's host, in its `<data-dir>/backups/`.
+   */
+  async backupOnline(): Promise<{ file: string }> {
+    return (await this.request<{ file: string }>('POST', '/tpf/admin/backup', 'admin', { idempotent: false }))
+      .body;
+  }
+
   /** The pipelines with a registered release: active release, whether it is hosted, live counts. */
   pipelines(): Promise<PipelineSummary[]> {
     return this.#get('/pipelines');

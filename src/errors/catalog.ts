@@ -94,6 +94,11 @@ export const errorCatalog = {
     status: 409,
     message: 'The execution changed: its version is not the expected one.',
   },
+  online_backup_unsupported: {
+    status: 409,
+    message:
+      'This store is not backed up by the coordinator: back PostgreSQL up with `capstan backup --postgres-url`.',
+  },
   callback_expired: {
     status: 410,
     message: "The callback URL has expired: the interaction's deadline passed.",

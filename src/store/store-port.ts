@@ -63,6 +63,12 @@ export interface Store
   /** Every projection row, in a stable order: what a rebuild must reproduce. */
   snapshotProjections(): Promise<unknown>;
   /**
+   * A consistent copy of the store taken while it serves, written into `<data-dir>/backups/`;
+   * resolves with the copy's path. Only on a store one process owns (SQLite): the shared store
+   * is backed up from outside with `pg_dump`.
+   */
+  onlineBackup?(): Promise<string>;
+  /**
    * Grouped counts for the metrics: executions by status, due work, pending awaits, active
    * releases, workers by state (stale when their last heartbeat is before `staleBeforeMs`).
    */

@@ -39,6 +39,8 @@ const notReachableOverHttpYet = {
     "Node's HTTP server answers it to a client that sends its headers too slowly (headersTimeout, 60 s)",
   callback_expired:
     'needs a webhook transport, hence its signing key: test/e2e/await-webhook.test.ts signs an expired callback URL and checks it',
+  online_backup_unsupported:
+    'needs a coordinator on PostgreSQL: test/e2e/backup-restore.test.ts asks one for an online backup and checks it',
   artifact_store_unavailable:
     'needs an S3 artifact store that goes away: test/e2e/s3-artifact-store.test.ts stops its S3 server and checks it',
   item_already_aggregated:

@@ -6,6 +6,7 @@ import { redrivenSchema } from '../../api-schema/executions.ts';
 import { redrivenDto } from '../dto.ts';
 import { opaqueId } from '../ids.ts';
 import { parseOr400 } from '../parse.ts';
+import { CapstanError } from '../../errors/catalog.ts';
 
 const executionParams = z.object({ tenantId: z.string(), executionId: opaqueId() });
 const redriveBody = z.object({
@@ -44,6 +45,27 @@ export function adminRoutes(
         allowFailed: body.allowFailed ?? undefined,
       });
       return redrivenDto(tenantId, previousStatus, execution);
+    },
+  );
+  app.post(
+    '/tpf/admin/backup',
+    {
+      config: { surface: 'admin' },
+      schema: {
+        summary: 'Back the SQLite store up while serving',
+        description:
+          "An online copy of the coordinator's SQLite database, written into `<data-dir>/backups/` on the coordinator's host; `capstan backup --data-dir` asks for it and moves it to `--out`.",
+        response: { 200: z.object({ file: z.string() }) },
+      },
+    },
+    async () => {
+      const store = coordinator.store;
+      if (!store.onlineBackup)
+        throw new CapstanError(
+          'online_backup_unsupported',
+          'This store is backed up with pg_dump, not by the coordinator.',
+        );
+      return { file: await store.onlineBackup() };
     },
   );
 }

@@ -14,6 +14,12 @@ export interface SqliteConnection {
   prepare(sql: string): SqliteStatement;
   exec(sql: string): void;
   readonly inTransaction: boolean;
+  /**
+   * A consistent copy of the database in `file`, taken while this connection keeps serving:
+   * better-sqlite3's online backup API, or `VACUUM INTO` on node:sqlite (which has no backup call
+   * before Node 22.16). Only this connection can read a database opened `locking_mode=EXCLUSIVE`.
+   */
+  backup(file: string): Promise<void>;
   close(): void;
 }
 
@@ -34,6 +40,7 @@ interface BetterSqliteDatabase {
   prepare(sql: string): SqliteStatement;
   exec(sql: string): void;
   readonly inTransaction: boolean;
+  backup(file: string): Promise<unknown>;
   close(): void;
 }
 type BetterSqliteConstructor = new (path: string, options: { timeout: number }) => BetterSqliteDatabase;
@@ -95,6 +102,9 @@ export function openSqlite(file: string, driver: SqliteDriverName = chooseSqlite
       get inTransaction() {
         return db.isTransaction;
       },
+      backup: async (file) => {
+        db.prepare('VACUUM INTO ?').run(file);
+      },
       close: () => db.close(),
     };
   }
@@ -112,6 +122,9 @@ export function openSqlite(file: string, driver: SqliteDriverName = chooseSqlite
     exec: (sql) => db.exec(sql),
     get inTransaction() {
       return db.inTransaction;
+    },
+    backup: async (file) => {
+      await db.backup(file);
     },
     close: () => db.close(),
   };

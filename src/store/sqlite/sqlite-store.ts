@@ -1,4 +1,5 @@
-import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import type { Store } from '../store-port.ts';
 import { claimDue, wakeParked } from './claim.ts';
 import { SqliteGroupCommit } from './group-commit.ts';
@@ -63,12 +64,14 @@ export class SqliteStore implements Store {
   readonly #sql: Statements;
   readonly #writer: SqliteGroupCommit;
   readonly #nowMs: () => number;
+  readonly #file: string;
   #closed = false;
 
   constructor(options: SqliteStoreOptions) {
     makePrivateDir(dirname(options.file));
     // Created owner-only before SQLite opens it; SQLite gives its -wal and -shm files the same mode.
     makePrivateFile(options.file);
+    this.#file = options.file;
     this.#db = openSqlite(options.file, options.driver);
     try {
       this.#db.exec('PRAGMA locking_mode = EXCLUSIVE');
@@ -217,6 +220,16 @@ export class SqliteStore implements Store {
 
   rebuildProjections: Store['rebuildProjections'] = () => this.#write(() => rebuildProjections(this.#sql));
   snapshotProjections: Store['snapshotProjections'] = async () => snapshotProjections(this.#sql);
+  /** SQLite's online backup of the serving connection (the only one the exclusive lock lets in). */
+  onlineBackup: NonNullable<Store['onlineBackup']> = async () => {
+    const dir = join(dirname(this.#file), 'backups');
+    makePrivateDir(dir);
+    const file = join(dir, `capstan-${this.#nowMs()}-${randomBytes(4).toString('hex')}.db`);
+    await this.#db.backup(file);
+    // The copy holds everything the store does: owner-only, like the database itself.
+    makeFilesPrivate([file]);
+    return file;
+  };
 
   operationalCounts: Store['operationalCounts'] = async (nowMs, staleBeforeMs) => {
     const all = (sql: string, params: object = {}) => this.#sql.get(sql).all(params);
