@@ -1,5 +1,5 @@
 /**
- * Queue workers over real brokers (NATS JetStream, RabbitMQ) and real processes: coordinators
+ * Queue workers over real brokers (NATS JetStream, RabbitMQ, an SQS server on loopback) and real processes: coordinators
  * put signed segment requests on a worker group's queue, `capstan worker --queue` runs them
  * and replies on the one reply destination every node shares, addressed to the node that asked.
  */
