@@ -1,8 +1,8 @@
 import type { DeliveryHandler } from './delivery.ts';
 
 /**
- * What the queue worker protocol needs of a broker, whichever it is (NATS JetStream and
- * RabbitMQ here; an SQS or Kafka adapter implements the same five calls):
+ * What the queue worker protocol needs of a broker, whichever it is (NATS JetStream,
+ * RabbitMQ and SQS here; a Kafka adapter would implement the same calls):
  *
  * - requests: a durable competing-consumer queue per worker group (the name a queue worker
  *   registers as its endpoint); every worker of the group consumes it, each request is taken
@@ -11,12 +11,14 @@ import type { DeliveryHandler } from './delivery.ts';
  *   reply is published for a node id; only that node's consumer ever receives it. No node
  *   takes a reply meant for another and hands it back, so replies cannot bounce between
  *   nodes, and a node that is gone leaves its replies to expire without blocking the others.
+ *   (SQS routes nothing: there each node has a queue of its own and the worker sends a reply
+ *   straight to the queue of the node it names, to the same effect.)
  *
  * Message bodies are opaque bytes (the signed envelopes of `worker-protocol/queue-messages.ts`
  * carry the correlation id and the reply address), so a broker without headers can carry them.
  */
 export interface SegmentQueueLink {
-  /** The broker's name (`nats`, `rabbitmq`), for logs. */
+  /** The broker's name (`nats`, `rabbitmq`, `sqs`), for logs. */
   readonly broker: string;
   /** Publishes durably to the request queue `queue`; resolves once the broker confirmed it. */
   publishRequest(queue: string, body: Uint8Array, messageId: string): Promise<void>;

@@ -346,11 +346,11 @@ export const settings = {
    * shares. Off until `broker` is set; signed with their own secret like REST and gRPC.
    */
   'pipeline.orchestrator.worker.queue.broker': {
-    schema: z.enum(['nats', 'rabbitmq']).optional(),
+    schema: z.enum(['nats', 'rabbitmq', 'sqs']).optional(),
     default: undefined,
     env: [],
   },
-  /** The NATS stream, or the RabbitMQ queue prefix and reply exchange, of this deployment. */
+  /** The NATS stream, the RabbitMQ queue prefix and reply exchange, or the SQS queue prefix, of this deployment. */
   'pipeline.orchestrator.worker.queue.name': {
     schema: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -'),
     default: 'CAPSTAN_SEGMENTS',
@@ -366,13 +366,24 @@ export const settings = {
     default: 'amqp://guest:guest@127.0.0.1:5672',
     env: ['CAPSTAN_AMQP_URL'],
   },
+  /** An SQS-compatible server's URL; unset: AWS's own endpoint for the region. */
+  'pipeline.orchestrator.worker.queue.sqs-endpoint': {
+    schema: httpUrl.optional(),
+    default: undefined,
+    env: ['CAPSTAN_SQS_ENDPOINT'],
+  },
+  'pipeline.orchestrator.worker.queue.sqs-region': {
+    schema: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region such as us-east-1'),
+    default: 'us-east-1',
+    env: ['AWS_REGION'],
+  },
   /** `capstan worker --queue`: the request queue (worker group) it consumes and registers as endpoint. */
   'pipeline.orchestrator.worker.queue.group': {
     schema: z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, 'a queue name'),
     default: 'default',
     env: [],
   },
-  /** NATS: how long a taken message may stay unacknowledged before it is delivered again; above request-timeout. */
+  /** NATS (ack wait) and SQS (visibility timeout): how long a taken message may stay unacknowledged before it is delivered again; above request-timeout. */
   'pipeline.orchestrator.worker.queue.ack-wait': { schema: duration, default: 'PT60S', env: [] },
   /** Requests a worker runs at once; replies a node holds at once. */
   'pipeline.orchestrator.worker.queue.max-in-flight': { schema: int(1, 10_000), default: 16, env: [] },

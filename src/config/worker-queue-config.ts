@@ -14,9 +14,11 @@ const P = 'pipeline.orchestrator.worker.queue.';
 
 /** The queue worker protocol as configured: the same keys, broker and name on coordinators and workers. */
 export interface QueueProtocolConfig extends ProtocolCommon {
-  readonly broker: 'nats' | 'rabbitmq';
-  /** The broker's URL, its secret ref resolved. */
+  readonly broker: 'nats' | 'rabbitmq' | 'sqs';
+  /** NATS and RabbitMQ: the broker's URL, its secret ref resolved (SQS: its endpoint, or empty for AWS's own). */
   readonly url: string;
+  /** SQS: the endpoint (undefined: AWS's own for the region) and region. */
+  readonly sqs?: { readonly endpoint: string | undefined; readonly region: string };
   readonly name: string;
   /** The request queue a worker consumes and registers as its endpoint. */
   readonly group: string;
@@ -37,6 +39,16 @@ export function queueProtocolConfig(
   if (!broker) return undefined;
   const common = protocolCommon(values, P, env, `${P}broker`);
   if (!common) return undefined;
+  if (broker === 'sqs') {
+    const endpoint = values[`${P}sqs-endpoint`];
+    return {
+      ...common,
+      broker,
+      url: endpoint ?? '',
+      sqs: { endpoint, region: values[`${P}sqs-region`] },
+      ...queueShape(values),
+    };
+  }
   const urlKey = broker === 'nats' ? `${P}nats-url` : `${P}amqp-url`;
   const rawUrl = values[urlKey];
   let url = rawUrl;
@@ -51,6 +63,13 @@ export function queueProtocolConfig(
     ...common,
     broker,
     url,
+    ...queueShape(values),
+  };
+}
+
+/** The keys every broker shares: names, redelivery and concurrency. */
+function queueShape(values: Settings) {
+  return {
     name: values[`${P}name`],
     group: values[`${P}group`],
     ackWaitMs: parseIsoDuration(values[`${P}ack-wait`]) ?? 60_000,
@@ -63,6 +82,17 @@ export async function openSegmentQueue(
   config: QueueProtocolConfig,
   logger: Logger,
 ): Promise<SegmentQueueLink> {
+  if (config.broker === 'sqs') {
+    const { SqsSegmentQueue } = await import('../brokers/sqs-segment-queue.ts');
+    return SqsSegmentQueue.open({
+      endpoint: config.sqs?.endpoint,
+      region: config.sqs?.region ?? 'us-east-1',
+      name: config.name,
+      ackWaitMs: config.ackWaitMs,
+      maxInFlight: config.maxInFlight,
+      logger,
+    });
+  }
   const common = { url: config.url, name: config.name, logger, connectTimeoutMs: config.connectTimeoutMs };
   if (config.broker === 'nats') {
     const { NatsSegmentQueue } = await import('../brokers/nats-segment-queue.ts');

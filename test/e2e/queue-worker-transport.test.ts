@@ -6,8 +6,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
-import { NatsSegmentQueue } from '../../src/brokers/nats-segment-queue.ts';
-import { RabbitMqSegmentQueue } from '../../src/brokers/rabbitmq-segment-queue.ts';
 import type { SegmentQueueLink } from '../../src/brokers/segment-queue-link.ts';
 import { QueueWorkerTransport } from '../../src/coordinator/workers/queue-worker-transport.ts';
 import { systemClock } from '../../src/runtime/clock.ts';
@@ -20,32 +18,42 @@ import {
   signQueueReply,
   type QueueRequest,
 } from '../../src/worker-protocol/queue-messages.ts';
-import {
-  AMQP_URL,
-  brokerKinds,
-  NATS_URL,
-  recordingLogger,
-  type BrokerKind,
-} from '../support/await-brokers.ts';
+import { brokerKinds, recordingLogger, type BrokerKind } from '../support/await-brokers.ts';
 import { eventually } from '../support/eventually.ts';
+import { openTestQueueLink } from '../support/queue-workers.ts';
+import { SqsServer } from '../support/sqs-server.ts';
 
 const SECRET = 'queue-transport-test-secret-0123456789';
 const keys = new KeyRing({ defaultSecret: SECRET });
 const GROUP = 'g1';
 
-/** A link on `name`; with `owns`, what the test made on the broker goes when it ends. */
-async function openLink(t: TestContext, broker: BrokerKind, name: string, nodes: string[], owns = false) {
-  const logger = recordingLogger();
-  const common = { name, logger };
-  const link: SegmentQueueLink =
-    broker === 'nats'
-      ? await NatsSegmentQueue.open({ ...common, url: NATS_URL, ackWaitMs: 5000, maxInFlight: 8 })
-      : await RabbitMqSegmentQueue.open({ ...common, url: AMQP_URL, prefetch: 8 });
+/**
+ * One test's broker names (for SQS, a server of its own on loopback). Its links close when the
+ * test ends, the last opened first, and then the server stops.
+ */
+async function brokerScope(t: TestContext, broker: BrokerKind) {
+  const name = `CAPSTAN_TEST_QT_${randomBytes(5).toString('hex')}`;
+  const server = new SqsServer();
+  const sqsEndpoint = broker === 'sqs' ? await server.endpoint() : undefined;
+  const teardown: (() => Promise<void>)[] = [];
   t.after(async () => {
-    if (owns) await link.remove({ queues: [GROUP], nodes });
-    await link.close();
+    for (const step of teardown.reverse()) await step();
+    await server.stop();
   });
-  return { link, logger };
+  /** A link on the scope's name; with `owns`, what the test made on the broker goes when it ends. */
+  const openLink = async (nodes: string[], owns = false) => {
+    const logger = recordingLogger();
+    const link: SegmentQueueLink = await openTestQueueLink(
+      { broker, name, sqsEndpoint },
+      { logger, ackWaitMs: 5000, maxInFlight: 8 },
+    );
+    teardown.push(async () => {
+      if (owns) await link.remove({ queues: [GROUP], nodes });
+      await link.close();
+    });
+    return { link, logger };
+  };
+  return { openLink };
 }
 
 function transportOn(link: SegmentQueueLink, nodeId: string, requestTimeoutMs: number) {
@@ -69,9 +77,9 @@ const command = JSON.stringify({ executionId: 'x-1' });
 
 for (const broker of brokerKinds) {
   test(`${broker}: replies for no waiting call and forged replies are logged and acknowledged; the node keeps taking its replies`, async (t) => {
-    const name = `CAPSTAN_TEST_QT_${randomBytes(5).toString('hex')}`;
-    const admin = await openLink(t, broker, name, ['node-a'], true);
-    const node = await openLink(t, broker, name, ['node-a']);
+    const { openLink } = await brokerScope(t, broker);
+    const admin = await openLink(['node-a'], true);
+    const node = await openLink(['node-a']);
     const { transport, logger } = transportOn(node.link, 'node-a', 15_000);
     await transport.start();
 
@@ -122,9 +130,9 @@ for (const broker of brokerKinds) {
   });
 
   test(`${broker}: no reply within the timeout is an unknown outcome; a broker that does not take the request is unreachable; an abort abandons`, async (t) => {
-    const name = `CAPSTAN_TEST_QT_${randomBytes(5).toString('hex')}`;
-    await openLink(t, broker, name, ['node-b', 'node-c'], true);
-    const node = await openLink(t, broker, name, ['node-b']);
+    const { openLink } = await brokerScope(t, broker);
+    await openLink(['node-b', 'node-c'], true);
+    const node = await openLink(['node-b']);
     const { transport } = transportOn(node.link, 'node-b', 300);
     await transport.start();
 
@@ -138,7 +146,7 @@ for (const broker of brokerKinds) {
     assert.equal((await abandoned).outcome, 'ABANDONED');
 
     // A closed link: the request is never sent.
-    const closed = await openLink(t, broker, name, ['node-c']);
+    const closed = await openLink(['node-c']);
     await closed.link.close();
     const { transport: offline } = transportOn(closed.link, 'node-c', 5_000);
     const unsent = await offline.execute(GROUP, command, 'w', new AbortController().signal);

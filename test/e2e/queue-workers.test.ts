@@ -1,5 +1,5 @@
 /**
- * Queue workers over real brokers (NATS JetStream, RabbitMQ) and real processes: coordinators
+ * Queue workers over real brokers (NATS JetStream, RabbitMQ, an SQS server on loopback) and real processes: coordinators
  * put signed segment requests on a worker group's queue, `capstan worker --queue` runs them
  * and replies on the one reply destination every node shares, addressed to the node that asked.
  */
@@ -31,7 +31,7 @@ async function succeeded(api: ReturnType<typeof apiClient>, executionId: string)
 for (const broker of brokerKinds) {
   test(`${broker}: a coordinator on SQLite and a queue worker process run pipelines to SUCCEEDED`, async (t) => {
     const nodeId = `queue-solo-${broker}`;
-    const names = queueNames(t, broker, () => [nodeId]);
+    const names = await queueNames(t, broker, () => [nodeId]);
     const coordinator = await startCoordinatorProcess(t, {
       pipelines: [CLUSTER_PIPELINES],
       env: queueCoordinatorEnv(names, { CAPSTAN_NODE_ID: nodeId }),
@@ -62,7 +62,7 @@ for (const broker of brokerKinds) {
     const url = await postgresUrl();
     const schema = freshSchema(t, url);
     const nodeIds = [`queue-a-${broker}`, `queue-b-${broker}`];
-    const names = queueNames(t, broker, () => nodeIds);
+    const names = await queueNames(t, broker, () => nodeIds);
     const nodes: ClusterNode[] = [];
     for (const nodeId of nodeIds)
       nodes.push(
@@ -122,7 +122,7 @@ for (const broker of brokerKinds) {
 
   test(`${broker}: a queue worker killed mid-segment: another worker of the group takes over and the execution completes once`, async (t) => {
     const nodeId = `queue-kill-${broker}`;
-    const names = queueNames(t, broker, () => [nodeId]);
+    const names = await queueNames(t, broker, () => [nodeId]);
     const dir = mkdtempSync(join(tmpdir(), 'capstan-queue-kill-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const stepLog = join(dir, 'steps.log');

@@ -3,8 +3,11 @@ import { join, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
 import { NatsSegmentQueue } from '../../src/brokers/nats-segment-queue.ts';
 import { RabbitMqSegmentQueue } from '../../src/brokers/rabbitmq-segment-queue.ts';
-import { silentLogger } from '../../src/runtime/logger.ts';
+import type { SegmentQueueLink } from '../../src/brokers/segment-queue-link.ts';
+import { SqsSegmentQueue } from '../../src/brokers/sqs-segment-queue.ts';
+import { silentLogger, type Logger } from '../../src/runtime/logger.ts';
 import { AMQP_URL, NATS_URL, type BrokerKind } from './await-brokers.ts';
+import { SqsServer } from './sqs-server.ts';
 import { spawnProcess, type SpawnedProcess } from './spawned-process.ts';
 import { WORKER_SECRET, WORKER_TOKEN } from './worker-process.ts';
 
@@ -15,23 +18,61 @@ export interface QueueNames {
   readonly broker: BrokerKind;
   readonly name: string;
   readonly group: string;
+  /** What the processes need to reach the broker (SQS: the endpoint this test started, credentials). */
+  readonly env: Record<string, string>;
+  /** SQS: the endpoint of this test's server. */
+  readonly sqsEndpoint?: string;
+}
+
+/** A link on `names` for a test's own use (setup, teardown, playing a worker by hand). */
+export async function openTestQueueLink(
+  names: Pick<QueueNames, 'broker' | 'name' | 'sqsEndpoint'>,
+  options: { logger?: Logger; ackWaitMs?: number; maxInFlight?: number } = {},
+): Promise<SegmentQueueLink> {
+  const { logger = silentLogger, ackWaitMs = 1000, maxInFlight = 1 } = options;
+  const common = { name: names.name, logger };
+  if (names.broker === 'nats')
+    return NatsSegmentQueue.open({ ...common, url: NATS_URL, ackWaitMs, maxInFlight });
+  if (names.broker === 'rabbitmq')
+    return RabbitMqSegmentQueue.open({ ...common, url: AMQP_URL, prefetch: maxInFlight });
+  return SqsSegmentQueue.open({
+    ...common,
+    endpoint: names.sqsEndpoint,
+    region: 'us-east-1',
+    ackWaitMs,
+    maxInFlight,
+  });
 }
 
 /**
- * Fresh names for one test; when it ends, everything they hold on the broker (the stream, or
- * the request queue, the nodes' reply queues and the reply exchange) is removed.
+ * Fresh names for one test (for SQS, a server of its own on loopback); when it ends,
+ * everything they hold on the broker (the stream, or the request queue, the nodes' reply
+ * queues and the reply exchange) is removed.
  */
-export function queueNames(t: TestContext, broker: BrokerKind, nodeIds: () => readonly string[]): QueueNames {
+export async function queueNames(
+  t: TestContext,
+  broker: BrokerKind,
+  nodeIds: () => readonly string[],
+): Promise<QueueNames> {
   const tag = randomBytes(5).toString('hex');
-  const names = { broker, name: `CAPSTAN_TEST_Q_${tag}`, group: `group-${tag}` };
+  let env: Record<string, string> = {};
+  let sqsEndpoint: string | undefined;
+  const server = new SqsServer();
+  if (broker === 'sqs') {
+    sqsEndpoint = await server.endpoint();
+    env = {
+      CAPSTAN_SQS_ENDPOINT: sqsEndpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'capstan-test',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'capstan-test',
+    };
+  }
+  const names = { broker, name: `CAPSTAN_TEST_Q_${tag}`, group: `group-${tag}`, env, sqsEndpoint };
   t.after(async () => {
-    const common = { name: names.name, logger: silentLogger };
-    const link =
-      broker === 'nats'
-        ? await NatsSegmentQueue.open({ ...common, url: NATS_URL, ackWaitMs: 1000, maxInFlight: 1 })
-        : await RabbitMqSegmentQueue.open({ ...common, url: AMQP_URL, prefetch: 1 });
+    const link = await openTestQueueLink(names);
     await link.remove({ queues: [names.group], nodes: nodeIds() });
     await link.close();
+    await server.stop();
   });
   return names;
 }
@@ -49,6 +90,7 @@ export const queueCoordinatorEnv = (
   PIPELINE_ORCHESTRATOR_WORKER_QUEUE_NAME: names.name,
   PIPELINE_ORCHESTRATOR_WORKER_QUEUE_SHARED_SECRET_REF: 'env:TEST_WORKER_SECRET',
   CAPSTAN_LOG_LEVEL: 'debug',
+  ...names.env,
   ...extra,
 });
 
@@ -94,6 +136,7 @@ export async function startQueueWorker(
         PIPELINE_ORCHESTRATOR_WORKER_QUEUE_NAME: names.name,
         CAPSTAN_WORKER_TOKEN: WORKER_TOKEN,
         CAPSTAN_WORKER_HEARTBEAT_INTERVAL: 'PT1S',
+        ...names.env,
         ...options.env,
       },
     },

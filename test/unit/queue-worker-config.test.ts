@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { remoteWorkerSetup } from '../../src/config/remote-workers.ts';
 import { queueProtocolConfig } from '../../src/config/worker-queue-config.ts';
+import { nameToken } from '../../src/brokers/segment-queue-link.ts';
+import { sqsQueueName } from '../../src/brokers/sqs-segment-queue.ts';
 import { problemsOf, valuesOf } from '../support/config-problems.ts';
 
 const P = 'PIPELINE_ORCHESTRATOR_WORKER_QUEUE_';
@@ -54,4 +56,39 @@ test('a queue broker is a remote protocol: require-remote-worker starts with it,
   assert.equal(setup.queueWorkers?.broker, 'nats');
   assert.equal(setup.hostLocally, false);
   assert.equal(setup.registrationKeys.keyRings.length, 1);
+});
+
+test('queue protocol settings: sqs takes its endpoint and region from their env', () => {
+  const sqs = {
+    S: 'queue-secret',
+    [`${P}SHARED_SECRET_REF`]: 'env:S',
+    [`${P}BROKER`]: 'sqs',
+    CAPSTAN_SQS_ENDPOINT: 'http://127.0.0.1:4566',
+    AWS_REGION: 'eu-west-1',
+  };
+  const config = queueProtocolConfig(valuesOf(sqs), sqs);
+  assert.deepEqual(
+    [config?.broker, config?.sqs],
+    ['sqs', { endpoint: 'http://127.0.0.1:4566', region: 'eu-west-1' }],
+  );
+  const onAws = { ...sqs, CAPSTAN_SQS_ENDPOINT: '', AWS_REGION: '' };
+  assert.deepEqual(queueProtocolConfig(valuesOf(onAws), onAws)?.sqs, {
+    endpoint: undefined,
+    region: 'us-east-1',
+  });
+  const badRegion = { ...sqs, AWS_REGION: 'mars' };
+  assert.match(
+    problemsOf(() => queueProtocolConfig(valuesOf(badRegion), badRegion)),
+    /sqs-region/,
+  );
+});
+
+test('SQS queue names: valid names stay, long ones are cut and told apart by a digest', () => {
+  assert.equal(sqsQueueName('CAPSTAN_SEGMENTS-replies-node-a'), 'CAPSTAN_SEGMENTS-replies-node-a');
+  const long = (end: string) =>
+    `${'N'.repeat(64)}-replies-${nameToken(`host.example:${'x'.repeat(50)}${end}`)}`;
+  const [a, b] = [sqsQueueName(long('1')), sqsQueueName(long('2'))];
+  for (const name of [a, b]) assert.match(name, /^[A-Za-z0-9_-]{1,80}$/);
+  assert.notEqual(a, b);
+  assert.equal(sqsQueueName(long('1')), a, 'the same id, the same queue');
 });

@@ -15,7 +15,7 @@ export function workerCommand(program: Command): void {
     )
     .option(
       '--queue <broker>',
-      'also consume segment requests from a broker queue (nats or rabbitmq), and register as a queue worker (needs worker.queue.shared-secret-ref; URLs from CAPSTAN_NATS_URL / CAPSTAN_AMQP_URL)',
+      'also consume segment requests from a broker queue (nats, rabbitmq or sqs), and register as a queue worker (needs worker.queue.shared-secret-ref; URLs from CAPSTAN_NATS_URL / CAPSTAN_AMQP_URL / CAPSTAN_SQS_ENDPOINT)',
     )
     .option('--queue-group <name>', 'the request queue to consume (worker.queue.group, default `default`)')
     .option('--host <host>', 'address to listen on')
