@@ -46,8 +46,13 @@ export class ProviderMock {
   readonly #o: ProviderMockOptions;
   readonly #random: Random;
   readonly #logger: Logger;
-  readonly #held: { completion: Uint8Array; id: string; sent: () => void; failed: (e: unknown) => void }[] =
-    [];
+  readonly #held: {
+    completion: Uint8Array;
+    id: string;
+    onPublish: () => void;
+    sent: () => void;
+    failed: (e: unknown) => void;
+  }[] = [];
   readonly #pauses = new Map<NodeJS.Timeout, () => void>();
   #stopping = false;
   #burstTimer: NodeJS.Timeout | undefined;
@@ -101,7 +106,12 @@ export class ProviderMock {
       response,
       actor: 'provider-mock',
     });
-    await this.#send(completion, `completion:${request.interactionId}`);
+    // Answered once the completion goes to the broker, not once the broker confirmed it: the
+    // coordinator may take the completion (and admit the next request) before that confirmation
+    // is back here, and counting it as still open would see more requests out than there are.
+    await this.#send(completion, `completion:${request.interactionId}`, () =>
+      this.#open.delete(request.interactionId),
+    );
     this.answered.set(request.interactionId, response);
     return 'ack';
   }
@@ -118,11 +128,14 @@ export class ProviderMock {
     await this.#o.link.close();
   }
 
-  #send(completion: Uint8Array, id: string): Promise<void> {
+  #send(completion: Uint8Array, id: string, onPublish: () => void): Promise<void> {
     const burst = this.#o.burst;
-    if (!burst) return this.#o.link.publish('completions', completion, id);
+    if (!burst) {
+      onPublish();
+      return this.#o.link.publish('completions', completion, id);
+    }
     return new Promise((sent, failed) => {
-      this.#held.push({ completion, id, sent, failed });
+      this.#held.push({ completion, id, onPublish, sent, failed });
       if (this.#held.length >= burst.size) void this.#flush();
       else this.#burstTimer ??= setTimeout(() => void this.#flush(), burst.maxWaitMs);
     });
@@ -133,7 +146,10 @@ export class ProviderMock {
     this.#burstTimer = undefined;
     const batch = this.#held.splice(0);
     await Promise.all(
-      batch.map((h) => this.#o.link.publish('completions', h.completion, h.id).then(h.sent, h.failed)),
+      batch.map((h) => {
+        h.onPublish();
+        return this.#o.link.publish('completions', h.completion, h.id).then(h.sent, h.failed);
+      }),
     );
   }
 
