@@ -1,4 +1,5 @@
 /** What both dialects share about items (docs/items.md): child keys, events and outcomes. */
+import { TERMINAL_STATUSES } from '../domain/execution-status.ts';
 import type { ItemOutcome } from '../sdk/define-pipeline.ts';
 import { parseJson } from './rows.ts';
 import type { NewItem } from './store-port.ts';
@@ -59,3 +60,9 @@ export function itemOutcomeFromRow(r: ItemOutcomeRow): ItemOutcome<unknown> {
   const status = r.status === 'DLQ' || r.status === 'FAILED' ? r.status : 'CANCELLED';
   return { index: r.item_index, status, errorCode: r.error_code, errorMessage: r.error_message };
 }
+
+/** The guard of an expansion's parent: running, under the claimed epoch, at the expand step (named parameters). */
+export const ITEM_FENCE_SQL = `execution_id = @executionId AND status = 'RUNNING' AND lease_epoch = @leaseEpoch AND step_index = @stepIndex`;
+
+/** The terminal statuses as an SQL list, for `status IN (…)`. */
+export const TERMINAL_SQL_LIST = TERMINAL_STATUSES.map((s) => `'${s}'`).join(', ');

@@ -1,8 +1,9 @@
-import { TERMINAL_STATUSES } from '../../domain/execution-status.ts';
 import { JournalEventType } from '../../domain/journal-events.ts';
 import type { ItemOutcome } from '../../sdk/define-pipeline.ts';
 import {
+  ITEM_FENCE_SQL as FENCED,
   ITEM_OUTCOME_SQL,
+  TERMINAL_SQL_LIST as TERMINAL,
   itemKey,
   itemOutcomeFromRow,
   itemSubmittedData,
@@ -17,9 +18,6 @@ import type { Statements } from './statements.ts';
 // transaction: the expansion with the segment that reached the expand step, the settling of
 // an item with the child's terminal transition, so the parent's counters never drift from
 // its children's statuses, whatever crashes between two transactions.
-
-const FENCED = `execution_id = @executionId AND status = 'RUNNING' AND lease_epoch = @leaseEpoch AND step_index = @stepIndex`;
-const TERMINAL = TERMINAL_STATUSES.map((s) => `'${s}'`).join(', ');
 
 type Expansion = Extract<SegmentOutcome, { kind: 'expand' }>;
 
