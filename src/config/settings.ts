@@ -54,11 +54,15 @@ const grpcEndpoint = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
  * (`pipeline.orchestrator.max-retries` → `PIPELINE_ORCHESTRATOR_MAX_RETRIES`).
  */
 export const settings = {
+  /** The HTTP API port (`--port`); 0 picks a free one, printed at start. */
   'capstan.port': { schema: int(0, 65535), default: 8080, env: ['PORT'] },
   /** Loopback unless widened on purpose (`--host 0.0.0.0`): nothing listens on a network by accident. */
   'capstan.host': { schema: z.string().min(1), default: '127.0.0.1', env: [] },
+  /** Where a node keeps its SQLite store, generated tokens (`tokens.json`) and local artifacts (`--data-dir`). */
   'capstan.data-dir': { schema: z.string().min(1), default: './.capstan', env: ['CAPSTAN_DATA_DIR'] },
+  /** This node's name in the cluster registry, leases and logs (`--node-id`); unset: `<hostname>:<port>`. For `capstan worker`, its worker id. */
   'capstan.node-id': { schema: z.string().min(1).optional(), default: undefined, env: ['CAPSTAN_NODE_ID'] },
+  /** The least severe log record written (`--log-level`). */
   'capstan.log-level': {
     schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
     default: 'info',
@@ -70,6 +74,7 @@ export const settings = {
     default: 'auto',
     env: ['CAPSTAN_LOG_FORMAT'],
   },
+  /** The largest request body the API accepts (413 `payload_too_large` past it); release uploads have their own limit. */
   'capstan.http.body-limit-bytes': { schema: int(1024), default: 1_048_576, env: [] },
   /** How deep a JSON body may nest objects and arrays; deeper is a 400 `json_too_deep`. */
   'capstan.http.max-json-depth': { schema: int(2, 10_000), default: 64, env: [] },
@@ -113,6 +118,7 @@ export const settings = {
   },
   /** The most items one `expand` step may make (docs/items.md); past it the step fails `items_limit_exceeded`. */
   'capstan.items.max-per-execution': { schema: int(1, 1_000_000), default: 10_000, env: [] },
+  /** `full`: SQLite `synchronous=FULL`, every acknowledged commit survives a power loss; `relaxed`: `NORMAL`, a power loss may lose the last commits (refused with `strict-startup`). */
   'capstan.durability': { schema: z.enum(['full', 'relaxed']), default: 'full', env: [] },
   /** Absolute folders a `releaseDescriptorPath` (and its artifacts) may be read from; comma-separated. */
   'capstan.releases.allowed-roots': { schema: z.string(), default: '', env: [] },
@@ -134,6 +140,7 @@ export const settings = {
     default: '',
     env: [],
   },
+  /** The largest release archive `POST /tpf/admin/releases` accepts. */
   'capstan.releases.upload-limit-bytes': { schema: int(1024), default: 64 * 1_048_576, env: [] },
   /** Caps on unpacking one release archive (uploaded, or an application-archive artifact). */
   'capstan.releases.archive.max-unpacked-bytes': {
@@ -141,11 +148,13 @@ export const settings = {
     default: DEFAULT_ARCHIVE_LIMITS.maxUnpackedBytes,
     env: [],
   },
+  /** The most files one release archive may unpack to (413 past it). */
   'capstan.releases.archive.max-entries': {
     schema: int(1),
     default: DEFAULT_ARCHIVE_LIMITS.maxEntries,
     env: [],
   },
+  /** The largest single file in a release archive (413 past it). */
   'capstan.releases.archive.max-entry-bytes': {
     schema: int(1),
     default: DEFAULT_ARCHIVE_LIMITS.maxEntryBytes,
@@ -199,33 +208,47 @@ export const settings = {
     default: undefined,
     env: [],
   },
+  /** The secret key matching `access-key-id-ref`, as a ref (`env:NAME`, `file:/path`). */
   'pipeline.orchestrator.releases.storage.s3.secret-access-key-ref': {
     schema: secretRef.optional(),
     default: undefined,
     env: [],
   },
+  /** TPF's orchestration mode; Capstan runs `QUEUE_ASYNC` (submissions return at once, steps run from a durable queue). */
   'pipeline.orchestrator.mode': { schema: z.enum(['QUEUE_ASYNC']), default: 'QUEUE_ASYNC', env: [] },
+  /** `true` refuses to start with generated tokens, relaxed durability or any configuration warning: for production, where a silent default is a mistake. */
   'pipeline.orchestrator.strict-startup': { schema: bool, default: false, env: [] },
+  /** The tenant of a submission that names none, and of the pipelines a node or worker hosts. */
   'pipeline.orchestrator.default-tenant': { schema: z.string().min(1), default: 'default', env: [] },
+  /** Comma-separated tenant ids this coordinator serves; any other is 404 `tenant_not_found`. Empty: any well-formed tenant id. */
   'pipeline.orchestrator.tenancy.allowed-tenants': { schema: z.string(), default: '', env: [] },
+  /** `OPTIONAL_CLIENT_KEY`: a submit may carry an idempotency key; `CLIENT_KEY_REQUIRED`: one without is a 400; `SERVER_KEY_ONLY`: client keys are ignored, every submit is a new execution. */
   'pipeline.orchestrator.idempotency-policy': {
     schema: z.enum(['OPTIONAL_CLIENT_KEY', 'CLIENT_KEY_REQUIRED', 'SERVER_KEY_ONLY']),
     default: 'OPTIONAL_CLIENT_KEY',
     env: [],
   },
+  /** How long a terminal execution and its history are kept before the maintenance leader purges them (docs/retention.md). */
   'pipeline.orchestrator.execution-ttl-days': { schema: int(1), default: 7, env: [] },
+  /** How long a claim on a segment lasts before another node or worker may reclaim it; a running step renews it. */
   'pipeline.orchestrator.lease-ms': { schema: int(100), default: 30_000, env: [] },
+  /** Retries of a failed step (a step may set its own) before the execution goes to the dead-letter queue. */
   'pipeline.orchestrator.max-retries': { schema: int(0, 1000), default: 3, env: [] },
+  /** The delay before the first retry; each next one is multiplied by `retry-multiplier`. */
   'pipeline.orchestrator.retry-delay': { schema: duration, default: 'PT10S', env: [] },
+  /** The factor between one retry delay and the next (exponential backoff). */
   'pipeline.orchestrator.retry-multiplier': {
     schema: z.coerce.number().min(1).max(100),
     default: 2,
     env: [],
   },
+  /** The longest a retry delay grows to. */
   'pipeline.orchestrator.retry-max-delay': { schema: duration, default: 'PT30M', env: [] },
   /** Each retry delay is spread by up to ± this fraction, so retries after a shared outage do not arrive at once. */
   'pipeline.orchestrator.retry-jitter': { schema: z.coerce.number().min(0).max(1), default: 0.2, env: [] },
+  /** How often a node runs its maintenance pass: reclaim expired leases, time out awaits, purge past the TTL, and wake work that fell due. */
   'pipeline.orchestrator.sweep-interval': { schema: duration, default: 'PT30S', env: [] },
+  /** The most rows one maintenance action touches in a pass (leases reclaimed, awaits timed out, executions purged), so no pass holds a long transaction. */
   'pipeline.orchestrator.sweep-limit': { schema: int(1, 100_000), default: 100, env: [] },
   /** `sqlite`: the embedded file in the data directory; `postgres`: a shared database (`postgres.url`). */
   'pipeline.orchestrator.state-provider': {
@@ -235,7 +258,9 @@ export const settings = {
   },
   /** Required with state-provider=postgres: a literal URL or a secret ref (`env:NAME`, `file:/path`). */
   'pipeline.orchestrator.postgres.url': { schema: postgresUrl.optional(), default: undefined, env: [] },
+  /** The PostgreSQL schema holding Capstan's tables: several deployments can share one database. */
   'pipeline.orchestrator.postgres.schema': { schema: schemaName, default: 'capstan', env: [] },
+  /** Connections each node keeps to PostgreSQL (plus one for LISTEN). */
   'pipeline.orchestrator.postgres.pool-size': { schema: int(1, 1000), default: 10, env: [] },
   /** `false`: the schema must already be migrated (`capstan migrate`), else the coordinator refuses to start. */
   'pipeline.orchestrator.postgres.migrate-on-start': { schema: bool, default: true, env: [] },
@@ -257,9 +282,13 @@ export const settings = {
   },
   /** How long a node trusts its cached active release when no activation signal reaches it. */
   'pipeline.orchestrator.releases.active-cache-ttl': { schema: duration, default: 'PT5S', env: [] },
+  /** TPF's dispatcher choice; Capstan's is `event`: work is dispatched when it is committed, with the sweep as a safety net. */
   'pipeline.orchestrator.dispatcher-provider': { schema: z.enum(['event']), default: 'event', env: [] },
+  /** `log`: an execution that exhausts its retries ends `DLQ` and can be re-driven; `none`: it ends `FAILED`. */
   'pipeline.orchestrator.dlq-provider': { schema: z.enum(['log', 'none']), default: 'log', env: [] },
+  /** Segments one node dispatches at once, local and remote together. */
   'pipeline.orchestrator.worker.max-in-flight': { schema: int(1, 100_000), default: 64, env: [] },
+  /** A worker without a heartbeat for this long is `STALE` and not dispatched to. */
   'pipeline.orchestrator.worker.lifecycle.stale-after': { schema: duration, default: 'PT2M', env: [] },
   /** How long worker lifecycle transitions (register, drain, undrain, unavailable) stay in the history. */
   'pipeline.orchestrator.worker.lifecycle.history-retention': { schema: duration, default: 'P7D', env: [] },
@@ -281,6 +310,7 @@ export const settings = {
     default: '',
     env: [],
   },
+  /** `capstan worker` serves the REST worker protocol; `false` with nothing else to serve refuses to start. */
   'pipeline.orchestrator.worker.rest.server-enabled': { schema: bool, default: true, env: [] },
   /** The default signing key (requests without a key id, as TPF sends them). */
   'pipeline.orchestrator.worker.rest.shared-secret-ref': {
@@ -296,8 +326,11 @@ export const settings = {
     default: undefined,
     env: [],
   },
+  /** How far a signed request's timestamp may be from this side's clock before it is refused (replay window). */
   'pipeline.orchestrator.worker.rest.signature-tolerance': { schema: duration, default: 'PT2M', env: [] },
+  /** How long connecting to a REST worker may take before the try fails. */
   'pipeline.orchestrator.worker.rest.connect-timeout': { schema: duration, default: 'PT2S', env: [] },
+  /** How long a REST worker may take to answer a segment; above the longest segment. */
   'pipeline.orchestrator.worker.rest.request-timeout': { schema: duration, default: 'PT30S', env: [] },
   /** How long an idle connection to a REST worker is kept for the next call; PT0S opens one per call. */
   'pipeline.orchestrator.worker.rest.keep-alive': { schema: duration, default: 'PT2S', env: [] },
@@ -317,20 +350,27 @@ export const settings = {
     default: '',
     env: [],
   },
+  /** `capstan worker` serves gRPC (`--grpc-port` sets it too) and registers over it. */
   'pipeline.orchestrator.worker.grpc.server-enabled': { schema: bool, default: false, env: [] },
+  /** The gRPC worker protocol's default signing key, as a ref (`env:NAME`, `file:/path`). */
   'pipeline.orchestrator.worker.grpc.shared-secret-ref': {
     schema: secretRef.optional(),
     default: undefined,
     env: [],
   },
+  /** More gRPC keys, by key id, for rotation: `k2=env:NEW_SECRET,k1=file:/run/secrets/old`. */
   'pipeline.orchestrator.worker.grpc.secret-refs': { schema: secretRefList, default: '', env: [] },
+  /** The key id this side signs gRPC messages with; unset: the default key. */
   'pipeline.orchestrator.worker.grpc.signing-key-id': {
     schema: keyId.optional(),
     default: undefined,
     env: [],
   },
+  /** How far a signed gRPC message's timestamp may be from this side's clock before it is refused. */
   'pipeline.orchestrator.worker.grpc.signature-tolerance': { schema: duration, default: 'PT2M', env: [] },
+  /** How long connecting to a gRPC worker may take before the try fails. */
   'pipeline.orchestrator.worker.grpc.connect-timeout': { schema: duration, default: 'PT2S', env: [] },
+  /** How long a gRPC worker may take to answer a segment; above the longest segment. */
   'pipeline.orchestrator.worker.grpc.request-timeout': { schema: duration, default: 'PT30S', env: [] },
   /** Only plaintext is implemented: `false` (TLS) is refused at start. Messages are signed, not encrypted. */
   'pipeline.orchestrator.worker.grpc.plaintext': { schema: bool, default: true, env: [] },
@@ -356,11 +396,13 @@ export const settings = {
     default: 'CAPSTAN_SEGMENTS',
     env: [],
   },
+  /** The NATS server queue workers use, with `broker=nats`; a literal URL or a secret ref. */
   'pipeline.orchestrator.worker.queue.nats-url': {
     schema: z.string().regex(/^(env:.+|file:.+|(nats|tls):\/\/.+)$/, 'a nats:// URL, or a secret ref to one'),
     default: 'nats://127.0.0.1:4222',
     env: ['CAPSTAN_NATS_URL'],
   },
+  /** The RabbitMQ server queue workers use, with `broker=rabbitmq`; a literal URL or a secret ref. */
   'pipeline.orchestrator.worker.queue.amqp-url': {
     schema: z.string().regex(/^(env:.+|file:.+|amqps?:\/\/.+)$/, 'an amqp:// URL, or a secret ref to one'),
     default: 'amqp://guest:guest@127.0.0.1:5672',
@@ -372,6 +414,7 @@ export const settings = {
     default: undefined,
     env: ['CAPSTAN_SQS_ENDPOINT'],
   },
+  /** The AWS region of the SQS queues, with `broker=sqs`. */
   'pipeline.orchestrator.worker.queue.sqs-region': {
     schema: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region such as us-east-1'),
     default: 'us-east-1',
@@ -387,17 +430,21 @@ export const settings = {
   'pipeline.orchestrator.worker.queue.ack-wait': { schema: duration, default: 'PT60S', env: [] },
   /** Requests a worker runs at once; replies a node holds at once. */
   'pipeline.orchestrator.worker.queue.max-in-flight': { schema: int(1, 10_000), default: 16, env: [] },
+  /** The queue worker protocol's default signing key, as a ref; required once `broker` is set. */
   'pipeline.orchestrator.worker.queue.shared-secret-ref': {
     schema: secretRef.optional(),
     default: undefined,
     env: [],
   },
+  /** More queue keys, by key id, for rotation. */
   'pipeline.orchestrator.worker.queue.secret-refs': { schema: secretRefList, default: '', env: [] },
+  /** The key id this side signs queue messages with; unset: the default key. */
   'pipeline.orchestrator.worker.queue.signing-key-id': {
     schema: keyId.optional(),
     default: undefined,
     env: [],
   },
+  /** How far a signed queue message's timestamp may be from this side's clock before it is refused. */
   'pipeline.orchestrator.worker.queue.signature-tolerance': { schema: duration, default: 'PT2M', env: [] },
   /** How long the broker may take to accept a connection. */
   'pipeline.orchestrator.worker.queue.connect-timeout': { schema: duration, default: 'PT2S', env: [] },
@@ -427,6 +474,7 @@ export const settings = {
     default: undefined,
     env: [],
   },
+  /** `capstan worker`: how often it heartbeats to its coordinator; well under `worker.lifecycle.stale-after`. */
   'capstan.worker.heartbeat-interval': { schema: duration, default: 'PT30S', env: [] },
   /**
    * `capstan worker --pull`: the coordinator (any node) it pulls segments from, instead of
@@ -453,7 +501,9 @@ export const settings = {
     env: [],
   },
   // Await transports (docs/await-transports.md): each is off until enabled; await steps name one.
+  /** The NATS JetStream await transport: requests published to a stream, completions consumed from it. */
   'capstan.awaits.transports.nats.enabled': { schema: bool, default: false, env: [] },
+  /** The NATS server of the NATS await transport; a literal URL or a secret ref. */
   'capstan.awaits.transports.nats.url': {
     schema: z.string().regex(/^(env:.+|file:.+|(nats|tls):\/\/.+)$/, 'a nats:// URL, or a secret ref to one'),
     default: 'nats://127.0.0.1:4222',
@@ -473,8 +523,11 @@ export const settings = {
   },
   /** How long a delivered completion may stay unacknowledged before JetStream redelivers it. */
   'capstan.awaits.transports.nats.ack-wait': { schema: duration, default: 'PT30S', env: [] },
+  /** Completions a node handles at once from NATS. */
   'capstan.awaits.transports.nats.max-in-flight': { schema: int(1, 10_000), default: 64, env: [] },
+  /** The RabbitMQ await transport: requests published to a queue, completions consumed from another. */
   'capstan.awaits.transports.rabbitmq.enabled': { schema: bool, default: false, env: [] },
+  /** The RabbitMQ server of the RabbitMQ await transport; a literal URL or a secret ref. */
   'capstan.awaits.transports.rabbitmq.url': {
     schema: z.string().regex(/^(env:.+|file:.+|amqps?:\/\/.+)$/, 'an amqp:// URL, or a secret ref to one'),
     default: 'amqp://guest:guest@127.0.0.1:5672',
@@ -486,7 +539,9 @@ export const settings = {
     default: 'capstan.awaits',
     env: [],
   },
+  /** Unacknowledged completions RabbitMQ hands a node at once. */
   'capstan.awaits.transports.rabbitmq.prefetch': { schema: int(1, 10_000), default: 32, env: [] },
+  /** The SQS await transport: requests sent to one queue, completions received from another. */
   'capstan.awaits.transports.sqs.enabled': { schema: bool, default: false, env: [] },
   /** An SQS-compatible server's URL; unset: AWS's own endpoint for the region. */
   'capstan.awaits.transports.sqs.endpoint': {
@@ -494,6 +549,7 @@ export const settings = {
     default: undefined,
     env: ['CAPSTAN_SQS_ENDPOINT'],
   },
+  /** The AWS region of the SQS await queues. */
   'capstan.awaits.transports.sqs.region': {
     schema: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region such as us-east-1'),
     default: 'us-east-1',
@@ -507,7 +563,9 @@ export const settings = {
   },
   /** How long a received completion stays invisible before SQS delivers it again. */
   'capstan.awaits.transports.sqs.visibility-timeout': { schema: duration, default: 'PT30S', env: [] },
+  /** Completions a node handles at once from SQS. */
   'capstan.awaits.transports.sqs.max-in-flight': { schema: int(1, 10_000), default: 32, env: [] },
+  /** The webhook await transport: an outbound signed HTTP request per await, completed through a signed callback URL. */
   'capstan.awaits.transports.webhook.enabled': { schema: bool, default: false, env: [] },
   /** Where requests are POSTed. Required when the webhook transport is enabled. */
   'capstan.awaits.transports.webhook.url': { schema: httpUrl.optional(), default: undefined, env: [] },
@@ -523,6 +581,7 @@ export const settings = {
     default: undefined,
     env: [],
   },
+  /** How long the webhook receiver may take to accept a request; a timeout is a failed publication, tried again by the outbox. */
   'capstan.awaits.transports.webhook.timeout': { schema: duration, default: 'PT10S', env: [] },
   /**
    * Await admission budgets by step, `<pipeline>/<step>=<n>` comma-separated: they win over
@@ -533,15 +592,19 @@ export const settings = {
   'pipeline.await-admission.enabled': { schema: bool, default: false, env: [] },
   /** The budget of every await step without one of its own, while `pipeline.await-admission.enabled`. */
   'pipeline.max-concurrency': { schema: int(1, 1_000_000), default: 128, env: [] },
+  /** Serves the control plane (`/tpf/control-plane/…`, submit, status, awaits); `false` answers its routes 404. */
   'pipeline.orchestrator.control-plane.enabled': { schema: bool, default: true, env: [] },
   /** Refuses to start without a remote worker protocol, and never runs segments in-process. */
   'pipeline.orchestrator.control-plane.require-remote-worker': { schema: bool, default: false, env: [] },
+  /** The operator token (control plane), as a ref; unset: generated once into `<data-dir>/tokens.json`. */
   'pipeline.orchestrator.control-plane.admin-token-ref': {
     schema: secretRef.optional(),
     default: undefined,
     env: [],
   },
+  /** Serves the admin API (`/tpf/admin/…`: releases, workers, backups); `false` answers its routes 404. */
   'pipeline.orchestrator.admin.enabled': { schema: bool, default: true, env: [] },
+  /** The admin token, as a ref; unset: generated once into `<data-dir>/tokens.json`. */
   'pipeline.orchestrator.admin.admin-token-ref': {
     schema: secretRef.optional(),
     default: undefined,
