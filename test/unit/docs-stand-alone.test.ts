@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { test } from 'node:test';
+import { anchorsOf } from '../support/markdown-anchors.ts';
 
 /**
  * The repository stands alone: code and docs cite only what is in it (docs/architecture.md,
@@ -55,26 +56,6 @@ function prose(markdown: string): string[] {
     else if (!fenced) lines.push(line.replace(/`[^`]*`/g, ''));
   }
   return lines;
-}
-
-/** The anchors of a markdown file's headings, as GitHub spells them. */
-function anchorsOf(markdown: string): Set<string> {
-  const seen = new Map<string, number>();
-  const anchors = new Set<string>();
-  let fenced = false;
-  for (const line of markdown.split('\n')) {
-    if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
-    const heading = fenced ? null : /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
-    if (!heading?.[1]) continue;
-    const base = heading[1]
-      .toLowerCase()
-      .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
-      .replace(/ /g, '-');
-    const count = seen.get(base) ?? 0;
-    seen.set(base, count + 1);
-    anchors.add(count === 0 ? base : `${base}-${count}`);
-  }
-  return anchors;
 }
 
 test('every relative link in README.md and docs/*.md points to an existing file and heading', () => {
