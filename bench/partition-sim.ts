@@ -9,6 +9,7 @@
  * default is W1 on PostgreSQL from `npm run bench` on a two-core machine (docs/performance.md).
  */
 import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { num, table } from './lib/table.ts';
 import {
@@ -36,16 +37,8 @@ export interface PartitionRow {
   readonly databases: number;
   readonly hottestTenantLoad: number;
   readonly splitTenants: number;
-  readonly hash: {
-    readonly maxLoadOfCapacity: number;
-    readonly imbalance: number;
-    readonly movedOnAdd: number;
-  };
-  readonly table: {
-    readonly maxLoadOfCapacity: number;
-    readonly imbalance: number;
-    readonly movedOnAdd: number;
-  };
+  readonly hash: PlacementFigures;
+  readonly table: PlacementFigures;
 }
 
 /** `count` tenants whose loads follow Zipf's law with exponent `s`, summing to `total` executions/s. */
@@ -152,4 +145,4 @@ function main(): void {
   if (values.json) writeFileSync(values.json, JSON.stringify({ tenants, capacity, headroom, rows }, null, 2));
 }
 
-if (import.meta.main ?? process.argv[1]?.endsWith('partition-sim.ts')) main();
+if (process.argv[1] === fileURLToPath(import.meta.url)) main();

@@ -1,16 +1,20 @@
 // Runs every test file under test/ with node's test runner and tsx's loader, folder by folder:
-// the in-process ones first, then those that spawn real processes.
+// the in-process ones first, then those that spawn real processes. `npm test -- store engine`
+// runs some folders, `npm test -- e2e/cli.test.ts` one file.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const FOLDERS = ['unit', 'store', 'engine', 'e2e', 'faults', 'bench'];
-const tiers = process.argv.slice(2).length > 0 ? process.argv.slice(2) : FOLDERS;
-const files = tiers.flatMap((tier) =>
-  readdirSync(join('test', tier))
-    .filter((name) => name.endsWith('.test.ts'))
-    .sort()
-    .map((name) => join('test', tier, name)),
+// Each argument is a folder (`store`) or one file (`e2e/quick-start.test.ts`); none: every folder.
+const selection = process.argv.slice(2).length > 0 ? process.argv.slice(2) : FOLDERS;
+const files = selection.flatMap((entry) =>
+  entry.endsWith('.test.ts')
+    ? [join('test', entry)]
+    : readdirSync(join('test', entry))
+        .filter((name) => name.endsWith('.test.ts'))
+        .sort()
+        .map((name) => join('test', entry, name)),
 );
 const result = spawnSync(
   process.execPath,

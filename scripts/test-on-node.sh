@@ -1,11 +1,23 @@
 #!/usr/bin/env bash
-# Runs the test suite of this checkout (working tree, tracked and unignored files) on another
-# Node.js major, from a clean copy with its own `npm ci`:
-#   bash scripts/test-on-node.sh 24
+# Runs the tests of this checkout (working tree, tracked and unignored files) on another Node.js
+# major, from a clean copy with its own `npm ci`:
+#   bash scripts/test-on-node.sh 24            # the runtime lane (below)
+#   bash scripts/test-on-node.sh 24 --all      # the whole suite
+#   bash scripts/test-on-node.sh 22 e2e/cli.test.ts store   # what `npm test --` takes
 # Node comes from the npm registry's `node` package, whose headers build better-sqlite3
 # for that Node; from Node 24 the store uses the built-in node:sqlite.
+#
+# The runtime lane is what can differ between Node majors: every in-process tier (the SQLite
+# driver, crypto, the stores, the engine) and the end-to-end tests whose processes lean on the
+# runtime (HTTP serving and fetch, SQLite's online backup, gRPC, process crashes). The whole
+# suite runs on the machine's own Node; CI runs this lane on the other majors.
 set -euo pipefail
-major=${1:?usage: scripts/test-on-node.sh <node major>}
+major=${1:?usage: scripts/test-on-node.sh <node major> [--all | <folders and files>]}
+shift
+RUNTIME_LANE=(unit store engine e2e/restaurant-http.test.ts e2e/tpf-conformance.test.ts
+  e2e/backup-restore.test.ts e2e/remote-workers-grpc.test.ts e2e/remote-workers-rest.test.ts
+  e2e/data-dir-modes.test.ts faults/crash-recovery.test.ts)
+if [ "${1:-}" = "--all" ]; then selection=(); elif [ $# -gt 0 ]; then selection=("$@"); else selection=("${RUNTIME_LANE[@]}"); fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${CAPSTAN_NODE_CACHE:-${TMPDIR:-/tmp}/capstan-node-$major}
 
@@ -35,5 +47,5 @@ export PATH="$bin:$PATH" npm_config_nodedir="$headers"
 echo "== Node $(node --version): npm ci"
 npm ci --no-audit --no-fund --loglevel=error
 if [ "$major" -ge 24 ]; then rm -rf node_modules/better-sqlite3; fi
-echo "== Node $(node --version): npm test"
-npm test
+echo "== Node $(node --version): npm test -- ${selection[*]:-(everything)}"
+npm test -- "${selection[@]}"

@@ -8,7 +8,9 @@ import { CapstanError } from '../../src/errors/catalog.ts';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import { asStoreError } from '../../src/store/postgres/unavailable.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { freshSchema } from '../support/fresh-schema.ts';
 import { postgresUrl } from '../support/postgres-server.ts';
+import { submitted } from '../support/store-fixtures.ts';
 
 // Each store classifies its own driver's errors (the CLI asks it, never reads codes itself),
 // and by what the database reports as codes, not by the words of its message, which a
@@ -23,7 +25,12 @@ test('a PostgreSQL store knows its database unreachable: no such database, or no
     () => assert.fail('no such database'),
     (error: unknown) => error,
   );
-  assert.equal((noDatabase as { code?: unknown }).code, '3D000');
+  // Reported as the store's own 503, with the server's refusal as its cause.
+  assert.ok(
+    noDatabase instanceof CapstanError && noDatabase.code === 'store_unavailable',
+    String(noDatabase),
+  );
+  assert.equal((noDatabase.cause as { code?: unknown }).code, '3D000');
   assert.ok(missing.isUnreachable(noDatabase), 'a database that does not exist cannot be reached');
 
   const nowhere = new PostgresStore({
@@ -74,4 +81,44 @@ test('a SQLite store never calls its errors unreachable: it has no network to lo
   const store = new SqliteStore({ file: join(dir, 'capstan.db') });
   t.after(() => store.close());
   assert.equal(store.isUnreachable(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })), false);
+});
+
+test('a read-only PostgreSQL database (a standby not yet promoted) is not ready, and a write is store_unavailable, never a 500', async (t) => {
+  const url = await postgresUrl();
+  const schema = freshSchema(t, url, 'capstan_read_only');
+  const writable = new PostgresStore({ connectionString: url, schema });
+  t.after(() => writable.close());
+  await writable.migrate();
+  await writable.ping();
+
+  // The same database through connections that are read-only, as on a standby in recovery.
+  const readOnlyUrl = new URL(url);
+  readOnlyUrl.searchParams.set('options', '-c default_transaction_read_only=on');
+  const readOnly = new PostgresStore({ connectionString: readOnlyUrl.href, schema });
+  t.after(() => readOnly.close());
+  const notReady = await readOnly.ping().then(
+    () => assert.fail('a read-only database is not ready for writes'),
+    (error: unknown) => error,
+  );
+  assert.ok(notReady instanceof CapstanError && notReady.code === 'store_unavailable', String(notReady));
+  assert.match(notReady.message, /read-only/);
+
+  // Reads still answer; a write is refused with 503 and nothing is applied.
+  assert.equal(await readOnly.getExecution('default', 'missing'), undefined);
+  const refused = await submitted(readOnly, 'ro-1').then(
+    () => assert.fail('a read-only database takes no writes'),
+    (error: unknown) => error,
+  );
+  assert.ok(refused instanceof CapstanError && refused.code === 'store_unavailable', String(refused));
+  assert.equal(await writable.getExecution('default', 'ro-1'), undefined);
+});
+
+test('a login the database refuses at run time is store_unavailable (503), not a 500', async () => {
+  const error = Object.assign(new Error('password authentication failed for user "capstan"'), {
+    code: '28P01',
+  });
+  const reported = asStoreError(error);
+  assert.ok(reported instanceof CapstanError && reported.code === 'store_unavailable', String(reported));
+  const syntax = Object.assign(new Error('syntax error'), { code: '42601' });
+  assert.equal(asStoreError(syntax), syntax, 'a statement the database refuses is passed on as it is');
 });

@@ -133,8 +133,22 @@ export class PostgresStore implements Store {
     return migrate(this.#pool, this.schema, this.#nowMs());
   }
   pendingMigrations: Store['pendingMigrations'] = () => listPendingMigrations(this.#pool, this.schema);
+  /**
+   * Ready to take writes: the database answers and is not read-only. A standby that was not
+   * promoted answers reads, so `SELECT 1` alone would keep a node in rotation whose every write fails.
+   */
   async ping(): Promise<void> {
-    await this.#pool.query('SELECT 1');
+    const r = await row<{ read_only: string; in_recovery: boolean }>(
+      this.#pool,
+      "SELECT current_setting('transaction_read_only') AS read_only, pg_is_in_recovery() AS in_recovery",
+    );
+    if (r?.read_only === 'on' || r?.in_recovery)
+      throw new CapstanError(
+        'store_unavailable',
+        r.in_recovery
+          ? 'The database is a standby in recovery: it takes no writes until it is promoted.'
+          : 'The database is read-only (transaction_read_only is on): it takes no writes.',
+      );
   }
   isUnreachable(error: unknown): boolean {
     return isUnreachable(error);

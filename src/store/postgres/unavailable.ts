@@ -12,11 +12,14 @@ const NETWORK_CODES = new Set([
   'ENOTFOUND',
   'EAI_AGAIN',
 ]);
-// SQLSTATE: class 08 (connection exception), the server shutting down or not yet accepting.
-const SERVER_CODES = /^(08...|57P01|57P02|57P03|53300)$/;
-// SQLSTATE of a server that refused the connection itself: class 28 (invalid authorization),
-// class 3D (no such database). Not a 503 at run time (retrying will not help), but a store
-// that cannot be reached all the same.
+// SQLSTATE: class 08 (connection exception), the server shutting down or not yet accepting,
+// and 25006: a write refused by a read-only database (a standby not yet promoted during a
+// failover, or one set read-only on purpose). None applied the command; the next try may land.
+const SERVER_CODES = /^(08...|57P01|57P02|57P03|53300|25006)$/;
+// SQLSTATE of a server that refused the connection itself: class 28 (invalid authorization:
+// a revoked login, a changed password), class 3D (no such database). Retrying will not help
+// until an operator acts, but the command was not applied and the database cannot be used:
+// a 503 `store_unavailable`, never a 500.
 const REFUSED_CONNECTION_CODES = /^(28|3D)...$/;
 // The driver's own errors for a connection lost or never made carry no code: only their words.
 const DRIVER_MESSAGES =
@@ -54,12 +57,12 @@ export function isUnreachable(error: unknown): boolean {
 }
 
 /**
- * Reports an unreachable database as `store_unavailable` (503): the command was not
+ * Reports an unreachable (or refusing, or read-only) database as `store_unavailable` (503): the command was not
  * acknowledged, and retrying it with the same idempotency key is safe. A value the database
  * cannot hold (a NUL byte) is the caller's `invalid_request` (400). Other errors pass.
  */
 export function asStoreError(error: unknown): unknown {
-  if (isUnavailable(error))
+  if (isUnreachable(error) && !(error instanceof CapstanError))
     return new CapstanError('store_unavailable', undefined, undefined, { cause: error });
   return isRefusedValue(error) ? refusedValueError(error) : error;
 }
