@@ -14,9 +14,8 @@ const PATH = /^\.(?:[A-Za-z_][A-Za-z0-9_]*|\[\d*\])?(?:\.[A-Za-z_][A-Za-z0-9_]*|
 /** `.a.b[0][]`: each step a key, an index, or `[]` (every element). */
 function pathStage(path: string): Stage {
   if (!PATH.test(path)) throw new Error(`jq: not a path this runner knows: ${path}`);
-  const steps = [...path.matchAll(/\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d*)\]/g)].map(
-    ([, key, index]): PathStep =>
-      key !== undefined ? { key } : index === '' ? { each: true } : { index: Number(index) },
+  const steps = [...path.matchAll(/\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d*)\]/g)].map(([, key, index]): PathStep =>
+    key !== undefined ? { key } : index === '' ? { each: true } : { index: Number(index) },
   );
   return (value) => {
     let values = [value];

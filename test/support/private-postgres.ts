@@ -616,7 +616,10 @@ export async function startStandby(primary: PrivatePostgres, t?: TestContext): P
   return Object.assign(standby, {
     promote: async () => {
       await serverQuery(standby.port, 'SELECT pg_promote(true, 60)');
-      const [row] = await serverQuery<{ recovering: boolean }>(standby.port, 'SELECT pg_is_in_recovery() AS recovering');
+      const [row] = await serverQuery<{ recovering: boolean }>(
+        standby.port,
+        'SELECT pg_is_in_recovery() AS recovering',
+      );
       if (row?.recovering !== false) throw new Error('the standby is still in recovery after pg_promote');
     },
   });

@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CliRun } from './cli-run.ts';
 import { jq } from './jq-subset.ts';
-import { expandHereDocument, expandWord, shellTokens, type ShellToken, type WordPart } from './shell-words.ts';
+import {
+  expandHereDocument,
+  expandWord,
+  shellTokens,
+  type ShellToken,
+  type WordPart,
+} from './shell-words.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -123,7 +129,8 @@ export async function runRunbook(
   const runs: RunbookRun[] = [];
   for (const step of runbookSteps(doc, name)) {
     const args = step.words.map((w) => expandWord(w, vars));
-    const stdin = step.stdin && (step.stdin.expand ? expandHereDocument(step.stdin.body, vars) : step.stdin.body);
+    const stdin =
+      step.stdin && (step.stdin.expand ? expandHereDocument(step.stdin.body, vars) : step.stdin.body);
     const result = await run(args, stdin);
     runs.push({ ...result, line: step.line, args });
     if (result.code !== 0 && !options.expectFailure) {
