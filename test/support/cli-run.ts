@@ -13,10 +13,19 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs the real binary (`node bin/capstan.mjs …`) in `env`; never throws on an exit code. */
-export async function runCapstan(env: NodeJS.ProcessEnv, args: readonly string[]): Promise<CliRun> {
+/**
+ * Runs the real binary (`node bin/capstan.mjs …`) in `env`, with `stdin` on its standard input
+ * when given; never throws on an exit code.
+ */
+export async function runCapstan(
+  env: NodeJS.ProcessEnv,
+  args: readonly string[],
+  stdin?: string,
+): Promise<CliRun> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, env });
+    const running = run(process.execPath, [BIN, ...args], { cwd: ROOT, env });
+    if (stdin !== undefined) running.child.stdin?.end(stdin);
+    const { stdout, stderr } = await running;
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: unknown; stdout?: string; stderr?: string };

@@ -25,7 +25,7 @@ import {
   statSync,
   symlinkSync,
 } from 'node:fs';
-import { chown, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -344,7 +344,7 @@ class Cluster implements PrivatePostgres {
   constructor(
     readonly dir: string,
     readonly database: string,
-    private readonly binaries: PostgresBinaries,
+    readonly binaries: PostgresBinaries,
     private readonly watchdog: ChildProcess,
   ) {}
 
@@ -552,4 +552,75 @@ export async function startPrivatePostgres(
     await cluster.destroy().catch(() => undefined);
     throw error;
   }
+}
+
+export interface PrivateStandby extends PrivatePostgres {
+  /** Promotes it to a primary (`pg_promote`); resolves once it accepts writes. */
+  promote(): Promise<void>;
+}
+
+const serverQuery = async <Row extends pg.QueryResultRow>(port: number, sql: string): Promise<Row[]> => {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
+  await client.connect();
+  try {
+    return (await client.query<Row>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+};
+
+/**
+ * A streaming standby of `primary` (a cluster of startPrivatePostgres), on a port of its own,
+ * replicating synchronously: the primary acknowledges a commit only once the standby has
+ * flushed it (`synchronous_standby_names`), so promoting the standby loses no acknowledged
+ * write. Its base is a file copy of the primary's data directory taken while the primary is
+ * briefly stopped (a consistent copy, and no pg_basebackup needed, which the embedded
+ * binaries lack). Call it before anything uses the primary: the primary restarts on its port.
+ */
+export async function startStandby(primary: PrivatePostgres, t?: TestContext): Promise<PrivateStandby> {
+  if (!(primary instanceof Cluster)) throw new Error('the primary must come from startPrivatePostgres');
+  const user = serverUser();
+  const dir = realpathSync(await mkdtemp(join(tmpdir(), 'capstan-pg-standby-')));
+  const watchdog = startWatchdog(dir);
+  const standby = new Cluster(dir, primary.database, primary.binaries, watchdog);
+  live.add(standby);
+  t?.after(() => standby.destroy());
+  try {
+    await primary.stop();
+    execFileSync('cp', ['-a', join(primary.dir, 'data'), join(dir, 'data')]);
+    if (user) execFileSync('chown', ['-R', `${user.uid}:${user.gid}`, dir]);
+    await writeFile(join(dir, 'data', 'standby.signal'), '');
+    await appendFile(
+      join(dir, 'data', 'postgresql.auto.conf'),
+      `primary_conninfo = 'host=127.0.0.1 port=${primary.port} user=postgres application_name=capstan_standby'\n`,
+    );
+    await primary.start();
+    standby.usePort(await freeLoopbackPort());
+    await standby.start();
+    await serverQuery(primary.port, "ALTER SYSTEM SET synchronous_standby_names = 'capstan_standby'");
+    await serverQuery(primary.port, 'SELECT pg_reload_conf()');
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (;;) {
+      const rows = await serverQuery<{ sync_state: string }>(
+        primary.port,
+        "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'capstan_standby' AND state = 'streaming'",
+      );
+      if (rows[0]?.sync_state === 'sync') break;
+      if (Date.now() > deadline) throw new Error('the standby did not become a synchronous replica');
+      await sleep(50);
+    }
+  } catch (error) {
+    await standby.destroy().catch(() => undefined);
+    throw error;
+  }
+  return Object.assign(standby, {
+    promote: async () => {
+      await serverQuery(standby.port, 'SELECT pg_promote(true, 60)');
+      const [row] = await serverQuery<{ recovering: boolean }>(
+        standby.port,
+        'SELECT pg_is_in_recovery() AS recovering',
+      );
+      if (row?.recovering !== false) throw new Error('the standby is still in recovery after pg_promote');
+    },
+  });
 }
