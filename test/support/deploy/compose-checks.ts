@@ -17,7 +17,11 @@ import { configOf, envProblems, refProblems } from './setting-env.ts';
 import type { ImageFacts } from './dockerfile-checks.ts';
 
 const require = createRequire(import.meta.url);
-/** The Compose Specification's schema (compose-spec/compose-spec, schema/compose-spec.json), from dclint's package. */
+/**
+ * The Compose Specification's JSON schema (github.com/compose-spec/compose-spec,
+ * schema/compose-spec.json, Apache-2.0), as the dclint package ships it and validates with: an
+ * npm install keeps it current with the linter, so no copy is kept here.
+ */
 export const COMPOSE_SCHEMA_FILE = join(
   dirname(require.resolve('dclint/package.json')),
   'schemas/compose.schema.json',
