@@ -114,6 +114,15 @@ export const settings = {
   /** The most items one `expand` step may make (docs/items.md); past it the step fails `items_limit_exceeded`. */
   'capstan.items.max-per-execution': { schema: int(1, 1_000_000), default: 10_000, env: [] },
   'capstan.durability': { schema: z.enum(['full', 'relaxed']), default: 'full', env: [] },
+  /**
+   * Retention (docs/retention.md): where the maintenance leader writes each expiring execution's
+   * history export (the `capstan export` format) before deleting it; unset, none is written.
+   */
+  'capstan.retention.archive-dir': { schema: z.string().min(1).optional(), default: undefined, env: [] },
+  /** Executions one retention batch deletes at most, items included, in one short transaction. */
+  'capstan.retention.batch-size': { schema: int(1, 10_000), default: 100, env: [] },
+  /** Retention batches one maintenance pass runs at most, while they come back full. */
+  'capstan.retention.batches-per-pass': { schema: int(1, 1000), default: 10, env: [] },
   /** Absolute folders a `releaseDescriptorPath` (and its artifacts) may be read from; comma-separated. */
   'capstan.releases.allowed-roots': { schema: z.string(), default: '', env: [] },
   /**

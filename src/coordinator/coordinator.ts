@@ -37,7 +37,7 @@ import { ClockSkewMonitor } from './clock-skew.ts';
 import { ExecutionWatch } from './execution-watch.ts';
 import { LeaderElection, MAINTENANCE_ROLE } from './leader-election.ts';
 import { LifecycleLog } from './lifecycle-log.ts';
-import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
+import { NOTHING_DONE, runMaintenance, type MaintenanceReport } from './maintenance.ts';
 import { PassTimer } from './pass-timer.ts';
 import { NodePresence, nodeHeartbeatIntervalMs, type NodeList } from './node-presence.ts';
 import { buildInfo } from '../build/build-info.ts';
@@ -319,12 +319,13 @@ export class Coordinator {
               dispatcher: this.#dispatcher,
               watch: this.#watch,
               lifecycle: this.#lifecycle,
+              logger: this.#d.logger,
               retryPolicies: this.#retryPolicies,
             },
             leader,
             leaseAsOfMs,
           )
-        : { reclaimedLeases: 0, timedOutInteractions: 0, purgedExecutions: 0 };
+        : NOTHING_DONE;
       await this.#availability.heartbeatLocalWorkers();
       this.#probeTargets();
       await this.syncWorkerAvailability();
