@@ -10,6 +10,7 @@ import {
   OPERATOR_TOKEN,
   startCoordinatorProcess,
 } from '../support/coordinator-process.ts';
+import { apiServer } from '../support/api-server.ts';
 import { runCapstan, ok } from '../support/cli-run.ts';
 import { freshSchema } from '../support/fresh-schema.ts';
 import { postgresUrl } from '../support/postgres-server.ts';
@@ -128,4 +129,28 @@ test('PostgreSQL, in-process worker: cluster, and the in-process and pull protoc
   const polled = await pull.poll(1, 0);
   assert.equal(polled.status, 200, JSON.stringify(polled.body));
   assert.ok(Array.isArray(polled.body.segments));
+});
+
+test('what a node does not serve, it does not advertise', async (t) => {
+  const app = await apiServer(t, { adminEnabled: false, controlPlaneEnabled: false });
+  const answer = await app.inject({
+    method: 'GET',
+    url: '/api/cluster/info',
+    headers: { authorization: `Bearer ${OPERATOR_TOKEN}` },
+  });
+  assert.equal(answer.statusCode, 200, answer.body);
+  const info = answer.json();
+  assert.deepEqual(info.protocols.workerProtocols, ['local'], 'no worker routes: no pull');
+  assert.deepEqual(info.protocols.awaitTransports, [], 'no control plane: no inbox');
+  assert.equal(info.topology.taskDispatchMode, 'push');
+  assert.equal(info.topology.executionMode, 'in-process');
+  assert.ok(!info.roles.includes('admin') && !info.roles.includes('control-plane'), info.roles.join());
+  assert.equal(info.capabilities.awaitInbox, false);
+  const poll = await app.inject({
+    method: 'POST',
+    url: '/tpf/admin/tenants/default/workers/w/segments/poll',
+    headers: { authorization: `Bearer ${WORKER_TOKEN}` },
+    payload: { max: 1, waitMs: 0 },
+  });
+  assert.notEqual(poll.statusCode, 200, 'and the pull API is indeed not served');
 });
