@@ -20,11 +20,13 @@ export function buildInfo(): BuildInfo {
   return cached;
 }
 
-/** The HTTP API this coordinator speaks, and the worker protocols it can dispatch over. */
+/**
+ * The versions of the HTTP APIs this coordinator speaks and of the transition-worker protocol.
+ * What it serves beyond them (worker protocols, encodings) is read from the running node:
+ * `src/http/cluster-info.ts`.
+ */
 export const PROTOCOLS = {
   controlPlane: 'tpf-control-plane/1',
   admin: 'tpf-admin/1',
   transitionWorker: '1',
-  workerProtocols: ['local'],
-  payloadEncodings: ['application/json', 'application/tpf-transition-envelope+json'],
 } as const;

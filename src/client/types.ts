@@ -9,6 +9,7 @@ import type { ExecutionResultBody, ExecutionStatusName } from '../api-schema/ind
 export type {
   Activation,
   AwaitAdmission,
+  Backend,
   ClusterInfo,
   ClusterNode,
   ClusterNodes,
@@ -25,6 +26,7 @@ export type {
   Redriven,
   Release,
   Submitted,
+  Topology,
   Worker,
   WorkerState,
 } from '../api-schema/index.ts';

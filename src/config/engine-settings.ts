@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { EngineConfig } from '../coordinator/engine-config.ts';
 import { parseIsoDuration } from '../util/iso-duration.ts';
 import { awaitAdmissionConfigOf } from './await-admission-config.ts';
@@ -9,6 +10,7 @@ const ms = (iso: string): number => parseIsoDuration(iso) ?? 0;
 /** The engine's configuration from resolved settings: the one place setting keys become engine fields. */
 export function engineConfigOf(values: Settings, nodeId: string): EngineConfig {
   const p = 'pipeline.orchestrator.';
+  const archiveDir = values['capstan.retention.archive-dir'];
   return {
     nodeId,
     leaseMs: values[`${p}lease-ms`],
@@ -21,6 +23,9 @@ export function engineConfigOf(values: Settings, nodeId: string): EngineConfig {
     sweepLimit: values[`${p}sweep-limit`],
     maxInFlight: values[`${p}worker.max-in-flight`],
     executionTtlMs: values[`${p}execution-ttl-days`] * 86_400_000,
+    retentionBatchSize: values['capstan.retention.batch-size'],
+    retentionBatchesPerPass: values['capstan.retention.batches-per-pass'],
+    retentionArchiveDir: archiveDir === undefined ? undefined : resolve(archiveDir),
     idempotencyPolicy: values[`${p}idempotency-policy`],
     dlqProvider: values[`${p}dlq-provider`],
     remoteOutcomeUnknownPolicy: values[`${p}remote-outcome-unknown-policy`],

@@ -120,6 +120,15 @@ export const settings = {
   'capstan.items.max-per-execution': { schema: int(1, 1_000_000), default: 10_000, env: [] },
   /** `full`: SQLite `synchronous=FULL`, every acknowledged commit survives a power loss; `relaxed`: `NORMAL`, a power loss may lose the last commits (refused with `strict-startup`). */
   'capstan.durability': { schema: z.enum(['full', 'relaxed']), default: 'full', env: [] },
+  /**
+   * Retention (docs/retention.md): where the maintenance leader writes each expiring execution's
+   * history export (the `capstan export` format) before deleting it; unset, none is written.
+   */
+  'capstan.retention.archive-dir': { schema: z.string().min(1).optional(), default: undefined, env: [] },
+  /** Executions one retention batch deletes at most, items included, in one short transaction. */
+  'capstan.retention.batch-size': { schema: int(1, 10_000), default: 100, env: [] },
+  /** Retention batches one maintenance pass runs at most, while they come back full. */
+  'capstan.retention.batches-per-pass': { schema: int(1, 1000), default: 10, env: [] },
   /** Absolute folders a `releaseDescriptorPath` (and its artifacts) may be read from; comma-separated. */
   'capstan.releases.allowed-roots': { schema: z.string(), default: '', env: [] },
   /**
@@ -248,7 +257,7 @@ export const settings = {
   'pipeline.orchestrator.retry-jitter': { schema: z.coerce.number().min(0).max(1), default: 0.2, env: [] },
   /** How often a node runs its maintenance pass: reclaim expired leases, time out awaits, purge past the TTL, and wake work that fell due. */
   'pipeline.orchestrator.sweep-interval': { schema: duration, default: 'PT30S', env: [] },
-  /** The most rows one maintenance action touches in a pass (leases reclaimed, awaits timed out, executions purged), so no pass holds a long transaction. */
+  /** The most rows one maintenance action touches in a pass (leases reclaimed, awaits timed out, due work woken), so no pass holds a long transaction; purges have their own `capstan.retention.*` batches. */
   'pipeline.orchestrator.sweep-limit': { schema: int(1, 100_000), default: 100, env: [] },
   /** `sqlite`: the embedded file in the data directory; `postgres`: a shared database (`postgres.url`). */
   'pipeline.orchestrator.state-provider': {

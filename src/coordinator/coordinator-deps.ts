@@ -34,7 +34,12 @@ export interface CoordinatorDeps {
    * listed but never dispatched to. The coordinator starts consuming its replies in `start`
    * and closes the broker link in `stop`.
    */
-  readonly queueWorkers?: { readonly transport: QueueWorkerTransport; readonly tenantId: string };
+  readonly queueWorkers?: {
+    readonly transport: QueueWorkerTransport;
+    readonly tenantId: string;
+    /** The broker behind the transport, for discovery (`/api/cluster/info`). */
+    readonly broker?: 'nats' | 'rabbitmq' | 'sqs';
+  };
   /** Who may register workers where; default: no allow-list, no key to verify signed registrations. */
   readonly workerRegistration?: WorkerRegistrationPolicy;
   /** Where submit, segment and step spans go (docs/tracing.md); default: none are recorded. */

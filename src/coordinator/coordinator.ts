@@ -24,7 +24,7 @@ import { ReleaseCatalog, schemaIssues } from '../releases/release-catalog.ts';
 import { fingerprint, sha256Hex } from '../util/canonical-json.ts';
 import type { WorkerTargetProber } from './workers/worker-target-prober.ts';
 import type { WorkerAvailability } from './workers/worker-availability.ts';
-import { remoteWorkers } from './workers/remote-workers.ts';
+import { remoteWorkers, type RemoteProtocols } from './workers/remote-workers.ts';
 import { WorkerLifecycle } from './workers/worker-lifecycle.ts';
 import type { WorkerRegistry } from './workers/worker-registry.ts';
 import { Dispatcher } from './dispatcher.ts';
@@ -37,7 +37,7 @@ import { ClockSkewMonitor } from './clock-skew.ts';
 import { ExecutionWatch } from './execution-watch.ts';
 import { LeaderElection, MAINTENANCE_ROLE } from './leader-election.ts';
 import { LifecycleLog } from './lifecycle-log.ts';
-import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
+import { NOTHING_DONE, runMaintenance, type MaintenanceReport } from './maintenance.ts';
 import { PassTimer } from './pass-timer.ts';
 import { NodePresence, nodeHeartbeatIntervalMs, type NodeList } from './node-presence.ts';
 import { buildInfo } from '../build/build-info.ts';
@@ -85,6 +85,8 @@ export class Coordinator {
   readonly metrics: CoordinatorMetrics;
   /** The pull worker API's side in the engine: polls, completions and lease heartbeats. */
   readonly pull: PullSegments;
+  /** The remote worker protocols it dispatches over (configured with their keys). */
+  readonly remoteProtocols: RemoteProtocols;
   readonly #d: CoordinatorDeps;
   readonly #watch: ExecutionWatch;
   readonly #lifecycle: LifecycleLog;
@@ -142,6 +144,7 @@ export class Coordinator {
     });
     this.#availability = remote.availability;
     this.#prober = remote.prober;
+    this.remoteProtocols = remote.protocols;
     this.#watch = new ExecutionWatch(deps.timers);
     // Releases are immutable and the catalog keeps them: naming a step costs a read once per release.
     this.#lifecycle = new LifecycleLog(
@@ -319,12 +322,13 @@ export class Coordinator {
               dispatcher: this.#dispatcher,
               watch: this.#watch,
               lifecycle: this.#lifecycle,
+              logger: this.#d.logger,
               retryPolicies: this.#retryPolicies,
             },
             leader,
             leaseAsOfMs,
           )
-        : { reclaimedLeases: 0, timedOutInteractions: 0, purgedExecutions: 0 };
+        : NOTHING_DONE;
       await this.#availability.heartbeatLocalWorkers();
       this.#probeTargets();
       await this.syncWorkerAvailability();
@@ -568,12 +572,6 @@ export class Coordinator {
   /** Resolves when the store answers now (readiness); rejects with what it failed with. */
   checkStore(): Promise<void> {
     return this.store.ping();
-  }
-
-  /** What the node's store is, for discovery: its dialect, whether nodes share it, cross-node wake-ups. */
-  storeInfo(): { provider: 'sqlite' | 'postgres'; shared: boolean; crossNodeWakeups: boolean } {
-    const { dialect, exclusive, signals } = this.store;
-    return { provider: dialect, shared: !exclusive, crossNodeWakeups: signals !== undefined };
   }
 
   /**

@@ -22,6 +22,15 @@ export interface EngineConfig extends RetryPolicy {
   readonly maxInFlight: number;
   /** How long terminal executions (and their idempotency keys) are kept. */
   readonly executionTtlMs: number;
+  /** Executions one retention batch deletes at most (items included), in one short transaction. */
+  readonly retentionBatchSize: number;
+  /** Retention batches one maintenance pass runs at most (docs/retention.md). */
+  readonly retentionBatchesPerPass: number;
+  /**
+   * Where the leader writes each expiring execution's history export before deleting it
+   * (docs/retention.md); absent: expired executions are deleted without an archive.
+   */
+  readonly retentionArchiveDir?: string | undefined;
   readonly idempotencyPolicy: IdempotencyPolicy;
   /** `log` publishes DLQ envelopes to the log; `none` disables the DLQ (terminal failures become FAILED). */
   readonly dlqProvider: 'log' | 'none';

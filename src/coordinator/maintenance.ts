@@ -12,12 +12,30 @@ import type { ExecutionWatch } from './execution-watch.ts';
 import { FailureCode } from '../domain/failure-codes.ts';
 import type { LifecycleLog } from './lifecycle-log.ts';
 import { nodePruneAfterMs } from './node-presence.ts';
+import type { Logger } from '../runtime/logger.ts';
+import { HistoryArchive } from '../retention/history-archive.ts';
+import { runRetention } from '../retention/retention-pass.ts';
+import { DELIVERED_OUTBOX_KEPT_MS } from '../store/retention-rows.ts';
 
 export interface MaintenanceReport {
   readonly reclaimedLeases: number;
   readonly timedOutInteractions: number;
+  /** Executions deleted past their TTL, items included. */
   readonly purgedExecutions: number;
+  /** History files retention wrote before deleting. */
+  readonly archivedExecutions: number;
+  /** Expired executions kept because their archive could not be written. */
+  readonly archiveFailures: number;
 }
+
+/** What a pass that did nothing (a follower's) reports. */
+export const NOTHING_DONE: MaintenanceReport = {
+  reclaimedLeases: 0,
+  timedOutInteractions: 0,
+  purgedExecutions: 0,
+  archivedExecutions: 0,
+  archiveFailures: 0,
+};
 
 export interface MaintenanceDeps {
   readonly store: Store;
@@ -27,6 +45,7 @@ export interface MaintenanceDeps {
   readonly dispatcher: Dispatcher;
   readonly watch: ExecutionWatch;
   readonly lifecycle: LifecycleLog;
+  readonly logger: Logger;
   /** Each step's retry policy (its own, else the global one); the global one when absent. */
   readonly retryPolicies?: StepRetryPolicies;
 }
@@ -34,7 +53,9 @@ export interface MaintenanceDeps {
 /**
  * One maintenance pass: reclaim expired leases (a lost try counts against the step's retry
  * budget, ending in `lease_lost_exhausted`), time out passed await deadlines (DLQ
- * `await_timeout`), purge executions past their TTL, prune worker history past its retention and nodes long silent. Each action is a
+ * `await_timeout`), purge executions past their TTL (archiving their history first when configured,
+ * `src/retention/`), prune delivered outbox messages, worker history past its retention and
+ * nodes long silent. Each action is a
  * guarded command, so two passes racing each other act once.
  *
  * Only the maintenance leader runs it, and every command carries its fence: a pass of a
@@ -164,10 +185,30 @@ export async function runMaintenance(
     }
   }
 
-  const purgedExecutions = await d.store.purgeExpired({ leader, nowMs, limit: d.config.sweepLimit });
-  // One bounded batch per pass: a long backlog (a store from before the history kept only
+  const retention = await runRetention(
+    {
+      store: d.store,
+      logger: d.logger,
+      batchSize: d.config.retentionBatchSize,
+      batchesPerPass: d.config.retentionBatchesPerPass,
+      archive:
+        d.config.retentionArchiveDir === undefined
+          ? undefined
+          : new HistoryArchive(d.config.retentionArchiveDir, d.store),
+    },
+    leader,
+    nowMs,
+  );
+  // One bounded batch per pass each: a long backlog (a store from before the history kept only
   // transitions) drains over several passes without holding the write lock for long.
+  await d.store.pruneDeliveredOutbox(nowMs - DELIVERED_OUTBOX_KEPT_MS, d.config.sweepLimit);
   await d.store.pruneWorkerEvents(nowMs - d.config.workerHistoryRetentionMs, d.config.sweepLimit);
   await d.store.pruneNodes(nowMs - nodePruneAfterMs(d.config));
-  return { reclaimedLeases, timedOutInteractions, purgedExecutions };
+  return {
+    reclaimedLeases,
+    timedOutInteractions,
+    purgedExecutions: retention.purged,
+    archivedExecutions: retention.archived,
+    archiveFailures: retention.archiveFailures,
+  };
 }

@@ -117,7 +117,12 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
   // In a plugin, so the routes register after the generator has loaded.
   void app.register(async (api) => {
     healthRoutes(api, options.coordinator);
-    clusterRoutes(api, options.coordinator);
+    clusterRoutes(api, options.coordinator, {
+      controlPlane: options.controlPlaneEnabled,
+      admin: options.adminEnabled,
+      awaitTransports: options.awaitTransports?.names ?? [],
+      submitRatePerSecond: options.submitRatePerSecond ?? 0,
+    });
     whoamiRoute(api, options.tokens);
     // In a scope of its own: the submit rate limit's hooks apply to these routes only.
     void api.register(async (scope) =>

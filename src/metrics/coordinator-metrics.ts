@@ -1,4 +1,4 @@
-import { Registry } from 'prom-client';
+import { Counter, Registry } from 'prom-client';
 import type { Clock } from '../runtime/clock.ts';
 import type { Store } from '../store/store-port.ts';
 import type { OperationalCounts } from '../store/operational-counts.ts';
@@ -33,6 +33,17 @@ export class CoordinatorMetrics {
     this.workers = new WorkerMetrics(this.registry);
     this.pull = new PullMetrics(this.registry);
     registerStoreGauges(this.registry, () => this.#scrape);
+    let counted = 0;
+    new Counter({
+      name: 'capstan_store_statements_total',
+      help: 'Statements this node sent to its database (transaction control included): its database load, idle or busy.',
+      registers: [this.registry],
+      collect() {
+        const statements = deps.store.statements;
+        this.inc(statements - counted);
+        counted = statements;
+      },
+    });
     this.#unobserve = deps.store.observeCommits(this.engine.committed);
   }
 

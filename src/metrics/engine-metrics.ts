@@ -30,6 +30,8 @@ export class EngineMetrics {
   readonly #leaseTakeovers: Counter;
   readonly #awaitTimeouts: Counter;
   readonly #purged: Counter;
+  readonly #archived: Counter;
+  readonly #archiveFailures: Counter;
   readonly #maintenanceErrors: Counter;
   readonly #failures: Counter<'tenant' | 'pipeline' | 'step' | 'error_code' | 'decision'>;
   readonly #dlq: Counter<'tenant' | 'pipeline' | 'reason'>;
@@ -72,7 +74,17 @@ export class EngineMetrics {
     });
     this.#purged = new Counter({
       name: 'capstan_purged_executions_total',
-      help: 'Terminal executions purged past their TTL by maintenance.',
+      help: 'Terminal executions purged past their TTL by maintenance, items included.',
+      registers,
+    });
+    this.#archived = new Counter({
+      name: 'capstan_archived_executions_total',
+      help: 'History exports retention wrote to the archive directory before purging their executions.',
+      registers,
+    });
+    this.#archiveFailures = new Counter({
+      name: 'capstan_retention_archive_failures_total',
+      help: 'Expired executions kept because their history archive could not be written.',
       registers,
     });
     this.#failures = new Counter({
@@ -114,6 +126,8 @@ export class EngineMetrics {
     if (report.reclaimedLeases > 0) this.#leaseTakeovers.inc(report.reclaimedLeases);
     if (report.timedOutInteractions > 0) this.#awaitTimeouts.inc(report.timedOutInteractions);
     if (report.purgedExecutions > 0) this.#purged.inc(report.purgedExecutions);
+    if (report.archivedExecutions > 0) this.#archived.inc(report.archivedExecutions);
+    if (report.archiveFailures > 0) this.#archiveFailures.inc(report.archiveFailures);
   }
 
   maintenanceFailed(): void {

@@ -75,6 +75,11 @@ export interface Store
   operationalCounts(nowMs: number, staleBeforeMs: number): Promise<OperationalCounts>;
   /** Watches every group-commit transaction; returns the call that stops watching. */
   observeCommits(observer: CommitObserver): () => void;
+  /**
+   * Statements sent to the database by this store so far (transaction control included): the
+   * load a node puts on its database, counted where it is issued (docs/retention.md).
+   */
+  readonly statements: number;
   close(): Promise<void>;
 }
 
@@ -429,8 +434,49 @@ export interface MaintenanceCommands {
     nowMs: number;
     expiresAtMs: number;
   }): Promise<boolean>;
-  /** Deletes terminal executions (projection and journal) whose TTL passed. */
-  purgeExpired(command: { leader: LeaderFence; nowMs: number; limit: number }): Promise<number>;
+  /**
+   * Terminal top-level executions whose TTL passed by `nowMs`, soonest expiry first: what the
+   * next retention batch purges (docs/retention.md). Items are not listed: they go with their
+   * parent.
+   */
+  findExpired(nowMs: number, limit: number): Promise<ExpiredExecution[]>;
+  /** A parent's items in item order, after `after` (keyset paging). */
+  listItemIds(
+    parentExecutionId: string,
+    after: { itemIndex: number; executionId: string } | undefined,
+    limit: number,
+  ): Promise<{ executionId: string; itemIndex: number }[]>;
+  /**
+   * One retention batch, in one short transaction: deletes at most `limit` executions whose TTL
+   * passed by `nowMs` (re-checked, so one re-driven since it was found stays), each with every
+   * row of its own: projection, step outputs, interactions, admission entries, journal. The
+   * candidates are `executionIds` when given (those archived first), else the soonest-expired
+   * top-level executions. A parent's items go before it and the parent in the batch that
+   * removes its last one, so an item never outlives its parent. On PostgreSQL rows another
+   * transaction holds are skipped, never waited for. Resolves with how many executions (items
+   * included) it deleted.
+   */
+  purgeExpired(command: {
+    leader: LeaderFence;
+    nowMs: number;
+    limit: number;
+    executionIds?: readonly string[];
+  }): Promise<number>;
+  /** Deletes up to `limit` outbox messages delivered before `beforeMs`, oldest first; how many. */
+  pruneDeliveredOutbox(beforeMs: number, limit: number): Promise<number>;
+}
+
+/** A terminal top-level execution past its TTL, as retention finds it. */
+export interface ExpiredExecution {
+  readonly tenantId: string;
+  readonly executionId: string;
+  readonly pipelineId: string;
+  readonly status: ExecutionStatus;
+  /** The seq of its last journal event: an archive of this version holds its whole history. */
+  readonly version: number;
+  /** When it ended (its last transition). */
+  readonly updatedAtMs: number;
+  readonly expiresAtMs: number;
 }
 
 export interface OutboxStore {

@@ -28,10 +28,14 @@ export function makePrivateDir(path: string): void {
   if (first !== undefined) for (const dir of createdChain(first, path)) chmodSync(dir, PRIVATE_DIR_MODE);
 }
 
-/** `makePrivateDir`, without blocking the event loop. */
-export async function makePrivateDirAsync(path: string): Promise<void> {
+/**
+ * `makePrivateDir`, without blocking the event loop. Resolves with the first directory it
+ * created (undefined when `path` existed), so a caller can make the new entries durable.
+ */
+export async function makePrivateDirAsync(path: string): Promise<string | undefined> {
   const first = await mkdir(path, { recursive: true, mode: PRIVATE_DIR_MODE });
   if (first !== undefined) for (const dir of createdChain(first, path)) await chmod(dir, PRIVATE_DIR_MODE);
+  return first;
 }
 
 /** Creates the file empty if missing, and makes it owner-only (0600) either way. */

@@ -347,7 +347,11 @@ forEachStore('items are purged with their parent, never before', async (t, kind)
     }),
     true,
   );
-  assert.equal(await store.purgeExpired({ leader: fence, nowMs: T0 + 300, limit: 10 }), 1);
+  assert.equal(
+    await store.purgeExpired({ leader: fence, nowMs: T0 + 300, limit: 10 }),
+    3,
+    'the parent and its two items',
+  );
   assert.equal(await get(store, 'p-c0'), undefined);
   assert.deepEqual(await store.readJournal('p-c1', 0, 10), []);
 });

@@ -17,9 +17,26 @@ export function ClusterPage({ client }: PageProps) {
           <dd>
             {info.data.nodeId} <span class="muted">({info.data.roles.join(', ')})</span>
           </dd>
+          <dt>Shape</dt>
+          <dd data-testid="shape">
+            {info.data.topology.currentShape}{' '}
+            <span class="muted">
+              ({info.data.topology.executionMode}, {info.data.topology.taskDispatchMode})
+            </span>
+          </dd>
           <dt>Store</dt>
           <dd>
             {info.data.store.provider} {info.data.store.shared ? '(shared)' : '(single node)'}
+            {info.data.backend.warnings.map((w) => (
+              <div key={w.code} class="muted" title={w.code}>
+                {w.message}
+              </div>
+            ))}
+          </dd>
+          <dt>Worker protocols</dt>
+          <dd>
+            {info.data.protocols.workerProtocols.join(', ')}
+            {info.data.protocols.queueBroker && ` (queue over ${info.data.protocols.queueBroker})`}
           </dd>
           <dt>Maintenance leader</dt>
           <dd>

@@ -84,7 +84,7 @@ async function openExportStore(options: ExportOptions) {
 
 /** Writes the chosen executions' journals as chained JSON lines; resolves with the count. */
 async function runExport(options: ExportOptions): Promise<{ events: number; executions: number }> {
-  const { ChainWriter } = await import('../../domain/export-chain.ts');
+  const { exportLines } = await import('../../retention/journal-export.ts');
   if (options.out !== undefined && existsSync(resolve(options.out)))
     throw new CliError('invalid_argument', `${resolve(options.out)} exists already`);
   const store = await openExportStore(options);
@@ -94,28 +94,25 @@ async function runExport(options: ExportOptions): Promise<{ events: number; exec
   out.on('error', () => undefined);
   const write = (line: string) =>
     new Promise<void>((done, fail) => out.write(`${line}\n`, (error) => (error ? fail(error) : done())));
-  const chain = new ChainWriter();
-  let events = 0;
   let executions = 0;
-  try {
+  async function* counted(): AsyncGenerator<string> {
     for await (const id of executionIds(store, options)) {
       executions += 1;
-      for (let after = 0; ;) {
-        const page = await store.readJournal(id, after, PAGE);
-        for (const event of page) {
-          await write(chain.line(event));
-          events += 1;
-        }
-        if (page.length < PAGE) break;
-        after = page[page.length - 1]!.seq;
-      }
+      yield id;
     }
-    await write(chain.end());
+  }
+  let lines = 0;
+  try {
+    for await (const line of exportLines(store, counted())) {
+      await write(line);
+      lines += 1;
+    }
   } finally {
     if (out !== process.stdout) await new Promise<void>((done) => out.end(() => done()));
     await store.close().catch(() => undefined);
   }
-  return { events, executions };
+  // Every line but the end line is one event.
+  return { events: lines - 1, executions };
 }
 
 /** `capstan export` and `capstan export verify` (docs/history-export.md). */

@@ -36,17 +36,27 @@ export function healthCommands(program: Command): void {
     }
   });
 
-  const cluster = apiCommand(program, 'cluster', 'Show this node, its store and the maintenance leader');
+  const cluster = apiCommand(
+    program,
+    'cluster',
+    'Show this node: its shape, roles, store, worker protocols and the maintenance leader',
+  );
   cluster.action(async (options: Flags) => {
     const info = await clientFrom(options).cluster();
     const leader = info.maintenance.leader;
     print(options, info, () =>
       renderFields([
         ['node', info.nodeId],
+        ['shape', info.topology.currentShape],
         ['roles', info.roles.join(', ')],
         ['store', `${info.store.provider}${info.store.shared ? ' (shared)' : ''}`],
+        ['worker protocols', info.protocols.workerProtocols.join(', ')],
+        ['dispatch', `${info.topology.taskDispatchMode}, ${info.topology.executionMode}`],
+        ['payload encoding', info.protocols.payloadEncodings.join(', ')],
+        ['await transports', info.protocols.awaitTransports.join(', ')],
         ['leader', leader ? `${leader.nodeId} (epoch ${leader.epoch}, since ${leader.since})` : 'none'],
         ['this node leads', info.maintenance.thisNode.leader],
+        ...info.backend.warnings.map((w): [string, string] => ['warning', `${w.code}: ${w.message}`]),
       ]),
     );
   });

@@ -149,6 +149,7 @@ export async function startCoordinator(
           queueWorkers: {
             transport: queueTransport,
             tenantId: values['pipeline.orchestrator.default-tenant'],
+            broker: queueWorkers?.broker,
           },
         }
       : {}),

@@ -21,7 +21,7 @@ export function remoteWorkers(
     catalog: ReleaseCatalog;
     allowsEndpoint: (endpoint: string) => boolean;
   },
-): { availability: WorkerAvailability; prober: WorkerTargetProber | undefined } {
+): { availability: WorkerAvailability; prober: WorkerTargetProber | undefined; protocols: RemoteProtocols } {
   const { metrics, lifecycle, catalog } = parts;
   const remotes = [
     deps.restWorkers && {
@@ -68,5 +68,20 @@ export function remoteWorkers(
           staleAfterMs: deps.config.workerStaleAfterMs,
         })
       : undefined;
-  return { availability, prober };
+  const protocols: RemoteProtocols = {
+    protocols: [
+      ...(deps.restWorkers ? (['rest'] as const) : []),
+      ...(deps.grpcWorkers ? (['grpc'] as const) : []),
+      ...(deps.queueWorkers ? (['queue'] as const) : []),
+    ],
+    queueBroker: deps.queueWorkers?.broker ?? null,
+  };
+  return { availability, prober, protocols };
+}
+
+/** The remote protocols a coordinator dispatches segments over: those configured with their keys. */
+export interface RemoteProtocols {
+  readonly protocols: readonly ('rest' | 'grpc' | 'queue')[];
+  /** The broker queue workers are reached through; null without them (or when not named). */
+  readonly queueBroker: 'nats' | 'rabbitmq' | 'sqs' | null;
 }

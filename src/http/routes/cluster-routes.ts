@@ -5,61 +5,30 @@ import {
   type ClusterInfo,
   type ClusterNodes,
 } from '../../api-schema/cluster.ts';
-import { buildInfo, PROTOCOLS } from '../../build/build-info.ts';
+import { clusterInfo, type ServedSurfaces } from '../cluster-info.ts';
 import type { Coordinator } from '../../coordinator/coordinator.ts';
 import { answerAsReturned } from '../answer-as-returned.ts';
-
-/** The node id a lease holder names: holders are `<node id>#<incarnation>`. */
-const nodeOf = (holder: string): string => holder.replace(/#[^#]*$/, '');
 
 /**
  * Discovery: what this node is and what the cluster looks like from it. Any role's token
  * opens it, so workers and clients can check versions before they talk.
  */
-export function clusterRoutes(app: FastifyInstance, coordinator: Coordinator): void {
+export function clusterRoutes(app: FastifyInstance, coordinator: Coordinator, served: ServedSurfaces): void {
   answerAsReturned(app);
   app.get(
     '/api/cluster/info',
     {
       config: { surface: 'discovery' },
       schema: {
-        summary: 'This node, its build, protocols and the cluster',
+        summary: 'This node, its build, protocols, topology and store, and the cluster',
+        description:
+          'What this node serves now: the worker protocols it can run segments over, the payload ' +
+          'encoding its envelopes take, its topology (shape, roles, execution and dispatch modes, ' +
+          'routing axes, back-pressure) and its store with its capabilities and warnings.',
         response: { 200: clusterInfoSchema },
       },
     },
-    async (): Promise<ClusterInfo> => {
-      const { isLeader, holder, leader } = await coordinator.leadership();
-      const config = coordinator.config;
-      const store = coordinator.storeInfo();
-      return {
-        service: 'capstan',
-        build: buildInfo(),
-        nodeId: config.nodeId,
-        roles: ['api', 'control-plane', 'dispatcher', ...(isLeader ? ['maintenance-leader'] : [])],
-        store: { provider: store.provider, shared: store.shared },
-        protocols: PROTOCOLS,
-        capabilities: {
-          awaitInbox: true,
-          dlqRedrive: true,
-          releasePinning: true,
-          idempotencyPolicies: ['OPTIONAL_CLIENT_KEY', 'CLIENT_KEY_REQUIRED', 'SERVER_KEY_ONLY'],
-          crossNodeWakeups: store.crossNodeWakeups,
-        },
-        maintenance: {
-          leaderLeaseMs: config.leaderLeaseMs,
-          thisNode: { holder, leader: isLeader },
-          leader: leader
-            ? {
-                nodeId: nodeOf(leader.holder),
-                holder: leader.holder,
-                epoch: leader.epoch,
-                since: new Date(leader.acquiredAtMs).toISOString(),
-                expiresAt: new Date(leader.expiresAtMs).toISOString(),
-              }
-            : null,
-        },
-      };
-    },
+    (): Promise<ClusterInfo> => clusterInfo(coordinator, served),
   );
 
   app.get(

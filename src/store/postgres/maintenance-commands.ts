@@ -10,7 +10,7 @@ import {
 import { releaseAdmissions } from './admission.ts';
 import { stillLeads } from './leadership.ts';
 import { applyFailure } from './segment-commands.ts';
-import { exec, row, rows, type Db } from './sql.ts';
+import { row, rows, type Db } from './sql.ts';
 import { FailureCode } from '../../domain/failure-codes.ts';
 
 export async function findExpiredLeases(db: Db, nowMs: number, limit: number): Promise<ExpiredLease[]> {
@@ -91,36 +91,4 @@ export async function timeOutInteraction(
   }
   await releaseAdmissions(db, [interaction.interaction_id], c.nowMs);
   return true;
-}
-
-/** Deletes terminal executions whose TTL passed: projection, checkpoints, interactions, journal. */
-export async function purgeExpired(db: Db, c: Parameters<Store['purgeExpired']>[0]): Promise<number> {
-  if (!(await stillLeads(db, c.leader))) return 0;
-  const { nowMs, limit } = c;
-  const ids = (
-    await rows<{ execution_id: string }>(
-      db,
-      // SKIP LOCKED: a row another node is purging (or redriving) is left to that node.
-      // Items go with their parent, never before it (the aggregate may still read them).
-      `SELECT execution_id FROM executions WHERE expires_at <= @nowMs AND parent_execution_id IS NULL
-       LIMIT @limit FOR UPDATE SKIP LOCKED`,
-      { nowMs, limit },
-    )
-  ).map((r) => r.execution_id);
-  const purged = ids.length;
-  if (ids.length > 0) {
-    const items = await rows<{ execution_id: string }>(
-      db,
-      'SELECT execution_id FROM executions WHERE parent_execution_id = ANY(@ids::text[])',
-      { ids },
-    );
-    ids.push(...items.map((r) => r.execution_id));
-    for (const table of ['step_outputs', 'await_interactions', 'journal', 'executions']) {
-      await exec(db, `DELETE FROM ${table} WHERE execution_id = ANY(@ids::text[])`, { ids });
-    }
-  }
-  await exec(db, 'DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at <= @before', {
-    before: nowMs - 86_400_000,
-  });
-  return purged;
 }

@@ -16,10 +16,12 @@ import { LIVE_RELEASES_SQL, liveReleaseFromRow, type LiveReleaseRow } from '../l
 import {
   findExpiredLeases,
   findPassedDeadlines,
-  purgeExpired,
   reclaimLease,
   timeOutInteraction,
 } from './maintenance-commands.ts';
+import * as retention from './retention-commands.ts';
+import { countingClient } from './counting-client.ts';
+import { StatementCounter } from '../statement-counter.ts';
 import { checkSchemaName } from '../schema-name.ts';
 import { listPendingMigrations, migrate } from './migrate.ts';
 import { cancel, redrive } from './operator-commands.ts';
@@ -80,6 +82,7 @@ export class PostgresStore implements Store {
   // Point reads by id, coalesced per turn (status reads and long-polls of concurrent requests).
   readonly #executionReads: ReadBatch<string, ExecutionRecord>;
   readonly #interactionReads: ReadBatch<string, InteractionRecord>;
+  readonly #statements = new StatementCounter();
   #closed: Promise<void> | undefined;
 
   constructor(options: PostgresStoreOptions) {
@@ -88,6 +91,8 @@ export class PostgresStore implements Store {
       ...connectionConfig(options.connectionString, this.schema),
       max: options.poolSize ?? 10,
       types: INT8_AS_NUMBER,
+      // Every pooled connection counts the statements it sends (`statements`).
+      Client: countingClient(this.#statements),
       // Checked once per connection, before its first statement: a connection whose commits
       // a server crash could lose is closed and its caller fails, so no write is acknowledged on it.
       // pg-pool awaits the hook's promise; @types/pg still declares it as returning void.
@@ -122,6 +127,10 @@ export class PostgresStore implements Store {
   /** Transactions committed so far (group commit shares one among many commands). */
   get commits(): number {
     return this.#writer.commits;
+  }
+
+  get statements(): number {
+    return this.#statements.count;
   }
 
   /** Group-commit batches re-run in savepoints because a command in them threw. */
@@ -253,7 +262,12 @@ export class PostgresStore implements Store {
   findPassedDeadlines: Store['findPassedDeadlines'] = (nowMs, limit) =>
     findPassedDeadlines(this.#pool, nowMs, limit);
   timeOutInteraction: Store['timeOutInteraction'] = (c) => this.#write((db) => timeOutInteraction(db, c));
-  purgeExpired: Store['purgeExpired'] = (c) => this.#write((db) => purgeExpired(db, c));
+  findExpired: Store['findExpired'] = (nowMs, limit) => retention.findExpired(this.#pool, nowMs, limit);
+  listItemIds: Store['listItemIds'] = (parentId, after, limit) =>
+    retention.listItemIds(this.#pool, parentId, after, limit);
+  purgeExpired: Store['purgeExpired'] = (c) => this.#write((db) => retention.purgeExpired(db, c));
+  pruneDeliveredOutbox: Store['pruneDeliveredOutbox'] = (beforeMs, limit) =>
+    this.#write((db) => retention.pruneDeliveredOutbox(db, beforeMs, limit));
 
   acquireLeadership: Store['acquireLeadership'] = (c) => acquireLeadership(this.#pool, c);
   releaseLeadership: Store['releaseLeadership'] = (fence) => releaseLeadership(this.#pool, fence);

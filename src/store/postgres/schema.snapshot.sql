@@ -25,7 +25,7 @@ CREATE INDEX executions_by_pipeline_status ON executions USING btree (tenant_id,
 CREATE INDEX executions_by_tenant ON executions USING btree (tenant_id, created_at, execution_id);
 CREATE INDEX executions_by_tenant_status ON executions USING btree (tenant_id, status, created_at, execution_id);
 CREATE INDEX executions_due ON executions USING btree (next_due_at) WHERE (status = ANY (ARRAY['QUEUED'::text, 'WAIT_RETRY'::text]));
-CREATE INDEX executions_expiring ON executions USING btree (expires_at) WHERE (expires_at IS NOT NULL);
+CREATE INDEX executions_expiring_top ON executions USING btree (expires_at, execution_id) WHERE ((expires_at IS NOT NULL) AND (parent_execution_id IS NULL));
 CREATE INDEX executions_leased ON executions USING btree (lease_expires_at) WHERE (status = 'RUNNING'::text);
 CREATE INDEX executions_parked ON executions USING btree (tenant_id, pipeline_id, release_version, next_due_at) WHERE ((status = ANY (ARRAY['QUEUED'::text, 'WAIT_RETRY'::text])) AND (next_due_at >= '4000000000000000'::bigint));
 CREATE UNIQUE INDEX executions_pkey ON executions USING btree (execution_id);
@@ -38,6 +38,7 @@ CREATE INDEX interactions_pending_by_group ON await_interactions USING btree (te
 CREATE INDEX interactions_pending_by_step ON await_interactions USING btree (tenant_id, step_id, deadline_at, created_at) WHERE (status = 'WAITING'::text);
 CREATE UNIQUE INDEX journal_pkey ON journal USING btree (execution_id, seq);
 CREATE UNIQUE INDEX leadership_pkey ON leadership USING btree (role);
+CREATE INDEX outbox_delivered ON outbox USING btree (delivered_at) WHERE (delivered_at IS NOT NULL);
 CREATE INDEX outbox_pending ON outbox USING btree (id) WHERE ((delivered_at IS NULL) AND (parked_at IS NULL));
 CREATE UNIQUE INDEX outbox_pkey ON outbox USING btree (id);
 CREATE INDEX release_activations_latest ON release_activations USING btree (tenant_id, pipeline_id, seq);

@@ -84,28 +84,3 @@ export function timeOutInteraction(sql: Statements, c: Parameters<Store['timeOut
   releaseAdmissions(sql, [interaction.interaction_id], c.nowMs);
   return true;
 }
-
-/** Deletes terminal executions whose TTL passed: projection, checkpoints, interactions, journal. */
-export function purgeExpired(sql: Statements, c: Parameters<Store['purgeExpired']>[0]): number {
-  if (!stillLeads(sql, c.leader)) return 0;
-  const { nowMs, limit } = c;
-  const ids = // Items go with their parent, never before it (the aggregate may still read them).
-    (
-      sql
-        .get(
-          'SELECT execution_id FROM executions WHERE expires_at <= ? AND parent_execution_id IS NULL LIMIT ?',
-        )
-        .all(nowMs, limit) as { execution_id: string }[]
-    ).map((r) => r.execution_id);
-  const itemsOf = sql.get('SELECT execution_id FROM executions WHERE parent_execution_id = ?');
-  for (const parent of ids) {
-    const items = (itemsOf.all(parent) as { execution_id: string }[]).map((r) => r.execution_id);
-    for (const id of [...items, parent]) {
-      for (const table of ['step_outputs', 'await_interactions', 'journal', 'executions']) {
-        sql.get(`DELETE FROM ${table} WHERE execution_id = ?`).run(id);
-      }
-    }
-  }
-  sql.get('DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at <= ?').run(nowMs - 86_400_000);
-  return ids.length;
-}

@@ -20,7 +20,7 @@ CREATE INDEX executions_by_pipeline_status ON executions (tenant_id, pipeline_id
 CREATE INDEX executions_by_tenant ON executions (tenant_id, created_at, execution_id);
 CREATE INDEX executions_by_tenant_status ON executions (tenant_id, status, created_at, execution_id);
 CREATE INDEX executions_due ON executions (next_due_at) WHERE status IN ('QUEUED', 'WAIT_RETRY');
-CREATE INDEX executions_expiring ON executions (expires_at) WHERE expires_at IS NOT NULL;
+CREATE INDEX executions_expiring_top ON executions (expires_at, execution_id) WHERE expires_at IS NOT NULL AND parent_execution_id IS NULL;
 CREATE INDEX executions_leased ON executions (lease_expires_at) WHERE status = 'RUNNING';
 CREATE INDEX executions_parked ON executions (tenant_id, pipeline_id, release_version, next_due_at) WHERE status IN ('QUEUED', 'WAIT_RETRY') AND next_due_at >= 4000000000000000;
 CREATE UNIQUE INDEX interactions_by_correlation ON await_interactions (tenant_id, correlation_id);
@@ -30,6 +30,7 @@ CREATE INDEX interactions_pending ON await_interactions (tenant_id, deadline_at,
 CREATE INDEX interactions_pending_by_assignee ON await_interactions (tenant_id, assignee, deadline_at, created_at) WHERE status = 'WAITING';
 CREATE INDEX interactions_pending_by_group ON await_interactions (tenant_id, group_name, deadline_at, created_at) WHERE status = 'WAITING';
 CREATE INDEX interactions_pending_by_step ON await_interactions (tenant_id, step_id, deadline_at, created_at) WHERE status = 'WAITING';
+CREATE INDEX outbox_delivered ON outbox (delivered_at) WHERE delivered_at IS NOT NULL;
 CREATE INDEX outbox_pending ON outbox (id) WHERE delivered_at IS NULL AND parked_at IS NULL;
 CREATE INDEX release_activations_latest ON release_activations (tenant_id, pipeline_id, seq);
 CREATE INDEX worker_events_by_pipeline ON worker_events (tenant_id, pipeline_id, seq);

@@ -13,10 +13,12 @@ import { LIVE_RELEASES_SQL, liveReleaseFromRow, type LiveReleaseRow } from '../l
 import {
   findExpiredLeases,
   findPassedDeadlines,
-  purgeExpired,
   reclaimLease,
   timeOutInteraction,
 } from './maintenance-commands.ts';
+import * as retention from './retention-commands.ts';
+import { countingConnection } from './counting-connection.ts';
+import { StatementCounter } from '../statement-counter.ts';
 import { listPendingMigrations, migrate } from './migrate.ts';
 import { cancel, redrive } from './operator-commands.ts';
 import * as o from './outbox-commands.ts';
@@ -65,6 +67,7 @@ export class SqliteStore implements Store {
   readonly #writer: SqliteGroupCommit;
   readonly #nowMs: () => number;
   readonly #file: string;
+  readonly #statements = new StatementCounter();
   #closed = false;
 
   constructor(options: SqliteStoreOptions) {
@@ -72,7 +75,7 @@ export class SqliteStore implements Store {
     // Created owner-only before SQLite opens it; SQLite gives its -wal and -shm files the same mode.
     makePrivateFile(options.file);
     this.#file = options.file;
-    this.#db = openSqlite(options.file, options.driver);
+    this.#db = countingConnection(openSqlite(options.file, options.driver), this.#statements);
     try {
       this.#db.exec('PRAGMA locking_mode = EXCLUSIVE');
       this.#db.exec('PRAGMA journal_mode = WAL');
@@ -96,6 +99,10 @@ export class SqliteStore implements Store {
   /** Transactions committed so far (group commit shares one among many commands). */
   get commits(): number {
     return this.#writer.commits;
+  }
+
+  get statements(): number {
+    return this.#statements.count;
   }
 
   async migrate(): Promise<number[]> {
@@ -162,7 +169,12 @@ export class SqliteStore implements Store {
     findPassedDeadlines(this.#sql, nowMs, limit);
   timeOutInteraction: Store['timeOutInteraction'] = (c) =>
     this.#write(() => timeOutInteraction(this.#sql, c));
-  purgeExpired: Store['purgeExpired'] = (c) => this.#write(() => purgeExpired(this.#sql, c));
+  findExpired: Store['findExpired'] = async (nowMs, limit) => retention.findExpired(this.#sql, nowMs, limit);
+  listItemIds: Store['listItemIds'] = async (parentId, after, limit) =>
+    retention.listItemIds(this.#sql, parentId, after, limit);
+  purgeExpired: Store['purgeExpired'] = (c) => this.#write(() => retention.purgeExpired(this.#sql, c));
+  pruneDeliveredOutbox: Store['pruneDeliveredOutbox'] = (beforeMs, limit) =>
+    this.#write(() => retention.pruneDeliveredOutbox(this.#sql, beforeMs, limit));
 
   acquireLeadership: Store['acquireLeadership'] = (c) => this.#write(() => acquireLeadership(this.#sql, c));
   releaseLeadership: Store['releaseLeadership'] = (fence) =>
