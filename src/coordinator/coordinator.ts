@@ -232,9 +232,16 @@ export class Coordinator {
    * Migrates, takes back what a previous process left running, and starts the background
    * loops. It does not wait for recovered work to finish: segments run in the background.
    * With `migrate: false` it applies no migration and refuses to start while any is pending.
+   * A schema a newer Capstan migrated is refused (`SchemaTooNewError`) unless what this code
+   * does not know is additive (the compatibility window, docs/upgrade-and-drain.md).
    */
   async start(options: { migrate?: boolean } = {}): Promise<void> {
-    await prepareSchema(this.store, options.migrate !== false);
+    const ahead = await prepareSchema(this.store, options.migrate !== false);
+    if (ahead.length > 0)
+      this.#d.logger.info(
+        { migrations: ahead.map((m) => m.name) },
+        'the schema is ahead of this node by additive migrations only: it runs within the compatibility window',
+      );
     // A clock too far off the database's would misjudge every lease and due time: refuse.
     await this.#clockSkew.assertWithinBound();
     // Before the first dispatch: a reply must find its node listening.

@@ -17,7 +17,8 @@ import {
   reclaimLease,
   timeOutInteraction,
 } from './maintenance-commands.ts';
-import { listPendingMigrations, migrate } from './migrate.ts';
+import { listMigrations, listMigrationsAhead, listPendingMigrations, migrate } from './migrate.ts';
+import type { Migration } from '../migrations.ts';
 import { cancel, redrive } from './operator-commands.ts';
 import * as o from './outbox-commands.ts';
 import * as q from './queries.ts';
@@ -49,6 +50,8 @@ export interface SqliteStoreOptions {
   readonly nowMs?: () => number;
   /** Defaults to `chooseSqliteDriver()`: better-sqlite3 on Node 20 and 22, node:sqlite on 24. */
   readonly driver?: SqliteDriverName;
+  /** The migrations this code knows; default this dialect's files (a test plays a newer Capstan with more). */
+  readonly migrations?: readonly Migration[];
 }
 
 /**
@@ -65,6 +68,7 @@ export class SqliteStore implements Store {
   readonly #writer: SqliteGroupCommit;
   readonly #nowMs: () => number;
   readonly #file: string;
+  readonly #migrations: readonly Migration[];
   #closed = false;
 
   constructor(options: SqliteStoreOptions) {
@@ -91,6 +95,7 @@ export class SqliteStore implements Store {
     this.#sql = new Statements(this.#db);
     this.#writer = new SqliteGroupCommit(this.#db);
     this.#nowMs = options.nowMs ?? Date.now;
+    this.#migrations = options.migrations ?? listMigrations();
   }
 
   /** Transactions committed so far (group commit shares one among many commands). */
@@ -99,9 +104,11 @@ export class SqliteStore implements Store {
   }
 
   async migrate(): Promise<number[]> {
-    return migrate(this.#db, this.#nowMs());
+    return migrate(this.#db, this.#nowMs(), this.#migrations);
   }
-  pendingMigrations: Store['pendingMigrations'] = async () => listPendingMigrations(this.#db);
+  pendingMigrations: Store['pendingMigrations'] = async () =>
+    listPendingMigrations(this.#db, this.#migrations);
+  migrationsAhead: Store['migrationsAhead'] = async () => listMigrationsAhead(this.#db, this.#migrations);
   async ping(): Promise<void> {
     this.#db.prepare('SELECT 1').get();
   }
