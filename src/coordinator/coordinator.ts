@@ -524,9 +524,9 @@ export class Coordinator {
     return typeof stack === 'string' ? stack : undefined;
   }
 
-  /** Whether a worker can run the execution's pinned release (else it waits for one). */
+  /** Whether a worker can run the execution's pinned release, drained ones too (else it waits for one). */
   hasWorkerFor(execution: ExecutionRecord): boolean {
-    return this.workers.has(execution);
+    return this.workers.canRun(execution);
   }
 
   /** One page of a tenant's executions that match the filter, in the store's list order. */
