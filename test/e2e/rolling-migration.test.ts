@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import {
   createCoordinator,
@@ -25,15 +24,19 @@ import { apiClient } from '../support/coordinator-process.ts';
 import { eventually } from '../support/eventually.ts';
 import { freshSchema } from '../support/fresh-schema.ts';
 import { postgresUrl } from '../support/postgres-server.ts';
+import { runbookCommands } from '../support/runbook-blocks.ts';
 import { spawnProcess } from '../support/spawned-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+const DOC = 'docs/upgrade-and-drain.md';
 const NEXT = Math.max(...listMigrations().map((m) => m.version)) + 1;
+/** A migration file's number, as its name starts. */
+const NNN = String(NEXT).padStart(3, '0');
 
 /** What a newer Capstan adds: a nullable column on the hottest table, a table and an index. */
 const ADDITIVE: Migration = {
   version: NEXT,
-  name: `${NEXT}_execution_labels.sql`,
+  name: `${NNN}_execution_labels.sql`,
   compatibility: 'additive',
   sql: `ALTER TABLE executions ADD COLUMN label TEXT;
         CREATE TABLE execution_labels (label TEXT PRIMARY KEY, note TEXT);
@@ -61,15 +64,17 @@ function submitContinuously(node: ClusterNode) {
   })();
   return {
     acknowledged,
+    /** Resolves once `count` orders are acknowledged; rejects with the load's first failure. */
+    until: (count: number) =>
+      Promise.race([
+        done,
+        eventually(`${count} orders acknowledged`, () => (acknowledged.length >= count ? true : undefined)),
+      ]),
     stop: async () => {
       running = false;
       await done;
     },
   };
-}
-
-async function untilAcknowledged(load: { acknowledged: string[] }, count: number): Promise<void> {
-  while (load.acknowledged.length < count) await sleep(20);
 }
 
 /** A newer node in this process: its store knows one more migration; it migrates at start. */
@@ -114,16 +119,12 @@ test('a newer node migrates additively while a node of this version serves: both
   const schema = freshSchema(t, url, 'capstan_rolling');
   const nodeA = await startNode(t, { url, schema, nodeId: 'node-a', pipelines: [CLUSTER_PIPELINES] });
   const load = submitContinuously(nodeA);
-  await untilAcknowledged(load, 20);
+  await load.until(20);
 
   const newer = await startNewerNode(t, url, schema);
-  assert.deepEqual(
-    (await recordedVersions(url, schema)).at(-1),
-    NEXT,
-    'the newer node applied its migration',
-  );
+  assert.equal((await recordedVersions(url, schema)).at(-1), NEXT, 'the newer node applied its migration');
   const atMigration = load.acknowledged.length;
-  await untilAcknowledged(load, atMigration + 20);
+  await load.until(atMigration + 20);
   await load.stop();
 
   // Node A acknowledged work after the migration, and ran it all to the end.
@@ -159,22 +160,29 @@ test('a newer node migrates additively while a node of this version serves: both
   assert.equal(onC.status, 200, JSON.stringify(onC.body));
   assert.equal((await nodeC.api.result(onC.body.executionId as string)).body.status.status, 'SUCCEEDED');
 
-  // `capstan migrate --status` lists it as ahead and additive: nothing to do, nothing refused.
-  const status = JSON.parse(
-    ok(
-      await runCapstan(process.env, [
-        'migrate',
-        '--status',
-        '--json',
-        '--set',
-        'pipeline.orchestrator.state-provider=postgres',
-        '--set',
-        `pipeline.orchestrator.postgres.url=${url}`,
-        '--set',
-        `pipeline.orchestrator.postgres.schema=${schema}`,
-      ]),
-    ),
-  ) as { pending: unknown[]; ahead: unknown[] };
+  // The runbook's migrate blocks (docs/upgrade-and-drain.md) with this version's binary and the
+  // nodes' configuration: nothing pending, the newer migration listed as ahead and additive.
+  const env = {
+    ...process.env,
+    PIPELINE_ORCHESTRATOR_STATE_PROVIDER: 'postgres',
+    PIPELINE_ORCHESTRATOR_POSTGRES_URL: url,
+    PIPELINE_ORCHESTRATOR_POSTGRES_SCHEMA: schema,
+  };
+  for (const block of ['migrate-status', 'migrate']) {
+    const [args, ...more] = runbookCommands(DOC, block, {});
+    assert.ok(args && more.length === 0);
+    const printed = ok(await runCapstan(env, args));
+    assert.match(printed, new RegExp(`^schema is up to date: PostgreSQL .*\\(schema ${schema}\\)$`, 'm'));
+    assert.match(
+      printed,
+      /^1 migration\(s\) ahead of this Capstan, all additive: it may run on this schema$/m,
+    );
+    assert.match(printed, new RegExp(`^${NEXT}\\s+${ADDITIVE.name.replace('.', '\\.')}\\s+additive$`, 'm'));
+  }
+  const status = JSON.parse(ok(await runCapstan(env, ['migrate', '--status', '--json']))) as {
+    pending: unknown[];
+    ahead: unknown[];
+  };
   assert.deepEqual(status.pending, []);
   assert.deepEqual(status.ahead, [{ version: NEXT, name: ADDITIVE.name, compatibility: 'additive' }]);
 });
@@ -197,7 +205,7 @@ test('a breaking migration ahead: capstan migrate and capstan serve refuse with 
     await client.query(
       `INSERT INTO ${schema}.schema_migrations (version, name, applied_at, compatibility)
       VALUES ($1, $2, 0, 'breaking')`,
-      [NEXT, `${NEXT}_execution_shards.sql`],
+      [NEXT, `${NNN}_execution_shards.sql`],
     );
   } finally {
     await client.end();
@@ -209,7 +217,7 @@ test('a breaking migration ahead: capstan migrate and capstan serve refuse with 
     assert.match(
       refused.stderr,
       new RegExp(
-        `^error schema_too_new: PostgreSQL .*\\(schema ${schema}\\): .*\\(${NEXT}_execution_shards\\.sql: breaking\\)`,
+        `^error schema_too_new: PostgreSQL .*\\(schema ${schema}\\): .*\\(${NNN}_execution_shards\\.sql: breaking\\)`,
       ),
     );
   }
@@ -233,5 +241,5 @@ test('a breaking migration ahead: capstan migrate and capstan serve refuse with 
   t.after(() => serve.kill('SIGKILL'));
   assert.equal(await serve.exited, 78, serve.output());
   assert.match(serve.output(), /error schema_too_new: /);
-  assert.deepEqual((await recordedVersions(url, schema)).at(-1), NEXT, 'nothing was applied or undone');
+  assert.equal((await recordedVersions(url, schema)).at(-1), NEXT, 'nothing was applied or undone');
 });

@@ -47,7 +47,12 @@ function futureMigration(db: TestDatabase, compatibility: MigrationCompatibility
          CREATE INDEX executions_by_future_note ON executions (future_note);`
       : `-- compatibility: breaking
          ALTER TABLE executions ADD COLUMN future_shard INTEGER NOT NULL DEFAULT 0;`;
-  return { version, name: `${version}_future_${compatibility}.sql`, compatibility, sql };
+  return {
+    version,
+    name: `${String(version).padStart(3, '0')}_future_${compatibility}.sql`,
+    compatibility,
+    sql,
+  };
 }
 
 /** A store opened on the same database by a Capstan that knows `migrations`; closed when the test ends. */
