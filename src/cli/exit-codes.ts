@@ -32,7 +32,10 @@ export const EXIT = {
   executionNotFinished: 11,
   /** `capstan export verify`: the file's hash chain is broken (a line changed, removed, moved or added). */
   exportTampered: 12,
-  /** A configuration error (`capstan serve`, `capstan migrate`, a malformed `--url`). */
+  /**
+   * A configuration error (`capstan serve`, `capstan migrate`, a malformed `--url`), or a schema
+   * a newer Capstan migrated past what this one can run beside (`schema_too_new`).
+   */
   config: 78,
 } as const;
 
@@ -62,6 +65,9 @@ export function exitCodeOf(error: unknown): number {
     case localCodes.invalidArgument:
       return EXIT.refused;
     case localCodes.invalidConfiguration:
+      return EXIT.config;
+    // A newer Capstan migrated the schema past what this one can run beside (docs/upgrade-and-drain.md).
+    case 'schema_too_new':
       return EXIT.config;
     case localCodes.unreachable:
     case 'store_unreachable':

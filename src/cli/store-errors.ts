@@ -5,6 +5,7 @@ import { resolvePostgresUrl, type OpenedStore } from '../store/open-store.ts';
 import type { Store } from '../store/store-port.ts';
 import type { Settings } from '../config/settings.ts';
 import { CliError, localCodes } from '../errors/cli-error.ts';
+import { SchemaTooNewError } from '../store/migrations.ts';
 
 /** How long the first query may wait for a connection before the store counts as unreachable. */
 export const FIRST_CONTACT_TIMEOUT_MS = 30_000;
@@ -64,4 +65,13 @@ function reasonOf(error: unknown): string {
   }
   if (error instanceof Error && error.message) return error.message;
   return String((error as { code?: unknown }).code);
+}
+
+/**
+ * A CliError `schema_too_new` (exit 78) naming the target when a newer Capstan migrated the
+ * schema past what this one can run beside, else undefined; its details list the migrations.
+ */
+export function schemaTooNew(error: unknown, target: string): CliError | undefined {
+  if (!(error instanceof SchemaTooNewError)) return undefined;
+  return new CliError(error.code, `${target}: ${error.message}`, null, { ahead: error.ahead });
 }

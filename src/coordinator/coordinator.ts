@@ -235,9 +235,16 @@ export class Coordinator {
    * Migrates, takes back what a previous process left running, and starts the background
    * loops. It does not wait for recovered work to finish: segments run in the background.
    * With `migrate: false` it applies no migration and refuses to start while any is pending.
+   * A schema a newer Capstan migrated is refused (`SchemaTooNewError`) unless what this code
+   * does not know is additive (the compatibility window, docs/upgrade-and-drain.md).
    */
   async start(options: { migrate?: boolean } = {}): Promise<void> {
-    await prepareSchema(this.store, options.migrate !== false);
+    const ahead = await prepareSchema(this.store, options.migrate !== false);
+    if (ahead.length > 0)
+      this.#d.logger.info(
+        { migrations: ahead.map((m) => m.name) },
+        'the schema is ahead of this node by additive migrations only: it runs within the compatibility window',
+      );
     // A clock too far off the database's would misjudge every lease and due time: refuse.
     await this.#clockSkew.assertWithinBound();
     // Before the first dispatch: a reply must find its node listening.
@@ -521,9 +528,9 @@ export class Coordinator {
     return typeof stack === 'string' ? stack : undefined;
   }
 
-  /** Whether a worker can run the execution's pinned release (else it waits for one). */
+  /** Whether a worker can run the execution's pinned release, drained ones too (else it waits for one). */
   hasWorkerFor(execution: ExecutionRecord): boolean {
-    return this.workers.has(execution);
+    return this.workers.canRun(execution);
   }
 
   /** One page of a tenant's executions that match the filter, in the store's list order. */

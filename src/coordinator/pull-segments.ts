@@ -14,7 +14,7 @@ import { segmentCommandOf } from './segment-command.ts';
 import { PullWorker } from './workers/pull-worker.ts';
 import { priorOutputsOf } from './workers/remote-transition-worker.ts';
 import { resultThatFits } from './workers/remote-result-check.ts';
-import type { WorkerLifecycle } from './workers/worker-lifecycle.ts';
+import type { WorkerLifecycle, WorkerRecord } from './workers/worker-lifecycle.ts';
 
 /** One segment handed to a pull worker: its command as every transport carries it, and its lease. */
 export interface PulledSegment {
@@ -163,21 +163,31 @@ export class PullSegments {
 
   /**
    * The routes the worker may claim in this tenant: each pipeline it is registered for as a
-   * pull worker, at the release it registered, while it is HEALTHY (a drained or stale worker
-   * gets nothing new). 404 when it is registered as a pull worker nowhere in the tenant.
+   * pull worker, at the release it registered, while it is HEALTHY; while it is DRAINING, only
+   * when no HEALTHY worker hosts that release (it finishes the executions pinned to it, as a
+   * drained pushed worker does); a stale worker gets nothing. 404 when it is registered as a
+   * pull worker nowhere in the tenant.
    */
   async #routesOf(tenantId: string, workerId: string): Promise<Route[]> {
     const pipelines = (await this.#d.store.listWorkerPipelines()).filter((p) => p.tenantId === tenantId);
-    const records = (await Promise.all(pipelines.map((p) => this.#d.lifecycle.list(tenantId, p.pipelineId))))
-      .flat()
-      .filter((w) => w.workerId === workerId && w.protocol === 'pull');
+    const all = (
+      await Promise.all(pipelines.map((p) => this.#d.lifecycle.list(tenantId, p.pipelineId)))
+    ).flat();
+    const records = all.filter((w) => w.workerId === workerId && w.protocol === 'pull');
     if (records.length === 0)
       throw new CapstanError(
         'worker_not_found',
         `No pull worker '${workerId}' is registered in tenant '${tenantId}'.`,
       );
+    const healthyElsewhere = (w: WorkerRecord) =>
+      all.some(
+        (other) =>
+          other.state === 'HEALTHY' &&
+          other.pipelineId === w.pipelineId &&
+          other.releaseVersion === w.releaseVersion,
+      );
     return records
-      .filter((w) => w.state === 'HEALTHY')
+      .filter((w) => w.state === 'HEALTHY' || (w.state === 'DRAINING' && !healthyElsewhere(w)))
       .map((w) => ({ tenantId, pipelineId: w.pipelineId, releaseVersion: w.releaseVersion }));
   }
 

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../errors/config-error.ts';
 import { resolveSecretRef } from '../config/secret-ref.ts';
 import type { Settings } from '../config/settings.ts';
+import { infoOf, type MigrationInfo } from './migrations.ts';
 import type { PostgresStore } from './postgres/postgres-store.ts';
 import type { SqliteStore } from './sqlite/sqlite-store.ts';
 
@@ -52,12 +53,12 @@ export async function openStore(values: Settings, options: OpenStoreOptions): Pr
  * Every migration of the configured dialect, in order (what a fresh store would apply),
  * read from the code alone: nothing is opened or created.
  */
-export async function dialectMigrations(values: Settings): Promise<{ version: number; name: string }[]> {
+export async function dialectMigrations(values: Settings): Promise<MigrationInfo[]> {
   const { listMigrations } =
     values[PROVIDER] === 'postgres'
       ? await import('./postgres/migrate.ts')
       : await import('./sqlite/migrate.ts');
-  return listMigrations().map(({ version, name }) => ({ version, name }));
+  return listMigrations().map(infoOf);
 }
 
 /** The PostgreSQL connection URL the configuration names, its secret ref resolved. */

@@ -1,3 +1,4 @@
+import type { MigrationInfo, RecordedMigration } from './migrations.ts';
 import type { CommitObserver } from './commit-observers.ts';
 import type { OperationalCounts } from './operational-counts.ts';
 import type { FailureDecision } from '../domain/retry-policy.ts';
@@ -40,10 +41,16 @@ export interface Store
   readonly exclusive: boolean;
   /** Hints that another node changed something; absent on a store one process owns alone. */
   readonly signals?: StoreSignals;
-  /** Applies the pending migrations; resolves with the versions it applied (none when up to date). */
+  /**
+   * Applies the pending migrations, forward only; resolves with the versions it applied (none
+   * when up to date). Rejects with `SchemaTooNewError` (nothing applied) when the database holds
+   * a migration this code does not know that is not additive (docs/upgrade-and-drain.md).
+   */
   migrate(): Promise<number[]>;
   /** The migrations `migrate()` would apply, in order; applies nothing. */
-  pendingMigrations(): Promise<{ version: number; name: string }[]>;
+  pendingMigrations(): Promise<MigrationInfo[]>;
+  /** The migrations the database records that this code does not know (a newer Capstan applied them). */
+  migrationsAhead(): Promise<RecordedMigration[]>;
   /** Throws when the database cannot answer. */
   ping(): Promise<void>;
   /**

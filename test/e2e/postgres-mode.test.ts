@@ -19,7 +19,7 @@ import { newOrder } from '../support/restaurant-order.ts';
 const cleanEnv = Object.fromEntries(
   Object.entries(process.env).filter(([name]) => !/^(PIPELINE_|CAPSTAN_|PORT$)/.test(name)),
 );
-const ALL = listMigrations().map(({ version, name }) => ({ version, name }));
+const ALL = listMigrations().map(({ version, name, compatibility }) => ({ version, name, compatibility }));
 const PASSWORD = `never-printed-${randomBytes(4).toString('hex')}`;
 
 const capstan = (args: string[], env: Record<string, string> = {}): Promise<CliRun> =>

@@ -20,7 +20,7 @@ function registry() {
 
 test('a lifecycle read that began before the unreachable record landed cannot route to the worker again', async () => {
   const workers = registry();
-  workers.setAvailable('w1', 'default', 'charge', true, workers.beginRead());
+  workers.setAvailable('w1', 'default', 'charge', 'HEALTHY', workers.beginRead());
   assert.equal(workers.has(route), true);
 
   const staleRead = workers.beginRead();
@@ -30,17 +30,17 @@ test('a lifecycle read that began before the unreachable record landed cannot ro
   assert.equal(workers.has(route), false, 'out of routing at once');
 
   // Reads that began before the record landed saw HEALTHY: neither may route to it again.
-  workers.setAvailable('w1', 'default', 'charge', true, staleRead);
+  workers.setAvailable('w1', 'default', 'charge', 'HEALTHY', staleRead);
   const duringWrite = workers.beginRead();
-  workers.setAvailable('w1', 'default', 'charge', true, duringWrite);
+  workers.setAvailable('w1', 'default', 'charge', 'HEALTHY', duringWrite);
   assert.equal(workers.has(route), false);
   land();
   await held;
-  workers.setAvailable('w1', 'default', 'charge', true, duringWrite);
+  workers.setAvailable('w1', 'default', 'charge', 'HEALTHY', duringWrite);
   assert.equal(workers.routes().length, 0);
 
   // A read that began after it landed decides again: here, a heartbeat made it HEALTHY.
-  workers.setAvailable('w1', 'default', 'charge', true, workers.beginRead());
+  workers.setAvailable('w1', 'default', 'charge', 'HEALTHY', workers.beginRead());
   assert.equal(workers.has(route), true);
   assert.deepEqual(workers.routes(), [route]);
 });
@@ -51,8 +51,8 @@ test('a record that could not be written does not keep the worker out', async ()
   await assert.rejects(
     workers.holdDown('w1', 'default', 'charge', Promise.reject(new Error('store unavailable'))),
   );
-  workers.setAvailable('w1', 'default', 'charge', true, read);
+  workers.setAvailable('w1', 'default', 'charge', 'HEALTHY', read);
   assert.equal(workers.has(route), false, 'the older read still may not');
-  workers.setAvailable('w1', 'default', 'charge', true, workers.beginRead());
+  workers.setAvailable('w1', 'default', 'charge', 'HEALTHY', workers.beginRead());
   assert.equal(workers.has(route), true);
 });

@@ -258,7 +258,11 @@ test('openStore opens the store state-provider names; start({ migrate: false }) 
   assert.ok(existsSync(join(dir, 'capstan.db')));
   assert.deepEqual(storeLogFields(sqlite), { store: 'sqlite', sqliteDriver: sqlite.driver });
 
-  const all = listSqliteMigrations().map(({ version, name }) => ({ version, name }));
+  const all = listSqliteMigrations().map(({ version, name, compatibility }) => ({
+    version,
+    name,
+    compatibility,
+  }));
   assert.deepEqual(await sqlite.pendingMigrations(), all);
   const coordinator = createCoordinator({ store: sqlite });
   await assert.rejects(coordinator.start({ migrate: false }), (error: Error) => {
@@ -300,7 +304,7 @@ test('openStore opens the store state-provider names; start({ migrate: false }) 
     const pending = await postgres.pendingMigrations();
     assert.deepEqual(
       pending,
-      listPostgresMigrations().map(({ version, name }) => ({ version, name })),
+      listPostgresMigrations().map(({ version, name, compatibility }) => ({ version, name, compatibility })),
       'a schema that does not exist has everything pending',
     );
     assert.deepEqual(

@@ -35,7 +35,7 @@ async function rebuildProjections(options: RebuildOptions): Promise<string> {
   const dataDir = resolve(values['capstan.data-dir']);
   // The stores (and their drivers) load only when this command runs, so other commands start fast.
   const { openStore } = await import('../../store/open-store.ts');
-  const { firstContact, storeTarget, unreachable } = await import('../store-errors.ts');
+  const { firstContact, schemaTooNew, storeTarget, unreachable } = await import('../store-errors.ts');
   const store = await openStore(values, { dataDir });
   const target = storeTarget(values, store, dataDir);
   try {
@@ -44,7 +44,7 @@ async function rebuildProjections(options: RebuildOptions): Promise<string> {
     await store.rebuildProjections();
     return target;
   } catch (error) {
-    throw unreachable(store, error, target) ?? error;
+    throw schemaTooNew(error, target) ?? unreachable(store, error, target) ?? error;
   } finally {
     // Bounded: a pool still waiting for a connection would hold the exit up.
     const closing = store.close().catch(() => undefined);

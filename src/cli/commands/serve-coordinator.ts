@@ -28,7 +28,7 @@ import { openStore, storeLogFields } from '../../store/open-store.ts';
 import { StoreNotDurableError } from '../../store/store-not-durable.ts';
 import { migratesOnStart } from '../../store/prepare-schema.ts';
 import { makePrivateDir } from '../../util/private-files.ts';
-import { firstContact, storeTarget, unreachable } from '../store-errors.ts';
+import { firstContact, schemaTooNew, storeTarget, unreachable } from '../store-errors.ts';
 import { loadPipelines } from '../../releases/load-pipelines.ts';
 import { EndpointAllowList } from '../../coordinator/workers/endpoint-allow-list.ts';
 import { WorkerRegistrationPolicy } from '../../coordinator/workers/worker-registration-policy.ts';
@@ -171,7 +171,7 @@ export async function startCoordinator(
     void tracing.shutdown().catch(() => undefined);
     // A database whose commits a crash could lose is one to fix before serving (exit 78).
     if (error instanceof StoreNotDurableError) throw new ConfigError([`${target}: ${error.message}`]);
-    throw unreachable(store, error, target) ?? error;
+    throw schemaTooNew(error, target) ?? unreachable(store, error, target) ?? error;
   }
   const tenantId = values['pipeline.orchestrator.default-tenant'];
   const toHost = sources ?? (options.pipelines?.length ? await loadPipelines(options.pipelines) : []);

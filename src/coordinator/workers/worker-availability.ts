@@ -19,7 +19,8 @@ function pipelinesOf(worker: TransitionWorker): HostedRelease[] {
 
 /**
  * Keeps the routing table in step with the lifecycle registry: remote workers join it when
- * they register, and only workers whose state is HEALTHY take new work. The coordinator's own
+ * they register, and their states decide what each takes (HEALTHY: new work; DRAINING: only
+ * the executions pinned to its release that no HEALTHY worker can take). The coordinator's own
  * in-process workers are registered workers like any other, so it heartbeats them here, often
  * enough that they never look stale.
  */
@@ -60,13 +61,7 @@ export class WorkerAvailability {
       for (const worker of this.#workers.workers) {
         if (!pipelinesOf(worker).some((r) => refKey(r) === refKey(ref))) continue;
         const record = records.find((w) => w.workerId === worker.workerId);
-        this.#workers.setAvailable(
-          worker.workerId,
-          ref.tenantId,
-          ref.pipelineId,
-          record?.state === 'HEALTHY',
-          read,
-        );
+        this.#workers.setAvailable(worker.workerId, ref.tenantId, ref.pipelineId, record?.state, read);
       }
     }
   }

@@ -1,5 +1,6 @@
 import { routeKey, type Route } from '../../domain/parking.ts';
 import type { HostedRelease, TransitionWorker } from '../../segment/transition-worker.ts';
+import type { WorkerState } from './worker-lifecycle.ts';
 
 /** Whether dispatch sends this worker its segments (every worker but a pull worker). */
 const pushed = (worker: TransitionWorker): boolean => worker.protocol !== 'pull';
@@ -9,14 +10,20 @@ const key = (workerId: string, tenantId: string, pipelineId: string) =>
 
 /**
  * The routing table: the workers this coordinator can dispatch to (in-process ones, and
- * remote ones known from their registrations), what each hosts, and whether its lifecycle
- * state lets it take new work. Dispatch and admission only ever choose a worker that hosts
- * the execution's pinned release and is available (HEALTHY); dispatch takes them in turn.
+ * remote ones known from their registrations), what each hosts, and what its lifecycle state
+ * lets it take. A HEALTHY worker takes any work of the releases it hosts; a DRAINING one takes
+ * no new executions (submit admission counts HEALTHY workers only) but still runs the segments
+ * of executions pinned to its release while no HEALTHY worker hosts that release, so a release
+ * being retired finishes on the workers drained for it (docs/upgrade-and-drain.md). Any other
+ * state takes nothing. Dispatch only ever chooses a worker that hosts the execution's pinned
+ * release, and takes them in turn.
  */
 export class WorkerRegistry {
   readonly #workers: TransitionWorker[] = [];
-  /** Worker × pipeline pairs whose lifecycle state is not HEALTHY (drained, stale…). */
+  /** Worker × pipeline pairs that take nothing: STALE, UNAVAILABLE, not registered. */
   readonly #unavailable = new Set<string>();
+  /** Worker × pipeline pairs that are DRAINING: only pinned work no HEALTHY worker can take. */
+  readonly #draining = new Set<string>();
   /**
    * Pairs taken out by this node (a dispatch found the worker unreachable): a sync whose read
    * began before the lifecycle recorded it would route to the worker again, so it may not.
@@ -45,19 +52,26 @@ export class WorkerRegistry {
   }
 
   /**
-   * What a lifecycle read found. A read older than this node's own record of the worker being
-   * unreachable may not make it available again: it did not see that record.
+   * What a lifecycle read found: the worker's state for the pipeline (undefined: not
+   * registered). A read older than this node's own record of the worker being unreachable may
+   * not make it available again: it did not see that record.
    */
   setAvailable(
     workerId: string,
     tenantId: string,
     pipelineId: string,
-    available: boolean,
+    state: WorkerState | undefined,
     read: number,
   ): void {
     const k = key(workerId, tenantId, pipelineId);
-    if (!available) this.#unavailable.add(k);
-    else if (read >= (this.#heldDown.get(k) ?? 0)) this.#unavailable.delete(k);
+    if (state !== 'HEALTHY' && state !== 'DRAINING') {
+      this.#unavailable.add(k);
+      return;
+    }
+    if (read < (this.#heldDown.get(k) ?? 0)) return;
+    this.#unavailable.delete(k);
+    if (state === 'DRAINING') this.#draining.add(k);
+    else this.#draining.delete(k);
   }
 
   /**
@@ -80,40 +94,52 @@ export class WorkerRegistry {
     }
   }
 
-  /** Whether some available worker runs this route (submit admission). */
+  /** Whether some HEALTHY worker runs this route: submit admission (a drained one takes no new execution). */
   has(route: Route): boolean {
-    return this.#candidates(route).length > 0;
+    return this.#candidates(route, 'healthy').length > 0;
+  }
+
+  /** Whether some worker may run this route's pinned executions: HEALTHY, or DRAINING for it. */
+  canRun(route: Route): boolean {
+    return this.#candidates(route, 'any').length > 0;
   }
 
   /**
-   * The next available worker for this route, round robin, so load spreads across them. Pull
-   * workers are never picked: they ask for their segments themselves.
+   * The next worker for this route, round robin, so load spreads across them: a HEALTHY one,
+   * else (no HEALTHY worker hosts the release) a DRAINING one. Pull workers are never picked:
+   * they ask for their segments themselves.
    */
   pick(route: Route): TransitionWorker | undefined {
-    const candidates = this.#candidates(route).filter(pushed);
+    const candidates = this.#takers(route).filter(pushed);
     if (candidates.length === 0) return undefined;
     this.#turn = (this.#turn + 1) % Number.MAX_SAFE_INTEGER;
     return candidates[this.#turn % candidates.length];
   }
 
   /**
-   * Every (tenant, pipeline, release) some available worker hosts: what the claim may take.
+   * Every (tenant, pipeline, release) some worker may take now: what the claim may take.
    * A release string alone is not enough: two tenants (or pipelines) may host the same one.
    * Pull workers' routes are left out: the dispatcher does not claim what they pull.
    */
   routes(): Route[] {
     const routes = new Map<string, Route>();
     for (const w of this.#workers.filter(pushed))
-      for (const { tenantId, pipelineId, releaseVersion } of this.#available(w)) {
+      for (const { tenantId, pipelineId, releaseVersion } of this.#hosted(w, 'any')) {
         const route = { tenantId, pipelineId, releaseVersion };
-        routes.set(routeKey(route), route);
+        if (this.#takers(route).some(pushed)) routes.set(routeKey(route), route);
       }
     return [...routes.values()];
   }
 
-  #candidates(route: Route): TransitionWorker[] {
+  /** Who takes the route's work: its HEALTHY workers, else those DRAINING for it. */
+  #takers(route: Route): TransitionWorker[] {
+    const healthy = this.#candidates(route, 'healthy');
+    return healthy.length > 0 ? healthy : this.#candidates(route, 'any');
+  }
+
+  #candidates(route: Route, which: 'healthy' | 'any'): TransitionWorker[] {
     return this.#workers.filter((w) =>
-      this.#available(w).some(
+      this.#hosted(w, which).some(
         (r) =>
           r.tenantId === route.tenantId &&
           r.pipelineId === route.pipelineId &&
@@ -122,9 +148,11 @@ export class WorkerRegistry {
     );
   }
 
-  #available(worker: TransitionWorker): HostedRelease[] {
-    return worker
-      .hostedReleases()
-      .filter((r) => !this.#unavailable.has(key(worker.workerId, r.tenantId, r.pipelineId)));
+  /** The releases the worker hosts that its state lets it take (`any`: HEALTHY or DRAINING). */
+  #hosted(worker: TransitionWorker, which: 'healthy' | 'any'): HostedRelease[] {
+    return worker.hostedReleases().filter((r) => {
+      const k = key(worker.workerId, r.tenantId, r.pipelineId);
+      return !this.#unavailable.has(k) && (which === 'any' || !this.#draining.has(k));
+    });
   }
 }

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { CommitObservers } from '../commit-observers.ts';
-import { asStoreError } from './unavailable.ts';
+import { asStoreError, wentStale } from './unavailable.ts';
 
 /**
  * Commands of one kind that run together: every one of a batch in one statement (multi-row,
@@ -21,6 +21,8 @@ interface QueuedCommand {
   readonly input: unknown;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
+  /** Times it was run again because a prepared statement had gone stale under it. */
+  staleRuns: number;
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -87,12 +89,23 @@ export class PgGroupCommit {
   ): Promise<T> {
     if (this.#closed) return Promise.reject(new Error('store is closed'));
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ run, kind, input, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => this.#flush());
-      }
+      this.#queue.push({
+        run,
+        kind,
+        input,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        staleRuns: 0,
+      });
+      this.#schedule();
     });
+  }
+
+  #schedule(): void {
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.#flush());
+    }
   }
 
   /** Commits what is queued, refuses new commands and waits for every batch in flight. */
@@ -149,8 +162,22 @@ export class PgGroupCommit {
     batch.forEach((command, i) => {
       const outcome = outcomes[i];
       if (outcome?.ok) command.resolve(outcome.value);
-      else command.reject(outcome?.error);
+      else if (this.#mayRunAgain(command, outcome?.error)) {
+        // Rolled back in its savepoint, its connection discarded: it runs in a later batch on another.
+        command.staleRuns += 1;
+        this.#queue.push(command);
+        this.#schedule();
+      } else command.reject(outcome?.error);
     });
+  }
+
+  /**
+   * A command that failed only because a prepared statement went stale under it (another node
+   * applied an additive migration) runs again, at most once per pooled connection: each stale
+   * connection is discarded after its batch, so the caller never sees the migration.
+   */
+  #mayRunAgain(command: QueuedCommand, error: unknown): boolean {
+    return !this.#closed && wentStale(error) && command.staleRuns < this.#pool.options.max;
   }
 }
 

@@ -1,50 +1,94 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import {
+  assertWithinWindow,
+  infoOf,
+  migrationsAhead,
+  readMigrations,
+  recordedMigration,
+  type Migration,
+  type MigrationInfo,
+  type RecordedMigration,
+} from '../migrations.ts';
 import { checkSchemaName } from '../schema-name.ts';
-import { exec, row, rows, type Db } from './sql.ts';
+import { exec, rows, type Db } from './sql.ts';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
 /** The numbered, forward-only migrations of this dialect, in order. */
-export function listMigrations(): { version: number; name: string; sql: string }[] {
-  return readdirSync(MIGRATIONS_DIR)
-    .filter((f) => /^\d{3}_.+\.sql$/.test(f))
-    .sort()
-    .map((f) => ({
-      version: Number(f.slice(0, 3)),
-      name: f,
-      sql: readFileSync(join(MIGRATIONS_DIR, f), 'utf8'),
-    }));
+export function listMigrations(): Migration[] {
+  return readMigrations(MIGRATIONS_DIR);
 }
 
 /**
- * Applies pending migrations in one transaction, serialised across coordinator nodes by a
- * transaction-scoped advisory lock keyed on the schema: the first node migrates, the others
- * wait for its COMMIT, then find nothing pending. Creates the schema if it is missing.
+ * What `<schema>.schema_migrations` records; nothing when the schema or the table does not
+ * exist. Unnamed statements: `*` changes shape when the compatibility column is added, which
+ * a prepared statement would not survive.
  */
-export async function migrate(pool: Pool, schema: string, nowMs: number): Promise<number[]> {
+async function recorded(db: Db, schema: string): Promise<RecordedMigration[]> {
+  const table = await db.query<{ present: boolean }>(
+    `SELECT to_regclass(quote_ident($1) || '.schema_migrations') IS NOT NULL AS present`,
+    [schema],
+  );
+  if (!table.rows[0]?.present) return [];
+  // `*`: the compatibility column is absent from a table an older Capstan made.
+  const found = await db.query<{ version: number; name: string; compatibility?: string | null }>(
+    `SELECT * FROM ${checkSchemaName(schema)}.schema_migrations ORDER BY version`,
+  );
+  return found.rows.map(recordedMigration);
+}
+
+/**
+ * The runner's own table. `compatibility` came later than the table: added to one that lacks
+ * it, and filled in for the migrations this code knows, so a node that does not know a later
+ * one can tell whether it may run beside it.
+ */
+async function prepareTable(client: PoolClient, schema: string, known: readonly Migration[]): Promise<void> {
+  await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL, compatibility TEXT)`);
+  const column = await client.query(
+    `SELECT 1 FROM information_schema.columns
+     WHERE table_schema = $1 AND table_name = 'schema_migrations' AND column_name = 'compatibility'`,
+    [schema],
+  );
+  if (column.rows.length > 0) return;
+  await client.query('ALTER TABLE schema_migrations ADD COLUMN compatibility TEXT');
+  for (const m of known)
+    await client.query('UPDATE schema_migrations SET compatibility = $1 WHERE version = $2', [
+      m.compatibility,
+      m.version,
+    ]);
+}
+
+/**
+ * Applies pending migrations in one transaction, forward only, serialised across coordinator
+ * nodes by a transaction-scoped advisory lock keyed on the schema: the first node migrates,
+ * the others wait for its COMMIT, then find nothing pending. Creates the schema if it is
+ * missing. Refuses (`SchemaTooNewError`, nothing applied) when the schema holds a migration
+ * this code does not know that is not additive; additive ones are left as they are.
+ */
+export async function migrate(
+  pool: Pool,
+  schema: string,
+  nowMs: number,
+  known: readonly Migration[] = listMigrations(),
+): Promise<number[]> {
   const client = await pool.connect();
   const done: number[] = [];
   try {
     await client.query('BEGIN');
     await exec(client, `SELECT pg_advisory_xact_lock(hashtext('capstan.migrate.' || @schema))`, { schema });
+    assertWithinWindow(migrationsAhead(await recorded(client, schema), known));
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${checkSchemaName(schema)}`);
-    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
-    const applied = new Set(
-      (await rows<{ version: number }>(client, 'SELECT version FROM schema_migrations')).map(
-        (r) => r.version,
-      ),
-    );
-    for (const m of listMigrations()) {
+    await prepareTable(client, schema, known);
+    const applied = new Set((await recorded(client, schema)).map((r) => r.version));
+    for (const m of known) {
       if (applied.has(m.version)) continue;
       await client.query(m.sql);
-      await exec(
-        client,
-        'INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @nowMs)',
-        { version: m.version, name: m.name, nowMs },
+      await client.query(
+        'INSERT INTO schema_migrations (version, name, applied_at, compatibility) VALUES ($1, $2, $3, $4)',
+        [m.version, m.name, nowMs, m.compatibility],
       );
       done.push(m.version);
     }
@@ -65,25 +109,19 @@ export async function migrate(pool: Pool, schema: string, nowMs: number): Promis
 export async function listPendingMigrations(
   db: Db,
   schema: string,
-): Promise<{ version: number; name: string }[]> {
-  const table = await row<{ present: boolean }>(
-    db,
-    `SELECT to_regclass(quote_ident(@schema) || '.schema_migrations') IS NOT NULL AS present`,
-    { schema },
-  );
-  const applied = new Set(
-    table?.present
-      ? (
-          await rows<{ version: number }>(
-            db,
-            `SELECT version FROM ${checkSchemaName(schema)}.schema_migrations`,
-          )
-        ).map((r) => r.version)
-      : [],
-  );
-  return listMigrations()
-    .filter((m) => !applied.has(m.version))
-    .map(({ version, name }) => ({ version, name }));
+  known: readonly Migration[] = listMigrations(),
+): Promise<MigrationInfo[]> {
+  const applied = new Set((await recorded(db, schema)).map((r) => r.version));
+  return known.filter((m) => !applied.has(m.version)).map(infoOf);
+}
+
+/** The recorded migrations this code does not know (a newer Capstan applied them). */
+export async function listMigrationsAhead(
+  db: Db,
+  schema: string,
+  known: readonly Migration[] = listMigrations(),
+): Promise<RecordedMigration[]> {
+  return migrationsAhead(await recorded(db, schema), known);
 }
 
 /**

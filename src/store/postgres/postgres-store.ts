@@ -23,7 +23,8 @@ import * as retention from './retention-commands.ts';
 import { countingClient } from './counting-client.ts';
 import { StatementCounter } from '../statement-counter.ts';
 import { checkSchemaName } from '../schema-name.ts';
-import { listPendingMigrations, migrate } from './migrate.ts';
+import { listMigrations, listMigrationsAhead, listPendingMigrations, migrate } from './migrate.ts';
+import type { Migration } from '../migrations.ts';
 import { cancel, redrive } from './operator-commands.ts';
 import * as o from './outbox-commands.ts';
 import * as q from './queries.ts';
@@ -53,6 +54,8 @@ export interface PostgresStoreOptions {
   readonly nowMs?: () => number;
   /** How long acquiring a connection may take before a command fails `store_unavailable`. Default 5 s. */
   readonly connectTimeoutMs?: number;
+  /** The migrations this code knows; default this dialect's files (a test plays a newer Capstan with more). */
+  readonly migrations?: readonly Migration[];
 }
 
 // BIGINT (epoch ms, identity ids) arrives as a string by default; every value the store keeps
@@ -79,6 +82,7 @@ export class PostgresStore implements Store {
   readonly #writer: PgGroupCommit;
   readonly #nowMs: () => number;
   readonly #signals: PgSignals;
+  readonly #migrations: readonly Migration[];
   // Point reads by id, coalesced per turn (status reads and long-polls of concurrent requests).
   readonly #executionReads: ReadBatch<string, ExecutionRecord>;
   readonly #interactionReads: ReadBatch<string, InteractionRecord>;
@@ -108,6 +112,7 @@ export class PostgresStore implements Store {
     this.#pool.on('connect', (client) => client.on('error', () => undefined));
     this.#writer = new PgGroupCommit(this.#pool);
     this.#nowMs = options.nowMs ?? Date.now;
+    this.#migrations = options.migrations ?? listMigrations();
     // A batch that failed for want of a database fails everyone; any other failure may be one key's.
     const isolate = (error: unknown) =>
       !(error instanceof CapstanError && error.code === 'store_unavailable');
@@ -139,9 +144,12 @@ export class PostgresStore implements Store {
   }
 
   migrate(): Promise<number[]> {
-    return migrate(this.#pool, this.schema, this.#nowMs());
+    return migrate(this.#pool, this.schema, this.#nowMs(), this.#migrations);
   }
-  pendingMigrations: Store['pendingMigrations'] = () => listPendingMigrations(this.#pool, this.schema);
+  pendingMigrations: Store['pendingMigrations'] = () =>
+    listPendingMigrations(this.#pool, this.schema, this.#migrations);
+  migrationsAhead: Store['migrationsAhead'] = () =>
+    listMigrationsAhead(this.#pool, this.schema, this.#migrations);
   /**
    * Ready to take writes: the database answers and is not read-only. A standby that was not
    * promoted answers reads, so `SELECT 1` alone would keep a node in rotation whose every write fails.

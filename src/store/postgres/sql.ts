@@ -1,5 +1,5 @@
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
-import { asStoreError } from './unavailable.ts';
+import { asStoreError, wentStale } from './unavailable.ts';
 
 /** Where a statement runs: the pool (reads) or the group-commit transaction's client (commands). */
 export type Db = Pool | PoolClient;
@@ -38,7 +38,12 @@ function compile(sql: string): Compiled {
   return c;
 }
 
-/** Runs one statement with named parameters; `undefined` binds as NULL. */
+/**
+ * Runs one statement with named parameters; `undefined` binds as NULL. A read on the pool that
+ * finds its prepared statement stale (a migration changed its result columns) is sent again: the
+ * pool discards the connection it failed on, so each retry is on another one, at most one per
+ * pooled connection. In a transaction the group commit runs the command again instead.
+ */
 export async function query<R extends QueryResultRow>(
   db: Db,
   sql: string,
@@ -46,11 +51,17 @@ export async function query<R extends QueryResultRow>(
 ): Promise<{ rows: R[]; rowCount: number }> {
   const { name } = compile(sql);
   const { text, values } = bind(sql, params);
-  const result = await db.query<R>({ name, text, values }).catch((error: unknown) => {
-    throw asStoreError(error);
-  });
-  return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+  for (let tries = 1; ; tries++) {
+    try {
+      const result = await db.query<R>({ name, text, values });
+      return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+    } catch (error) {
+      if (!(isPool(db) && wentStale(error) && tries <= db.options.max)) throw asStoreError(error);
+    }
+  }
 }
+
+const isPool = (db: Db): db is Pool => 'totalCount' in db;
 
 /** A statement's `$n` text and its values in order (`undefined` binds as NULL). */
 export function bind(sql: string, params: object = {}): { text: string; values: unknown[] } {

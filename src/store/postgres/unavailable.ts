@@ -34,6 +34,18 @@ const DRIVER_MESSAGES =
 const isStalePlan = (code: unknown, routine: unknown): boolean =>
   code === '0A000' && routine === 'RevalidateCachedQuery';
 
+/**
+ * True when `error` (or the `store_unavailable` it was reported as) is a prepared statement gone
+ * stale: an additive migration another node applied (a column added to a table read with `*`)
+ * changed its result columns. The statement did nothing, and its connection is discarded, so
+ * running it again on another connection is safe (docs/upgrade-and-drain.md).
+ */
+export function wentStale(error: unknown): boolean {
+  const raw = error instanceof CapstanError ? error.cause : error;
+  const e = raw as { code?: unknown; routine?: unknown } | undefined;
+  return isStalePlan(e?.code, e?.routine);
+}
+
 /** True when the database could not be reached, as opposed to refusing a statement. */
 export function isUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;

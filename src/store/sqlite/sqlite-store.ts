@@ -19,7 +19,8 @@ import {
 import * as retention from './retention-commands.ts';
 import { countingConnection } from './counting-connection.ts';
 import { StatementCounter } from '../statement-counter.ts';
-import { listPendingMigrations, migrate } from './migrate.ts';
+import { listMigrations, listMigrationsAhead, listPendingMigrations, migrate } from './migrate.ts';
+import type { Migration } from '../migrations.ts';
 import { cancel, redrive } from './operator-commands.ts';
 import * as o from './outbox-commands.ts';
 import * as q from './queries.ts';
@@ -51,6 +52,8 @@ export interface SqliteStoreOptions {
   readonly nowMs?: () => number;
   /** Defaults to `chooseSqliteDriver()`: better-sqlite3 on Node 20 and 22, node:sqlite on 24. */
   readonly driver?: SqliteDriverName;
+  /** The migrations this code knows; default this dialect's files (a test plays a newer Capstan with more). */
+  readonly migrations?: readonly Migration[];
 }
 
 /**
@@ -68,6 +71,7 @@ export class SqliteStore implements Store {
   readonly #nowMs: () => number;
   readonly #file: string;
   readonly #statements = new StatementCounter();
+  readonly #migrations: readonly Migration[];
   #closed = false;
 
   constructor(options: SqliteStoreOptions) {
@@ -94,6 +98,7 @@ export class SqliteStore implements Store {
     this.#sql = new Statements(this.#db);
     this.#writer = new SqliteGroupCommit(this.#db);
     this.#nowMs = options.nowMs ?? Date.now;
+    this.#migrations = options.migrations ?? listMigrations();
   }
 
   /** Transactions committed so far (group commit shares one among many commands). */
@@ -106,9 +111,11 @@ export class SqliteStore implements Store {
   }
 
   async migrate(): Promise<number[]> {
-    return migrate(this.#db, this.#nowMs());
+    return migrate(this.#db, this.#nowMs(), this.#migrations);
   }
-  pendingMigrations: Store['pendingMigrations'] = async () => listPendingMigrations(this.#db);
+  pendingMigrations: Store['pendingMigrations'] = async () =>
+    listPendingMigrations(this.#db, this.#migrations);
+  migrationsAhead: Store['migrationsAhead'] = async () => listMigrationsAhead(this.#db, this.#migrations);
   async ping(): Promise<void> {
     this.#db.prepare('SELECT 1').get();
   }

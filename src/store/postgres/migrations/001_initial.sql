@@ -1,3 +1,4 @@
+-- compatibility: breaking
 -- The PostgreSQL twin of sqlite/migrations/001_initial.sql: the same tables, columns and partial
 -- indexes. Epoch milliseconds are BIGINT; JSON is stored as TEXT so every payload round-trips
 -- byte for byte (JSONB would reorder keys). Identifiers that are ordered or paged on are

@@ -1,3 +1,4 @@
+-- compatibility: breaking
 -- Attempt numbers never repeat across re-drives (src/domain/step-attempt.ts). A re-drive gives
 -- the step a fresh retry budget (`attempt` back to 0) and records here how many tries of that
 -- step came before it, so the step's try number (`attempt_offset + attempt`) keeps counting up.

@@ -1,3 +1,4 @@
+-- compatibility: additive
 -- The node registry: each coordinator node records itself at start and at every maintenance
 -- pass (its heartbeat), so every node can list the cluster with each node's last heartbeat,
 -- readiness and version. A clean stop sets stopped_at; the maintenance leader deletes nodes

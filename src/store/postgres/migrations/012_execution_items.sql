@@ -1,3 +1,4 @@
+-- compatibility: breaking
 -- Itemised executions (docs/items.md): an `expand` step makes one child execution per item.
 -- A child names its parent and its position, and where its item continuation stops (the
 -- aggregate step's index, exclusive; null runs to the end of the pipeline). A parent counts its

@@ -1,3 +1,4 @@
+-- compatibility: additive
 -- Retention (docs/retention.md) reads the soonest-expired top-level executions in expiry order
 -- (items go with their parent, so they need no place here), and prunes delivered outbox
 -- messages in delivery order: both are index range scans that stop at the batch's limit,

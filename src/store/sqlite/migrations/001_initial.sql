@@ -1,3 +1,4 @@
+-- compatibility: breaking
 -- Executions: the projection of each execution's journal. Every state change is a guarded
 -- UPDATE of this row (expected status, fencing epoch) plus one journal row, in one transaction.
 CREATE TABLE executions (

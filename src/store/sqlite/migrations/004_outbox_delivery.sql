@@ -1,3 +1,4 @@
+-- compatibility: breaking
 -- Delivery state per outbox message, so one message a sink keeps refusing holds up no other:
 -- each is marked delivered on its own; a failure counts an attempt and sets the next one
 -- (backoff); past the bound the message is parked (parked_at, last_error) for an operator.

@@ -1,3 +1,4 @@
+-- compatibility: additive
 -- Parked executions (due, but no worker can take them; see src/domain/parking.ts) sit past
 -- 4e15 in `next_due_at`, out of the due index's head. This index finds those of one
 -- (tenant, pipeline, release) when a worker for it appears.

@@ -1,3 +1,4 @@
+-- compatibility: breaking
 -- One current-state row per worker, written by each lifecycle event (a heartbeat updates it in
 -- place), so a heartbeat or a routing pass reads one row per worker instead of folding the whole
 -- event history. worker_events keeps the transitions only (register, drain, undrain,

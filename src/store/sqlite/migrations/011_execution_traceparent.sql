@@ -1,3 +1,4 @@
+-- compatibility: additive
 -- The W3C `traceparent` of the span that submitted the execution, when tracing was on
 -- (docs/tracing.md): every later segment, on any node and after any await or retry, continues
 -- that trace. An id and flags only, never a payload. Rows from before it, or submitted with

@@ -1,3 +1,4 @@
+-- compatibility: breaking
 -- The await admission budget (docs/await-admission.md): at most `admission_limit` interactions
 -- of one await step are outstanding at the provider per tenant and pipeline. `outstanding` is
 -- the counter every admission and release changes (SQLite has one writer).
