@@ -2,7 +2,7 @@
 // the in-process ones first, then those that spawn real processes. `npm test -- store engine`
 // runs some folders, `npm test -- e2e/cli.test.ts` one file.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const FOLDERS = ['unit', 'store', 'engine', 'e2e', 'faults', 'bench'];
@@ -16,6 +16,31 @@ const files = selection.flatMap((entry) =>
         .sort()
         .map((name) => join('test', entry, name)),
 );
+// The tests' own modules run from src/ (the `capstan-source` condition below), but the `capstan`
+// processes they start (serve, worker, the CLI: hundreds of starts) run the compiled dist/, a
+// third of tsx's start-up time, as an installed package does. dist/ is rebuilt first when any
+// source is newer, so a test never runs yesterday's code. CAPSTAN_RUN_FROM=src runs them from
+// the sources instead.
+if (!process.env.CAPSTAN_RUN_FROM) {
+  const built = statSync('dist/cli/main.js', { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  const sources = Math.max(newestChange('src'), newestChange('console'), newestChange('package.json'));
+  if (sources > built) {
+    console.log('dist/ is older than the sources: npm run build');
+    const build = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+    if (build.status !== 0) process.exit(build.status ?? 1);
+  }
+  process.env.CAPSTAN_RUN_FROM = 'dist';
+}
+
+/** The latest modification time of a file, or of anything under a folder. */
+function newestChange(path) {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return readdirSync(path, { withFileTypes: true })
+    .filter((entry) => entry.name !== 'node_modules')
+    .reduce((latest, entry) => Math.max(latest, newestChange(join(path, entry.name))), stat.mtimeMs);
+}
+
 const result = spawnSync(
   process.execPath,
   // Every test has a deadline: a regression that hangs fails its test instead of stalling the run.
