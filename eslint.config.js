@@ -45,7 +45,7 @@ const apiSchemaRoom = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.capstan/', 'coverage/', 'dist/'] },
+  { ignores: ['node_modules/', '.capstan/', 'coverage/', 'dist/', 'dist.*/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

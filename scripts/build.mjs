@@ -5,18 +5,22 @@
 // The web console (console/, a Vite + Preact app) is built into dist/console at the same time,
 // so an installed package serves it without a build step (docs/console.md).
 import { execFileSync } from 'node:child_process';
-import { cpSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 // Another output directory as the first argument (the benchmark builds one of its own).
-const dist = resolve(process.argv[2] ?? join(root, 'dist'));
+const target = resolve(process.argv[2] ?? join(root, 'dist'));
+// Built beside the target and swapped in at the end: a process running from the old dist/ (a
+// coordinator, a test's CLI run) never finds it half-built or missing.
+const dist = `${target}.building-${process.pid}`;
 const require = createRequire(import.meta.url);
 const tsc = require.resolve('typescript/bin/tsc');
 
 // A clean dist/: a module deleted from src/ must not live on in the package.
 rmSync(dist, { recursive: true, force: true });
+process.on('exit', () => rmSync(dist, { recursive: true, force: true }));
 execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', dist], {
   stdio: 'inherit',
 });
@@ -46,3 +50,9 @@ execFileSync(
   ],
   { stdio: 'inherit' },
 );
+
+// Two renames: the old tree moves aside, the new one takes its name; then the old one goes.
+const old = `${target}.old-${process.pid}`;
+if (existsSync(target)) renameSync(target, old);
+renameSync(dist, target);
+rmSync(old, { recursive: true, force: true });

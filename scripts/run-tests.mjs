@@ -2,8 +2,9 @@
 // the in-process ones first, then those that spawn real processes. `npm test -- store engine`
 // runs some folders, `npm test -- e2e/cli.test.ts` one file.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { distIsStale } from './dist-freshness.mjs';
 
 const FOLDERS = ['unit', 'store', 'engine', 'e2e', 'faults', 'bench'];
 // Each argument is a folder (`store`) or one file (`e2e/quick-start.test.ts`); none: every folder.
@@ -22,23 +23,12 @@ const files = selection.flatMap((entry) =>
 // source is newer, so a test never runs yesterday's code. CAPSTAN_RUN_FROM=src runs them from
 // the sources instead.
 if (!process.env.CAPSTAN_RUN_FROM) {
-  const built = statSync('dist/cli/main.js', { throwIfNoEntry: false })?.mtimeMs ?? 0;
-  const sources = Math.max(newestChange('src'), newestChange('console'), newestChange('package.json'));
-  if (sources > built) {
+  if (distIsStale('.')) {
     console.log('dist/ is older than the sources: npm run build');
     const build = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
     if (build.status !== 0) process.exit(build.status ?? 1);
   }
   process.env.CAPSTAN_RUN_FROM = 'dist';
-}
-
-/** The latest modification time of a file, or of anything under a folder. */
-function newestChange(path) {
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return readdirSync(path, { withFileTypes: true })
-    .filter((entry) => entry.name !== 'node_modules')
-    .reduce((latest, entry) => Math.max(latest, newestChange(join(path, entry.name))), stat.mtimeMs);
 }
 
 const result = spawnSync(

@@ -12,6 +12,7 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { apiClient, OPERATOR_TOKEN, ADMIN_TOKEN } from '../support/coordinator-process.ts';
 import { spawnProcess } from '../support/spawned-process.ts';
+import { distIsStale } from '../../scripts/dist-freshness.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const execFileAsync = promisify(execFile);
@@ -104,8 +105,11 @@ test('the packed package installs into a fresh project and serves JavaScript and
   const work = mkdtempSync(join(tmpdir(), 'capstan-packed-'));
   t.after(() => rmSync(work, { recursive: true, force: true }));
 
-  // `npm pack` runs `prepare`, which builds dist/ as a publish would.
-  await run('npm', ['pack', '--pack-destination', work, '--loglevel=error'], ROOT);
+  // The tarball holds dist/ as `prepare` builds it for a publish. Packing without scripts keeps
+  // the build from replacing dist/ under the other tests' running processes; a dist/ older than
+  // the sources (this file run on its own) is built first.
+  if (distIsStale(ROOT)) await run(process.execPath, ['scripts/build.mjs'], ROOT);
+  await run('npm', ['pack', '--ignore-scripts', '--pack-destination', work, '--loglevel=error'], ROOT);
   const [tarball] = readdirSync(work).filter((name) => name.endsWith('.tgz'));
   assert.ok(tarball, 'npm pack wrote a tarball');
 
