@@ -17,6 +17,9 @@ shift
 RUNTIME_LANE=(unit store engine e2e/restaurant-http.test.ts e2e/tpf-conformance.test.ts
   e2e/backup-restore.test.ts e2e/remote-workers-grpc.test.ts e2e/remote-workers-rest.test.ts
   e2e/data-dir-modes.test.ts faults/crash-recovery.test.ts)
+# From Node 24 the package installs without its optional native driver: the packed-package test
+# proves a user's install works that way.
+if [ "$major" -ge 24 ]; then RUNTIME_LANE+=(e2e/packed-package.test.ts); fi
 if [ "${1:-}" = "--all" ]; then selection=(); elif [ $# -gt 0 ]; then selection=("$@"); else selection=("${RUNTIME_LANE[@]}"); fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${CAPSTAN_NODE_CACHE:-${TMPDIR:-/tmp}/capstan-node-$major}
@@ -42,8 +45,8 @@ export PATH="$bin:$PATH" npm_config_nodedir="$headers"
 # its bundler's native binding, an optional dependency. From Node 24 the store runs on the
 # built-in node:sqlite, and better-sqlite3 12 aborts a Node 24 process at exit, so it is removed
 # after the install, as on a machine where the optional native build failed. That a user's
-# install works with no optional dependency at all is the packed-package test's job (it installs
-# the tarball with --omit=optional on Node 24).
+# install works with no optional dependency at all is the packed-package test's job (in the
+# runtime lane from Node 24, it installs the tarball with --omit=optional).
 echo "== Node $(node --version): npm ci"
 npm ci --no-audit --no-fund --loglevel=error
 if [ "$major" -ge 24 ]; then rm -rf node_modules/better-sqlite3; fi
