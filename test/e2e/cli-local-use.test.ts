@@ -8,6 +8,7 @@ import { test, type TestContext } from 'node:test';
 import { ok, runCapstan, type CliRun } from '../support/cli-run.ts';
 import { ADMIN_TOKEN, OPERATOR_TOKEN, startCoordinatorProcess } from '../support/coordinator-process.ts';
 import { ExecutionStatus } from '../../src/domain/execution-status.ts';
+import { envWithoutCapstanSettings } from '../support/clean-env.ts';
 
 // The CLI as a person uses it: no token copying beside a local coordinator, a saved profile,
 // hints that name the token a refused command needs, the API's field details, `result --wait`
@@ -20,7 +21,7 @@ function isolatedEnv(t: TestContext, extra: Record<string, string> = {}): NodeJS
   const home = mkdtempSync(join(tmpdir(), 'capstan-cli-home-'));
   t.after(() => rmSync(home, { recursive: true, force: true }));
   return {
-    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CAPSTAN_'))),
+    ...envWithoutCapstanSettings(),
     XDG_CONFIG_HOME: join(home, 'config'),
     CAPSTAN_DATA_DIR: join(home, 'no-data-dir'),
     ...extra,

@@ -14,6 +14,7 @@ import {
   OPERATOR_TOKEN,
   startCoordinatorProcess,
 } from '../support/coordinator-process.ts';
+import { envWithoutCapstanSettings } from '../support/clean-env.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PIPELINE = 'restaurant-approval';
@@ -25,7 +26,7 @@ const PIPELINE = 'restaurant-approval';
 const isolated = mkdtempSync(join(tmpdir(), 'capstan-cli-home-'));
 process.on('exit', () => rmSync(isolated, { recursive: true, force: true }));
 const baseEnv = {
-  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CAPSTAN_'))),
+  ...envWithoutCapstanSettings(),
   XDG_CONFIG_HOME: join(isolated, 'config'),
   CAPSTAN_DATA_DIR: join(isolated, 'no-data-dir'),
 };

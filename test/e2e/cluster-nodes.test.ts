@@ -8,6 +8,7 @@ import { ok, runCapstan } from '../support/cli-run.ts';
 import { eventually, freshSchema, startNode, type ClusterNode } from '../support/cluster.ts';
 import { OPERATOR_TOKEN } from '../support/coordinator-process.ts';
 import { postgresUrl } from '../support/postgres-server.ts';
+import { envWithoutCapstanSettings } from '../support/clean-env.ts';
 
 // The node registry across real coordinator processes on one PostgreSQL schema: every node
 // lists every other, with its state, readiness and the maintenance leader; a node killed turns
@@ -66,7 +67,7 @@ test('two nodes list each other, live and ready, one leader; a killed node turns
   const home = mkdtempSync(join(tmpdir(), 'capstan-cli-home-'));
   t.after(() => rmSync(home, { recursive: true, force: true }));
   const env = {
-    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CAPSTAN_'))),
+    ...envWithoutCapstanSettings(),
     XDG_CONFIG_HOME: join(home, 'config'),
     CAPSTAN_DATA_DIR: join(home, 'no-data-dir'),
     CAPSTAN_URL: a.baseUrl,

@@ -6,6 +6,7 @@ import type { TestContext } from 'node:test';
 import { runCapstan } from './cli-run.ts';
 import { ADMIN_TOKEN, OPERATOR_TOKEN } from './coordinator-process.ts';
 import type { RunbookRun } from './runbook-blocks.ts';
+import { envWithoutCapstanSettings } from './clean-env.ts';
 
 // What the runbook tests read from the CLI's human output, as an operator reads it.
 
@@ -22,7 +23,7 @@ export const tempDir = (t: TestContext) => {
  */
 export function operatorEnv(dir: string, url: string): NodeJS.ProcessEnv {
   return {
-    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CAPSTAN_'))),
+    ...envWithoutCapstanSettings(),
     XDG_CONFIG_HOME: join(dir, 'config'),
     CAPSTAN_DATA_DIR: join(dir, 'no-data-dir'),
     CAPSTAN_URL: url,
