@@ -7,6 +7,7 @@ import type {
 } from '../store/records.ts';
 import type {
   ExecutionListFilter,
+  LeaderFence,
   Leadership,
   AwaitAdmissionRecord,
   PendingFilter,
@@ -52,6 +53,8 @@ import { WorkerRegistrationPolicy } from './workers/worker-registration-policy.t
 import { CoordinatorMetrics } from '../metrics/coordinator-metrics.ts';
 import { NO_TRACING } from '../tracing/tracing.ts';
 import { recordAwait, traceSubmit } from './engine-spans.ts';
+import { Schedules } from './schedules.ts';
+import { fireDueSchedules } from './schedule-firing.ts';
 
 export interface SubmitRequest {
   readonly pipelineId: string;
@@ -85,6 +88,8 @@ export class Coordinator {
   readonly metrics: CoordinatorMetrics;
   /** The pull worker API's side in the engine: polls, completions and lease heartbeats. */
   readonly pull: PullSegments;
+  /** Cron and interval schedules of pipelines (docs/schedules.md); the maintenance leader fires them. */
+  readonly schedules: Schedules;
   readonly #d: CoordinatorDeps;
   readonly #watch: ExecutionWatch;
   readonly #lifecycle: LifecycleLog;
@@ -215,6 +220,13 @@ export class Coordinator {
       logger: deps.logger,
       isLeader: () => this.#election.isLeader,
     });
+    this.schedules = new Schedules({
+      store: deps.store,
+      clock: deps.clock,
+      random: deps.random,
+      catalog: this.catalog,
+      onNextSlot: (atMs) => this.#passTimer.noLaterThan(atMs),
+    });
     this.#presence = new NodePresence({
       ...deps,
       nodeId: deps.config.nodeId,
@@ -320,11 +332,12 @@ export class Coordinator {
               watch: this.#watch,
               lifecycle: this.#lifecycle,
               retryPolicies: this.#retryPolicies,
+              fireSchedules: (fence) => this.#fireSchedules(fence),
             },
             leader,
             leaseAsOfMs,
           )
-        : { reclaimedLeases: 0, timedOutInteractions: 0, purgedExecutions: 0 };
+        : { reclaimedLeases: 0, timedOutInteractions: 0, purgedExecutions: 0, scheduledExecutions: 0 };
       await this.#availability.heartbeatLocalWorkers();
       this.#probeTargets();
       await this.syncWorkerAvailability();
@@ -351,6 +364,23 @@ export class Coordinator {
       this.#retryWakeSoon();
     });
     return pass;
+  }
+
+  /** The leader's schedule work of one pass: the due slots fired, each execution logged and woken. */
+  #fireSchedules(leader: LeaderFence): Promise<number> {
+    return fireDueSchedules(
+      {
+        store: this.store,
+        clock: this.#d.clock,
+        random: this.#d.random,
+        catalog: this.catalog,
+        misfireGraceMs: this.#d.config.scheduleMisfireGraceMs,
+        limit: this.#d.config.sweepLimit,
+        onOutcome: (s, outcome) => this.metrics.engine.scheduleFire(s.tenantId, s.pipelineId, outcome),
+        onSubmitted: (execution) => this.#lifecycle.submitted(execution),
+      },
+      leader,
+    );
   }
 
   #retryWakeSoon(): void {

@@ -17,6 +17,8 @@ export interface MaintenanceReport {
   readonly reclaimedLeases: number;
   readonly timedOutInteractions: number;
   readonly purgedExecutions: number;
+  /** Executions started by schedules' slots. */
+  readonly scheduledExecutions: number;
 }
 
 export interface MaintenanceDeps {
@@ -29,13 +31,16 @@ export interface MaintenanceDeps {
   readonly lifecycle: LifecycleLog;
   /** Each step's retry policy (its own, else the global one); the global one when absent. */
   readonly retryPolicies?: StepRetryPolicies;
+  /** Fires the schedules' due slots (`schedule-firing.ts`); none fire when absent. */
+  readonly fireSchedules?: (leader: LeaderFence) => Promise<number>;
 }
 
 /**
  * One maintenance pass: reclaim expired leases (a lost try counts against the step's retry
  * budget, ending in `lease_lost_exhausted`), time out passed await deadlines (DLQ
- * `await_timeout`), purge executions past their TTL, prune worker history past its retention and nodes long silent. Each action is a
- * guarded command, so two passes racing each other act once.
+ * `await_timeout`), fire the schedules' due slots, purge executions past their TTL, prune worker
+ * history past its retention and nodes long silent. Each action is a guarded command, so two
+ * passes racing each other act once.
  *
  * Only the maintenance leader runs it, and every command carries its fence: a pass of a
  * deposed leader changes nothing.
@@ -164,10 +169,11 @@ export async function runMaintenance(
     }
   }
 
+  const scheduledExecutions = (await d.fireSchedules?.(leader)) ?? 0;
   const purgedExecutions = await d.store.purgeExpired({ leader, nowMs, limit: d.config.sweepLimit });
   // One bounded batch per pass: a long backlog (a store from before the history kept only
   // transitions) drains over several passes without holding the write lock for long.
   await d.store.pruneWorkerEvents(nowMs - d.config.workerHistoryRetentionMs, d.config.sweepLimit);
   await d.store.pruneNodes(nowMs - nodePruneAfterMs(d.config));
-  return { reclaimedLeases, timedOutInteractions, purgedExecutions };
+  return { reclaimedLeases, timedOutInteractions, purgedExecutions, scheduledExecutions };
 }

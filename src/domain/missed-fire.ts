@@ -56,8 +56,10 @@ export function planSlots(p: SlotPlanInput): SlotStep[] {
   let firstOnTime = p.nextFireAtMs;
   if (p.nextFireAtMs < onTimeFrom) {
     const keep = p.policy.kind === 'skip' ? 0 : p.policy.kind === 'fire_once' ? 1 : p.policy.limit;
+    // The latest `keep` of them, whatever the limit: a pass cut short fires the oldest of those,
+    // and the next pass, planning from there, finds the rest still among the latest `keep`.
     const missed = clock
-      .previous(Math.min(keep, p.limit), onTimeFrom)
+      .previous(keep, onTimeFrom)
       .filter((slot) => slot >= p.nextFireAtMs)
       .reverse();
     missed.forEach((slot, i) =>
