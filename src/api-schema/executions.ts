@@ -67,6 +67,10 @@ export const executionStatusSchema = z
       .describe('On an item (a child execution of an `expand` step): its parent.'),
     itemIndex: z.number().int().optional().describe("On an item: its position in the parent's expansion."),
     items: itemsProgressSchema.optional().describe('On a parent whose `expand` step ran: its items.'),
+    scheduleId: z
+      .string()
+      .optional()
+      .describe('On an execution a schedule started (docs/schedules.md): that schedule.'),
     errorStack: z
       .string()
       .optional()

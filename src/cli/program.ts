@@ -16,6 +16,7 @@ import { providerMockCommand } from './commands/provider-mock.ts';
 import { rebuildProjectionsCommand } from './commands/rebuild-projections.ts';
 import { releaseCommand } from './commands/release-build.ts';
 import { releasesCommands } from './commands/releases.ts';
+import { scheduleCommands } from './commands/schedules.ts';
 import { serveCommand } from './commands/serve.ts';
 import { workerCommand } from './commands/worker.ts';
 import { workerCommands } from './commands/workers.ts';
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
   adminCommands(program);
   releasesCommands(program);
   workerCommands(program);
+  scheduleCommands(program);
   healthCommands(program);
   pipelinesCommand(program);
   providerMockCommand(program);

@@ -3,6 +3,7 @@ import { ExecutionList } from './list-pages.ts';
 import { TypedPipelineClient } from './pipeline-client.ts';
 import type { PipelineInput, PipelineOutput, PipelineRef } from './pipeline-types.ts';
 import { ReleasesClient } from './releases.ts';
+import { SchedulesClient } from './schedules.ts';
 import { enc, type Requester } from './requester.ts';
 import { waitForResult, type ResultOptions } from './result-wait.ts';
 import { resolveRetry, type RetryOptions } from './retry.ts';
@@ -85,6 +86,8 @@ export class CapstanClient {
   readonly releases: ReleasesClient;
   /** A pipeline's remote workers (admin token). */
   readonly workers: WorkersClient;
+  /** Cron and interval schedules of pipelines (admin token). */
+  readonly schedules: SchedulesClient;
   readonly #settings: TransportSettings;
 
   constructor(options: ClientOptions) {
@@ -99,11 +102,12 @@ export class CapstanClient {
     };
     this.releases = new ReleasesClient(this.request, this.tenant);
     this.workers = new WorkersClient(this.request, this.tenant);
+    this.schedules = new SchedulesClient(this.request, this.tenant);
   }
 
   /** Any API call, with the token of `role`: for routes this client has no method for. */
   readonly request: Requester = <T>(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
     role: TokenRole,
     options: RequestOptions,
@@ -172,6 +176,7 @@ export class CapstanClient {
       releaseVersion: filter.releaseVersion,
       errorCode: filter.errorCode,
       parentExecutionId: filter.parentExecutionId,
+      scheduleId: filter.scheduleId,
       createdFrom: epochMs(filter.createdFrom),
       createdTo: epochMs(filter.createdTo),
       limit: filter.limit,

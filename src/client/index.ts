@@ -17,6 +17,7 @@ export { ExecutionList } from './list-pages.ts';
 export { TypedPipelineClient } from './pipeline-client.ts';
 export type { PipelineInput, PipelineOutput, PipelineRef } from './pipeline-types.ts';
 export { ReleasesClient, type ReleaseSource } from './releases.ts';
+export { SchedulesClient, type ScheduleRequest } from './schedules.ts';
 export { isTerminalStatus, SERVER_LONG_POLL_CAP_MS, type ResultOptions } from './result-wait.ts';
 export type { RetryOptions } from './retry.ts';
 export type { Answer, Query, RequestOptions } from './transport.ts';

@@ -24,7 +24,9 @@ export type {
   PipelineSummary,
   Readiness,
   Redriven,
+  MissedFirePolicyBody as MissedFirePolicy,
   Release,
+  Schedule,
   Submitted,
   Topology,
   Worker,
@@ -45,6 +47,8 @@ export interface ListFilter {
   readonly errorCode?: string;
   /** The items (child executions) of this parent: what its `expand` step made. */
   readonly parentExecutionId?: string;
+  /** The executions this schedule started. */
+  readonly scheduleId?: string;
   /** Created at or after (epoch ms or a Date). */
   readonly createdFrom?: number | Date;
   /** Created before (epoch ms or a Date). */

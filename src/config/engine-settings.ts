@@ -37,6 +37,7 @@ export function engineConfigOf(values: Settings, nodeId: string): EngineConfig {
     stepTimeoutMs: ms(values['capstan.step-timeout']),
     awaitAdmission: awaitAdmissionConfigOf(values),
     maxItemsPerExecution: values['capstan.items.max-per-execution'],
+    scheduleMisfireGraceMs: ms(values['capstan.schedules.misfire-grace']),
   };
 }
 

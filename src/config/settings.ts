@@ -118,6 +118,8 @@ export const settings = {
   },
   /** The most items one `expand` step may make (docs/items.md); past it the step fails `items_limit_exceeded`. */
   'capstan.items.max-per-execution': { schema: int(1, 1_000_000), default: 10_000, env: [] },
+  /** How late a schedule's slot may fire and still count as on time (docs/schedules.md); a slot later than that is missed, and the schedule's missed-fire policy decides whether it fires. */
+  'capstan.schedules.misfire-grace': { schema: duration, default: 'PT1M', env: [] },
   /** `full`: SQLite `synchronous=FULL`, every acknowledged commit survives a power loss; `relaxed`: `NORMAL`, a power loss may lose the last commits (refused with `strict-startup`). */
   'capstan.durability': { schema: z.enum(['full', 'relaxed']), default: 'full', env: [] },
   /**

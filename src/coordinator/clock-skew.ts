@@ -1,4 +1,5 @@
 import type { Clock } from '../runtime/clock.ts';
+import type { Logger } from '../runtime/logger.ts';
 import type { Store } from '../store/store-port.ts';
 
 export interface ClockSkewReading {
@@ -71,6 +72,34 @@ export class ClockSkewMonitor {
       withinBound: Math.abs(skewMs) <= this.#maxSkewMs,
     };
     return this.#last;
+  }
+
+  /**
+   * Measures, warning when beyond the bound; true while within it. A store that cannot answer
+   * now leaves the last reading in force (it cannot be acted on anyway): the leadership renewal
+   * that follows reports the unreachable store.
+   */
+  async trusted(logger: Logger): Promise<boolean> {
+    try {
+      const reading = await this.measure();
+      if (reading && !reading.withinBound)
+        logger.warn(
+          { skewMs: Math.round(reading.skewMs), maxSkewMs: this.#maxSkewMs },
+          "this node's clock is too far off the database's: not ready, not leading",
+        );
+    } catch {
+      // Reported by the renewal.
+    }
+    return this.healthy;
+  }
+
+  /** Readiness's clock check: DOWN while the last measured skew was beyond the bound. */
+  check(): { status: 'UP' | 'DOWN'; skewMs: number | null; maxSkewMs: number } {
+    return {
+      status: this.healthy ? 'UP' : 'DOWN',
+      skewMs: this.#last ? Math.round(this.#last.skewMs) : null,
+      maxSkewMs: this.#maxSkewMs,
+    };
   }
 
   /** Measures and throws `ClockSkewError` when beyond the bound (the start-up check). */

@@ -7,11 +7,11 @@ import type {
 } from '../store/records.ts';
 import type {
   ExecutionListFilter,
+  LeaderFence,
   Leadership,
   AwaitAdmissionRecord,
   PendingFilter,
   Store,
-  StoreSignal,
 } from '../store/store-port.ts';
 import type { PipelineContract } from '../releases/pipeline-contract.ts';
 import { CapstanError } from '../errors/catalog.ts';
@@ -52,6 +52,9 @@ import { WorkerRegistrationPolicy } from './workers/worker-registration-policy.t
 import { CoordinatorMetrics } from '../metrics/coordinator-metrics.ts';
 import { NO_TRACING } from '../tracing/tracing.ts';
 import { recordAwait, traceSubmit } from './engine-spans.ts';
+import { Schedules } from './schedules.ts';
+import { fireDueSchedules } from './schedule-firing.ts';
+import { handleStoreSignal } from './store-signal-handler.ts';
 
 export interface SubmitRequest {
   readonly pipelineId: string;
@@ -87,6 +90,8 @@ export class Coordinator {
   readonly pull: PullSegments;
   /** The remote worker protocols it dispatches over (configured with their keys). */
   readonly remoteProtocols: RemoteProtocols;
+  /** Cron and interval schedules of pipelines (docs/schedules.md); the maintenance leader fires them. */
+  readonly schedules: Schedules;
   readonly #d: CoordinatorDeps;
   readonly #watch: ExecutionWatch;
   readonly #lifecycle: LifecycleLog;
@@ -207,7 +212,7 @@ export class Coordinator {
       nodeId: deps.config.nodeId,
       leaseMs: deps.config.leaderLeaseMs,
       onElected: () => this.wake(),
-      mayLead: () => this.#clockTrusted(),
+      mayLead: () => this.#clockSkew.trusted(deps.logger),
     });
     this.#relayer = new OutboxRelayer({
       store: this.store,
@@ -217,6 +222,13 @@ export class Coordinator {
       ...(deps.relayPolicy ? { policy: deps.relayPolicy } : {}),
       logger: deps.logger,
       isLeader: () => this.#election.isLeader,
+    });
+    this.schedules = new Schedules({
+      store: deps.store,
+      clock: deps.clock,
+      random: deps.random,
+      catalog: this.catalog,
+      onNextSlot: (atMs) => this.#passTimer.noLaterThan(atMs),
     });
     this.#presence = new NodePresence({
       ...deps,
@@ -250,7 +262,17 @@ export class Coordinator {
     // Before the first dispatch: a reply must find its node listening.
     await this.#d.queueWorkers?.transport.start();
     this.#started = true;
-    this.#unsubscribe = this.store.signals?.subscribe((signal) => this.#onSignal(signal));
+    this.#unsubscribe = this.store.signals?.subscribe((signal) =>
+      handleStoreSignal(signal, {
+        dispatcher: this.#dispatcher,
+        pullWakeups: this.#pullWakeups,
+        watch: this.#watch,
+        catalog: this.catalog,
+        logger: this.#d.logger,
+        syncWorkerAvailability: (only) => this.syncWorkerAvailability(only),
+        wakeAll: () => this.wake(),
+      }),
+    );
     // A store this process owns alone: every lease in it belongs to a process that is gone.
     await this.#pass(this.store.exclusive ? Number.MAX_SAFE_INTEGER : undefined, false);
     this.#election.start();
@@ -331,6 +353,7 @@ export class Coordinator {
               lifecycle: this.#lifecycle,
               logger: this.#d.logger,
               retryPolicies: this.#retryPolicies,
+              fireSchedules: (fence) => this.#fireSchedules(fence),
             },
             leader,
             leaseAsOfMs,
@@ -364,6 +387,23 @@ export class Coordinator {
     return pass;
   }
 
+  /** The leader's schedule work of one pass: the due slots fired, each execution logged and woken. */
+  #fireSchedules(leader: LeaderFence): Promise<number> {
+    return fireDueSchedules(
+      {
+        store: this.store,
+        clock: this.#d.clock,
+        random: this.#d.random,
+        catalog: this.catalog,
+        misfireGraceMs: this.#d.config.scheduleMisfireGraceMs,
+        limit: this.#d.config.sweepLimit,
+        onOutcome: (s, outcome) => this.metrics.engine.scheduleFire(s.tenantId, s.pipelineId, outcome),
+        onSubmitted: (execution) => this.#lifecycle.submitted(execution),
+      },
+      leader,
+    );
+  }
+
   #retryWakeSoon(): void {
     if (this.#stopped) return;
     this.#passTimer.at(this.#d.clock.now() + Math.min(2000, this.#d.config.sweepIntervalMs));
@@ -376,61 +416,9 @@ export class Coordinator {
   }
 
   /** Another node changed the store: re-read what the signal names. */
-  #onSignal(signal: StoreSignal): void {
-    switch (signal.kind) {
-      case 'due':
-        this.#dispatcher.wake();
-        this.#pullWakeups.wake('notify');
-        return;
-      case 'changed':
-        for (const id of signal.executionIds) this.#watch.changed(id);
-        // A cancel on another node fences out a segment running here: stop it now, not when it ends.
-        void this.#dispatcher
-          .abortIfFenced(signal.executionIds)
-          .catch((error: unknown) => this.#d.logger.warn({ err: error }, 'could not check running segments'));
-        return;
-      case 'release':
-        this.catalog.invalidate(signal.tenantId, signal.pipelineId);
-        return;
-      case 'workers':
-        void this.syncWorkerAvailability(signal).catch((error: unknown) =>
-          this.#d.logger.warn({ err: error }, 'worker availability sync failed'),
-        );
-        return;
-      case 'resync':
-        this.catalog.invalidateAll();
-        this.#watch.releaseAll();
-        this.wake();
-        return;
-    }
-  }
-
-  /**
-   * Measures this node's clock against the database's; true while within the bound. A store
-   * that cannot answer now leaves the last reading in force (it cannot be acted on anyway).
-   */
-  async #clockTrusted(): Promise<boolean> {
-    try {
-      const reading = await this.#clockSkew.measure();
-      if (reading && !reading.withinBound)
-        this.#d.logger.warn(
-          { skewMs: Math.round(reading.skewMs), maxSkewMs: this.#clockSkew.maxSkewMs },
-          "this node's clock is too far off the database's: not ready, not leading",
-        );
-    } catch {
-      // The renewal that follows reports the unreachable store.
-    }
-    return this.#clockSkew.healthy;
-  }
-
   /** The clock check of readiness: DOWN while the last measured skew was beyond the bound. */
   clockCheck(): { status: 'UP' | 'DOWN'; skewMs: number | null; maxSkewMs: number } {
-    const last = this.#clockSkew.last;
-    return {
-      status: this.#clockSkew.healthy ? 'UP' : 'DOWN',
-      skewMs: last ? Math.round(last.skewMs) : null,
-      maxSkewMs: this.#clockSkew.maxSkewMs,
-    };
+    return this.#clockSkew.check();
   }
 
   /** True while the maintenance loop has run within a few sweep intervals. */

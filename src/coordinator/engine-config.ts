@@ -68,4 +68,9 @@ export interface EngineConfig extends RetryPolicy {
    * `items_limit_exceeded`, to the DLQ, so it can be re-driven once the limit is raised.
    */
   readonly maxItemsPerExecution: number;
+  /**
+   * How late a schedule's slot may fire and still count as on time (docs/schedules.md): a slot
+   * later than that is missed, and its schedule's missed-fire policy decides whether it fires.
+   */
+  readonly scheduleMisfireGraceMs: number;
 }

@@ -26,6 +26,8 @@ export interface MaintenanceReport {
   readonly archivedExecutions: number;
   /** Expired executions kept because their archive could not be written. */
   readonly archiveFailures: number;
+  /** Executions started by schedules' slots. */
+  readonly scheduledExecutions: number;
 }
 
 /** What a pass that did nothing (a follower's) reports. */
@@ -35,6 +37,7 @@ export const NOTHING_DONE: MaintenanceReport = {
   purgedExecutions: 0,
   archivedExecutions: 0,
   archiveFailures: 0,
+  scheduledExecutions: 0,
 };
 
 export interface MaintenanceDeps {
@@ -48,15 +51,17 @@ export interface MaintenanceDeps {
   readonly logger: Logger;
   /** Each step's retry policy (its own, else the global one); the global one when absent. */
   readonly retryPolicies?: StepRetryPolicies;
+  /** Fires the schedules' due slots (`schedule-firing.ts`); none fire when absent. */
+  readonly fireSchedules?: (leader: LeaderFence) => Promise<number>;
 }
 
 /**
  * One maintenance pass: reclaim expired leases (a lost try counts against the step's retry
  * budget, ending in `lease_lost_exhausted`), time out passed await deadlines (DLQ
- * `await_timeout`), purge executions past their TTL (archiving their history first when configured,
- * `src/retention/`), prune delivered outbox messages, worker history past its retention and
- * nodes long silent. Each action is a
- * guarded command, so two passes racing each other act once.
+ * `await_timeout`), fire the schedules' due slots, purge executions past their TTL (archiving
+ * their history first when configured, `src/retention/`), prune delivered outbox messages, worker
+ * history past its retention and nodes long silent. Each action is a guarded command, so two
+ * passes racing each other act once.
  *
  * Only the maintenance leader runs it, and every command carries its fence: a pass of a
  * deposed leader changes nothing.
@@ -185,6 +190,7 @@ export async function runMaintenance(
     }
   }
 
+  const scheduledExecutions = (await d.fireSchedules?.(leader)) ?? 0;
   const retention = await runRetention(
     {
       store: d.store,
@@ -210,5 +216,6 @@ export async function runMaintenance(
     purgedExecutions: retention.purged,
     archivedExecutions: retention.archived,
     archiveFailures: retention.archiveFailures,
+    scheduledExecutions,
   };
 }

@@ -66,6 +66,7 @@ export function applyJournalEvent(
         itemsTotal: null,
         itemsOpen: null,
         itemsFailed: null,
+        scheduleId: strOrNull(d.scheduleId),
       },
       stepOutputs: new Map(),
       interactions: new Map(),

@@ -24,6 +24,11 @@ export const errorCatalog = {
     message:
       'The pipeline nests an expand in an item continuation, has an aggregate without an expand, or an expand with no step for its items.',
   },
+  schedule_invalid: {
+    status: 400,
+    message:
+      'The schedule cannot be: give exactly one of cron or interval, a cron expression croner reads, an IANA time zone (cron only), an ISO-8601 interval of at least PT1S, and one that fires at all.',
+  },
   unauthorized: { status: 401, message: 'A valid bearer token is required.' },
   forbidden: { status: 403, message: "The token's role does not open this surface." },
   release_path_not_allowed: {
@@ -49,6 +54,7 @@ export const errorCatalog = {
   release_not_found: { status: 404, message: 'No such release of this pipeline.' },
   worker_not_found: { status: 404, message: 'No such worker registered for this pipeline.' },
   pipeline_not_found: { status: 404, message: 'No release of this pipeline is registered in this tenant.' },
+  schedule_not_found: { status: 404, message: 'No such schedule in this tenant.' },
   worker_endpoint_conflict: {
     status: 409,
     message:

@@ -18,6 +18,7 @@ import { consoleAssetsDir, consoleRoutes, whoamiRoute } from './routes/console-r
 import { controlPlaneRoutes } from './routes/control-plane-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { releaseRoutes } from './routes/release-routes.ts';
+import { scheduleRoutes } from './routes/schedule-routes.ts';
 import { workerRoutes } from './routes/worker-routes.ts';
 import { pullWorkerRoutes } from './routes/pull-worker-routes.ts';
 import { metricsRoute } from '../metrics/metrics-routes.ts';
@@ -133,6 +134,7 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
     );
     adminRoutes(api, options.coordinator, tenantOf);
     releaseRoutes(api, options.coordinator, options.registrar, tenantOf);
+    scheduleRoutes(api, options.coordinator, tenantOf);
     workerRoutes(api, options.coordinator, tenantOf);
     pullWorkerRoutes(api, options.coordinator, tenantOf, { longPolls });
     metricsRoute(api, options.coordinator.metrics);

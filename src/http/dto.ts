@@ -64,6 +64,7 @@ export function executionStatusDto(
     waitingFor:
       parked || (due && !hasWorker) ? 'worker' : x.status === 'WAITING_EXTERNAL' ? 'interaction' : null,
     ...itemFields(x),
+    ...(x.scheduleId === null ? {} : { scheduleId: x.scheduleId }),
     ...(errorStack === undefined ? {} : { errorStack }),
   };
 }

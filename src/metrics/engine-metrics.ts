@@ -35,6 +35,7 @@ export class EngineMetrics {
   readonly #maintenanceErrors: Counter;
   readonly #failures: Counter<'tenant' | 'pipeline' | 'step' | 'error_code' | 'decision'>;
   readonly #dlq: Counter<'tenant' | 'pipeline' | 'reason'>;
+  readonly #scheduleFires: Counter<'tenant' | 'pipeline' | 'outcome'>;
   readonly #commitSeconds: Histogram;
   readonly #commitBatch: Histogram;
 
@@ -99,6 +100,12 @@ export class EngineMetrics {
       labelNames: ['tenant', 'pipeline', 'reason'],
       registers,
     });
+    this.#scheduleFires = new Counter({
+      name: 'capstan_schedule_fires_total',
+      help: "Moves of schedules' next slots by this node as maintenance leader, by outcome: fired, duplicate, skipped, no_active_release, invalid_input, idempotency_conflict, lost.",
+      labelNames: ['tenant', 'pipeline', 'outcome'],
+      registers,
+    });
     this.#commitSeconds = new Histogram({
       name: 'capstan_store_commit_duration_seconds',
       help: 'How long one group-commit transaction of the store took (segment commits and every other command).',
@@ -144,6 +151,11 @@ export class EngineMetrics {
     });
     if (f.decision === 'dlq')
       this.#dlq.inc({ tenant: f.tenantId, pipeline: f.pipelineId, reason: f.reason ?? 'unknown' });
+  }
+
+  /** A move of a schedule's next slot and how it ended (`ScheduleFireOutcome`). */
+  scheduleFire(tenantId: string, pipelineId: string, outcome: string): void {
+    this.#scheduleFires.inc({ tenant: tenantId, pipeline: pipelineId, outcome });
   }
 
   /** The store's commit observer: two observe() calls, nothing allocated per commit. */

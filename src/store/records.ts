@@ -60,6 +60,8 @@ export interface ExecutionRecord {
   readonly itemsOpen: number | null;
   /** On a parent: items that ended in DLQ, FAILED or CANCELLED. */
   readonly itemsFailed: number | null;
+  /** The schedule that started it (docs/schedules.md); null on any other execution. */
+  readonly scheduleId: string | null;
 }
 
 export interface InteractionRecord {

@@ -40,6 +40,7 @@ export interface ExecutionRow {
   items_total: number | null;
   items_open: number | null;
   items_failed: number | null;
+  schedule_id: string | null;
 }
 
 export interface InteractionRow {
@@ -105,6 +106,7 @@ export function executionFromRow(row: ExecutionRow): ExecutionRecord {
     itemsTotal: row.items_total ?? null,
     itemsOpen: row.items_open ?? null,
     itemsFailed: row.items_failed ?? null,
+    scheduleId: row.schedule_id ?? null,
   };
 }
 
@@ -145,6 +147,7 @@ export function executionToRow(x: ExecutionRecord): ExecutionRow {
     items_total: x.itemsTotal,
     items_open: x.itemsOpen,
     items_failed: x.itemsFailed,
+    schedule_id: x.scheduleId,
   };
 }
 

@@ -7,6 +7,7 @@ import type { DlqReason, ExecutionStatus } from '../domain/execution-status.ts';
 import type { Route } from '../domain/parking.ts';
 import type { PipelineSummaryRecord } from './pipeline-summaries.ts';
 import type { ClusterNodeRecord, NodeHeartbeat } from './cluster-node-row.ts';
+import type { ScheduleRecord } from './schedule-records.ts';
 import type {
   ExecutionRecord,
   InteractionRecord,
@@ -35,7 +36,8 @@ export interface Store
     ReleaseStore,
     OutboxStore,
     LeadershipStore,
-    NodeRegistryStore {
+    NodeRegistryStore,
+    ScheduleStore {
   readonly dialect: 'sqlite' | 'postgres';
   /** True when one coordinator process owns the store, so leases held by others are orphans. */
   readonly exclusive: boolean;
@@ -102,6 +104,8 @@ export interface SubmitCommand {
   readonly nowMs: number;
   /** The submit span's W3C `traceparent`, kept with the execution; absent when tracing is off. */
   readonly traceparent?: string;
+  /** The schedule that started it (docs/schedules.md); absent on any other submit. */
+  readonly scheduleId?: string;
 }
 
 export type SubmitOutcome =
@@ -348,7 +352,7 @@ export interface ExecutionQueries {
   /** The await admission budgets in use, of one tenant or (undefined) of all, by scope. */
   listAwaitAdmission(tenantId: string | undefined): Promise<AwaitAdmissionRecord[]>;
   readJournal(executionId: string, afterSeq: number, limit: number): Promise<JournalEvent[]>;
-  /** The earliest instant anything falls due: queued work, a lease expiry or a deadline. */
+  /** The earliest instant anything falls due: queued work, a lease expiry, a deadline or a schedule's next slot. */
   nextWakeAtMs(): Promise<number | undefined>;
   /**
    * A page of a tenant's executions, newest first (`createdAtMs` DESC, then `executionId`
@@ -384,6 +388,8 @@ export interface ExecutionListFilter {
   readonly errorCode?: string | undefined;
   /** The items (child executions) of this parent. */
   readonly parentExecutionId?: string | undefined;
+  /** The executions this schedule started. */
+  readonly scheduleId?: string | undefined;
   /** Created at or after this instant (inclusive). */
   readonly createdFromMs?: number | undefined;
   /** Created before this instant (exclusive), so adjacent windows do not overlap. */
@@ -607,6 +613,76 @@ export interface NodeRegistryStore {
   listNodes(): Promise<ClusterNodeRecord[]>;
   /** Deletes the nodes whose last heartbeat (or stop) is before `beforeMs`; how many it deleted. */
   pruneNodes(beforeMs: number): Promise<number>;
+}
+
+/** Why a slot the leader took did not start an execution, recorded on the schedule. */
+export interface SlotError {
+  readonly code: string;
+  readonly message: string;
+}
+
+/**
+ * One move of a schedule's next slot by the maintenance leader, guarded by the leader's fence
+ * and by the position it was planned from (`domain/missed-fire.ts`).
+ */
+export interface AdvanceScheduleCommand {
+  readonly leader: LeaderFence;
+  readonly tenantId: string;
+  readonly scheduleId: string;
+  /** Where the move was planned from: the schedule must still be there, and active. */
+  readonly expectedNextFireAtMs: number;
+  readonly nextFireAtMs: number;
+  /**
+   * The slot this move fires and its execution, submitted in the same transaction (its key is
+   * the slot's, `slotExecutionKey`, and its `scheduleId` this schedule's); absent when the move
+   * only skips slots, or the slot could not start an execution (`error`).
+   */
+  readonly fire?: { readonly slotMs: number; readonly submit: SubmitCommand } | undefined;
+  /** The slot was taken but could not start an execution: recorded on the schedule. */
+  readonly error?: SlotError | undefined;
+  readonly nowMs: number;
+}
+
+export type AdvanceScheduleOutcome =
+  /** The fence or the guard refused (another leader, a pause, a delete, another move won): nothing was written. */
+  | { readonly kind: 'lost' }
+  /** Moved on without an execution: slots skipped, or a slot that could not fire (`error`). */
+  | { readonly kind: 'advanced' }
+  /** Moved on; the slot's execution was created, or (`duplicate`) already existed under its key. */
+  | { readonly kind: 'fired'; readonly execution: ExecutionRecord; readonly duplicate: boolean }
+  /** Moved on; the slot's key names an execution of another input, so none was started. */
+  | { readonly kind: 'conflict'; readonly execution: ExecutionRecord };
+
+/**
+ * Schedules (docs/schedules.md). The admin commands are guarded single-row writes; only the
+ * maintenance leader moves a schedule's next slot (`advanceSchedule`), under its fence.
+ */
+export interface ScheduleStore {
+  createSchedule(schedule: ScheduleRecord): Promise<void>;
+  getSchedule(tenantId: string, scheduleId: string): Promise<ScheduleRecord | undefined>;
+  /** A tenant's schedules (of one pipeline, when given), oldest first. */
+  listSchedules(tenantId: string, pipelineId: string | undefined): Promise<ScheduleRecord[]>;
+  /**
+   * Pauses or resumes a schedule; undefined when there is none. A schedule already so is
+   * answered as it is. Resuming leaves the next slot where it was: the slots that passed while
+   * paused are missed, and its missed-fire policy says which fire.
+   */
+  setSchedulePaused(command: {
+    tenantId: string;
+    scheduleId: string;
+    paused: boolean;
+    nowMs: number;
+  }): Promise<ScheduleRecord | undefined>;
+  /** Deletes a schedule and answers it as it was; undefined when there is none. Its executions stay. */
+  deleteSchedule(tenantId: string, scheduleId: string): Promise<ScheduleRecord | undefined>;
+  /** Active schedules whose next slot is due by `nowMs`, earliest first (every tenant). */
+  findDueSchedules(nowMs: number, limit: number): Promise<ScheduleRecord[]>;
+  /**
+   * Moves a schedule's next slot from `expectedNextFireAtMs` to `nextFireAtMs` and, with
+   * `fire`, submits the slot's execution, in one transaction under the leader's fence: a slot
+   * fires once across leader changes and crashes, and a stale leader's move writes nothing.
+   */
+  advanceSchedule(command: AdvanceScheduleCommand): Promise<AdvanceScheduleOutcome>;
 }
 
 /**

@@ -2,8 +2,8 @@ import type { SubmitCommand } from './store-port.ts';
 
 /**
  * The data of a `submitted` journal event, in both dialects: what the projection fold needs to
- * rebuild the execution row. `traceparent` is written only when the submit was traced, so the
- * events of untraced executions are as they were.
+ * rebuild the execution row. `traceparent` is written only when the submit was traced, and
+ * `scheduleId` only when a schedule submitted it, so the events of other executions are as they were.
  */
 export function submittedEventData(c: SubmitCommand): Record<string, unknown> {
   return {
@@ -15,5 +15,6 @@ export function submittedEventData(c: SubmitCommand): Record<string, unknown> {
     inputFingerprint: c.inputFingerprint,
     input: c.input,
     ...(c.traceparent === undefined ? {} : { traceparent: c.traceparent }),
+    ...(c.scheduleId === undefined ? {} : { scheduleId: c.scheduleId }),
   };
 }

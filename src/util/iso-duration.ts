@@ -31,3 +31,14 @@ export function durationToMs(value: Duration, what: string): number {
   if (ms === undefined) throw new Error(`${what}: '${value}' is not an ISO-8601 duration such as PT30M`);
   return ms;
 }
+
+/** Milliseconds as an ISO-8601 duration of days, hours, minutes and seconds (`PT10M`, `P1DT2H`, `PT0.5S`). */
+export function formatIsoDuration(ms: number): string {
+  const days = Math.floor(ms / 86_400_000);
+  const hours = Math.floor((ms % 86_400_000) / 3_600_000);
+  const minutes = Math.floor((ms % 3_600_000) / 60_000);
+  const seconds = (ms % 60_000) / 1000;
+  const time = `${hours ? `${hours}H` : ''}${minutes ? `${minutes}M` : ''}${seconds ? `${seconds}S` : ''}`;
+  if (!days && !time) return 'PT0S';
+  return `P${days ? `${days}D` : ''}${time ? `T${time}` : ''}`;
+}

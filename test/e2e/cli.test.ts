@@ -136,6 +136,12 @@ const API_COMMANDS = [
   'workers drain',
   'workers undrain',
   'workers list',
+  'schedule create',
+  'schedule list',
+  'schedule show',
+  'schedule pause',
+  'schedule resume',
+  'schedule delete',
   'health',
   'ready',
 ];

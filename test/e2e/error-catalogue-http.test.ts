@@ -159,6 +159,13 @@ test('every row of the error catalogue over HTTP; the coordinator stays healthy'
     execution_not_found: () => api.status(randomUUID()),
     interaction_not_found: () => api.complete({ interactionId: randomUUID(), response: {} }),
     release_not_found: () => admin.call('GET', `${releases('restaurant-approval')}/no-such-release`),
+    schedule_invalid: () =>
+      admin.call('POST', '/tpf/admin/tenants/default/pipelines/restaurant-approval/schedules', {
+        cron: '61 * * * *',
+        input: orderInput(),
+      }),
+    schedule_not_found: () =>
+      admin.call('POST', `/tpf/admin/tenants/default/schedules/${randomUUID()}/pause`),
     worker_not_found: () =>
       admin.call('POST', '/tpf/admin/tenants/default/pipelines/restaurant-approval/workers/nobody/drain'),
     worker_endpoint_not_allowed: () =>

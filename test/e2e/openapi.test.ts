@@ -186,11 +186,17 @@ test('every 2xx answer validates against the response schema the document gives'
     await call('get', `/tpf/admin/tenants/default/pipelines/restaurant-approval/releases/${releaseVersion}`)
   ).json<{ contractVersion: string }>();
 
+  // A schedule to show, pause, resume and (last of all) delete.
+  const { schedule } = await engine.coordinator.schedules.create('default', 'restaurant-approval', {
+    interval: 'PT1H',
+    input: newOrder(),
+  });
   const values: Record<string, string> = {
     tenantId: 'default',
     pipelineId: 'restaurant-approval',
     releaseVersion,
     workerId: 'w1',
+    scheduleId: schedule.scheduleId,
   };
   const bodies: Record<string, object> = {
     [`${tenant}/executions`]: { pipelineId: 'restaurant-approval', input: newOrder() },
@@ -204,6 +210,11 @@ test('every 2xx answer validates against the response schema the document gives'
         },
       },
     },
+    '/tpf/admin/tenants/default/pipelines/restaurant-approval/schedules': {
+      cron: '*/5 * * * *',
+      input: newOrder(),
+      missedFirePolicy: { catchUp: { limit: 3 } },
+    },
     '/tpf/admin/tenants/default/pipelines/restaurant-approval/workers/register': {
       workerId: 'w1',
       contractVersion: release.contractVersion,
@@ -215,10 +226,10 @@ test('every 2xx answer validates against the response schema the document gives'
 
   const ajv = new Ajv2020({ strict: true, allErrors: true });
   const validated: string[] = [];
-  // Registration first, so the worker routes after it find the worker.
-  const operations = operationsOf(document).sort(
-    (a, b) => Number(b.template.endsWith('/register')) - Number(a.template.endsWith('/register')),
-  );
+  // Registration first, so the worker routes after it find the worker; deletes last.
+  const rank = (o: { template: string; method: string }) =>
+    (o.template.endsWith('/register') ? -1 : 0) + (o.method === 'delete' ? 1 : 0);
+  const operations = operationsOf(document).sort((a, b) => rank(a) - rank(b));
   for (const { template, method, operation } of operations) {
     const executionId = template.endsWith('/cancel')
       ? cancelled
@@ -243,4 +254,9 @@ test('every 2xx answer validates against the response schema the document gives'
   // Most operations succeed on this data. The rest answer 4xx: registering a release (no body),
   // and the hosted release's artifact and activation (a local pipeline stores no artifact).
   assert.ok(validated.length >= 24, `validated ${validated.length}: ${validated.join(', ')}`);
+  assert.equal(
+    validated.filter((v) => v.includes('/schedules')).length,
+    7,
+    `every schedule operation answered 2xx: ${validated.join(', ')}`,
+  );
 });

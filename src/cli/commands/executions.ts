@@ -31,6 +31,7 @@ export function statusFields(s: ExecutionStatus): string {
     ['updated', time(s.updatedAtEpochMs)],
     ['error', s.errorCode ? `${s.errorCode}: ${s.errorMessage ?? ''}` : null],
     ['dlq reason', s.dlqReason],
+    ...(s.scheduleId === undefined ? [] : ([['schedule', s.scheduleId]] as const)),
   ]);
   return s.errorStack ? `${fields}\n\nstack of the failure\n${indent(s.errorStack)}` : fields;
 }
@@ -118,6 +119,7 @@ export function executionCommands(program: Command): void {
     .option('--pipeline <id>', 'only this pipeline')
     .option('--release <version>', 'only this release version')
     .option('--error-code <code>', 'only this error code')
+    .option('--schedule <id>', 'only the executions this schedule started')
     .option('--created-from <time>', 'created at or after (epoch ms or ISO 8601)', timestamp)
     .option('--created-to <time>', 'created before (epoch ms or ISO 8601)', timestamp)
     .option('--limit <n>', 'page size', integer)
@@ -129,6 +131,7 @@ export function executionCommands(program: Command): void {
           pipeline?: string;
           release?: string;
           errorCode?: string;
+          schedule?: string;
           createdFrom?: number;
           createdTo?: number;
           limit?: number;
@@ -141,6 +144,7 @@ export function executionCommands(program: Command): void {
           pipelineId: options.pipeline,
           releaseVersion: options.release,
           errorCode: options.errorCode,
+          scheduleId: options.schedule,
           createdFrom: options.createdFrom,
           createdTo: options.createdTo,
           limit: options.limit,

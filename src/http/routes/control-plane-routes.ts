@@ -79,6 +79,8 @@ const listQuery = z.object({
   errorCode: opaqueId().optional(),
   /** The items (child executions) of this parent (docs/items.md). */
   parentExecutionId: opaqueId().optional(),
+  /** The executions a schedule started (docs/schedules.md). */
+  scheduleId: opaqueId().optional(),
   /** Created at or after (epoch ms, inclusive). */
   createdFrom: epochMs.optional(),
   /** Created before (epoch ms, exclusive). */
@@ -265,6 +267,7 @@ export async function controlPlaneRoutes(
         releaseVersion: q.releaseVersion,
         errorCode: q.errorCode,
         parentExecutionId: q.parentExecutionId,
+        scheduleId: q.scheduleId,
         createdFromMs: q.createdFrom,
         createdToMs: q.createdTo,
         after: q.cursor === undefined ? undefined : decodeCursor(q.cursor),

@@ -14,7 +14,8 @@ const filters = (x: string) => `${x}tenant_id = @tenantId
        AND (@pipelineId::text IS NULL OR ${x}pipeline_id = @pipelineId)
        AND (@releaseVersion::text IS NULL OR ${x}release_version = @releaseVersion)
        AND (@errorCode::text IS NULL OR ${x}error_code = @errorCode)
-       AND (@parentId::text IS NULL OR ${x}parent_execution_id = @parentId)`;
+       AND (@parentId::text IS NULL OR ${x}parent_execution_id = @parentId)
+       AND (@scheduleId::text IS NULL OR ${x}schedule_id = @scheduleId)`;
 
 /** Every status: `executions_by_tenant` read backwards, stopping at `@limit`. */
 export const LIST_ANY_STATUS = `SELECT * FROM executions
@@ -45,6 +46,7 @@ export async function listExecutions(
     releaseVersion: f.releaseVersion ?? null,
     errorCode: f.errorCode ?? null,
     parentId: f.parentExecutionId ?? null,
+    scheduleId: f.scheduleId ?? null,
     createdFrom: f.createdFromMs ?? null,
     createdTo: f.createdToMs ?? null,
     afterCreated: f.after?.createdAtMs ?? null,

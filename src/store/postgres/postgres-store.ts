@@ -32,6 +32,7 @@ import { ReadBatch } from './read-batch.ts';
 import { rebuildProjections, snapshotProjections } from './rebuild.ts';
 import * as r from './release-records.ts';
 import * as w from './worker-records.ts';
+import * as sch from './schedule-commands.ts';
 import { fail } from './segment-commands.ts';
 import { segmentCommits } from './segment-commit.ts';
 import { assertSegmentShape, lostMidSegment } from '../segment-commit.ts';
@@ -349,6 +350,20 @@ export class PostgresStore implements Store {
   #noteWorkers(worker: { tenantId: string; pipelineId: string }): void {
     this.#signals.note({ kind: 'workers', tenantId: worker.tenantId, pipelineId: worker.pipelineId });
   }
+
+  createSchedule: Store['createSchedule'] = (s) => this.#write((db) => sch.createSchedule(db, s));
+  getSchedule: Store['getSchedule'] = (t, id) => sch.getSchedule(this.#pool, t, id);
+  listSchedules: Store['listSchedules'] = (t, p) => sch.listSchedules(this.#pool, t, p);
+  setSchedulePaused: Store['setSchedulePaused'] = (c) => this.#write((db) => sch.setSchedulePaused(db, c));
+  deleteSchedule: Store['deleteSchedule'] = (t, id) => this.#write((db) => sch.deleteSchedule(db, t, id));
+  findDueSchedules: Store['findDueSchedules'] = (nowMs, limit) =>
+    sch.findDueSchedules(this.#pool, nowMs, limit);
+  advanceSchedule: Store['advanceSchedule'] = async (c) => {
+    const outcome = await this.#write((db) => sch.advanceSchedule(db, c));
+    // A new execution is due at once, on any node.
+    if (outcome.kind === 'fired' && !outcome.duplicate) this.#signals.note({ kind: 'due' });
+    return outcome;
+  };
 
   rebuildProjections: Store['rebuildProjections'] = () => this.#write((db) => rebuildProjections(db));
   snapshotProjections: Store['snapshotProjections'] = () => snapshotProjections(this.#pool);

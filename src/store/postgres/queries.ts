@@ -129,14 +129,15 @@ export async function readJournal(
   }));
 }
 
-/** The earliest due time, lease expiry or deadline; each term reads one partial index. */
+/** The earliest due time, lease expiry, deadline or schedule slot; each term reads one partial index. */
 export async function nextWakeAtMs(db: Db): Promise<number | undefined> {
   const r = await row<{ at: number | null }>(
     db,
     `SELECT MIN(t) AS at FROM (
        SELECT MIN(next_due_at) AS t FROM executions WHERE status IN ('QUEUED', 'WAIT_RETRY')
        UNION ALL SELECT MIN(lease_expires_at) FROM executions WHERE status = 'RUNNING'
-       UNION ALL SELECT MIN(deadline_at) FROM await_interactions WHERE status = 'WAITING') AS wake`,
+       UNION ALL SELECT MIN(deadline_at) FROM await_interactions WHERE status = 'WAITING'
+       UNION ALL SELECT MIN(next_fire_at) FROM schedules WHERE NOT paused) AS wake`,
   );
   return r?.at ?? undefined;
 }

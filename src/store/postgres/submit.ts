@@ -14,15 +14,16 @@ import { submittedEventData } from '../submitted-event.ts';
 const SUBMITS = `WITH input AS (
     SELECT * FROM unnest(@executionIds::text[], @tenantIds::text[], @pipelineIds::text[],
       @contractVersions::text[], @releaseVersions::text[], @executionKeys::text[],
-      @inputFingerprints::text[], @inputJsons::text[], @dataJsons::text[], @nowsMs::bigint[], @traceparents::text[]) WITH ORDINALITY
+      @inputFingerprints::text[], @inputJsons::text[], @dataJsons::text[], @nowsMs::bigint[], @traceparents::text[],
+      @scheduleIds::text[]) WITH ORDINALITY
       AS i (execution_id, tenant_id, pipeline_id, contract_version, release_version, execution_key,
-        input_fingerprint, input_json, data_json, now_ms, traceparent, ord)),
+        input_fingerprint, input_json, data_json, now_ms, traceparent, schedule_id, ord)),
   inserted AS (
     INSERT INTO executions (execution_id, tenant_id, pipeline_id, contract_version, release_version,
       execution_key, input_fingerprint, input_json, status, version, step_index, attempt, lease_epoch,
-      next_due_at, created_at, updated_at, traceparent)
+      next_due_at, created_at, updated_at, traceparent, schedule_id)
     SELECT execution_id, tenant_id, pipeline_id, contract_version, release_version, execution_key,
-      input_fingerprint, input_json, 'QUEUED', 1, 0, 0, 0, now_ms, now_ms, now_ms, traceparent
+      input_fingerprint, input_json, 'QUEUED', 1, 0, 0, 0, now_ms, now_ms, now_ms, traceparent, schedule_id
     FROM input ORDER BY ord
     ON CONFLICT (tenant_id, pipeline_id, execution_key) DO NOTHING
     RETURNING *),
@@ -50,6 +51,7 @@ export const submits: CommandKind<SubmitCommand, SubmitOutcome> = {
       dataJsons: cs.map((c) => JSON.stringify(submittedEventData(c))),
       nowsMs: cs.map((c) => c.nowMs),
       traceparents: cs.map((c) => c.traceparent ?? null),
+      scheduleIds: cs.map((c) => c.scheduleId ?? null),
       eventType: JournalEventType.SUBMITTED,
     });
     const byId = new Map(inserted.map((r) => [r.execution_id, r]));

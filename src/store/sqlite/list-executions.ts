@@ -15,7 +15,8 @@ const filters = (x: string) => `${x}tenant_id = @tenantId
          AND (@pipelineId IS NULL OR ${x}pipeline_id = @pipelineId)
          AND (@releaseVersion IS NULL OR ${x}release_version = @releaseVersion)
          AND (@errorCode IS NULL OR ${x}error_code = @errorCode)
-         AND (@parentId IS NULL OR ${x}parent_execution_id = @parentId)`;
+         AND (@parentId IS NULL OR ${x}parent_execution_id = @parentId)
+         AND (@scheduleId IS NULL OR ${x}schedule_id = @scheduleId)`;
 
 /** Every status: `executions_by_tenant` read backwards, stopping at `@limit`. */
 export const LIST_ANY_STATUS = `SELECT * FROM executions
@@ -48,6 +49,7 @@ export function listExecutions(sql: Statements, tenantId: string, f: ExecutionLi
     releaseVersion: f.releaseVersion ?? null,
     errorCode: f.errorCode ?? null,
     parentId: f.parentExecutionId ?? null,
+    scheduleId: f.scheduleId ?? null,
     createdFrom: f.createdFromMs ?? EARLIEST,
     createdTo: f.createdToMs ?? LATEST,
     afterCreated: f.after?.createdAtMs ?? LATEST,

@@ -127,14 +127,15 @@ export function readJournal(
   }));
 }
 
-/** The earliest due time, lease expiry or deadline; each term reads one partial index. */
+/** The earliest due time, lease expiry, deadline or schedule slot; each term reads one partial index. */
 export function nextWakeAtMs(sql: Statements): number | undefined {
   const row = sql
     .get(
       `SELECT MIN(t) AS at FROM (
          SELECT MIN(next_due_at) AS t FROM executions WHERE status IN ('QUEUED', 'WAIT_RETRY')
          UNION ALL SELECT MIN(lease_expires_at) FROM executions WHERE status = 'RUNNING'
-         UNION ALL SELECT MIN(deadline_at) FROM await_interactions WHERE status = 'WAITING')`,
+         UNION ALL SELECT MIN(deadline_at) FROM await_interactions WHERE status = 'WAITING'
+         UNION ALL SELECT MIN(next_fire_at) FROM schedules WHERE paused = 0)`,
     )
     .get() as { at: number | null };
   return row.at ?? undefined;

@@ -27,6 +27,7 @@ import * as q from './queries.ts';
 import { rebuildProjections, snapshotProjections } from './rebuild.ts';
 import * as r from './release-records.ts';
 import * as w from './worker-records.ts';
+import * as sch from './schedule-commands.ts';
 import { checkpointStep, commitSegment, fail, succeed, suspend } from './segment-commands.ts';
 import { assertSegmentShape, lostMidSegment } from '../segment-commit.ts';
 import {
@@ -236,6 +237,17 @@ export class SqliteStore implements Store {
   pruneWorkerEvents: Store['pruneWorkerEvents'] = (beforeMs, limit) =>
     this.#write(() => w.pruneWorkerEvents(this.#sql, beforeMs, limit));
   listWorkerPipelines: Store['listWorkerPipelines'] = async () => w.listWorkerPipelines(this.#sql);
+
+  createSchedule: Store['createSchedule'] = (s) => this.#write(() => sch.createSchedule(this.#sql, s));
+  getSchedule: Store['getSchedule'] = async (t, id) => sch.getSchedule(this.#sql, t, id);
+  listSchedules: Store['listSchedules'] = async (t, p) => sch.listSchedules(this.#sql, t, p);
+  setSchedulePaused: Store['setSchedulePaused'] = (c) =>
+    this.#write(() => sch.setSchedulePaused(this.#sql, c));
+  deleteSchedule: Store['deleteSchedule'] = (t, id) =>
+    this.#write(() => sch.deleteSchedule(this.#sql, t, id));
+  findDueSchedules: Store['findDueSchedules'] = async (nowMs, limit) =>
+    sch.findDueSchedules(this.#sql, nowMs, limit);
+  advanceSchedule: Store['advanceSchedule'] = (c) => this.#write(() => sch.advanceSchedule(this.#sql, c));
 
   rebuildProjections: Store['rebuildProjections'] = () => this.#write(() => rebuildProjections(this.#sql));
   snapshotProjections: Store['snapshotProjections'] = async () => snapshotProjections(this.#sql);

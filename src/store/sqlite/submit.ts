@@ -14,8 +14,8 @@ export function submitExecution(sql: Statements, c: SubmitCommand): SubmitOutcom
     .get(
       `INSERT INTO executions (execution_id, tenant_id, pipeline_id, contract_version, release_version,
          execution_key, input_fingerprint, input_json, status, version, step_index, attempt, lease_epoch,
-         next_due_at, created_at, updated_at, traceparent)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'QUEUED', 1, 0, 0, 0, ?, ?, ?, ?)
+         next_due_at, created_at, updated_at, traceparent, schedule_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'QUEUED', 1, 0, 0, 0, ?, ?, ?, ?, ?)
        ON CONFLICT (tenant_id, pipeline_id, execution_key) DO NOTHING
        RETURNING *`,
     )
@@ -32,6 +32,7 @@ export function submitExecution(sql: Statements, c: SubmitCommand): SubmitOutcom
       c.nowMs,
       c.nowMs,
       c.traceparent ?? null,
+      c.scheduleId ?? null,
     ) as ExecutionRow | undefined;
   if (inserted) {
     appendEvent(sql, c.executionId, 1, JournalEventType.SUBMITTED, c.nowMs, submittedEventData(c));

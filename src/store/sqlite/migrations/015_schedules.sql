@@ -1,0 +1,36 @@
+-- compatibility: additive
+-- Schedules (docs/schedules.md): a pipeline run on a cron expression (in a time zone) or every
+-- fixed interval (slots at created_at + k × interval_ms, k ≥ 1). `next_fire_at` is the next slot
+-- not yet fired or skipped: the maintenance leader fires it and moves it on in one transaction,
+-- under its fence, so each slot is taken once whoever leads. The missed-fire policy says what
+-- becomes of slots that passed unfired (the leader down, the schedule paused).
+CREATE TABLE schedules (
+  schedule_id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  pipeline_id TEXT NOT NULL,
+  cron TEXT,
+  timezone TEXT,
+  interval_ms INTEGER,
+  input_json TEXT NOT NULL,
+  missed_fire_policy TEXT NOT NULL,
+  catch_up_limit INTEGER,
+  idempotency_key_prefix TEXT,
+  paused INTEGER NOT NULL,
+  next_fire_at INTEGER NOT NULL,
+  fired_count INTEGER NOT NULL,
+  last_slot_at INTEGER,
+  last_execution_id TEXT,
+  last_fired_at INTEGER,
+  last_error_code TEXT,
+  last_error_message TEXT,
+  last_error_at INTEGER,
+  version INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+-- The leader's pass reads the active schedules due, earliest first.
+CREATE INDEX schedules_due ON schedules (next_fire_at) WHERE paused = 0;
+CREATE INDEX schedules_by_pipeline ON schedules (tenant_id, pipeline_id, created_at);
+-- An execution a schedule started names it (null on every other), so a schedule's runs list.
+ALTER TABLE executions ADD COLUMN schedule_id TEXT;
+CREATE INDEX executions_by_schedule ON executions (tenant_id, schedule_id, created_at, execution_id) WHERE schedule_id IS NOT NULL;
