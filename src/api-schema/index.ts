@@ -10,3 +10,4 @@ export * from './interactions.ts';
 export * from './releases.ts';
 export * from './workers.ts';
 export * from './pull-workers.ts';
+export * from './dlq.ts';

@@ -25,6 +25,7 @@ import type {
   Submitted,
 } from './types.ts';
 import { WorkersClient } from './workers.ts';
+import { DlqClient } from './dlq.ts';
 
 export interface ClientOptions {
   /** The coordinator's base URL, e.g. `http://127.0.0.1:8080`. */
@@ -85,6 +86,8 @@ export class CapstanClient {
   readonly releases: ReleasesClient;
   /** A pipeline's remote workers (admin token). */
   readonly workers: WorkersClient;
+  /** The tenant's DLQ: entries and groups by failure fingerprint (admin token). */
+  readonly dlq: DlqClient;
   readonly #settings: TransportSettings;
 
   constructor(options: ClientOptions) {
@@ -99,6 +102,7 @@ export class CapstanClient {
     };
     this.releases = new ReleasesClient(this.request, this.tenant);
     this.workers = new WorkersClient(this.request, this.tenant);
+    this.dlq = new DlqClient(this.request, this.tenant);
   }
 
   /** Any API call, with the token of `role`: for routes this client has no method for. */

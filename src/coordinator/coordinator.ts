@@ -45,6 +45,7 @@ import { StepRetryPolicies } from './step-retry-policies.ts';
 import { AwaitAdmissions } from './await-admissions.ts';
 import { NO_ADMISSION_BUDGETS } from '../domain/await-admission-budget.ts';
 import { INTERACTION_API } from '../awaits/await-publication.ts';
+import { FailureFingerprints } from './failure-fingerprints.ts';
 import { PinnedSteps } from './pinned-steps.ts';
 import { prepareSchema } from '../store/prepare-schema.ts';
 import { EndpointAllowList } from './workers/endpoint-allow-list.ts';
@@ -94,6 +95,7 @@ export class Coordinator {
   readonly #committer: SegmentCommitter;
   readonly #pullWakeups: PullWakeups;
   readonly #retryPolicies: StepRetryPolicies;
+  readonly #fingerprints: FailureFingerprints;
   readonly #availability: WorkerAvailability;
   readonly #prober: WorkerTargetProber | undefined;
   #probing: Promise<void> | undefined;
@@ -157,10 +159,12 @@ export class Coordinator {
     );
     this.#sinks = deps.sinks ?? new Map([[DLQ_TOPIC, logDlqSink(deps.logger)]]);
     this.#retryPolicies = new StepRetryPolicies(this.catalog, deps.config);
+    this.#fingerprints = new FailureFingerprints(this.catalog);
     const pinnedSteps = new PinnedSteps(this.catalog);
     this.#committer = new SegmentCommitter({
       ...deps,
       retryPolicies: this.#retryPolicies,
+      fingerprints: this.#fingerprints,
       admissions: new AwaitAdmissions(this.catalog, deps.config.awaitAdmission ?? NO_ADMISSION_BUDGETS),
       pinnedSteps,
       lifecycle: this.#lifecycle,
@@ -331,6 +335,7 @@ export class Coordinator {
               lifecycle: this.#lifecycle,
               logger: this.#d.logger,
               retryPolicies: this.#retryPolicies,
+              fingerprints: this.#fingerprints,
             },
             leader,
             leaseAsOfMs,

@@ -9,7 +9,9 @@ import type { LeaderFence, Store } from '../store/store-port.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import type { EngineConfig } from './engine-config.ts';
 import type { ExecutionWatch } from './execution-watch.ts';
-import { FailureCode } from '../domain/failure-codes.ts';
+import { FailureCode, LEASE_EXPIRED_MESSAGE, awaitTimeoutMessage } from '../domain/failure-codes.ts';
+import { failureFingerprint } from '../dlq/failure-fingerprint.ts';
+import type { FailureFingerprints } from './failure-fingerprints.ts';
 import type { LifecycleLog } from './lifecycle-log.ts';
 import { nodePruneAfterMs } from './node-presence.ts';
 import type { Logger } from '../runtime/logger.ts';
@@ -48,6 +50,8 @@ export interface MaintenanceDeps {
   readonly logger: Logger;
   /** Each step's retry policy (its own, else the global one); the global one when absent. */
   readonly retryPolicies?: StepRetryPolicies;
+  /** Fingerprints a failure that ends an execution; none kept when absent. */
+  readonly fingerprints?: FailureFingerprints;
 }
 
 /**
@@ -105,7 +109,12 @@ export async function runMaintenance(
             nowMs,
           })
         : undefined;
+    const mark =
+      decision.kind === 'retry'
+        ? undefined
+        : await d.fingerprints?.of(lease, lease.stepIndex, FailureCode.LEASE_EXPIRED, LEASE_EXPIRED_MESSAGE);
     const won = await d.store.reclaimLease({
+      ...mark,
       leader,
       executionId: lease.executionId,
       leaseEpoch: lease.leaseEpoch,
@@ -141,7 +150,19 @@ export async function runMaintenance(
   for (const interaction of await d.store.findPassedDeadlines(nowMs, d.config.sweepLimit)) {
     const execution = await d.store.getExecution(interaction.tenantId, interaction.executionId);
     const toDlq = d.config.dlqProvider !== 'none';
+    const mark = execution
+      ? {
+          stepId: interaction.stepId,
+          fingerprint: failureFingerprint({
+            pipelineId: execution.pipelineId,
+            stepId: interaction.stepId,
+            errorCode: FailureCode.AWAIT_TIMEOUT,
+            errorMessage: awaitTimeoutMessage(interaction.interactionId),
+          }),
+        }
+      : undefined;
     const won = await d.store.timeOutInteraction({
+      ...mark,
       leader,
       interactionId: interaction.interactionId,
       reason: DlqReason.AWAIT_TIMEOUT,

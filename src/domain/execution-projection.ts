@@ -52,6 +52,8 @@ export function applyJournalEvent(
         errorCode: null,
         errorMessage: null,
         dlqReason: null,
+        failureFingerprint: null,
+        failedStepId: null,
         createdAtMs: event.atMs,
         updatedAtMs: event.atMs,
         expiresAtMs: null,
@@ -182,6 +184,8 @@ export function applyJournalEvent(
       x.errorCode = strOrNull(d.errorCode);
       x.errorMessage = strOrNull(d.errorMessage);
       x.dlqReason = str(d.reason) as DlqReason;
+      x.failureFingerprint = strOrNull(d.fingerprint);
+      x.failedStepId = strOrNull(d.stepId);
       terminal(event.type === E.MOVED_TO_DLQ ? 'DLQ' : 'FAILED');
       const interaction = d.interactionId ? state.interactions.get(str(d.interactionId)) : undefined;
       if (interaction) {
@@ -198,6 +202,8 @@ export function applyJournalEvent(
       x.errorCode = null;
       x.errorMessage = null;
       x.dlqReason = null;
+      x.failureFingerprint = null;
+      x.failedStepId = null;
       x.expiresAtMs = null;
       break;
     case E.CANCELLED:

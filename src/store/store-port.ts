@@ -1,3 +1,4 @@
+import type { DlqQueries } from './dlq-port.ts';
 import type { MigrationInfo, RecordedMigration } from './migrations.ts';
 import type { CommitObserver } from './commit-observers.ts';
 import type { OperationalCounts } from './operational-counts.ts';
@@ -31,6 +32,7 @@ export interface Store
   extends
     ExecutionCommands,
     ExecutionQueries,
+    DlqQueries,
     MaintenanceCommands,
     ReleaseStore,
     OutboxStore,
@@ -139,6 +141,9 @@ export interface StepFailure {
   readonly errorMessage: string;
   /** Where the step threw, truncated; kept in the failure's journal event, not on the row. */
   readonly errorStack?: string;
+  /** Its fingerprint and the failing step's id (`src/dlq/failure-fingerprint.ts`), kept when it ends in the DLQ. */
+  readonly fingerprint?: string | undefined;
+  readonly stepId?: string | undefined;
 }
 
 export interface NewInteraction {
@@ -426,6 +431,9 @@ export interface MaintenanceCommands {
       asOfMs: number;
       decision: FailureDecision;
       publication: Publication | undefined;
+      /** The lost try's fingerprint and step id, kept when it ends in the DLQ. */
+      fingerprint?: string | undefined;
+      stepId?: string | undefined;
       nowMs: number;
       expiresAtMs: number;
     },
@@ -438,6 +446,9 @@ export interface MaintenanceCommands {
     reason: DlqReason;
     terminalStatus: 'DLQ' | 'FAILED';
     publication: Publication | undefined;
+    /** The timeout's fingerprint and the await step's id, kept on the DLQ'd execution. */
+    fingerprint?: string | undefined;
+    stepId?: string | undefined;
     nowMs: number;
     expiresAtMs: number;
   }): Promise<boolean>;

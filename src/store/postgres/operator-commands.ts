@@ -43,7 +43,8 @@ export async function redrive(db: Db, c: Parameters<Store['redrive']>[0]): Promi
     db,
     `UPDATE executions SET status = 'QUEUED', attempt = 0, attempt_offset = @attemptOffset,
        attempt_offset_step = @attemptOffsetStep, next_due_at = @nowMs, error_code = NULL,
-       error_message = NULL, dlq_reason = NULL, expires_at = NULL, version = version + 1, updated_at = @nowMs
+       error_message = NULL, dlq_reason = NULL, failure_fingerprint = NULL, failed_step_id = NULL,
+         expires_at = NULL, version = version + 1, updated_at = @nowMs
      WHERE execution_id = @executionId AND version = @version RETURNING *`,
     { ...offset, nowMs: c.nowMs, executionId: c.executionId, version: execution.version },
   );

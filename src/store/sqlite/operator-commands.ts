@@ -37,7 +37,8 @@ export function redrive(sql: Statements, c: Parameters<Store['redrive']>[0]): Re
     .get(
       `UPDATE executions SET status = 'QUEUED', attempt = 0, attempt_offset = ?, attempt_offset_step = ?,
          next_due_at = ?, error_code = NULL, error_message = NULL,
-         dlq_reason = NULL, expires_at = NULL, version = version + 1, updated_at = ?
+         dlq_reason = NULL, failure_fingerprint = NULL, failed_step_id = NULL,
+         expires_at = NULL, version = version + 1, updated_at = ?
        WHERE execution_id = ? AND version = ? RETURNING *`,
     )
     .get(
