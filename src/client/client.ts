@@ -9,6 +9,7 @@ import { resolveRetry, type RetryOptions } from './retry.ts';
 import { parseBaseUrl, send, type Answer, type RequestOptions, type TransportSettings } from './transport.ts';
 import type {
   AwaitAdmission,
+  RedriveTargetBody,
   ClusterInfo,
   ClusterNodes,
   Completion,
@@ -70,6 +71,11 @@ export interface RedriveOptions {
   readonly reason?: string;
   /** Re-drive a FAILED execution too (normally only DLQ ones). */
   readonly allowFailed?: boolean;
+  /**
+   * Where to: `pinned` (default, its own release), `active`, or `{ releaseVersion }`; another
+   * release must have the execution's contract version (409 `release_incompatible`).
+   */
+  readonly targetRelease?: RedriveTargetBody;
 }
 
 const epochMs = (t: number | Date | undefined) => (t instanceof Date ? t.getTime() : t);

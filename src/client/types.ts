@@ -29,6 +29,7 @@ export type {
   PipelineSummary,
   Readiness,
   Redriven,
+  RedriveTargetBody,
   Release,
   Submitted,
   Topology,

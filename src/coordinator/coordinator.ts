@@ -46,6 +46,8 @@ import { AwaitAdmissions } from './await-admissions.ts';
 import { NO_ADMISSION_BUDGETS } from '../domain/await-admission-budget.ts';
 import { INTERACTION_API } from '../awaits/await-publication.ts';
 import { FailureFingerprints } from './failure-fingerprints.ts';
+import { incompatible, redriveRelease } from './redrive-release.ts';
+import type { RedriveTarget } from '../domain/redrive-target.ts';
 import { PinnedSteps } from './pinned-steps.ts';
 import { prepareSchema } from '../store/prepare-schema.ts';
 import { EndpointAllowList } from './workers/endpoint-allow-list.ts';
@@ -702,15 +704,23 @@ export class Coordinator {
       expectedVersion?: number | undefined;
       allowFailed?: boolean | undefined;
       reason?: string | undefined;
+      /** Where to (docs/dlq.md#re-drive-targets); default `pinned`. */
+      targetRelease?: RedriveTarget | undefined;
     },
-  ): Promise<{ previousStatus: ExecutionStatus; execution: ExecutionRecord }> {
+  ): Promise<{ previousStatus: ExecutionStatus; fromRelease: string; execution: ExecutionRecord }> {
     const reason = (request.reason ?? 'operator').trim().slice(0, 200) || 'operator';
+    const target = request.targetRelease ?? 'pinned';
+    const current = await this.store.getExecution(tenantId, executionId);
+    if (!current) throw new CapstanError('execution_not_found');
+    const toRelease = await redriveRelease(this, current, target);
     const outcome = await this.store.redrive({
       tenantId,
       executionId,
       expectedVersion: request.expectedVersion,
       allowFailed: request.allowFailed ?? false,
       reason,
+      target,
+      toRelease,
       nowMs: this.#d.clock.now(),
     });
     switch (outcome.kind) {
@@ -718,7 +728,13 @@ export class Coordinator {
         await this.#lifecycle.redriven(outcome.execution, outcome.previousStatus, reason);
         this.#watch.changed(executionId);
         this.#wakeWork();
-        return { previousStatus: outcome.previousStatus, execution: outcome.execution };
+        return {
+          previousStatus: outcome.previousStatus,
+          fromRelease: current.releaseVersion,
+          execution: outcome.execution,
+        };
+      case 'contract_mismatch':
+        throw incompatible(outcome.execution, toRelease ?? outcome.execution);
       case 'wrong_status':
         throw new CapstanError(
           'execution_state_conflict',

@@ -196,6 +196,8 @@ export function applyJournalEvent(
     }
     case E.REDRIVEN:
       Object.assign(x, attemptOffsetAfterRedrive(before));
+      // Onto another release (docs/dlq.md#re-drive-targets); events before that change have none.
+      if (typeof d.toRelease === 'string') x.releaseVersion = d.toRelease;
       x.status = 'QUEUED';
       x.attempt = 0;
       x.nextDueAtMs = event.atMs;

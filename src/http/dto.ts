@@ -111,6 +111,7 @@ export function redrivenDto(
   tenantId: string,
   previousStatus: ExecutionStatusName,
   x: ExecutionRecord,
+  previousReleaseVersion: string,
 ): Redriven {
   return {
     tenantId,
@@ -123,6 +124,7 @@ export function redrivenDto(
     pipelineId: x.pipelineId,
     contractVersion: x.contractVersion,
     releaseVersion: x.releaseVersion,
+    previousReleaseVersion,
     updatedAtEpochMs: x.updatedAtMs,
   };
 }

@@ -1,4 +1,5 @@
 import type { DlqQueries } from './dlq-port.ts';
+import type { RedriveRelease, RedriveTarget } from '../domain/redrive-target.ts';
 import type { MigrationInfo, RecordedMigration } from './migrations.ts';
 import type { CommitObserver } from './commit-observers.ts';
 import type { OperationalCounts } from './operational-counts.ts';
@@ -287,12 +288,19 @@ export interface ExecutionCommands {
     actor: string | null;
     nowMs: number;
   }): Promise<CompletionOutcome>;
+  /**
+   * Re-drive; with `toRelease`, the pin moves to that release in the same transaction, refused
+   * (`contract_mismatch`, nothing written) unless it has the execution's contract version.
+   * `target` is what the operator asked for, recorded in the journal (default `pinned`).
+   */
   redrive(command: {
     tenantId: string;
     executionId: string;
     expectedVersion: number | undefined;
     allowFailed: boolean;
     reason: string;
+    target?: RedriveTarget | undefined;
+    toRelease?: RedriveRelease | undefined;
     nowMs: number;
   }): Promise<RedriveOutcome>;
   cancel(command: {
@@ -324,6 +332,8 @@ export type RedriveOutcome =
   | { readonly kind: 'wrong_version'; readonly execution: ExecutionRecord }
   /** An item whose parent has already released its aggregate: the outcome it saw stands. */
   | { readonly kind: 'item_already_aggregated'; readonly execution: ExecutionRecord }
+  /** `toRelease` has another contract version than the execution. */
+  | { readonly kind: 'contract_mismatch'; readonly execution: ExecutionRecord }
   | { readonly kind: 'not_found' };
 
 export type CancelOutcome =
