@@ -46,7 +46,7 @@ import { AwaitAdmissions } from './await-admissions.ts';
 import { NO_ADMISSION_BUDGETS } from '../domain/await-admission-budget.ts';
 import { INTERACTION_API } from '../awaits/await-publication.ts';
 import { FailureFingerprints } from './failure-fingerprints.ts';
-import { incompatible, redriveRelease } from './redrive-release.ts';
+import { redriveRefused, redriveRelease } from './redrive-release.ts';
 import type { RedriveTarget } from '../domain/redrive-target.ts';
 import { PinnedSteps } from './pinned-steps.ts';
 import { prepareSchema } from '../store/prepare-schema.ts';
@@ -725,7 +725,12 @@ export class Coordinator {
     });
     switch (outcome.kind) {
       case 'redriven':
-        await this.#lifecycle.redriven(outcome.execution, outcome.previousStatus, reason);
+        await this.#lifecycle.redriven(
+          outcome.execution,
+          outcome.previousStatus,
+          reason,
+          current.releaseVersion,
+        );
         this.#watch.changed(executionId);
         this.#wakeWork();
         return {
@@ -733,25 +738,8 @@ export class Coordinator {
           fromRelease: current.releaseVersion,
           execution: outcome.execution,
         };
-      case 'contract_mismatch':
-        throw incompatible(outcome.execution, toRelease ?? outcome.execution);
-      case 'wrong_status':
-        throw new CapstanError(
-          'execution_state_conflict',
-          `Only DLQ executions (or FAILED with allowFailed=true) can be re-driven; this one is ${outcome.execution.status}.`,
-        );
-      case 'wrong_version':
-        throw new CapstanError(
-          'execution_version_conflict',
-          `Expected version ${String(request.expectedVersion)}, but the execution is at version ${outcome.execution.version}.`,
-        );
-      case 'item_already_aggregated':
-        throw new CapstanError(
-          'item_already_aggregated',
-          `Execution ${executionId} is an item of ${outcome.execution.parentExecutionId ?? 'a parent'}, whose aggregate step has been released with this item's outcome.`,
-        );
-      case 'not_found':
-        throw new CapstanError('execution_not_found');
+      default:
+        throw redriveRefused(outcome, request.expectedVersion, toRelease);
     }
   }
 

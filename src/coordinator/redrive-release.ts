@@ -2,7 +2,12 @@ import type { RedriveRelease, RedriveTarget } from '../domain/redrive-target.ts'
 import { CapstanError } from '../errors/catalog.ts';
 import type { ReleaseCatalog } from '../releases/release-catalog.ts';
 import type { ExecutionRecord } from '../store/records.ts';
-import type { Store } from '../store/store-port.ts';
+import type { RedriveOutcome, Store } from '../store/store-port.ts';
+
+/**
+ * The coordinator's side of a re-drive (docs/dlq.md#re-drive-targets): the release it moves the
+ * execution to, and the errors its refusals answer.
+ */
 
 /**
  * The release a re-drive moves the execution to (docs/dlq.md#re-drive-targets): undefined for
@@ -42,4 +47,33 @@ export function incompatible(execution: ExecutionRecord, release: RedriveRelease
       executionContractVersion: execution.contractVersion,
     },
   );
+}
+
+/** Why the store did not re-drive, as the API's error. */
+export function redriveRefused(
+  outcome: Exclude<RedriveOutcome, { kind: 'redriven' }>,
+  expectedVersion: number | undefined,
+  toRelease: RedriveRelease | undefined,
+): CapstanError {
+  switch (outcome.kind) {
+    case 'contract_mismatch':
+      return incompatible(outcome.execution, toRelease ?? outcome.execution);
+    case 'wrong_status':
+      return new CapstanError(
+        'execution_state_conflict',
+        `Only DLQ executions (or FAILED with allowFailed=true) can be re-driven; this one is ${outcome.execution.status}.`,
+      );
+    case 'wrong_version':
+      return new CapstanError(
+        'execution_version_conflict',
+        `Expected version ${String(expectedVersion)}, but the execution is at version ${outcome.execution.version}.`,
+      );
+    case 'item_already_aggregated':
+      return new CapstanError(
+        'item_already_aggregated',
+        `Execution ${outcome.execution.executionId} is an item of ${outcome.execution.parentExecutionId ?? 'a parent'}, whose aggregate step has been released with this item's outcome.`,
+      );
+    case 'not_found':
+      return new CapstanError('execution_not_found');
+  }
 }
