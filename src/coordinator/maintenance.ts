@@ -94,6 +94,10 @@ export async function runMaintenance(
     // A lost lease means a dead process, not a struggling dependency: the try counts against
     // the budget, but there is nothing to back off from, so it is due at once.
     const decision = decided.kind === 'retry' ? { ...decided, dueAtMs: nowMs } : decided;
+    const mark =
+      decision.kind === 'retry'
+        ? undefined
+        : await d.fingerprints?.of(lease, lease.stepIndex, FailureCode.LEASE_EXPIRED, LEASE_EXPIRED_MESSAGE);
     const publication =
       decision.kind === 'dlq'
         ? deadLetterPublication({
@@ -106,13 +110,10 @@ export async function runMaintenance(
             errorMessage: 'The lease expired before the segment reported an outcome.',
             retryable: true,
             retriesObserved: lease.attempt,
+            mark,
             nowMs,
           })
         : undefined;
-    const mark =
-      decision.kind === 'retry'
-        ? undefined
-        : await d.fingerprints?.of(lease, lease.stepIndex, FailureCode.LEASE_EXPIRED, LEASE_EXPIRED_MESSAGE);
     const won = await d.store.reclaimLease({
       ...mark,
       leader,
@@ -176,9 +177,10 @@ export async function runMaintenance(
               transitionKey: `${interaction.executionId}:${interaction.stepIndex}:${stepAttemptOf(execution)}`,
               reason: DlqReason.AWAIT_TIMEOUT,
               errorCode: FailureCode.AWAIT_TIMEOUT,
-              errorMessage: `Await interaction timed out: ${interaction.interactionId}`,
+              errorMessage: awaitTimeoutMessage(interaction.interactionId),
               retryable: false,
               retriesObserved: execution.attempt,
+              mark,
               nowMs,
             })
           : undefined,

@@ -280,6 +280,11 @@ export class SegmentCommitter {
     decision: FailureDecision,
     nowMs: number,
   ): Promise<boolean> {
+    // A failure that ends the execution is marked for the DLQ's listing and groups.
+    const mark =
+      decision.kind === 'retry'
+        ? undefined
+        : await this.#d.fingerprints?.of(x, failure.stepIndex, failure.code, failure.message);
     const publication =
       decision.kind === 'dlq'
         ? deadLetterPublication({
@@ -292,14 +297,10 @@ export class SegmentCommitter {
             errorMessage: failure.message,
             retryable: failure.retryable,
             retriesObserved: failure.attempt,
+            mark,
             nowMs,
           })
         : undefined;
-    // A failure that ends the execution is marked for the DLQ's listing and groups.
-    const mark =
-      decision.kind === 'retry'
-        ? undefined
-        : await this.#d.fingerprints?.of(x, failure.stepIndex, failure.code, failure.message);
     const won = await this.#d.store.commitSegment({
       ...fence,
       outputs,

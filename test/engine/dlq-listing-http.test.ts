@@ -63,6 +63,9 @@ forEachStore('the DLQ lists, pages and groups what the engine dead-lettered', as
       dlqAt: undefined,
     },
   );
+  const published = new Map(engine.dlq.map((m) => [m.payload.executionId, m.payload.fingerprint]));
+  for (const e of all.items)
+    assert.equal(published.get(e.executionId), e.fingerprint, 'the sink sees it too');
   const declined = all.items.filter((e) => e.reason === 'non_retryable');
   assert.equal(declined.length, 3);
   assert.equal(new Set(declined.map((e) => e.fingerprint)).size, 1, 'one fingerprint for the three');

@@ -293,6 +293,7 @@ forEachStore('a lost lease with no retries left goes to the DLQ as lease_lost_ex
   assert.equal(runs.first, 0, 'no step ran');
   assert.equal(engine.dlq.length, 1);
   assert.equal(engine.dlq[0]?.payload.terminalReason, 'lease_lost_exhausted');
+  assert.equal(engine.dlq[0]?.payload.fingerprint, dead.failureFingerprint, 'the sink sees the fingerprint');
 
   // The metrics tell the same story: one takeover, by the leader, ending in the DLQ.
   const samples = parsePrometheusText(await engine.coordinator.metrics.render());
