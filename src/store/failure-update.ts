@@ -77,7 +77,8 @@ export function failureUpdate(c: FailureCommand): {
     };
   return {
     set: `status = @status, dlq_reason = @reason, error_code = @errorCode,
-         error_message = @errorMessage, failure_fingerprint = @fingerprint, failed_step_id = @failedStepId, lease_owner = NULL, lease_expires_at = NULL, next_due_at = NULL,
+         error_message = @errorMessage, failure_fingerprint = @fingerprint, failed_step_id = @failedStepId,
+         lease_owner = NULL, lease_expires_at = NULL, next_due_at = NULL,
          expires_at = @expiresAtMs, version = version + 1, updated_at = @nowMs`,
     params: {
       ...params,
