@@ -105,4 +105,21 @@ forEachStore('the DLQ lists, pages and groups what the engine dead-lettered', as
     assert.equal(error.details.parameter, bad.split('=')[0], bad);
   }
   assert.equal((await get<Problem>(`${base}/groups?limit=5000`, 400)).error.code, 'invalid_request');
+
+  // A re-drive's target is checked at the edge, and a release that does not exist is a 404.
+  const redrive = async (body: unknown, status: number): Promise<Problem> => {
+    const r = await app.inject({
+      method: 'POST',
+      url: `/tpf/admin/tenants/default/executions/${newest?.executionId ?? ''}/redrive`,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      payload: body as Record<string, unknown>,
+    });
+    assert.equal(r.statusCode, status, r.body);
+    return r.json<Problem>();
+  };
+  for (const targetRelease of ['latest', { releaseVersion: '' }, { version: 'v2' }])
+    assert.equal((await redrive({ targetRelease }, 400)).error.code, 'invalid_request');
+  const unknown = await redrive({ targetRelease: { releaseVersion: 'no-such' } }, 404);
+  assert.equal(unknown.error.code, 'release_not_found');
+  assert.equal((await get<DlqPage>(`${base}?limit=10`)).items.length, 5, 'nothing was re-driven');
 });
