@@ -140,6 +140,14 @@ export const executionPageSchema = z
   .describe('A page of executions');
 export type ExecutionPage = Wire<typeof executionPageSchema>;
 
+/** Where a re-drive sends the execution (docs/dlq.md#re-drive-targets). */
+export const redriveTargetSchema = z
+  .union([z.enum(['pinned', 'active']), z.object({ releaseVersion: z.string().min(1).max(200) }).strict()])
+  .describe(
+    '`pinned` (default): its own release; `active`: the active release; `{releaseVersion}`: that release. Another release must have the same contract version.',
+  );
+export type RedriveTargetBody = Wire<typeof redriveTargetSchema>;
+
 /** `POST /tpf/admin/…/executions/{id}/redrive`. */
 export const redrivenSchema = z
   .object({
@@ -152,7 +160,8 @@ export const redrivenSchema = z
     attempt: z.number().int(),
     pipelineId: z.string(),
     contractVersion: z.string(),
-    releaseVersion: z.string(),
+    releaseVersion: z.string().describe('The release it runs on from now on.'),
+    previousReleaseVersion: z.string().describe('The release it was pinned to before the re-drive.'),
     updatedAtEpochMs: epochMs,
   })
   .describe('The re-driven execution');

@@ -11,3 +11,4 @@ export * from './releases.ts';
 export * from './workers.ts';
 export * from './pull-workers.ts';
 export * from './schedules.ts';
+export * from './dlq.ts';

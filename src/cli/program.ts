@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { adminCommands } from './commands/admin.ts';
+import { dlqCommands } from './commands/dlq.ts';
 import { backupCommands } from './commands/backup.ts';
 import { exportCommands } from './commands/export.ts';
 import { completionCommand } from './commands/completion.ts';
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
   executionCommands(program);
   interactionCommands(program);
   adminCommands(program);
+  dlqCommands(program);
   releasesCommands(program);
   workerCommands(program);
   scheduleCommands(program);

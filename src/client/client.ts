@@ -10,6 +10,7 @@ import { resolveRetry, type RetryOptions } from './retry.ts';
 import { parseBaseUrl, send, type Answer, type RequestOptions, type TransportSettings } from './transport.ts';
 import type {
   AwaitAdmission,
+  RedriveTargetBody,
   ClusterInfo,
   ClusterNodes,
   Completion,
@@ -26,6 +27,7 @@ import type {
   Submitted,
 } from './types.ts';
 import { WorkersClient } from './workers.ts';
+import { DlqClient } from './dlq.ts';
 
 export interface ClientOptions {
   /** The coordinator's base URL, e.g. `http://127.0.0.1:8080`. */
@@ -70,6 +72,11 @@ export interface RedriveOptions {
   readonly reason?: string;
   /** Re-drive a FAILED execution too (normally only DLQ ones). */
   readonly allowFailed?: boolean;
+  /**
+   * Where to: `pinned` (default, its own release), `active`, or `{ releaseVersion }`; another
+   * release must have the execution's contract version (409 `release_incompatible`).
+   */
+  readonly targetRelease?: RedriveTargetBody;
 }
 
 const epochMs = (t: number | Date | undefined) => (t instanceof Date ? t.getTime() : t);
@@ -88,6 +95,8 @@ export class CapstanClient {
   readonly workers: WorkersClient;
   /** Cron and interval schedules of pipelines (admin token). */
   readonly schedules: SchedulesClient;
+  /** The tenant's DLQ: entries and groups by failure fingerprint (admin token). */
+  readonly dlq: DlqClient;
   readonly #settings: TransportSettings;
 
   constructor(options: ClientOptions) {
@@ -103,6 +112,7 @@ export class CapstanClient {
     this.releases = new ReleasesClient(this.request, this.tenant);
     this.workers = new WorkersClient(this.request, this.tenant);
     this.schedules = new SchedulesClient(this.request, this.tenant);
+    this.dlq = new DlqClient(this.request, this.tenant);
   }
 
   /** Any API call, with the token of `role`: for routes this client has no method for. */

@@ -13,6 +13,7 @@ export { createClient, CapstanClient } from './client.ts';
 export type { ClientOptions, SubmitOptions, CompleteRequest, RedriveOptions } from './client.ts';
 export { CapstanApiError, CapstanConnectionError, CapstanExecutionError } from './errors.ts';
 export type { ApiIssue, TokenRole } from './errors.ts';
+export { DlqClient, type DlqFilter } from './dlq.ts';
 export { ExecutionList } from './list-pages.ts';
 export { TypedPipelineClient } from './pipeline-client.ts';
 export type { PipelineInput, PipelineOutput, PipelineRef } from './pipeline-types.ts';

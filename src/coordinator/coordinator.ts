@@ -45,6 +45,9 @@ import { StepRetryPolicies } from './step-retry-policies.ts';
 import { AwaitAdmissions } from './await-admissions.ts';
 import { NO_ADMISSION_BUDGETS } from '../domain/await-admission-budget.ts';
 import { INTERACTION_API } from '../awaits/await-publication.ts';
+import { FailureFingerprints } from './failure-fingerprints.ts';
+import { redriveRefused, redriveRelease } from './redrive-release.ts';
+import type { RedriveTarget } from '../domain/redrive-target.ts';
 import { PinnedSteps } from './pinned-steps.ts';
 import { prepareSchema } from '../store/prepare-schema.ts';
 import { EndpointAllowList } from './workers/endpoint-allow-list.ts';
@@ -99,6 +102,7 @@ export class Coordinator {
   readonly #committer: SegmentCommitter;
   readonly #pullWakeups: PullWakeups;
   readonly #retryPolicies: StepRetryPolicies;
+  readonly #fingerprints: FailureFingerprints;
   readonly #availability: WorkerAvailability;
   readonly #prober: WorkerTargetProber | undefined;
   #probing: Promise<void> | undefined;
@@ -162,10 +166,12 @@ export class Coordinator {
     );
     this.#sinks = deps.sinks ?? new Map([[DLQ_TOPIC, logDlqSink(deps.logger)]]);
     this.#retryPolicies = new StepRetryPolicies(this.catalog, deps.config);
+    this.#fingerprints = new FailureFingerprints(this.catalog);
     const pinnedSteps = new PinnedSteps(this.catalog);
     this.#committer = new SegmentCommitter({
       ...deps,
       retryPolicies: this.#retryPolicies,
+      fingerprints: this.#fingerprints,
       admissions: new AwaitAdmissions(this.catalog, deps.config.awaitAdmission ?? NO_ADMISSION_BUDGETS),
       pinnedSteps,
       lifecycle: this.#lifecycle,
@@ -354,6 +360,7 @@ export class Coordinator {
               logger: this.#d.logger,
               retryPolicies: this.#retryPolicies,
               fireSchedules: (fence) => this.#fireSchedules(fence),
+              fingerprints: this.#fingerprints,
             },
             leader,
             leaseAsOfMs,
@@ -685,40 +692,42 @@ export class Coordinator {
       expectedVersion?: number | undefined;
       allowFailed?: boolean | undefined;
       reason?: string | undefined;
+      /** Where to (docs/dlq.md#re-drive-targets); default `pinned`. */
+      targetRelease?: RedriveTarget | undefined;
     },
-  ): Promise<{ previousStatus: ExecutionStatus; execution: ExecutionRecord }> {
+  ): Promise<{ previousStatus: ExecutionStatus; fromRelease: string; execution: ExecutionRecord }> {
     const reason = (request.reason ?? 'operator').trim().slice(0, 200) || 'operator';
+    const target = request.targetRelease ?? 'pinned';
+    const current = await this.store.getExecution(tenantId, executionId);
+    if (!current) throw new CapstanError('execution_not_found');
+    const toRelease = await redriveRelease(this, current, target);
     const outcome = await this.store.redrive({
       tenantId,
       executionId,
       expectedVersion: request.expectedVersion,
       allowFailed: request.allowFailed ?? false,
       reason,
+      target,
+      toRelease,
       nowMs: this.#d.clock.now(),
     });
     switch (outcome.kind) {
       case 'redriven':
-        await this.#lifecycle.redriven(outcome.execution, outcome.previousStatus, reason);
+        await this.#lifecycle.redriven(
+          outcome.execution,
+          outcome.previousStatus,
+          reason,
+          current.releaseVersion,
+        );
         this.#watch.changed(executionId);
         this.#wakeWork();
-        return { previousStatus: outcome.previousStatus, execution: outcome.execution };
-      case 'wrong_status':
-        throw new CapstanError(
-          'execution_state_conflict',
-          `Only DLQ executions (or FAILED with allowFailed=true) can be re-driven; this one is ${outcome.execution.status}.`,
-        );
-      case 'wrong_version':
-        throw new CapstanError(
-          'execution_version_conflict',
-          `Expected version ${String(request.expectedVersion)}, but the execution is at version ${outcome.execution.version}.`,
-        );
-      case 'item_already_aggregated':
-        throw new CapstanError(
-          'item_already_aggregated',
-          `Execution ${executionId} is an item of ${outcome.execution.parentExecutionId ?? 'a parent'}, whose aggregate step has been released with this item's outcome.`,
-        );
-      case 'not_found':
-        throw new CapstanError('execution_not_found');
+        return {
+          previousStatus: outcome.previousStatus,
+          fromRelease: current.releaseVersion,
+          execution: outcome.execution,
+        };
+      default:
+        throw redriveRefused(outcome, request.expectedVersion, toRelease);
     }
   }
 

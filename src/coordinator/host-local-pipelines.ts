@@ -31,8 +31,8 @@ export async function hostLocalPipelines(
 ): Promise<HostedPipeline[]> {
   const { store } = coordinator;
   const hosted: HostedPipeline[] = [];
-  for (const { pipeline, sourceFile } of sources) {
-    const built = await buildRelease(pipeline, { sourceFile });
+  for (const { pipeline, sourceFile, releaseVersion } of sources) {
+    const built = await buildRelease(pipeline, { sourceFile, releaseVersion });
     const { descriptor, contract } = built;
     await options.artifacts?.put(built.artifact);
     const registered = await store.registerRelease({

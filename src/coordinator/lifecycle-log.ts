@@ -142,13 +142,21 @@ export class LifecycleLog {
     );
   }
 
+  /** `releaseVersion` is the release it runs on now; `fromRelease` the one it was pinned to. */
   async redriven(
     x: ExecutionAt & { stepIndex: number },
     previousStatus: string,
     reason: string,
+    fromRelease: string = x.releaseVersion,
   ): Promise<void> {
     this.#logger.info(
-      { ...fields('execution.redriven', x), ...(await this.#step(x, x.stepIndex)), previousStatus, reason },
+      {
+        ...fields('execution.redriven', x),
+        ...(await this.#step(x, x.stepIndex)),
+        previousStatus,
+        reason,
+        fromRelease,
+      },
       `execution re-driven from ${previousStatus}`,
     );
   }

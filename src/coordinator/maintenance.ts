@@ -9,7 +9,9 @@ import type { LeaderFence, Store } from '../store/store-port.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import type { EngineConfig } from './engine-config.ts';
 import type { ExecutionWatch } from './execution-watch.ts';
-import { FailureCode } from '../domain/failure-codes.ts';
+import { FailureCode, LEASE_EXPIRED_MESSAGE, awaitTimeoutMessage } from '../domain/failure-codes.ts';
+import { failureFingerprint } from '../dlq/failure-fingerprint.ts';
+import type { FailureFingerprints } from './failure-fingerprints.ts';
 import type { LifecycleLog } from './lifecycle-log.ts';
 import { nodePruneAfterMs } from './node-presence.ts';
 import type { Logger } from '../runtime/logger.ts';
@@ -53,6 +55,8 @@ export interface MaintenanceDeps {
   readonly retryPolicies?: StepRetryPolicies;
   /** Fires the schedules' due slots (`schedule-firing.ts`); none fire when absent. */
   readonly fireSchedules?: (leader: LeaderFence) => Promise<number>;
+  /** Fingerprints a failure that ends an execution; none kept when absent. */
+  readonly fingerprints?: FailureFingerprints;
 }
 
 /**
@@ -95,6 +99,10 @@ export async function runMaintenance(
     // A lost lease means a dead process, not a struggling dependency: the try counts against
     // the budget, but there is nothing to back off from, so it is due at once.
     const decision = decided.kind === 'retry' ? { ...decided, dueAtMs: nowMs } : decided;
+    const mark =
+      decision.kind === 'retry'
+        ? undefined
+        : await d.fingerprints?.of(lease, lease.stepIndex, FailureCode.LEASE_EXPIRED, LEASE_EXPIRED_MESSAGE);
     const publication =
       decision.kind === 'dlq'
         ? deadLetterPublication({
@@ -107,10 +115,12 @@ export async function runMaintenance(
             errorMessage: 'The lease expired before the segment reported an outcome.',
             retryable: true,
             retriesObserved: lease.attempt,
+            mark,
             nowMs,
           })
         : undefined;
     const won = await d.store.reclaimLease({
+      ...mark,
       leader,
       executionId: lease.executionId,
       leaseEpoch: lease.leaseEpoch,
@@ -146,7 +156,19 @@ export async function runMaintenance(
   for (const interaction of await d.store.findPassedDeadlines(nowMs, d.config.sweepLimit)) {
     const execution = await d.store.getExecution(interaction.tenantId, interaction.executionId);
     const toDlq = d.config.dlqProvider !== 'none';
+    const mark = execution
+      ? {
+          stepId: interaction.stepId,
+          fingerprint: failureFingerprint({
+            pipelineId: execution.pipelineId,
+            stepId: interaction.stepId,
+            errorCode: FailureCode.AWAIT_TIMEOUT,
+            errorMessage: awaitTimeoutMessage(interaction.interactionId),
+          }),
+        }
+      : undefined;
     const won = await d.store.timeOutInteraction({
+      ...mark,
       leader,
       interactionId: interaction.interactionId,
       reason: DlqReason.AWAIT_TIMEOUT,
@@ -160,9 +182,10 @@ export async function runMaintenance(
               transitionKey: `${interaction.executionId}:${interaction.stepIndex}:${stepAttemptOf(execution)}`,
               reason: DlqReason.AWAIT_TIMEOUT,
               errorCode: FailureCode.AWAIT_TIMEOUT,
-              errorMessage: `Await interaction timed out: ${interaction.interactionId}`,
+              errorMessage: awaitTimeoutMessage(interaction.interactionId),
               retryable: false,
               retriesObserved: execution.attempt,
+              mark,
               nowMs,
             })
           : undefined,

@@ -13,6 +13,7 @@ import { FailureCode } from '../domain/failure-codes.ts';
 import type { LifecycleLog } from './lifecycle-log.ts';
 import type { CoordinatorDeps } from './coordinator-deps.ts';
 import type { AwaitAdmissions } from './await-admissions.ts';
+import type { FailureFingerprints } from './failure-fingerprints.ts';
 import type { PinnedSteps } from './pinned-steps.ts';
 import type { ContractStep } from '../releases/pipeline-contract.ts';
 import { fingerprint } from '../util/canonical-json.ts';
@@ -30,6 +31,8 @@ export interface SegmentCommitDeps extends Pick<
   readonly admissions?: AwaitAdmissions;
   /** The pinned release's steps: where items start and end (docs/items.md). Without it, no expansion. */
   readonly pinnedSteps?: PinnedSteps;
+  /** Fingerprints a failure that ends the execution (DLQ or FAILED); none kept when absent. */
+  readonly fingerprints?: FailureFingerprints;
   /** Called after a commit that wrote an outbox publication, so it is relayed promptly. */
   readonly onPublication?: () => void;
   /** Called after a commit that made something due at `atMs` (a retry, an await deadline). */
@@ -277,6 +280,11 @@ export class SegmentCommitter {
     decision: FailureDecision,
     nowMs: number,
   ): Promise<boolean> {
+    // A failure that ends the execution is marked for the DLQ's listing and groups.
+    const mark =
+      decision.kind === 'retry'
+        ? undefined
+        : await this.#d.fingerprints?.of(x, failure.stepIndex, failure.code, failure.message);
     const publication =
       decision.kind === 'dlq'
         ? deadLetterPublication({
@@ -289,6 +297,7 @@ export class SegmentCommitter {
             errorMessage: failure.message,
             retryable: failure.retryable,
             retriesObserved: failure.attempt,
+            mark,
             nowMs,
           })
         : undefined;
@@ -302,6 +311,7 @@ export class SegmentCommitter {
           errorCode: failure.code,
           errorMessage: failure.message,
           ...(failure.stack === undefined ? {} : { errorStack: failure.stack }),
+          ...mark,
         },
         decision,
         publication,

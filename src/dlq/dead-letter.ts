@@ -14,6 +14,8 @@ export function deadLetterPublication(p: {
   errorMessage: string;
   retryable: boolean;
   retriesObserved: number;
+  /** The failure's fingerprint and step (docs/dlq.md#fingerprints), when known. */
+  mark?: { readonly fingerprint: string; readonly stepId: string } | undefined;
   nowMs: number;
 }): Publication {
   return {
@@ -32,6 +34,7 @@ export function deadLetterPublication(p: {
       errorMessage: p.errorMessage,
       retryable: p.retryable,
       retriesObserved: p.retriesObserved,
+      ...(p.mark ? { fingerprint: p.mark.fingerprint, stepId: p.mark.stepId } : {}),
       createdAtEpochMs: p.nowMs,
     },
   };

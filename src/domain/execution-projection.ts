@@ -52,6 +52,8 @@ export function applyJournalEvent(
         errorCode: null,
         errorMessage: null,
         dlqReason: null,
+        failureFingerprint: null,
+        failedStepId: null,
         createdAtMs: event.atMs,
         updatedAtMs: event.atMs,
         expiresAtMs: null,
@@ -183,6 +185,8 @@ export function applyJournalEvent(
       x.errorCode = strOrNull(d.errorCode);
       x.errorMessage = strOrNull(d.errorMessage);
       x.dlqReason = str(d.reason) as DlqReason;
+      x.failureFingerprint = strOrNull(d.fingerprint);
+      x.failedStepId = strOrNull(d.stepId);
       terminal(event.type === E.MOVED_TO_DLQ ? 'DLQ' : 'FAILED');
       const interaction = d.interactionId ? state.interactions.get(str(d.interactionId)) : undefined;
       if (interaction) {
@@ -193,12 +197,16 @@ export function applyJournalEvent(
     }
     case E.REDRIVEN:
       Object.assign(x, attemptOffsetAfterRedrive(before));
+      // Onto another release (docs/dlq.md#re-drive-targets); events before that change have none.
+      if (typeof d.toRelease === 'string') x.releaseVersion = d.toRelease;
       x.status = 'QUEUED';
       x.attempt = 0;
       x.nextDueAtMs = event.atMs;
       x.errorCode = null;
       x.errorMessage = null;
       x.dlqReason = null;
+      x.failureFingerprint = null;
+      x.failedStepId = null;
       x.expiresAtMs = null;
       break;
     case E.CANCELLED:

@@ -31,3 +31,11 @@ export const FailureCode = {
   ITEMS_LIMIT_EXCEEDED: 'items_limit_exceeded',
 } as const;
 export type FailureCode = (typeof FailureCode)[keyof typeof FailureCode];
+
+/** The message a reclaimed lease's failure records (what its fingerprint is taken over). */
+export const LEASE_EXPIRED_MESSAGE =
+  'The lease expired before the segment reported an outcome (worker or coordinator lost).';
+
+/** The message an await deadline's failure records. */
+export const awaitTimeoutMessage = (interactionId: string): string =>
+  `Await interaction timed out: ${interactionId}`;

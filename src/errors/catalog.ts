@@ -66,6 +66,11 @@ export const errorCatalog = {
       'The worker no longer holds the lease at this epoch (it ran out and was taken back, or the execution moved on); nothing was written.',
   },
   no_active_release: { status: 409, message: 'No active release is registered for the pipeline.' },
+  release_incompatible: {
+    status: 409,
+    message:
+      "The release asked for has another contract version than the execution's: a re-drive can only move it to a release of the same contract.",
+  },
   idempotency_conflict: {
     status: 409,
     message: 'The idempotency key was already used with a different payload.',

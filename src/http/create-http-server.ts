@@ -12,6 +12,7 @@ import { guardRoutes, type Surface } from './auth.ts';
 import { LongPollGate } from './long-poll-gate.ts';
 import { DOCS_PREFIX, installOpenApi } from './openapi.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
+import { dlqRoutes } from './routes/dlq-routes.ts';
 import { awaitCallbackRoutes } from './routes/await-callback-routes.ts';
 import { clusterRoutes } from './routes/cluster-routes.ts';
 import { consoleAssetsDir, consoleRoutes, whoamiRoute } from './routes/console-routes.ts';
@@ -133,6 +134,7 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
       }),
     );
     adminRoutes(api, options.coordinator, tenantOf);
+    dlqRoutes(api, options.coordinator, tenantOf);
     releaseRoutes(api, options.coordinator, options.registrar, tenantOf);
     scheduleRoutes(api, options.coordinator, tenantOf);
     workerRoutes(api, options.coordinator, tenantOf);

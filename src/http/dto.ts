@@ -112,6 +112,7 @@ export function redrivenDto(
   tenantId: string,
   previousStatus: ExecutionStatusName,
   x: ExecutionRecord,
+  previousReleaseVersion: string,
 ): Redriven {
   return {
     tenantId,
@@ -124,6 +125,7 @@ export function redrivenDto(
     pipelineId: x.pipelineId,
     contractVersion: x.contractVersion,
     releaseVersion: x.releaseVersion,
+    previousReleaseVersion,
     updatedAtEpochMs: x.updatedAtMs,
   };
 }

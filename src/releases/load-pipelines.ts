@@ -8,6 +8,8 @@ export interface LocalPipelineSource {
   readonly pipeline: Pipeline;
   /** The module it came from: bundled into the release artifact when known. */
   readonly sourceFile?: string | undefined;
+  /** The release's name; default `<contract>.<artifact>` hex (see `buildRelease`). */
+  readonly releaseVersion?: string | undefined;
 }
 
 /** The module files a `--pipelines` argument names: a file, or every `pipeline.ts` under a folder. */

@@ -13,6 +13,12 @@ export interface FailureCommand {
   readonly errorMessage: string;
   /** The step's stack: kept in the journal event (the failure record of the try), not on the row. */
   readonly errorStack?: string | undefined;
+  /**
+   * The failure's fingerprint and the failed step's id, kept on the row while it is DLQ (or
+   * FAILED) for the DLQ listing and groups; absent, both are stored as null.
+   */
+  readonly fingerprint?: string | undefined;
+  readonly stepId?: string | undefined;
   readonly decision: FailureDecision;
   readonly publication: Publication | undefined;
   readonly nowMs: number;
@@ -71,12 +77,15 @@ export function failureUpdate(c: FailureCommand): {
     };
   return {
     set: `status = @status, dlq_reason = @reason, error_code = @errorCode,
-         error_message = @errorMessage, lease_owner = NULL, lease_expires_at = NULL, next_due_at = NULL,
+         error_message = @errorMessage, failure_fingerprint = @fingerprint, failed_step_id = @failedStepId,
+         lease_owner = NULL, lease_expires_at = NULL, next_due_at = NULL,
          expires_at = @expiresAtMs, version = version + 1, updated_at = @nowMs`,
     params: {
       ...params,
       status: d.kind === 'dlq' ? 'DLQ' : 'FAILED',
       reason: d.reason,
+      fingerprint: c.fingerprint ?? null,
+      failedStepId: c.stepId ?? null,
       expiresAtMs: c.expiresAtMs,
     },
     event: {
@@ -86,6 +95,8 @@ export function failureUpdate(c: FailureCommand): {
         reason: d.reason,
         errorCode: c.errorCode,
         errorMessage,
+        ...(c.fingerprint === undefined ? {} : { fingerprint: c.fingerprint }),
+        ...(c.stepId === undefined ? {} : { stepId: c.stepId }),
         ...stack,
         expiresAtMs: c.expiresAtMs,
         ...(c.interactionId ? { interactionId: c.interactionId } : {}),

@@ -28,6 +28,13 @@ export interface ExecutionRecord {
   readonly errorCode: string | null;
   readonly errorMessage: string | null;
   readonly dlqReason: DlqReason | null;
+  /**
+   * In the DLQ (or FAILED): the failure's fingerprint (`src/dlq/failure-fingerprint.ts`) and the
+   * id of the step that failed. Null otherwise, and on executions that entered the DLQ before
+   * Capstan kept them (docs/dlq.md#fingerprints).
+   */
+  readonly failureFingerprint: string | null;
+  readonly failedStepId: string | null;
   readonly createdAtMs: number;
   readonly updatedAtMs: number;
   readonly expiresAtMs: number | null;

@@ -26,6 +26,8 @@ export interface ExecutionRow {
   error_code: string | null;
   error_message: string | null;
   dlq_reason: string | null;
+  failure_fingerprint: string | null;
+  failed_step_id: string | null;
   created_at: number;
   updated_at: number;
   expires_at: number | null;
@@ -92,6 +94,8 @@ export function executionFromRow(row: ExecutionRow): ExecutionRecord {
     errorCode: row.error_code,
     errorMessage: row.error_message,
     dlqReason: row.dlq_reason as DlqReason | null,
+    failureFingerprint: row.failure_fingerprint ?? null,
+    failedStepId: row.failed_step_id ?? null,
     createdAtMs: row.created_at,
     updatedAtMs: row.updated_at,
     expiresAtMs: row.expires_at,
@@ -133,6 +137,8 @@ export function executionToRow(x: ExecutionRecord): ExecutionRow {
     error_code: x.errorCode,
     error_message: x.errorMessage,
     dlq_reason: x.dlqReason,
+    failure_fingerprint: x.failureFingerprint,
+    failed_step_id: x.failedStepId,
     created_at: x.createdAtMs,
     updated_at: x.updatedAtMs,
     expires_at: x.expiresAtMs,

@@ -1,3 +1,5 @@
+import type { DlqQueries } from './dlq-port.ts';
+import type { RedriveRelease, RedriveTarget } from '../domain/redrive-target.ts';
 import type { MigrationInfo, RecordedMigration } from './migrations.ts';
 import type { CommitObserver } from './commit-observers.ts';
 import type { OperationalCounts } from './operational-counts.ts';
@@ -32,6 +34,7 @@ export interface Store
   extends
     ExecutionCommands,
     ExecutionQueries,
+    DlqQueries,
     MaintenanceCommands,
     ReleaseStore,
     OutboxStore,
@@ -143,6 +146,9 @@ export interface StepFailure {
   readonly errorMessage: string;
   /** Where the step threw, truncated; kept in the failure's journal event, not on the row. */
   readonly errorStack?: string;
+  /** Its fingerprint and the failing step's id (`src/dlq/failure-fingerprint.ts`), kept when it ends in the DLQ. */
+  readonly fingerprint?: string | undefined;
+  readonly stepId?: string | undefined;
 }
 
 export interface NewInteraction {
@@ -286,12 +292,19 @@ export interface ExecutionCommands {
     actor: string | null;
     nowMs: number;
   }): Promise<CompletionOutcome>;
+  /**
+   * Re-drive; with `toRelease`, the pin moves to that release in the same transaction, refused
+   * (`contract_mismatch`, nothing written) unless it has the execution's contract version.
+   * `target` is what the operator asked for, recorded in the journal (default `pinned`).
+   */
   redrive(command: {
     tenantId: string;
     executionId: string;
     expectedVersion: number | undefined;
     allowFailed: boolean;
     reason: string;
+    target?: RedriveTarget | undefined;
+    toRelease?: RedriveRelease | undefined;
     nowMs: number;
   }): Promise<RedriveOutcome>;
   cancel(command: {
@@ -323,6 +336,8 @@ export type RedriveOutcome =
   | { readonly kind: 'wrong_version'; readonly execution: ExecutionRecord }
   /** An item whose parent has already released its aggregate: the outcome it saw stands. */
   | { readonly kind: 'item_already_aggregated'; readonly execution: ExecutionRecord }
+  /** `toRelease` has another contract version than the execution. */
+  | { readonly kind: 'contract_mismatch'; readonly execution: ExecutionRecord }
   | { readonly kind: 'not_found' };
 
 export type CancelOutcome =
@@ -432,6 +447,9 @@ export interface MaintenanceCommands {
       asOfMs: number;
       decision: FailureDecision;
       publication: Publication | undefined;
+      /** The lost try's fingerprint and step id, kept when it ends in the DLQ. */
+      fingerprint?: string | undefined;
+      stepId?: string | undefined;
       nowMs: number;
       expiresAtMs: number;
     },
@@ -444,6 +462,9 @@ export interface MaintenanceCommands {
     reason: DlqReason;
     terminalStatus: 'DLQ' | 'FAILED';
     publication: Publication | undefined;
+    /** The timeout's fingerprint and the await step's id, kept on the DLQ'd execution. */
+    fingerprint?: string | undefined;
+    stepId?: string | undefined;
     nowMs: number;
     expiresAtMs: number;
   }): Promise<boolean>;

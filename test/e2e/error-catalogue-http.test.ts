@@ -121,8 +121,12 @@ test('every row of the error catalogue over HTTP; the coordinator stays healthy'
 
   const releases = (pipelineId: string) => `/tpf/admin/tenants/default/pipelines/${pipelineId}/releases`;
   /** Registers a release of an unhosted pipeline inline (descriptor and artifact bytes). */
-  async function register(pipelineId: string, tweak: (d: Record<string, unknown>) => void = () => {}) {
-    const built = await buildRelease(unhosted(pipelineId), { releaseVersion: 'r1' });
+  async function register(
+    pipelineId: string,
+    tweak: (d: Record<string, unknown>) => void = () => {},
+    releaseVersion = 'r1',
+  ) {
+    const built = await buildRelease(unhosted(pipelineId), { releaseVersion });
     const descriptor = structuredClone(built.descriptor) as unknown as Record<string, unknown>;
     tweak(descriptor);
     const artifacts = [{ uri: built.artifactFileName, contentBase64: built.artifact.toString('base64') }];
@@ -246,6 +250,15 @@ test('every row of the error catalogue over HTTP; the coordinator stays healthy'
       assert.equal(dlq.status, 'DLQ');
       return admin.redrive(executionId, { expectedVersion: dlq.version - 1 });
     },
+    // A release of the same pipeline whose steps (hence contract) differ from the execution's.
+    release_incompatible: async () => {
+      const other = await register('restaurant-approval', undefined, 'other-contract');
+      assert.equal(other.registered.status, 200, JSON.stringify(other.registered.body));
+      const { executionId, interactionId } = await park();
+      assert.equal((await api.complete({ interactionId, response: decision('another-order') })).status, 200);
+      assert.equal((await api.result(executionId)).body.status.status, 'DLQ');
+      return admin.redrive(executionId, { targetRelease: { releaseVersion: 'other-contract' } });
+    },
     callback_signature_invalid: () =>
       anonymous.call(
         'POST',
@@ -310,7 +323,7 @@ test('every row of the error catalogue over HTTP; the coordinator stays healthy'
     assert.equal(all.status, 200, JSON.stringify(all.body));
     assert.equal(all.body.nextCursor, null);
     const ids = (all.body.items as { executionId: string }[]).map((x) => x.executionId);
-    assert.equal(ids.length, 8, 'the eight executions the rows above submitted');
+    assert.equal(ids.length, 9, 'the nine executions the rows above submitted');
     const walked: string[] = [];
     let cursor: string | null = null;
     do {
@@ -329,6 +342,7 @@ test('every row of the error catalogue over HTTP; the coordinator stays healthy'
     );
     assert.deepEqual((parked.body.items as { status: string }[]).map((x) => x.status).sort(), [
       'CANCELLED',
+      'DLQ',
       'DLQ',
     ]);
     const bad = await api.call('GET', `${cp}/executions?status=DONE`);

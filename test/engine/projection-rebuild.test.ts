@@ -154,7 +154,7 @@ forEachStore('a rebuild repairs corrupted projection rows from the journal', asy
        lease_owner, lease_expires_at, next_due_at, await_unit_id, result_json, error_code, error_message,
        dlq_reason, created_at, updated_at, expires_at, chain_key_attempt, chain_seq, attempt_offset,
        attempt_offset_step, traceparent, parent_execution_id, item_index, end_step_index, items_total,
-       items_open, items_failed, schedule_id
+       items_open, items_failed, schedule_id, failure_fingerprint, failed_step_id
        FROM executions WHERE execution_id = ?`,
     ids.parked,
   );

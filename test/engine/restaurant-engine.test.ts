@@ -134,7 +134,11 @@ forEachStore('an await deadline that passes moves the execution to the DLQ exact
   const timedOut = await engine.coordinator.status('default', execution.executionId);
   assert.equal(timedOut.status, 'DLQ');
   assert.equal(timedOut.dlqReason, 'await_timeout');
+  assert.equal(timedOut.failedStepId, interaction.stepId, 'marked for the DLQ listing (docs/dlq.md)');
+  assert.match(timedOut.failureFingerprint ?? '', /^[0-9a-f]{16}$/);
   assert.equal(engine.dlq.length, 1);
+  assert.equal(engine.dlq[0]?.payload.fingerprint, timedOut.failureFingerprint, 'the sink sees it too');
+  assert.equal(engine.dlq[0]?.payload.stepId, interaction.stepId);
   const stored = await engine.store.findInteraction('default', { interactionId: interaction.interactionId });
   assert.equal(stored?.status, 'TIMED_OUT');
   await assert.rejects(

@@ -288,9 +288,12 @@ forEachStore('a lost lease with no retries left goes to the DLQ as lease_lost_ex
   assert.equal(dead.status, 'DLQ');
   assert.equal(dead.dlqReason, 'lease_lost_exhausted');
   assert.equal(dead.errorCode, 'lease_expired');
+  assert.equal(dead.failedStepId, 'first', 'marked for the DLQ listing (docs/dlq.md)');
+  assert.match(dead.failureFingerprint ?? '', /^[0-9a-f]{16}$/);
   assert.equal(runs.first, 0, 'no step ran');
   assert.equal(engine.dlq.length, 1);
   assert.equal(engine.dlq[0]?.payload.terminalReason, 'lease_lost_exhausted');
+  assert.equal(engine.dlq[0]?.payload.fingerprint, dead.failureFingerprint, 'the sink sees the fingerprint');
 
   // The metrics tell the same story: one takeover, by the leader, ending in the DLQ.
   const samples = parsePrometheusText(await engine.coordinator.metrics.render());

@@ -38,10 +38,61 @@ forEachStore(
       seq: execution?.version,
       type: 'redriven',
       atMs: T0 + 5000,
-      data: { previousStatus: 'DLQ', reason: 'operator fixed the bug', nextAttempt: 1 },
+      data: {
+        previousStatus: 'DLQ',
+        reason: 'operator fixed the bug',
+        nextAttempt: 1,
+        targetRelease: 'pinned',
+        fromRelease: 'r1',
+        toRelease: 'r1',
+      },
     });
   },
 );
+
+forEachStore(
+  'a re-drive onto another release of the same contract moves the pin with it',
+  async (t, kind) => {
+    const { store } = await openTestStore(t, kind);
+    await failedWith(store, 'x', { kind: 'dlq', reason: 'non_retryable' });
+    const outcome = await store.redrive({
+      tenantId: 'default',
+      executionId: 'x',
+      expectedVersion: undefined,
+      allowFailed: false,
+      reason: 'fixed in r2',
+      target: { releaseVersion: 'r2' },
+      toRelease: { releaseVersion: 'r2', contractVersion: 'sha256:contract' },
+      nowMs: T0 + 5000,
+    });
+    assert.equal(outcome.kind, 'redriven');
+    const execution = await get(store, 'x');
+    assert.deepEqual([execution?.status, execution?.releaseVersion], ['QUEUED', 'r2']);
+    const last = (await store.readJournal('x', 0, 100)).at(-1);
+    assert.deepEqual(
+      [last?.data.targetRelease, last?.data.fromRelease, last?.data.toRelease],
+      [{ releaseVersion: 'r2' }, 'r1', 'r2'],
+    );
+  },
+);
+
+forEachStore('a re-drive onto a release of another contract writes nothing', async (t, kind) => {
+  const { store } = await openTestStore(t, kind);
+  await failedWith(store, 'x', { kind: 'dlq', reason: 'non_retryable' });
+  const before = await get(store, 'x');
+  const outcome = await store.redrive({
+    tenantId: 'default',
+    executionId: 'x',
+    expectedVersion: undefined,
+    allowFailed: false,
+    reason: 'wrong release',
+    target: 'active',
+    toRelease: { releaseVersion: 'r9', contractVersion: 'sha256:another' },
+    nowMs: T0 + 5000,
+  });
+  assert.equal(outcome.kind, 'contract_mismatch');
+  assert.deepEqual(await get(store, 'x'), before);
+});
 
 forEachStore('allowFailed opens FAILED only: a live execution is never re-driven', async (t, kind) => {
   const { store } = await openTestStore(t, kind);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Coordinator } from '../../coordinator/coordinator.ts';
 import { answerAsReturned } from '../answer-as-returned.ts';
-import { redrivenSchema } from '../../api-schema/executions.ts';
+import { redriveTargetSchema, redrivenSchema } from '../../api-schema/executions.ts';
 import { redrivenDto } from '../dto.ts';
 import { opaqueId } from '../ids.ts';
 import { parseOr400 } from '../parse.ts';
@@ -13,6 +13,7 @@ const redriveBody = z.object({
   expectedVersion: z.number().int().min(0).nullish(),
   reason: z.string().max(1000).nullish(),
   allowFailed: z.boolean().nullish(),
+  targetRelease: redriveTargetSchema.nullish(),
 });
 
 /** The admin surface (admin role). Releases and workers arrive with the full admin API. */
@@ -29,7 +30,7 @@ export function adminRoutes(
       schema: {
         summary: 'Re-drive an execution',
         description:
-          'From DLQ (or FAILED with `allowFailed`); `expectedVersion` guards against a concurrent change.',
+          'From DLQ (or FAILED with `allowFailed`); `expectedVersion` guards against a concurrent change. `targetRelease` moves the pin to the active or a named release of the same contract version (default `pinned`).',
         params: executionParams,
         body: redriveBody,
         response: { 200: redrivenSchema },
@@ -39,12 +40,13 @@ export function adminRoutes(
       const p = parseOr400(executionParams, request.params, 'path');
       const tenantId = tenantOf(p.tenantId);
       const body = parseOr400(redriveBody, request.body ?? {}, 'redrive request');
-      const { previousStatus, execution } = await coordinator.redrive(tenantId, p.executionId, {
+      const { previousStatus, fromRelease, execution } = await coordinator.redrive(tenantId, p.executionId, {
         expectedVersion: body.expectedVersion ?? undefined,
         reason: body.reason ?? undefined,
         allowFailed: body.allowFailed ?? undefined,
+        targetRelease: body.targetRelease ?? undefined,
       });
-      return redrivenDto(tenantId, previousStatus, execution);
+      return redrivenDto(tenantId, previousStatus, execution, fromRelease);
     },
   );
   app.post(

@@ -11,7 +11,7 @@ import { releaseAdmissions } from './admission.ts';
 import { stillLeads } from './leadership.ts';
 import { applyFailure } from './segment-commands.ts';
 import { row, rows, type Db } from './sql.ts';
-import { FailureCode } from '../../domain/failure-codes.ts';
+import { FailureCode, LEASE_EXPIRED_MESSAGE, awaitTimeoutMessage } from '../../domain/failure-codes.ts';
 
 export async function findExpiredLeases(db: Db, nowMs: number, limit: number): Promise<ExpiredLease[]> {
   const found = await rows<ExpiredLeaseRow>(
@@ -38,7 +38,7 @@ export async function reclaimLease(db: Db, c: Parameters<Store['reclaimLease']>[
       // Not `attempt`: that name is the decision's next attempt in the UPDATE.
       guardParams: { lostAttempt: c.attempt },
       errorCode: FailureCode.LEASE_EXPIRED,
-      errorMessage: 'The lease expired before the segment reported an outcome (worker or coordinator lost).',
+      errorMessage: LEASE_EXPIRED_MESSAGE,
     })) !== undefined
   );
 }
@@ -77,7 +77,9 @@ export async function timeOutInteraction(
     leaseEpoch: 0,
     stepIndex: interaction.step_index,
     errorCode: FailureCode.AWAIT_TIMEOUT,
-    errorMessage: `Await interaction timed out: ${interaction.interaction_id}`,
+    errorMessage: awaitTimeoutMessage(interaction.interaction_id),
+    fingerprint: c.fingerprint,
+    stepId: c.stepId,
     decision: { kind: c.terminalStatus === 'DLQ' ? 'dlq' : 'failed', reason: c.reason },
     publication: c.publication,
     nowMs: c.nowMs,

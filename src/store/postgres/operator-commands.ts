@@ -4,6 +4,7 @@ import type { CancelOutcome, RedriveOutcome, Store } from '../store-port.ts';
 import { attemptOffsetAfterRedrive } from '../../domain/step-attempt.ts';
 import { lockEntriesOf, releaseAdmissions } from './admission.ts';
 import { appendEvent } from './journal.ts';
+import { redrivePlan } from '../redrive-event.ts';
 import { cancelOpenItems, reopenItem, settleItem } from './item-commands.ts';
 import { executionFromRow, type ExecutionRow } from '../rows.ts';
 import { row, rows, type Db } from './sql.ts';
@@ -22,7 +23,8 @@ const readForUpdate = (db: Db, tenantId: string, executionId: string) =>
 
 /**
  * Re-drive: DLQ (or FAILED with `allowFailed`) → QUEUED at the first step without a checkpoint,
- * with a fresh retry budget and the same pin. Guarded by the version the caller saw.
+ * with a fresh retry budget, on the same pin or `toRelease` (same contract version). Guarded by
+ * the version the caller saw.
  */
 export async function redrive(db: Db, c: Parameters<Store['redrive']>[0]): Promise<RedriveOutcome> {
   const current = await readForUpdate(db, c.tenantId, c.executionId);
@@ -39,20 +41,25 @@ export async function redrive(db: Db, c: Parameters<Store['redrive']>[0]): Promi
     return { kind: 'item_already_aggregated', execution };
   // A fresh retry budget (`attempt` 0), but the try numbers of the step keep counting up.
   const offset = attemptOffsetAfterRedrive(execution);
+  const plan = redrivePlan(execution, c, offset.attemptOffset);
+  if (!plan.fits) return { kind: 'contract_mismatch', execution };
   const updated = await row<ExecutionRow>(
     db,
-    `UPDATE executions SET status = 'QUEUED', attempt = 0, attempt_offset = @attemptOffset,
+    `UPDATE executions SET status = 'QUEUED', release_version = @releaseVersion, attempt = 0, attempt_offset = @attemptOffset,
        attempt_offset_step = @attemptOffsetStep, next_due_at = @nowMs, error_code = NULL,
-       error_message = NULL, dlq_reason = NULL, expires_at = NULL, version = version + 1, updated_at = @nowMs
+       error_message = NULL, dlq_reason = NULL, failure_fingerprint = NULL, failed_step_id = NULL,
+         expires_at = NULL, version = version + 1, updated_at = @nowMs
      WHERE execution_id = @executionId AND version = @version RETURNING *`,
-    { ...offset, nowMs: c.nowMs, executionId: c.executionId, version: execution.version },
+    {
+      ...offset,
+      releaseVersion: plan.releaseVersion,
+      nowMs: c.nowMs,
+      executionId: c.executionId,
+      version: execution.version,
+    },
   );
   if (!updated) return { kind: 'wrong_version', execution };
-  await appendEvent(db, c.executionId, updated.version, JournalEventType.REDRIVEN, c.nowMs, {
-    previousStatus: execution.status,
-    reason: c.reason,
-    nextAttempt: offset.attemptOffset,
-  });
+  await appendEvent(db, c.executionId, updated.version, JournalEventType.REDRIVEN, c.nowMs, plan.data);
   return { kind: 'redriven', previousStatus: execution.status, execution: executionFromRow(updated) };
 }
 

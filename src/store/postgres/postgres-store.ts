@@ -11,6 +11,7 @@ import { completions } from './interaction-commands.ts';
 import { acquireLeadership, getLeadership, releaseLeadership } from './leadership.ts';
 import * as nodes from './node-registry.ts';
 import { listExecutions } from './list-executions.ts';
+import * as dlq from './dlq-queries.ts';
 import * as oc from '../operational-counts.ts';
 import { LIVE_RELEASES_SQL, liveReleaseFromRow, type LiveReleaseRow } from '../live-releases.ts';
 import {
@@ -306,6 +307,8 @@ export class PostgresStore implements Store {
   nextWakeAtMs: Store['nextWakeAtMs'] = () => q.nextWakeAtMs(this.#pool);
   listExecutions: Store['listExecutions'] = (tenantId, filter) =>
     listExecutions(this.#pool, tenantId, filter);
+  listDlq: Store['listDlq'] = (tenantId, filter) => dlq.listDlq(this.#pool, tenantId, filter);
+  dlqGroups: Store['dlqGroups'] = (tenantId, filter) => dlq.dlqGroups(this.#pool, tenantId, filter);
   listLiveReleases: Store['listLiveReleases'] = async () =>
     (await rows<LiveReleaseRow>(this.#pool, LIVE_RELEASES_SQL, {})).map(liveReleaseFromRow);
 

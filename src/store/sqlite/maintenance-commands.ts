@@ -11,7 +11,7 @@ import { stillLeads } from './leadership.ts';
 import { applyFailure } from './segment-commands.ts';
 import { releaseAdmissions } from './admission.ts';
 import type { Statements } from './statements.ts';
-import { FailureCode } from '../../domain/failure-codes.ts';
+import { FailureCode, LEASE_EXPIRED_MESSAGE, awaitTimeoutMessage } from '../../domain/failure-codes.ts';
 
 export function findExpiredLeases(sql: Statements, nowMs: number, limit: number): ExpiredLease[] {
   const rows = sql
@@ -38,7 +38,7 @@ export function reclaimLease(sql: Statements, c: Parameters<Store['reclaimLease'
       // Not `attempt`: that name is the decision's next attempt in the UPDATE.
       guardParams: { lostAttempt: c.attempt },
       errorCode: FailureCode.LEASE_EXPIRED,
-      errorMessage: 'The lease expired before the segment reported an outcome (worker or coordinator lost).',
+      errorMessage: LEASE_EXPIRED_MESSAGE,
     }) !== undefined
   );
 }
@@ -69,7 +69,9 @@ export function timeOutInteraction(sql: Statements, c: Parameters<Store['timeOut
     leaseEpoch: 0,
     stepIndex: interaction.step_index,
     errorCode: FailureCode.AWAIT_TIMEOUT,
-    errorMessage: `Await interaction timed out: ${interaction.interaction_id}`,
+    errorMessage: awaitTimeoutMessage(interaction.interaction_id),
+    fingerprint: c.fingerprint,
+    stepId: c.stepId,
     decision: { kind: c.terminalStatus === 'DLQ' ? 'dlq' : 'failed', reason: c.reason },
     publication: c.publication,
     nowMs: c.nowMs,

@@ -4,6 +4,7 @@ import type { CancelOutcome, RedriveOutcome, Store } from '../store-port.ts';
 import { attemptOffsetAfterRedrive } from '../../domain/step-attempt.ts';
 import { releaseAdmissions } from './admission.ts';
 import { appendEvent } from './journal.ts';
+import { redrivePlan } from '../redrive-event.ts';
 import { cancelOpenItems, reopenItem, settleItem } from './item-commands.ts';
 import { executionFromRow, type ExecutionRow } from '../rows.ts';
 import type { Statements } from './statements.ts';
@@ -16,7 +17,8 @@ function read(sql: Statements, tenantId: string, executionId: string): Execution
 
 /**
  * Re-drive: DLQ (or FAILED with `allowFailed`) → QUEUED at the first step without a checkpoint,
- * with a fresh retry budget and the same pin. Guarded by the version the caller saw.
+ * with a fresh retry budget, on the same pin or `toRelease` (same contract version). Guarded by
+ * the version the caller saw.
  */
 export function redrive(sql: Statements, c: Parameters<Store['redrive']>[0]): RedriveOutcome {
   const current = read(sql, c.tenantId, c.executionId);
@@ -33,14 +35,18 @@ export function redrive(sql: Statements, c: Parameters<Store['redrive']>[0]): Re
     return { kind: 'item_already_aggregated', execution };
   // A fresh retry budget (`attempt` 0), but the try numbers of the step keep counting up.
   const offset = attemptOffsetAfterRedrive(execution);
+  const plan = redrivePlan(execution, c, offset.attemptOffset);
+  if (!plan.fits) return { kind: 'contract_mismatch', execution };
   const row = sql
     .get(
-      `UPDATE executions SET status = 'QUEUED', attempt = 0, attempt_offset = ?, attempt_offset_step = ?,
+      `UPDATE executions SET status = 'QUEUED', release_version = ?, attempt = 0, attempt_offset = ?, attempt_offset_step = ?,
          next_due_at = ?, error_code = NULL, error_message = NULL,
-         dlq_reason = NULL, expires_at = NULL, version = version + 1, updated_at = ?
+         dlq_reason = NULL, failure_fingerprint = NULL, failed_step_id = NULL,
+         expires_at = NULL, version = version + 1, updated_at = ?
        WHERE execution_id = ? AND version = ? RETURNING *`,
     )
     .get(
+      plan.releaseVersion,
       offset.attemptOffset,
       offset.attemptOffsetStep,
       c.nowMs,
@@ -49,11 +55,7 @@ export function redrive(sql: Statements, c: Parameters<Store['redrive']>[0]): Re
       execution.version,
     ) as ExecutionRow | undefined;
   if (!row) return { kind: 'wrong_version', execution };
-  appendEvent(sql, c.executionId, row.version, JournalEventType.REDRIVEN, c.nowMs, {
-    previousStatus: execution.status,
-    reason: c.reason,
-    nextAttempt: offset.attemptOffset,
-  });
+  appendEvent(sql, c.executionId, row.version, JournalEventType.REDRIVEN, c.nowMs, plan.data);
   return { kind: 'redriven', previousStatus: execution.status, execution: executionFromRow(row) };
 }
 

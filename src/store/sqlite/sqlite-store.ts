@@ -7,6 +7,7 @@ import { listAwaitAdmission } from './admission.ts';
 import { completeInteraction } from './interaction-commands.ts';
 import { acquireLeadership, getLeadership, releaseLeadership } from './leadership.ts';
 import { listExecutions } from './list-executions.ts';
+import * as dlq from './dlq-queries.ts';
 import * as nodes from './node-registry.ts';
 import * as oc from '../operational-counts.ts';
 import { LIVE_RELEASES_SQL, liveReleaseFromRow, type LiveReleaseRow } from '../live-releases.ts';
@@ -209,6 +210,8 @@ export class SqliteStore implements Store {
   nextWakeAtMs: Store['nextWakeAtMs'] = async () => q.nextWakeAtMs(this.#sql);
   listExecutions: Store['listExecutions'] = async (tenantId, filter) =>
     listExecutions(this.#sql, tenantId, filter);
+  listDlq: Store['listDlq'] = async (tenantId, filter) => dlq.listDlq(this.#sql, tenantId, filter);
+  dlqGroups: Store['dlqGroups'] = async (tenantId, filter) => dlq.dlqGroups(this.#sql, tenantId, filter);
   listLiveReleases: Store['listLiveReleases'] = async () =>
     (this.#sql.get(LIVE_RELEASES_SQL).all() as LiveReleaseRow[]).map(liveReleaseFromRow);
 
