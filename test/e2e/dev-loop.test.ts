@@ -165,7 +165,8 @@ test('capstan dev: a save activates a new release and prints the contract change
       },
     },
   );
-  t.after(() => dev.kill('SIGKILL'));
+  // Stopped as a user stops it (Ctrl-C), so it removes its bundles folder.
+  t.after(() => dev.kill('SIGTERM'));
   const [, baseUrl = ''] = await dev.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/, 'capstan dev');
   await dev.waitFor(/\[dev\] watching/, 'the watcher');
   const api = apiClient(baseUrl);

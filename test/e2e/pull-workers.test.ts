@@ -3,7 +3,7 @@
  * for their segments, and the pull API itself, called as a worker would (worker token).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
@@ -56,7 +56,9 @@ function historyOf(api: ReturnType<typeof apiClient>) {
 }
 
 test('pull worker processes: pipelines run to SUCCEEDED; one slot never holds two leases; a killed worker’s lease is taken back and the segment completes once', async (t) => {
-  const stepLog = join(mkdtempSync(join(tmpdir(), 'capstan-pull-steps-')), 'steps.log');
+  const stepDir = mkdtempSync(join(tmpdir(), 'capstan-pull-steps-'));
+  t.after(() => rmSync(stepDir, { recursive: true, force: true }));
+  const stepLog = join(stepDir, 'steps.log');
   const coordinator = await startCoordinatorProcess(t, {
     pipelines: [SLOW],
     env: remoteCoordinatorEnv({

@@ -4,7 +4,7 @@
  * key, and calls that are not signed by a key holder.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
@@ -46,7 +46,9 @@ const until = <T>(what: string, probe: () => T | undefined | Promise<T | undefin
   eventually(what, probe, { timeoutMs: 15_000 });
 
 test('a worker killed mid-segment: the segment runs again on another worker, committed once; a segment longer than the lease runs once', async (t) => {
-  const stepLog = join(mkdtempSync(join(tmpdir(), 'capstan-steps-')), 'steps.log');
+  const stepDir = mkdtempSync(join(tmpdir(), 'capstan-steps-'));
+  t.after(() => rmSync(stepDir, { recursive: true, force: true }));
+  const stepLog = join(stepDir, 'steps.log');
   const coordinator = await startCoordinatorProcess(t, {
     pipelines: [SLOW],
     env: remoteCoordinatorEnv({

@@ -4,7 +4,7 @@
  * which `remote-outcome-unknown-policy=dlq` hands to an operator.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
@@ -27,7 +27,9 @@ const slowStepStarted = (file: string, executionId: string): boolean => {
 };
 
 test('gRPC: a segment longer than the lease runs once; a worker killed mid-call is an unknown outcome, sent to the DLQ', async (t) => {
-  const stepLog = join(mkdtempSync(join(tmpdir(), 'capstan-grpc-steps-')), 'steps.log');
+  const stepDir = mkdtempSync(join(tmpdir(), 'capstan-grpc-steps-'));
+  t.after(() => rmSync(stepDir, { recursive: true, force: true }));
+  const stepLog = join(stepDir, 'steps.log');
   const coordinator = await startCoordinatorProcess(t, {
     pipelines: [SLOW],
     env: remoteCoordinatorEnv({

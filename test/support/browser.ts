@@ -12,24 +12,31 @@ export const hasChromium = (): boolean => existsSync(CHROMIUM);
 /** A headless Chromium with a fresh profile, closed and removed after the test. */
 export async function openBrowser(t: TestContext): Promise<BrowserContext> {
   const profile = mkdtempSync(join(tmpdir(), 'capstan-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const removeProfile = () => rmSync(profile, { recursive: true, force: true });
+  const context = await chromium
+    .launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 800 },
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    })
+    .catch((error: unknown) => {
+      // A browser that fails to launch leaves no profile behind either.
+      removeProfile();
+      throw error;
+    });
   t.after(async () => {
     await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    removeProfile();
   });
   return context;
 }

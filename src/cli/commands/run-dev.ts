@@ -25,8 +25,16 @@ export async function runDev(options: ServeOptions & { pipelines: string[] }): P
   const files = options.pipelines.flatMap((target) => moduleFiles(target));
   const bundles = await mkdtemp(join(tmpdir(), 'capstan-dev-'));
   const signals = stopOnSignals();
-  const first = await loadFreshPipelines(files, bundles);
-  const running = await startCoordinator(options, first.sources);
+  let first: Awaited<ReturnType<typeof loadFreshPipelines>>;
+  let running: Awaited<ReturnType<typeof startCoordinator>>;
+  try {
+    first = await loadFreshPipelines(files, bundles);
+    running = await startCoordinator(options, first.sources);
+  } catch (error) {
+    // A first build or a start that fails leaves no bundles behind.
+    await rm(bundles, { recursive: true, force: true });
+    throw error;
+  }
   const rebuild = serialized(() => buildAndActivate(running, files, bundles, watch));
   const watch = new FileWatch(() => void rebuild());
   watch.set(first.inputs);
