@@ -255,8 +255,9 @@ forEachStore(
       }
     })();
     const done = new Set<string>();
-    // Every fifth round, a held-back execution is cancelled by the other node while
-    // the completions admit: a cancel racing the admission of its own interaction.
+    // Every fifth round, a held-back execution is cancelled by the other node: every tenth
+    // before the round's completions (so some cancels surely find it held back), the others
+    // while the completions admit, a cancel racing the admission of its own interaction.
     const cancelledWaiting = new Set<string>();
     let round = 0;
     while (done.size < all.length) {
@@ -268,18 +269,22 @@ forEachStore(
       round += 1;
       const heldNow = await heldBack(store, all, done);
       const victim = round % 5 === 0 ? heldNow[0] : undefined;
-      const [cancelled, ...outcomes] = await Promise.all([
+      const cancel = () =>
         victim === undefined
-          ? undefined
+          ? Promise.resolve(undefined)
           : (nodes[nodes.length - 1] as Store).cancel({
               tenantId: 'default',
               executionId: victim,
               reason: 'race',
               nowMs: T0 + 10 + round,
               expiresAtMs: T0 + 1e9,
-            }),
+            });
+      const cancelledFirst = round % 10 === 0 ? await cancel() : undefined;
+      const [cancelledInRace, ...outcomes] = await Promise.all([
+        round % 10 === 0 ? undefined : cancel(),
         ...shuffled.map((id, n) => complete(nodes[n % nodes.length] as Store, id, 'fp', T0 + 10 + round)),
       ]);
+      const cancelled = cancelledFirst ?? cancelledInRace;
       if (victim !== undefined) {
         assert.equal(cancelled?.kind, 'cancelled');
         done.add(victim);
