@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { PostgresStore } from '../src/store/postgres/postgres-store.ts';
 import { nodeRuntime, ROOT } from './lib/runtime.ts';
+import { seedFinished } from './lib/seed-finished.ts';
 import { OPERATOR_TOKEN, startServer } from './lib/server-process.ts';
 import type { StoreTarget } from './lib/store-target.ts';
 
@@ -115,37 +116,12 @@ async function nodeStatements(baseUrl: string): Promise<number> {
   return Number(line?.split(' ')[1] ?? NaN);
 }
 
-/** `n` finished executions (cancelled, kept for the default 7-day TTL), through the store's own commands. */
-async function seedFinished(database: string, n: number): Promise<void> {
+/** Seeds a round's database with `n` finished executions. */
+async function seedDatabase(database: string, n: number): Promise<void> {
   const store = new PostgresStore({ connectionString: urlOf(database), schema: SCHEMA });
   try {
     await store.migrate();
-    const nowMs = Date.now();
-    for (let from = 0; from < n; from += 500) {
-      await Promise.all(
-        Array.from({ length: Math.min(500, n - from) }, async (_, i) => {
-          const executionId = `seeded-${from + i}`;
-          await store.submit({
-            tenantId: 'default',
-            executionId,
-            pipelineId: 'seeded',
-            contractVersion: 'sha256:seeded',
-            releaseVersion: 'r1',
-            executionKey: executionId,
-            inputFingerprint: executionId,
-            input: { i: from + i },
-            nowMs,
-          });
-          await store.cancel({
-            tenantId: 'default',
-            executionId,
-            reason: 'seed',
-            nowMs,
-            expiresAtMs: nowMs + 7 * 86_400_000,
-          });
-        }),
-      );
-    }
+    await seedFinished(store, n, Date.now());
   } finally {
     await store.close();
   }
@@ -156,7 +132,7 @@ async function round(admin: pg.Client, seeded: number): Promise<Round> {
   const dataDir = mkdtempSync(join(tmpdir(), 'capstan-idle-'));
   await admin.query(`CREATE DATABASE ${database}`);
   try {
-    await seedFinished(database, seeded);
+    await seedDatabase(database, seeded);
     const target: StoreTarget = {
       kind: 'postgres',
       dataDir,

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import restaurant from '../../examples/restaurant-approval/pipeline.ts';
-import type { Store } from '../../src/store/store-port.ts';
+import { seedFinished } from '../../bench/lib/seed-finished.ts';
 import { startEngine } from '../support/engine-harness.ts';
 import { forEachStore, type StoreKind } from '../support/test-stores.ts';
 
@@ -17,34 +17,6 @@ const PASS_MS = 30_000;
  * savepoint, two more in-process calls (no round trip).
  */
 const IDLE_PASS_BOUND = 60;
-
-/** `n` finished executions (cancelled, kept for the default 7-day TTL), written behind the engine. */
-async function seedFinished(store: Store, n: number, nowMs: number): Promise<void> {
-  await Promise.all(
-    Array.from({ length: n }, async (_, i) => {
-      const executionId = `seeded-${i}`;
-      await store.submit({
-        tenantId: 'default',
-        executionId,
-        // A pipeline no worker hosts: nothing claims it before it is cancelled.
-        pipelineId: 'seeded',
-        contractVersion: 'sha256:seeded',
-        releaseVersion: 'r1',
-        executionKey: executionId,
-        inputFingerprint: executionId,
-        input: { i },
-        nowMs,
-      });
-      await store.cancel({
-        tenantId: 'default',
-        executionId,
-        reason: 'seed',
-        nowMs,
-        expiresAtMs: nowMs + 7 * 86_400_000,
-      });
-    }),
-  );
-}
 
 /** Statements each of `passes` idle passes sent, after the seed and two passes to settle. */
 async function idlePasses(t: TestContext, kind: StoreKind, seeded: number, passes = 3): Promise<number[]> {
